@@ -1,0 +1,96 @@
+package com.warroom.routes;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.apache.camel.main.Main;
+
+/**
+ * {@code java -jar war-room-routes.jar [--routes DIR] [--config FILE]}: runs the YAML routes of
+ * {@code ./routes} with {@code ./config/application.properties}, configured by the environment.
+ */
+public final class WarRoomApplication {
+
+    private WarRoomApplication() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path routes = Path.of(env("WAR_ROOM_ROUTES_DIR", "routes"));
+        Path config = Path.of(env("WAR_ROOM_CONFIG", "config/application.properties"));
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "run" -> { }
+                case "--routes" -> routes = Path.of(value(args, ++i, "--routes"));
+                case "--config" -> config = Path.of(value(args, ++i, "--config"));
+                case "-h", "--help" -> {
+                    System.out.println("usage: java -jar war-room-routes.jar [run] [--routes DIR] [--config FILE]");
+                    return;
+                }
+                default -> fail("unknown argument " + args[i] + " (see --help)");
+            }
+        }
+        if (!Files.isDirectory(routes)) {
+            fail("routes directory not found: " + routes.toAbsolutePath());
+        }
+        if (!Files.isRegularFile(config)) {
+            fail("configuration file not found: " + config.toAbsolutePath());
+        }
+        if (isBlank(System.getenv("FLASHDUTY_APP_KEY")) && isBlank(System.getenv("FLASHDUTY_APP_KEY_FILE"))) {
+            fail("FLASHDUTY_APP_KEY (or FLASHDUTY_APP_KEY_FILE) is not set; it is required to call Flashduty");
+        }
+        Main main = createMain(routes, config, Map.of());
+        try {
+            main.run();
+        } catch (Exception e) {
+            Throwable problem = rootProblem(e);
+            if (problem != null) {
+                fail(problem.getMessage());
+            }
+            throw e;
+        }
+        if (main.getExitCode() != 0) {
+            System.exit(main.getExitCode());
+        }
+    }
+
+    /** The Camel Main that production, tests, the demo and the benchmarks all run. */
+    public static Main createMain(Path routesDir, Path configFile, Map<String, String> overrides) {
+        Main main = new Main();
+        main.configure().addConfiguration(WarRoomBeans.class);
+        main.setPropertyPlaceholderLocations("file:" + configFile.toAbsolutePath());
+        main.configure().withRoutesIncludePattern("file:" + routesDir.toAbsolutePath() + "/*.yaml");
+        overrides.forEach(main::addOverrideProperty);
+        return main;
+    }
+
+    static Throwable rootProblem(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof WarRoomBeans.StartupProblem) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            fail(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return isBlank(v) ? fallback : v;
+    }
+
+    private static boolean isBlank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static void fail(String message) {
+        System.err.println("war-room-routes: " + message);
+        System.exit(2);
+    }
+}

@@ -1,0 +1,124 @@
+package com.warroom.routes;
+
+import java.time.Clock;
+import java.time.Duration;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.warroom.routes.budget.AccountRateBudget;
+import com.warroom.routes.flashduty.FlashdutyAuth;
+import com.warroom.routes.flashduty.FlashdutyResponses;
+import com.warroom.routes.incident.EventAge;
+import com.warroom.routes.incident.IncidentEventParser;
+import com.warroom.routes.kafka.DeadLetterPublisher;
+import com.warroom.routes.kafka.IncomingRecord;
+import com.warroom.routes.kafka.KafkaClientSettings;
+import com.warroom.routes.kafka.TopicSetup;
+import com.warroom.routes.ledger.WarRoomLedger;
+import com.warroom.routes.security.Secret;
+import com.warroom.routes.warroom.ImIntegrationCatalog;
+import com.warroom.routes.warroom.WarRoomRequests;
+import com.warroom.routes.warroom.WarRoomResults;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.support.service.ServiceSupport;
+import org.apache.camel.util.TimeUtils;
+
+/**
+ * Builds the beans the YAML routes refer to by name, from config/application.properties, and binds
+ * them into Camel's registry before any route starts. The ledger is read back here, so no incident
+ * is handled before the ledger knows every war room already opened.
+ */
+public final class WarRoomBeans implements CamelConfiguration {
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        PropertiesComponent pc = context.getPropertiesComponent();
+        ObjectMapper mapper = new ObjectMapper();
+        KafkaClientSettings kafka = new KafkaClientSettings(prop(pc, "kafka.brokers"),
+                prop(pc, "kafka.security-protocol"), prop(pc, "kafka.sasl-mechanism"), prop(pc, "kafka.sasl-jaas-config"));
+
+        Secret appKey = Secret.from("FLASHDUTY_APP_KEY", prop(pc, "flashduty.app-key-file"));
+        if (!appKey.isPresent()) {
+            throw new StartupProblem("FLASHDUTY_APP_KEY (or FLASHDUTY_APP_KEY_FILE) is not set; it is required to call Flashduty");
+        }
+        int maxRecordBytes = Integer.parseInt(prop(pc, "kafka.max-record-bytes"));
+        int maxRequestBytes = Integer.parseInt(prop(pc, "kafka.producer-max-request-bytes"));
+        String ledgerTopic = prop(pc, "ledger.topic");
+        String deadLetterTopic = prop(pc, "dead-letter.topic");
+        if (Boolean.parseBoolean(prop(pc, "kafka.create-topics"))) {
+            TopicSetup.ensure(kafka, ledgerTopic, Integer.parseInt(prop(pc, "kafka.ledger-partitions")),
+                    deadLetterTopic, maxRequestBytes);
+        }
+
+        bind(context, "objectMapper", mapper);
+        bind(context, "kafkaClientSettings", kafka);
+        bind(context, "accountRateBudget", new AccountRateBudget(
+                Integer.parseInt(prop(pc, "flashduty.rate-per-second")), Integer.parseInt(prop(pc, "flashduty.rate-per-minute")),
+                millis(pc, "flashduty.second-window"), millis(pc, "flashduty.minute-window")));
+        bind(context, "flashdutyAuth", new FlashdutyAuth(appKey));
+        bind(context, "flashdutyResponses", new FlashdutyResponses(mapper,
+                Integer.parseInt(prop(pc, "flashduty.retry.max-attempts")),
+                Integer.parseInt(prop(pc, "flashduty.retry.rate-limited-attempts")),
+                Duration.ofMillis(millis(pc, "flashduty.retry.initial-backoff")),
+                Duration.ofMillis(millis(pc, "flashduty.retry.max-backoff"))));
+        bind(context, "incomingRecord", new IncomingRecord());
+        bind(context, "incidentEventParser", new IncidentEventParser(maxRecordBytes));
+        bind(context, "eventAge", new EventAge(Duration.ofMillis(millis(pc, "war-room.max-event-age")), Clock.systemUTC()));
+        String pinned = prop(pc, "war-room.integration-id");
+        bind(context, "imIntegrationCatalog", new ImIntegrationCatalog(pinned.isBlank() ? null : Long.parseLong(pinned.trim())));
+        bind(context, "warRoomRequests", new WarRoomRequests(mapper,
+                Boolean.parseBoolean(prop(pc, "war-room.add-observers")), WarRoomRequests.parseIds(prop(pc, "war-room.member-ids"))));
+        bind(context, "warRoomResults", new WarRoomResults(mapper));
+
+        DeadLetterPublisher deadLetters = new DeadLetterPublisher(kafka, deadLetterTopic, maxRequestBytes,
+                Integer.parseInt(prop(pc, "kafka.delivery-timeout-ms")));
+        bind(context, "deadLetterPublisher", deadLetters);
+        WarRoomLedger ledger = new WarRoomLedger(kafka, ledgerTopic, mapper);
+        ledger.load();
+        bind(context, "warRoomLedger", ledger);
+        context.addService(new Closer(ledger, deadLetters), true, true);
+    }
+
+    private static void bind(CamelContext context, String name, Object bean) {
+        context.getRegistry().bind(name, bean);
+    }
+
+    static String prop(PropertiesComponent pc, String key) {
+        return pc.resolveProperty(key).map(String::trim)
+                .orElseThrow(() -> new StartupProblem("configuration key " + key + " is missing from the properties"));
+    }
+
+    /** "1h", "60s", "500ms" or plain milliseconds. */
+    static long millis(PropertiesComponent pc, String key) {
+        String v = prop(pc, key);
+        try {
+            return TimeUtils.toMilliSeconds(v);
+        } catch (RuntimeException e) {
+            throw new StartupProblem(key + " is not a duration (e.g. 500ms, 60s, 1h): " + v);
+        }
+    }
+
+    /** A start-up problem an operator fixes in the configuration: reported as one line, without a stack trace. */
+    public static final class StartupProblem extends RuntimeException {
+        public StartupProblem(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Closes the plain Kafka clients when Camel stops, after the routes. */
+    private static final class Closer extends ServiceSupport {
+        private final AutoCloseable[] closeables;
+
+        Closer(AutoCloseable... closeables) {
+            this.closeables = closeables;
+        }
+
+        @Override
+        protected void doStop() throws Exception {
+            for (AutoCloseable c : closeables) {
+                c.close();
+            }
+        }
+    }
+}

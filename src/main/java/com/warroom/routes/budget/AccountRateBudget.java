@@ -1,0 +1,258 @@
+package com.warroom.routes.budget;
+
+import java.util.ArrayDeque;
+import java.util.PriorityQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+
+import org.apache.camel.Exchange;
+
+/**
+ * The one account rate budget every Flashduty call of the process passes: at most N1 calls in ANY
+ * window of length W1 and at most N2 in ANY window of length W2 (50 per second and 1,000 per minute),
+ * as the server counts arrivals, whatever the latency.
+ * <p>
+ * A call holds a slot in every window from just before it is sent until one window length after its
+ * answer came back; so call k+N can only be sent after call k's answer plus the window, and the server
+ * can never see more than N arrivals in a window. Waiting calls are served by priority (lower first:
+ * war-room creation is 0), first come first served within one; only the head of the queue may take a
+ * slot, so a lower priority never overtakes a waiting higher one. It waits; it never drops.
+ * <p>
+ * Hand-written because a token bucket lets capacity + rate x T through in a window T (up to 2x the
+ * limit), Camel's Throttle EIP was measured doing the same, and no well-kept library holds two
+ * sliding windows with hold-until-answer semantics and priorities.
+ */
+public final class AccountRateBudget {
+
+    public static final String PRIORITY = "flashdutyPriority";
+    public static final String PERMIT = "flashdutyPermit";
+    public static final String WAIT_MILLIS = "flashdutyBudgetWaitMillis";
+    public static final int DEFAULT_PRIORITY = 10;
+
+    private final Window[] windows;
+    private final LongSupplier clock;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final PriorityQueue<Waiter> waiters = new PriorityQueue<>();
+    private long sequence;
+    private final AtomicLong granted = new AtomicLong();
+    private final AtomicLong waitedNanos = new AtomicLong();
+    private final AtomicLong maxWaitNanos = new AtomicLong();
+
+    public AccountRateBudget(int perSecond, int perMinute, long secondWindowMillis, long minuteWindowMillis) {
+        this(perSecond, perMinute, secondWindowMillis, minuteWindowMillis, System::nanoTime);
+    }
+
+    public AccountRateBudget(int perSecond, int perMinute, long secondWindowMillis, long minuteWindowMillis, LongSupplier nanoClock) {
+        if (perSecond < 1 || perMinute < 1 || secondWindowMillis < 1 || minuteWindowMillis < 1) {
+            throw new IllegalArgumentException("rate limits and window lengths must be positive");
+        }
+        this.windows = new Window[] {
+            new Window(perSecond, TimeUnit.MILLISECONDS.toNanos(secondWindowMillis)),
+            new Window(perMinute, TimeUnit.MILLISECONDS.toNanos(minuteWindowMillis))
+        };
+        this.clock = nanoClock;
+    }
+
+    /** Waits for a slot in every window; the permit must be released when the answer came back (or the call failed). */
+    public Permit acquire(int priority) throws InterruptedException {
+        return acquire(priority, Long.MAX_VALUE);
+    }
+
+    /** Like {@link #acquire(int)}, giving up after the timeout (null). */
+    public Permit tryAcquire(int priority, long timeout, TimeUnit unit) throws InterruptedException {
+        return acquire(priority, unit.toNanos(timeout));
+    }
+
+    private Permit acquire(int priority, long timeoutNanos) throws InterruptedException {
+        long start = clock.getAsLong();
+        lock.lockInterruptibly();
+        Waiter me = new Waiter(priority, sequence++);
+        waiters.add(me);
+        try {
+            while (true) {
+                long now = clock.getAsLong();
+                long freeIn = waiters.peek() == me ? nanosUntilFree(now) : Long.MAX_VALUE;
+                if (freeIn == 0) {
+                    waiters.remove();
+                    for (Window w : windows) {
+                        w.inFlight++;
+                    }
+                    changed.signalAll(); // the next waiter becomes head
+                    long waited = now - start;
+                    granted.incrementAndGet();
+                    waitedNanos.addAndGet(waited);
+                    maxWaitNanos.accumulateAndGet(waited, Math::max);
+                    return new Permit();
+                }
+                long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE : timeoutNanos - (now - start);
+                if (left <= 0) {
+                    waiters.remove(me);
+                    changed.signalAll();
+                    return null;
+                }
+                long nap = Math.min(freeIn, left);
+                if (nap == Long.MAX_VALUE) {
+                    changed.await();
+                } else {
+                    changed.awaitNanos(nap);
+                }
+            }
+        } catch (InterruptedException e) {
+            waiters.remove(me);
+            changed.signalAll();
+            throw e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** 0 when a call may start now; else how long until the earliest slot frees (MAX_VALUE: when a call finishes). */
+    private long nanosUntilFree(long now) {
+        long wait = 0;
+        for (Window w : windows) {
+            wait = Math.max(wait, w.nanosUntilFree(now));
+        }
+        return wait;
+    }
+
+    private void release() {
+        lock.lock();
+        try {
+            long now = clock.getAsLong(); // read under the lock, so free-at times stay in order
+            for (Window w : windows) {
+                w.inFlight--;
+                w.freeAt.addLast(now + w.lengthNanos);
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- Camel glue: bean steps of routes/40-flashduty-call.yaml --------------------------------
+
+    /** Acquires with the exchange's {@value #PRIORITY} (default 10) and keeps the permit on the exchange. */
+    public void acquire(Exchange exchange) throws InterruptedException {
+        int priority = exchange.getProperty(PRIORITY, DEFAULT_PRIORITY, Integer.class);
+        long before = System.nanoTime();
+        Permit permit = acquire(priority);
+        exchange.setProperty(PERMIT, permit);
+        long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
+        exchange.setProperty(WAIT_MILLIS, exchange.getProperty(WAIT_MILLIS, 0L, Long.class) + waitedMillis);
+    }
+
+    /** Releases the exchange's permit, if it holds one. */
+    public void release(Exchange exchange) {
+        Permit permit = exchange.getProperty(PERMIT, Permit.class);
+        if (permit != null) {
+            exchange.removeProperty(PERMIT);
+            permit.release();
+        }
+    }
+
+    // ---- observability ---------------------------------------------------------------------------
+
+    public long permitsGranted() {
+        return granted.get();
+    }
+
+    public long totalWaitNanos() {
+        return waitedNanos.get();
+    }
+
+    public long maxWaitNanos() {
+        return maxWaitNanos.get();
+    }
+
+    public int waiting() {
+        lock.lock();
+        try {
+            return waiters.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public int inFlight() {
+        lock.lock();
+        try {
+            return windows[0].inFlight;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A held slot; {@link #release()} is idempotent, so a finally block may call it unconditionally. */
+    public final class Permit {
+        private boolean released;
+
+        private Permit() {
+        }
+
+        public void release() {
+            synchronized (this) {
+                if (released) {
+                    return;
+                }
+                released = true;
+            }
+            AccountRateBudget.this.release();
+        }
+    }
+
+    private static final class Window {
+        final int limit;
+        final long lengthNanos;
+        int inFlight;
+        /** free-at times of finished calls, ascending (released in time order under the lock) */
+        final ArrayDeque<Long> freeAt = new ArrayDeque<>();
+
+        Window(int limit, long lengthNanos) {
+            this.limit = limit;
+            this.lengthNanos = lengthNanos;
+        }
+
+        long nanosUntilFree(long now) {
+            while (!freeAt.isEmpty() && freeAt.peekFirst() - now <= 0) {
+                freeAt.pollFirst();
+            }
+            if (inFlight + freeAt.size() < limit) {
+                return 0;
+            }
+            if (freeAt.isEmpty()) {
+                return Long.MAX_VALUE; // every slot is held by a call in flight
+            }
+            // the oldest finished calls free up first; enough of them must expire
+            int mustExpire = inFlight + freeAt.size() - limit + 1;
+            if (mustExpire > freeAt.size()) {
+                return Long.MAX_VALUE;
+            }
+            int i = 0;
+            for (Long t : freeAt) {
+                if (++i == mustExpire) {
+                    return Math.max(1, t - now);
+                }
+            }
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private static final class Waiter implements Comparable<Waiter> {
+        final int priority;
+        final long seq;
+
+        Waiter(int priority, long seq) {
+            this.priority = priority;
+            this.seq = seq;
+        }
+
+        @Override
+        public int compareTo(Waiter o) {
+            return priority != o.priority ? Integer.compare(priority, o.priority) : Long.compare(seq, o.seq);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package com.warroom.routes.flashduty;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+
+import com.warroom.routes.security.Secret;
+import org.apache.camel.component.http.HttpClientConfigurer;
+import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
+import org.apache.hc.core5.http.HttpRequestInterceptor;
+import org.apache.hc.core5.net.URIBuilder;
+
+/**
+ * Adds the secret {@code app_key} query parameter to every Flashduty request inside the HTTP
+ * client, just before it is written to the wire. The key is therefore never part of a Camel
+ * endpoint URI, a message header or an exchange property, which Camel may log, trace or show.
+ * <p>
+ * Also turns off the HTTP client's own automatic retries: every attempt must pass the
+ * account rate budget, and retries are decided on Flashduty's {@code error.code} in the route.
+ */
+public final class FlashdutyAuth implements HttpClientConfigurer {
+
+    private final Secret appKey;
+
+    public FlashdutyAuth(Secret appKey) {
+        this.appKey = appKey;
+    }
+
+    public boolean isConfigured() {
+        return appKey.isPresent();
+    }
+
+    @Override
+    public void configureHttpClient(HttpClientBuilder builder) {
+        builder.disableAutomaticRetries();
+        builder.disableRedirectHandling();
+        builder.disableCookieManagement();
+        builder.addRequestInterceptorLast((HttpRequestInterceptor) (request, entity, context) -> {
+            try {
+                URI uri = request.getUri();
+                URI withKey = new URIBuilder(uri).setParameter("app_key", appKey.reveal()).build();
+                request.setUri(withKey);
+            } catch (URISyntaxException e) {
+                // never include the URI: it would now carry the key
+                throw new IllegalStateException("cannot add the Flashduty app_key to the request");
+            }
+        });
+    }
+
+    @Override
+    public String toString() {
+        return "FlashdutyAuth[" + appKey + "]";
+    }
+}

@@ -1,0 +1,257 @@
+package com.warroom.routes.flashduty;
+
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static com.warroom.routes.flashduty.FlashdutyCallState.*;
+
+/**
+ * Reads Flashduty's envelope and decides, on {@code error.code} rather than the HTTP status,
+ * whether a call succeeded, failed for good, or is retried and after how long.
+ * <ul>
+ * <li>{@code RequestTooFrequently}: wait {@code Retry-After} when present, else the backoff, and retry.</li>
+ * <li>{@code InternalError}, {@code ServiceUnavailable}, {@code UndonedOrderExist}, {@code RequestLocked},
+ * time-outs and connection errors: bounded retries with exponential backoff and jitter.</li>
+ * <li>every other code (ResourceNotFound arrives as HTTP 400): terminal.</li>
+ * </ul>
+ * When a call ran out of retries on a transient error, Flashduty is taken as down: later calls get one
+ * attempt each until one succeeds, so a long outage turns a backlog into {@code failed} results
+ * (replayable) instead of stalling the consumer past {@code max.poll.interval.ms}.
+ */
+public final class FlashdutyResponses {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FlashdutyResponses.class);
+
+    static final Set<String> RETRYABLE = Set.of("InternalError", "ServiceUnavailable", "UndonedOrderExist", "RequestLocked");
+    static final String RATE_LIMITED = "RequestTooFrequently";
+    public static final String CONNECTION_ERROR = "connection_error";
+    public static final String TIMEOUT = "timeout";
+    public static final String INVALID_RESPONSE = "invalid_response";
+
+    private final ObjectMapper mapper;
+    private final int maxAttempts;
+    private final int rateLimitedAttempts;
+    private final long initialBackoffMillis;
+    private final long maxBackoffMillis;
+    private final AtomicBoolean flashdutyDown = new AtomicBoolean();
+    private final AtomicBoolean unauthorized = new AtomicBoolean();
+    private final AtomicLong rateLimitedAnswers = new AtomicLong();
+
+    public FlashdutyResponses(ObjectMapper mapper, int maxAttempts, int rateLimitedAttempts,
+                              Duration initialBackoff, Duration maxBackoff) {
+        if (maxAttempts < 1 || rateLimitedAttempts < 1) {
+            throw new IllegalArgumentException("retry attempts must be at least 1");
+        }
+        this.mapper = mapper;
+        this.maxAttempts = maxAttempts;
+        this.rateLimitedAttempts = rateLimitedAttempts;
+        this.initialBackoffMillis = Math.max(1, initialBackoff.toMillis());
+        this.maxBackoffMillis = Math.max(initialBackoffMillis, maxBackoff.toMillis());
+    }
+
+    /** Starts a call: keeps the request body for every attempt and clears the previous call's outcome. */
+    public void begin(Exchange exchange) {
+        exchange.setProperty(REQUEST_BODY, exchange.getMessage().getBody(String.class));
+        exchange.setProperty(NEXT_ATTEMPT, Boolean.TRUE);
+        exchange.setProperty(BACKOFF_MILLIS, 0L);
+        exchange.setProperty(ATTEMPTS, 0);
+        exchange.setProperty(RATE_LIMITED_ATTEMPTS, 0);
+        for (String p : new String[] {OUTCOME, DATA, REQUEST_ID, ERROR_CODE, ERROR_MESSAGE, HTTP_STATUS, TRANSPORT_ERROR}) {
+            exchange.removeProperty(p);
+        }
+    }
+
+    /** Called from doCatch: remembers what kind of transport failure it was, never its text (it may hold a URI). */
+    public void transportError(Exchange exchange) {
+        Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String kind = CONNECTION_ERROR;
+        for (Throwable t = caught; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException || t.getClass().getSimpleName().contains("Timeout")) {
+                kind = TIMEOUT;
+                break;
+            }
+            if (t instanceof ConnectException || t instanceof UnknownHostException) {
+                break;
+            }
+        }
+        exchange.setProperty(TRANSPORT_ERROR, kind);
+        exchange.removeProperty(Exchange.EXCEPTION_CAUGHT);
+        exchange.setException(null);
+    }
+
+    /** After an attempt: success, terminal failure, or another attempt after {@link FlashdutyCallState#BACKOFF_MILLIS}. */
+    public void classify(Exchange exchange) {
+        Message msg = exchange.getMessage();
+        int attempts = exchange.getProperty(ATTEMPTS, 0, Integer.class) + 1;
+        exchange.setProperty(ATTEMPTS, attempts);
+        String transport = exchange.getProperty(TRANSPORT_ERROR, String.class);
+        exchange.removeProperty(TRANSPORT_ERROR);
+
+        String code;
+        String message;
+        String retryAfter = null;
+        if (transport != null) {
+            code = transport;
+            message = TIMEOUT.equals(transport) ? "Flashduty did not answer in time" : "Flashduty could not be reached";
+            exchange.removeProperty(HTTP_STATUS);
+            exchange.removeProperty(REQUEST_ID);
+        } else {
+            int status = msg.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+            exchange.setProperty(HTTP_STATUS, status);
+            String headerRequestId = msg.getHeader("Flashcat-Request-Id", String.class);
+            retryAfter = msg.getHeader("Retry-After", String.class);
+            JsonNode envelope = readEnvelope(msg);
+            String requestId = envelope != null && envelope.path("request_id").isTextual()
+                    ? envelope.path("request_id").asText() : headerRequestId;
+            setOrRemove(exchange, REQUEST_ID, requestId);
+            if (status >= 200 && status < 300 && envelope != null && envelope.has("data")) {
+                succeed(exchange, envelope.get("data"));
+                return;
+            }
+            JsonNode error = envelope == null ? null : envelope.path("error");
+            if (error != null && error.path("code").isTextual()) {
+                code = error.path("code").asText();
+                message = error.path("message").asText("");
+            } else if (status == 429) {
+                code = RATE_LIMITED;
+                message = "rate limited";
+            } else if (status >= 500) {
+                code = "ServiceUnavailable";
+                message = "HTTP " + status + " without a Flashduty envelope";
+            } else {
+                code = INVALID_RESPONSE;
+                message = "HTTP " + status + " without a Flashduty envelope";
+            }
+        }
+        exchange.setProperty(ERROR_CODE, code);
+        exchange.setProperty(ERROR_MESSAGE, message);
+        if ("Unauthorized".equals(code)) {
+            unauthorized.set(true);
+        }
+
+        String path = exchange.getProperty(PATH, String.class);
+        if (RATE_LIMITED.equals(code)) {
+            rateLimitedAnswers.incrementAndGet();
+            int limited = exchange.getProperty(RATE_LIMITED_ATTEMPTS, 0, Integer.class) + 1;
+            exchange.setProperty(RATE_LIMITED_ATTEMPTS, limited);
+            if (limited < rateLimitedAttempts) {
+                long wait = retryAfterMillis(retryAfter);
+                retry(exchange, wait >= 0 ? wait : backoff(limited), path, code, attempts);
+                return;
+            }
+        } else if (RETRYABLE.contains(code) || CONNECTION_ERROR.equals(code) || TIMEOUT.equals(code)
+                || INVALID_RESPONSE.equals(code) && transport == null && exchange.getProperty(HTTP_STATUS, 0, Integer.class) >= 500) {
+            int transient_ = attempts - exchange.getProperty(RATE_LIMITED_ATTEMPTS, 0, Integer.class);
+            int allowed = flashdutyDown.get() ? 1 : maxAttempts;
+            if (transient_ < allowed) {
+                long base = backoff(transient_);
+                retry(exchange, "RequestLocked".equals(code) ? Math.min(maxBackoffMillis, base * 4) : base, path, code, attempts);
+                return;
+            }
+            if (flashdutyDown.compareAndSet(false, true)) {
+                LOG.error("Flashduty {} still failing with {} after {} attempts; until a call succeeds, later calls try once each",
+                        path, code, attempts);
+            }
+        }
+        exchange.setProperty(OUTCOME, "failed");
+        exchange.setProperty(NEXT_ATTEMPT, Boolean.FALSE);
+        LOG.warn("Flashduty {} failed: {} (request_id {}, attempts {})", path, code,
+                exchange.getProperty(REQUEST_ID, "-", String.class), attempts);
+    }
+
+    private void succeed(Exchange exchange, JsonNode data) {
+        exchange.setProperty(OUTCOME, "success");
+        exchange.setProperty(DATA, data);
+        exchange.removeProperty(ERROR_CODE);
+        exchange.removeProperty(ERROR_MESSAGE);
+        exchange.setProperty(NEXT_ATTEMPT, Boolean.FALSE);
+        unauthorized.set(false);
+        if (flashdutyDown.compareAndSet(true, false)) {
+            LOG.info("Flashduty answers again");
+        }
+    }
+
+    private void retry(Exchange exchange, long waitMillis, String path, String code, int attempts) {
+        exchange.setProperty(BACKOFF_MILLIS, waitMillis);
+        exchange.setProperty(NEXT_ATTEMPT, Boolean.TRUE);
+        LOG.info("Flashduty {} answered {} (attempt {}), retrying in {} ms", path, code, attempts, waitMillis);
+    }
+
+    /** Exponential backoff from the initial value, capped, with +-20% jitter so replicas do not retry in step. */
+    long backoff(int failures) {
+        long base = initialBackoffMillis << Math.min(20, Math.max(0, failures - 1));
+        long capped = Math.min(maxBackoffMillis, base);
+        double jitter = 0.8 + ThreadLocalRandom.current().nextDouble() * 0.4;
+        return Math.max(1, Math.round(capped * jitter));
+    }
+
+    /** Retry-After as delta-seconds or an HTTP date; -1 when absent or unreadable. Capped at 5 minutes. */
+    static long retryAfterMillis(String retryAfter) {
+        if (retryAfter == null || retryAfter.isBlank()) {
+            return -1;
+        }
+        long millis;
+        try {
+            millis = Math.round(Double.parseDouble(retryAfter.trim()) * 1000);
+        } catch (NumberFormatException e) {
+            try {
+                ZonedDateTime at = ZonedDateTime.parse(retryAfter.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
+                millis = at.toInstant().toEpochMilli() - System.currentTimeMillis();
+            } catch (RuntimeException e2) {
+                return -1;
+            }
+        }
+        return Math.max(0, Math.min(millis, 300_000));
+    }
+
+    private JsonNode readEnvelope(Message msg) {
+        try {
+            Object body = msg.getBody();
+            if (body == null) {
+                return null;
+            }
+            JsonNode node = body instanceof InputStream in ? mapper.readTree(in)
+                    : mapper.readTree(msg.getBody(byte[].class));
+            return node != null && node.isObject() ? node : null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static void setOrRemove(Exchange exchange, String name, Object value) {
+        if (value == null) {
+            exchange.removeProperty(name);
+        } else {
+            exchange.setProperty(name, value);
+        }
+    }
+
+    /** True while the last answer was {@code Unauthorized} (health reports not ready). */
+    public boolean isUnauthorized() {
+        return unauthorized.get();
+    }
+
+    public boolean isFlashdutyDown() {
+        return flashdutyDown.get();
+    }
+
+    public long rateLimitedAnswers() {
+        return rateLimitedAnswers.get();
+    }
+}

@@ -1,0 +1,68 @@
+package com.warroom.routes.kafka;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates the two topics whose settings matter for the guarantees when they are missing: the
+ * ledger must be compacted (a deleting ledger would forget war rooms and open second ones after
+ * its retention), and the dead-letter topic must accept the copy of the largest incident record.
+ * An existing ledger that is not compacted is reported loudly, not changed.
+ */
+public final class TopicSetup {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
+
+    private TopicSetup() {
+    }
+
+    public static void ensure(KafkaClientSettings settings, String ledgerTopic, int ledgerPartitions,
+                              String deadLetterTopic, int deadLetterMaxBytes) throws InterruptedException {
+        try (Admin admin = Admin.create(settings.common("war-room-routes-setup"))) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            if (!existing.contains(ledgerTopic)) {
+                missing.add(new NewTopic(ledgerTopic, Optional.of(ledgerPartitions), Optional.empty())
+                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+            }
+            if (!existing.contains(deadLetterTopic)) {
+                missing.add(new NewTopic(deadLetterTopic, Optional.empty(), Optional.empty())
+                        .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(deadLetterMaxBytes))));
+            }
+            for (NewTopic t : missing) {
+                try {
+                    admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
+                    LOG.info("created topic {} {}", t.name(), t.configs());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+            ConfigResource ledger = new ConfigResource(ConfigResource.Type.TOPIC, ledgerTopic);
+            Config config = admin.describeConfigs(List.of(ledger)).all().get(30, TimeUnit.SECONDS).get(ledger);
+            String policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
+            if (policy == null || !policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+                LOG.error("ledger topic {} has cleanup.policy={}, not compact: war rooms older than its retention "
+                        + "would be forgotten and opened again after a replay", ledgerTopic, policy);
+            }
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot reach Kafka at start-up to check topics " + ledgerTopic
+                    + " and " + deadLetterTopic + ": " + e.getClass().getSimpleName());
+        }
+    }
+}

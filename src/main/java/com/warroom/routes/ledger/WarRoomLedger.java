@@ -1,0 +1,132 @@
+package com.warroom.routes.ledger;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.flashduty.FlashdutyCallState;
+import com.warroom.routes.incident.IncidentEventParser;
+import com.warroom.routes.kafka.CompactedTopicView;
+import com.warroom.routes.kafka.KafkaClientSettings;
+import com.warroom.routes.warroom.WarRoomState;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * incident_id → war room, kept in the compacted ledger topic and read through a
+ * {@link CompactedTopicView}: read back to its end before any incident is handled, then followed,
+ * so entries written by other replicas appear too. Entries are held as their raw JSON bytes.
+ * <p>
+ * {@link #claim} serialises the handling of one incident inside this process (two events of the
+ * same incident on different partitions would otherwise both miss the ledger and both create).
+ */
+public final class WarRoomLedger implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WarRoomLedger.class);
+    public static final String ENTRY = "ledgerEntry";
+    private static final String CLAIM = "ledgerClaim";
+
+    private final CompactedTopicView view;
+    private final ObjectMapper mapper;
+    private final Semaphore[] stripes = new Semaphore[1024];
+
+    public WarRoomLedger(KafkaClientSettings settings, String topic, ObjectMapper mapper) {
+        this.view = new CompactedTopicView(settings, topic);
+        this.mapper = mapper;
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new Semaphore(1);
+        }
+    }
+
+    /** Reads the ledger back to its end; no incident is handled before this returns. */
+    public void load() {
+        view.load();
+    }
+
+    /** Holds this incident for the calling exchange until {@link #release}; waits while another exchange holds it. */
+    public void claim(Exchange exchange) throws InterruptedException {
+        String incidentId = exchange.getProperty(IncidentEventParser.INCIDENT_ID, String.class);
+        Semaphore s = stripes[Math.floorMod(incidentId.hashCode(), stripes.length)];
+        while (!s.tryAcquire(30, TimeUnit.SECONDS)) {
+            LOG.info("incident {} is still being handled by another consumer thread; waiting", incidentId);
+        }
+        exchange.setProperty(CLAIM, s);
+    }
+
+    public void release(Exchange exchange) {
+        Semaphore s = exchange.getProperty(CLAIM, Semaphore.class);
+        if (s != null) {
+            exchange.removeProperty(CLAIM);
+            s.release();
+        }
+    }
+
+    /** True when the incident already has a war room; the stored entry goes to exchange property {@value #ENTRY}. */
+    public boolean find(Exchange exchange) throws IOException {
+        byte[] raw = view.get(exchange.getProperty(IncidentEventParser.INCIDENT_ID, String.class));
+        if (raw == null) {
+            return false;
+        }
+        exchange.setProperty(ENTRY, mapper.readTree(raw));
+        return true;
+    }
+
+    /** Turns the created war room into the ledger record: JSON body, key incident_id, no other header. */
+    public void entry(Exchange exchange) throws IOException {
+        ObjectNode e = mapper.createObjectNode();
+        String incidentId = exchange.getProperty(IncidentEventParser.INCIDENT_ID, String.class);
+        JsonNode data = exchange.getProperty(FlashdutyCallState.DATA, JsonNode.class);
+        e.put("incident_id", incidentId);
+        e.put("event_id", exchange.getProperty(IncidentEventParser.EVENT_ID, String.class));
+        e.put("integration_id", exchange.getProperty(WarRoomState.INTEGRATION_ID, Long.class));
+        e.put("plugin_type", exchange.getProperty(WarRoomState.PLUGIN_TYPE, String.class));
+        e.put("chat_id", text(data, "chat_id"));
+        e.put("chat_name", text(data, "chat_name"));
+        e.put("share_link", text(data, "share_link"));
+        e.put("request_id", exchange.getProperty(FlashdutyCallState.REQUEST_ID, String.class));
+        e.put("created_at", Instant.now().toString());
+        byte[] bytes = mapper.writeValueAsBytes(e);
+        exchange.getMessage().getHeaders().clear();
+        exchange.getMessage().setHeader(KafkaConstants.KEY, incidentId);
+        exchange.getMessage().setBody(new String(bytes, StandardCharsets.UTF_8));
+        exchange.setProperty(ENTRY, e);
+    }
+
+    /** Called once Kafka acknowledged the ledger record. */
+    public void remember(Exchange exchange) throws IOException {
+        String incidentId = exchange.getProperty(IncidentEventParser.INCIDENT_ID, String.class);
+        view.put(incidentId, mapper.writeValueAsBytes(exchange.getProperty(ENTRY, JsonNode.class)));
+    }
+
+    private static String text(JsonNode data, String field) {
+        if (data == null) {
+            return "";
+        }
+        JsonNode n = data.get(field);
+        return n == null || n.isNull() ? "" : n.asText();
+    }
+
+    public int size() {
+        return view.size();
+    }
+
+    public boolean contains(String incidentId) {
+        return view.get(incidentId) != null;
+    }
+
+    public long loadMillis() {
+        return view.loadMillis();
+    }
+
+    @Override
+    public void close() {
+        view.close();
+    }
+}

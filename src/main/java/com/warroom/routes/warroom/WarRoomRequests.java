@@ -1,0 +1,50 @@
+package com.warroom.routes.warroom;
+
+import java.util.List;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.incident.IncidentEventParser;
+import org.apache.camel.Exchange;
+
+/** The body of {@code POST /incident/war-room/create} for the exchange's incident and chosen integration. */
+public final class WarRoomRequests {
+
+    private final ObjectMapper mapper;
+    private final boolean addObservers;
+    private final List<Long> memberIds;
+
+    public WarRoomRequests(ObjectMapper mapper, boolean addObservers, List<Long> memberIds) {
+        this.mapper = mapper;
+        this.addObservers = addObservers;
+        this.memberIds = List.copyOf(memberIds);
+    }
+
+    public String createBody(Exchange exchange) throws JsonProcessingException {
+        ObjectNode body = mapper.createObjectNode();
+        body.put("incident_id", exchange.getProperty(IncidentEventParser.INCIDENT_ID, String.class));
+        body.put("integration_id", exchange.getProperty(WarRoomState.INTEGRATION_ID, Long.class));
+        if (!memberIds.isEmpty()) {
+            memberIds.forEach(body.putArray("member_ids")::add);
+        }
+        body.put("add_observers", addObservers);
+        return mapper.writeValueAsString(body);
+    }
+
+    /** Parses WAR_ROOM_MEMBER_IDS ("1,2, 3"); a value that is not an int64 stops start-up. */
+    public static List<Long> parseIds(String csv) {
+        if (csv == null || csv.isBlank()) {
+            return List.of();
+        }
+        return java.util.Arrays.stream(csv.split(","))
+                .map(String::trim).filter(s -> !s.isEmpty())
+                .map(s -> {
+                    try {
+                        return Long.parseLong(s);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("WAR_ROOM_MEMBER_IDS holds a value that is not a member id: " + s);
+                    }
+                }).toList();
+    }
+}

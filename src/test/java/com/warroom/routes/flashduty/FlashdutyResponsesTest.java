@@ -1,0 +1,162 @@
+package com.warroom.routes.flashduty;
+
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.Test;
+
+import static com.warroom.routes.flashduty.FlashdutyCallState.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+class FlashdutyResponsesTest {
+
+    private final DefaultCamelContext context = new DefaultCamelContext();
+    private final FlashdutyResponses responses =
+            new FlashdutyResponses(new ObjectMapper(), 3, 4, Duration.ofMillis(100), Duration.ofMillis(1000));
+
+    private Exchange call() {
+        Exchange ex = new DefaultExchange(context);
+        ex.getMessage().setBody("{\"incident_id\":\"64b1352e376e32c85c56e25b\"}");
+        ex.setProperty(PATH, "/incident/war-room/create");
+        responses.begin(ex);
+        return ex;
+    }
+
+    private void answer(Exchange ex, int status, String body, String retryAfter) {
+        ex.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        ex.getMessage().setHeader("Flashcat-Request-Id", "hdr-id");
+        if (retryAfter != null) {
+            ex.getMessage().setHeader("Retry-After", retryAfter);
+        }
+        ex.getMessage().setBody(body);
+        responses.classify(ex);
+    }
+
+    private static String error(String code) {
+        return "{\"request_id\":\"req-" + code + "\",\"error\":{\"code\":\"" + code + "\",\"message\":\"m\"}}";
+    }
+
+    @Test
+    void successKeepsDataAndRequestId() {
+        Exchange ex = call();
+        answer(ex, 200, "{\"request_id\":\"r1\",\"data\":{\"chat_id\":\"c\"}}", null);
+        assertEquals("success", ex.getProperty(OUTCOME));
+        assertEquals("r1", ex.getProperty(REQUEST_ID));
+        assertEquals("c", ex.getProperty(DATA, JsonNode.class).path("chat_id").asText());
+        assertEquals(Boolean.FALSE, ex.getProperty(NEXT_ATTEMPT));
+        assertEquals(1, ex.getProperty(ATTEMPTS));
+    }
+
+    @Test
+    void resourceNotFoundAsHttp400IsTerminal() {
+        Exchange ex = call();
+        answer(ex, 400, error("ResourceNotFound"), null);
+        assertEquals("failed", ex.getProperty(OUTCOME));
+        assertEquals("ResourceNotFound", ex.getProperty(ERROR_CODE));
+        assertEquals("req-ResourceNotFound", ex.getProperty(REQUEST_ID));
+        assertEquals(Boolean.FALSE, ex.getProperty(NEXT_ATTEMPT));
+    }
+
+    @Test
+    void branchesOnCodeNotStatus() {
+        // a retryable code behind an unusual status is still retried; a terminal one behind 500 is not
+        Exchange a = call();
+        answer(a, 400, error("ServiceUnavailable"), null);
+        assertEquals(Boolean.TRUE, a.getProperty(NEXT_ATTEMPT));
+        Exchange b = call();
+        answer(b, 500, error("NoLicense"), null);
+        assertEquals("failed", b.getProperty(OUTCOME));
+        assertEquals("NoLicense", b.getProperty(ERROR_CODE));
+    }
+
+    @Test
+    void rateLimitedHonoursRetryAfter() {
+        Exchange ex = call();
+        answer(ex, 429, error("RequestTooFrequently"), "2");
+        assertEquals(Boolean.TRUE, ex.getProperty(NEXT_ATTEMPT));
+        assertEquals(2000L, ex.getProperty(BACKOFF_MILLIS));
+        answer(ex, 200, "{\"request_id\":\"r2\",\"data\":{}}", null);
+        assertEquals("success", ex.getProperty(OUTCOME));
+        assertEquals(2, ex.getProperty(ATTEMPTS));
+    }
+
+    @Test
+    void rateLimitedWithoutRetryAfterBacksOffAndIsBounded() {
+        Exchange ex = call();
+        for (int i = 0; i < 3; i++) {
+            answer(ex, 429, error("RequestTooFrequently"), null);
+            assertEquals(Boolean.TRUE, ex.getProperty(NEXT_ATTEMPT));
+            long wait = ex.getProperty(BACKOFF_MILLIS, Long.class);
+            assertTrue(wait >= 1 && wait <= 1200, "backoff " + wait);
+        }
+        answer(ex, 429, error("RequestTooFrequently"), null);
+        assertEquals("failed", ex.getProperty(OUTCOME));
+        assertEquals("RequestTooFrequently", ex.getProperty(ERROR_CODE));
+    }
+
+    @Test
+    void transientErrorsAreRetriedThenFailAndLaterCallsTryOnce() {
+        Exchange ex = call();
+        answer(ex, 500, error("InternalError"), null);
+        assertEquals(Boolean.TRUE, ex.getProperty(NEXT_ATTEMPT));
+        transport(ex, new ConnectException("Connection refused"));
+        assertEquals(Boolean.TRUE, ex.getProperty(NEXT_ATTEMPT));
+        assertEquals(CONNECTION_ERROR, ex.getProperty(ERROR_CODE));
+        transport(ex, new SocketTimeoutException("Read timed out"));
+        assertEquals("failed", ex.getProperty(OUTCOME));
+        assertEquals(FlashdutyResponses.TIMEOUT, ex.getProperty(ERROR_CODE));
+        assertTrue(responses.isFlashdutyDown());
+
+        Exchange next = call();
+        answer(next, 503, error("ServiceUnavailable"), null);
+        assertEquals("failed", next.getProperty(OUTCOME), "while Flashduty is down a call gets one attempt");
+
+        Exchange recovered = call();
+        answer(recovered, 200, "{\"request_id\":\"r\",\"data\":{}}", null);
+        assertFalse(responses.isFlashdutyDown());
+        Exchange after = call();
+        answer(after, 503, error("ServiceUnavailable"), null);
+        assertEquals(Boolean.TRUE, after.getProperty(NEXT_ATTEMPT), "full retries again once it answered");
+    }
+
+    @Test
+    void answerWithoutEnvelope() {
+        Exchange a = call();
+        answer(a, 502, "<html>Bad Gateway</html>", null);
+        assertEquals(Boolean.TRUE, a.getProperty(NEXT_ATTEMPT));
+        assertEquals("hdr-id", a.getProperty(REQUEST_ID));
+        Exchange b = call();
+        answer(b, 404, "not found", null);
+        assertEquals("failed", b.getProperty(OUTCOME));
+        assertEquals(FlashdutyResponses.INVALID_RESPONSE, b.getProperty(ERROR_CODE));
+    }
+
+    @Test
+    void unauthorizedIsTerminalAndRemembered() {
+        Exchange ex = call();
+        answer(ex, 401, error("Unauthorized"), null);
+        assertEquals("failed", ex.getProperty(OUTCOME));
+        assertTrue(responses.isUnauthorized());
+    }
+
+    @Test
+    void retryAfterForms() {
+        assertEquals(-1, FlashdutyResponses.retryAfterMillis(null));
+        assertEquals(-1, FlashdutyResponses.retryAfterMillis("soon"));
+        assertEquals(1500, FlashdutyResponses.retryAfterMillis("1.5"));
+        assertEquals(300_000, FlashdutyResponses.retryAfterMillis("86400"));
+    }
+
+    private void transport(Exchange ex, Exception e) {
+        ex.setProperty(Exchange.EXCEPTION_CAUGHT, e);
+        responses.transportError(ex);
+        assertNull(ex.getException());
+        responses.classify(ex);
+    }
+}

@@ -1,0 +1,87 @@
+package com.warroom.routes.support;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import com.warroom.routes.WarRoomApplication;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+
+/**
+ * The application as it ships: Camel Main with the project's own {@code routes/*.yaml} and
+ * {@code config/application.properties}, pointed at the test broker and the sandbox through
+ * override properties only. Topic names and the consumer group carry a per-test suffix.
+ */
+public final class RunningApp implements AutoCloseable {
+
+    private final Main main;
+    private final Map<String, String> settings;
+
+    private RunningApp(Main main, Map<String, String> settings) {
+        this.main = main;
+        this.settings = settings;
+    }
+
+    /** Settings for one isolated set of topics; adjust, then {@link #start(Map)}. */
+    public static Map<String, String> settings(String brokers, String sandboxUrl, String appKey) {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("kafka.brokers", brokers);
+        s.put("consumer.group", "war-room-it-" + suffix);
+        s.put("incident.topic", "incidents-" + suffix);
+        s.put("result.topic", "war-room-results-" + suffix);
+        s.put("dead-letter.topic", "incidents-dlq-" + suffix);
+        s.put("ledger.topic", "war-room-ledger-" + suffix);
+        s.put("template-request.topic", "template-requests-" + suffix);
+        s.put("template.topic", "templates-" + suffix);
+        s.put("integration.topic", "im-integrations-" + suffix);
+        s.put("flashduty.base-url", sandboxUrl);
+        s.put("flashduty.app-key-file", writeSecret(appKey).toString());
+        s.put("kafka.poll-timeout-ms", "200");
+        s.put("kafka.ledger-partitions", "1");
+        s.put("flashduty.retry.initial-backoff", "50ms");
+        s.put("flashduty.retry.max-backoff", "400ms");
+        s.put("flashduty.response-timeout-ms", "3000");
+        s.put("management.port", "0");
+        s.put("camel.main.shutdown-timeout", "5");
+        return s;
+    }
+
+    public static RunningApp start(Map<String, String> settings) throws Exception {
+        Main main = WarRoomApplication.createMain(Path.of("routes"), Path.of("config/application.properties"), settings);
+        main.start();
+        return new RunningApp(main, settings);
+    }
+
+    public CamelContext context() {
+        return main.getCamelContext();
+    }
+
+    public String setting(String key) {
+        return settings.get(key);
+    }
+
+    public <T> T bean(String name, Class<T> type) {
+        return context().getRegistry().lookupByNameAndType(name, type);
+    }
+
+    @Override
+    public void close() throws Exception {
+        main.stop();
+    }
+
+    static Path writeSecret(String value) {
+        try {
+            Path f = Files.createTempFile("app-key", ".txt");
+            Files.writeString(f, value);
+            f.toFile().deleteOnExit();
+            return f;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package com.warroom.routes.warroom;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.sandbox.FlashdutySandbox;
+import com.warroom.routes.support.Events;
+import com.warroom.routes.support.KafkaBroker;
+import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TopicCollector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The war-room pipeline end to end: the shipped routes and configuration, a real Kafka broker and
+ * the Flashduty sandbox. Each test uses its own incidents, so tests share one running app.
+ */
+class WarRoomPipelineIT {
+
+    static final Duration WAIT = Duration.ofSeconds(30);
+    static final String CREATE = "/incident/war-room/create";
+
+    static FlashdutySandbox sandbox;
+    static Map<String, String> settings;
+    static RunningApp app;
+    static TopicCollector topics;
+    static KafkaProducer<byte[], byte[]> producer;
+
+    @BeforeAll
+    static void start() throws Exception {
+        sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config());
+        String brokers = KafkaBroker.shared().bootstrapServers();
+        settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2_000_000),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        topics = new TopicCollector(brokers, List.of(settings.get("result.topic"), settings.get("dead-letter.topic"),
+                settings.get("ledger.topic")));
+        app = RunningApp.start(settings);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (app != null) {
+            app.close();
+        }
+        topics.close();
+        producer.close();
+        sandbox.close();
+    }
+
+    static void send(ObjectNode event) throws Exception {
+        send(Events.incidentId(event).getBytes(StandardCharsets.UTF_8), Events.json(event).getBytes(StandardCharsets.UTF_8), List.of());
+    }
+
+    static void send(byte[] key, byte[] value, List<Header> headers) throws Exception {
+        producer.send(new ProducerRecord<>(settings.get("incident.topic"), null, key, value, headers)).get();
+    }
+
+    static JsonNode resultFor(String eventId) {
+        return topics.await(settings.get("result.topic"), r -> eventId.equals(r.path("event_id").asText()), WAIT);
+    }
+
+    static JsonNode resultFor(ObjectNode event) {
+        return resultFor(event.path("event_id").asText());
+    }
+
+    @Test
+    void documentedExampleOpensExactlyOneWarRoomAndTheSameEventAgainFindsIt() throws Exception {
+        // the documented example, made current (its 2023 event_time would be stale)
+        ObjectNode event = Events.example();
+        event.put("event_time", System.currentTimeMillis());
+        String incidentId = Events.incidentId(event);
+        send(event);
+
+        JsonNode created = resultFor(event);
+        assertEquals("created", created.path("status").asText());
+        assertEquals(incidentId, created.path("incident_id").asText());
+        assertEquals(362, created.path("integration_id").asLong());
+        assertEquals("feishu", created.path("plugin_type").asText());
+        assertFalse(created.path("chat_id").asText().isEmpty());
+        assertFalse(created.path("request_id").asText().isEmpty());
+        assertEquals(1, sandbox.createCount(incidentId));
+
+        JsonNode ledger = topics.await(settings.get("ledger.topic"), r -> incidentId.equals(r.path("incident_id").asText()), WAIT);
+        assertEquals(created.path("chat_id").asText(), ledger.path("chat_id").asText());
+
+        send(event); // redelivered
+        List<JsonNode> both = topics.awaitCount(settings.get("result.topic"),
+                r -> incidentId.equals(r.path("incident_id").asText()), 2, WAIT);
+        JsonNode again = both.get(1);
+        assertEquals("already_exists", again.path("status").asText());
+        assertEquals(created.path("chat_id").asText(), again.path("chat_id").asText());
+        assertEquals(1, sandbox.createCount(incidentId), "no second create call");
+
+        JsonNode body = Events.MAPPER.readTree(sandbox.calls(CREATE).stream()
+                .filter(c -> incidentId.equals(c.incidentId())).findFirst().orElseThrow().body());
+        assertEquals(362, body.path("integration_id").asLong());
+        assertTrue(body.path("integration_id").isIntegralNumber());
+        assertTrue(body.path("add_observers").asBoolean());
+    }
+
+    @Test
+    void malformedRecordIsDeadLetteredByteForByteAndTheNextRecordIsHandled() throws Exception {
+        byte[] key = {0, 1, 2, (byte) 0xFF};
+        byte[] value = "{\"event_id\": \"abc\", \"incident\": {".getBytes(StandardCharsets.UTF_8);
+        List<Header> headers = List.of(new RecordHeader("trace", new byte[] {1, 2, 3}),
+                new RecordHeader("trace", new byte[] {4}), new RecordHeader("CamelHttpUri", "http://evil".getBytes()));
+        send(key, value, headers);
+        ObjectNode next = Events.fresh();
+        send(next);
+
+        assertEquals("created", resultFor(next).path("status").asText());
+        ConsumerRecord<byte[], byte[]> dead = org.awaitility.Awaitility.await().atMost(WAIT).until(
+                () -> topics.records(settings.get("dead-letter.topic")).stream()
+                        .filter(r -> Arrays.equals(key, r.key())).findFirst().orElse(null), java.util.Objects::nonNull);
+        assertArrayEquals(value, dead.value());
+        List<Header> copied = new ArrayList<>();
+        dead.headers().forEach(copied::add);
+        assertEquals("trace", copied.get(0).key());
+        assertArrayEquals(new byte[] {1, 2, 3}, copied.get(0).value());
+        assertEquals("trace", copied.get(1).key());
+        assertArrayEquals(new byte[] {4}, copied.get(1).value());
+        assertEquals("CamelHttpUri", copied.get(2).key());
+        assertEquals("malformed_json", header(dead, "dlq-reason"));
+        assertEquals(settings.get("incident.topic"), header(dead, "dlq-source-topic"));
+        assertNotNull(header(dead, "dlq-source-offset"));
+        assertNotNull(header(dead, "dlq-source-partition"));
+    }
+
+    @Test
+    void everySkipReason() throws Exception {
+        ObjectNode ack = Events.fresh();
+        ack.put("event_type", "i_ack");
+        ObjectNode warning = Events.fresh();
+        Events.incident(warning).put("incident_severity", "Warning");
+        ObjectNode closed = Events.fresh();
+        Events.incident(closed).put("progress", "Closed");
+        ObjectNode stale = Events.fresh();
+        stale.put("event_time", System.currentTimeMillis() - Duration.ofHours(2).toMillis());
+        ObjectNode lonely = Events.fresh();
+        Events.incident(lonely).putArray("responders");
+        Events.incident(lonely).putArray("responder_ids");
+        for (ObjectNode e : List.of(ack, warning, closed, stale, lonely)) {
+            send(e);
+        }
+        assertSkipped(ack, "event_type_filtered");
+        assertSkipped(warning, "severity_filtered");
+        assertSkipped(closed, "incident_closed");
+        assertSkipped(stale, "stale");
+        assertSkipped(lonely, "no_responders");
+
+        // the incident's later i_assign with a responder opens it
+        ObjectNode assigned = Events.fresh(Events.incidentId(lonely));
+        assigned.put("event_type", "i_assign");
+        send(assigned);
+        assertEquals("created", resultFor(assigned).path("status").asText());
+        assertEquals(1, sandbox.createCount(Events.incidentId(lonely)));
+    }
+
+    static void assertSkipped(ObjectNode event, String reason) {
+        JsonNode r = resultFor(event);
+        assertEquals("skipped", r.path("status").asText(), reason);
+        assertEquals(reason, r.path("reason").asText());
+        assertEquals(0, sandbox.createCount(Events.incidentId(event)), reason);
+    }
+
+    @Test
+    void rateLimitedAnswerIsRetriedAndSucceeds() throws Exception {
+        sandbox.rateLimitStorm(1, 0);
+        ObjectNode event = Events.fresh();
+        send(event);
+        JsonNode r = resultFor(event);
+        assertEquals("created", r.path("status").asText());
+        assertEquals(2, r.path("attempts").asInt());
+        assertEquals(1, sandbox.createCount(Events.incidentId(event)));
+    }
+
+    @Test
+    void terminalCodeFailsWithRequestId() throws Exception {
+        ObjectNode event = Events.fresh();
+        sandbox.failIncident(Events.incidentId(event), 400, "ResourceNotFound");
+        send(event);
+        JsonNode r = resultFor(event);
+        assertEquals("failed", r.path("status").asText());
+        assertEquals("ResourceNotFound", r.path("reason").asText());
+        assertFalse(r.path("request_id").asText().isEmpty());
+        assertEquals(1, r.path("attempts").asInt(), "terminal: no retry");
+    }
+
+    static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+}
