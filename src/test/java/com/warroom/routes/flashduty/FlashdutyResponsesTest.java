@@ -107,7 +107,7 @@ class FlashdutyResponsesTest {
         assertEquals(Boolean.TRUE, ex.getProperty(NEXT_ATTEMPT));
         transport(ex, new ConnectException("Connection refused"));
         assertEquals(Boolean.TRUE, ex.getProperty(NEXT_ATTEMPT));
-        assertEquals(CONNECTION_ERROR, ex.getProperty(ERROR_CODE));
+        assertEquals(FlashdutyResponses.CONNECTION_ERROR, ex.getProperty(ERROR_CODE));
         transport(ex, new SocketTimeoutException("Read timed out"));
         assertEquals("failed", ex.getProperty(OUTCOME));
         assertEquals(FlashdutyResponses.TIMEOUT, ex.getProperty(ERROR_CODE));
