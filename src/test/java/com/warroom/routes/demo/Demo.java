@@ -38,6 +38,7 @@ public final class Demo {
             System.out.println("demo failed: " + e);
             exit = 1;
         }
+        KafkaBroker.stopShared();
         System.out.printf("%ndemo finished in %.1f s, exit %d%n", (System.nanoTime() - started) / 1e9, exit);
         System.exit(exit);
     }
@@ -106,7 +107,8 @@ public final class Demo {
                     }
                     System.out.println();
                     System.out.println("== " + ledger + " (compacted, key incident_id) ==");
-                    System.out.println(topics.json(ledger).size() + " war rooms recorded, e.g. " + topics.json(ledger).stream().findFirst().map(JsonNode::toString).orElse("-"));
+                    System.out.println(topics.json(ledger).stream().map(j -> j.path("incident_id").asText()).distinct().count()
+                            + " war rooms recorded, e.g. " + topics.json(ledger).stream().findFirst().map(JsonNode::toString).orElse("-"));
 
                     System.out.println();
                     System.out.println("== Flashduty sandbox ==");

@@ -51,16 +51,21 @@ public final class KafkaBroker {
             } catch (Exception e) {
                 throw new IllegalStateException("cannot start the test Kafka broker", e);
             }
-            KafkaBroker b = shared;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    b.cluster.close();
-                } catch (Exception e) {
-                    // the JVM is going away
-                }
-            }, "kafka-broker-shutdown"));
+            Runtime.getRuntime().addShutdownHook(new Thread(KafkaBroker::stopShared, "kafka-broker-shutdown"));
         }
         return shared;
+    }
+
+    /** Stops the shared broker now (before System.exit, so its shutdown does not race Kafka's temp-dir clean-up). */
+    public static synchronized void stopShared() {
+        if (shared != null) {
+            try {
+                shared.cluster.close();
+            } catch (Exception e) {
+                // stopping anyway
+            }
+            shared = null;
+        }
     }
 
     public String bootstrapServers() {

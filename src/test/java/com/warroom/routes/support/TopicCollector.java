@@ -28,6 +28,8 @@ public final class TopicCollector implements AutoCloseable {
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final List<ConsumerRecord<byte[], byte[]>> records = new CopyOnWriteArrayList<>();
+    /** topic/partition/offset seen: a rebalance (topics appearing one by one) re-reads from the start */
+    private final java.util.Set<String> seen = new java.util.HashSet<>();
     private final Thread thread;
     private volatile boolean closed;
 
@@ -51,7 +53,9 @@ public final class TopicCollector implements AutoCloseable {
         try {
             while (!closed) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    records.add(r);
+                    if (seen.add(r.topic() + "/" + r.partition() + "@" + r.offset())) {
+                        records.add(r);
+                    }
                 }
             }
         } catch (WakeupException e) {
