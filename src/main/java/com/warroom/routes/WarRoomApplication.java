@@ -66,7 +66,7 @@ public final class WarRoomApplication {
 
     static Throwable rootProblem(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof WarRoomBeans.StartupProblem) {
+            if (t instanceof StartupProblem) {
                 return t;
             }
         }

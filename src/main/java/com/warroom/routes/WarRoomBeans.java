@@ -75,7 +75,13 @@ public final class WarRoomBeans implements CamelConfiguration {
                 Integer.parseInt(prop(pc, "kafka.delivery-timeout-ms")));
         bind(context, "deadLetterPublisher", deadLetters);
         WarRoomLedger ledger = new WarRoomLedger(kafka, ledgerTopic, mapper);
-        ledger.load();
+        try {
+            ledger.load();
+        } catch (org.apache.kafka.common.KafkaException e) {
+            deadLetters.close();
+            throw new StartupProblem("cannot read the ledger topic " + ledgerTopic + " from Kafka at " + kafka.brokers()
+                    + " (" + e.getClass().getSimpleName() + ")");
+        }
         bind(context, "warRoomLedger", ledger);
         context.addService(new Closer(ledger, deadLetters), true, true);
     }
@@ -96,13 +102,6 @@ public final class WarRoomBeans implements CamelConfiguration {
             return TimeUtils.toMilliSeconds(v);
         } catch (RuntimeException e) {
             throw new StartupProblem(key + " is not a duration (e.g. 500ms, 60s, 1h): " + v);
-        }
-    }
-
-    /** A start-up problem an operator fixes in the configuration: reported as one line, without a stack trace. */
-    public static final class StartupProblem extends RuntimeException {
-        public StartupProblem(String message) {
-            super(message, null, false, false);
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import com.warroom.routes.StartupProblem;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -61,8 +62,8 @@ public final class TopicSetup {
                         + "would be forgotten and opened again after a replay", ledgerTopic, policy);
             }
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("cannot reach Kafka at start-up to check topics " + ledgerTopic
-                    + " and " + deadLetterTopic + ": " + e.getClass().getSimpleName());
+            throw new StartupProblem("cannot reach Kafka at " + settings.brokers() + " to check topics " + ledgerTopic
+                    + " and " + deadLetterTopic + " (" + e.getClass().getSimpleName() + ")");
         }
     }
 }

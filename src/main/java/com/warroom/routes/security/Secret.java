@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import com.warroom.routes.StartupProblem;
+
 /**
  * A secret value read from an environment variable or from a file named by {@code NAME_FILE}
  * (the Docker/Kubernetes secrets convention). It is deliberately not a Camel property, so it
@@ -44,7 +46,7 @@ public final class Secret {
                 return new Secret(envName, read.isEmpty() ? null : read);
             } catch (IOException e) {
                 // the path is not secret, the content is; say which variable and which file only
-                throw new IllegalStateException(envName + "_FILE names a file that cannot be read: " + file.trim());
+                throw new StartupProblem(envName + "_FILE names a file that cannot be read: " + file.trim());
             }
         }
         return new Secret(envName, null);

@@ -204,6 +204,40 @@ class WarRoomPipelineIT {
         assertEquals(1, r.path("attempts").asInt(), "terminal: no retry");
     }
 
+    @Test
+    void recordHeadersNeverSteerTheCallAndResponseHeadersNeverSteerTheProducer() throws Exception {
+        String evilTopic = "evil-" + Events.randomHex(6);
+        List<Header> hostile = new ArrayList<>();
+        for (String[] h : new String[][] {{"CamelHttpUri", "http://127.0.0.1:9/steal"}, {"camelhttpquery", "app_key=stolen"},
+                {"CAMELHTTPMETHOD", "DELETE"}, {"CamelHttpPath", "/template/info"}, {"Authorization", "Bearer stolen"},
+                {"kafka.OVERRIDE_TOPIC", evilTopic}, {"CamelKafkaOverrideTopic", evilTopic}, {"kafka.KEY", "evil-key"}}) {
+            hostile.add(new RecordHeader(h[0], h[1].getBytes(StandardCharsets.UTF_8)));
+        }
+        sandbox.extraResponseHeaders(Map.of("kafka.OVERRIDE_TOPIC", evilTopic, "CamelKafkaOverrideTopic", evilTopic,
+                "CamelKafkaKey", "evil-key", "Set-Cookie", "session=stolen"));
+        try {
+            ObjectNode event = Events.fresh();
+            String incidentId = Events.incidentId(event);
+            send(incidentId.getBytes(StandardCharsets.UTF_8), Events.json(event).getBytes(StandardCharsets.UTF_8), hostile);
+            assertEquals("created", resultFor(event).path("status").asText());
+
+            ConsumerRecord<byte[], byte[]> result = topics.records(settings.get("result.topic")).stream()
+                    .filter(r -> new String(r.value(), StandardCharsets.UTF_8).contains(incidentId)).findFirst().orElseThrow();
+            assertEquals(incidentId, new String(result.key(), StandardCharsets.UTF_8), "the key is the incident id");
+            assertFalse(result.headers().iterator().hasNext(), "no header reaches the result record");
+            var call = sandbox.calls(CREATE).stream().filter(c -> incidentId.equals(c.incidentId())).findFirst().orElseThrow();
+            assertEquals("POST", call.method());
+            assertFalse(call.headers().containsKey("Authorization"));
+            assertFalse(call.query().contains("stolen"));
+            assertTrue(sandbox.calls().stream().noneMatch(c -> c.path().equals("/steal")));
+            try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", KafkaBroker.shared().bootstrapServers()))) {
+                assertFalse(admin.listTopics().names().get().contains(evilTopic), "no record went to a topic named by a header");
+            }
+        } finally {
+            sandbox.extraResponseHeaders(Map.of());
+        }
+    }
+
     static String header(ConsumerRecord<byte[], byte[]> r, String name) {
         Header h = r.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
