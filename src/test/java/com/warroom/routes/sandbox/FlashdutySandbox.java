@@ -412,7 +412,8 @@ public final class FlashdutySandbox implements AutoCloseable {
         return maxIn(accepted.stream().sorted().toList(), windowMillis);
     }
 
-    static int maxIn(List<Long> sorted, long windowMillis) {
+    /** The most timestamps (nanos, sorted) inside any half-open window of this length. */
+    public static int maxIn(List<Long> sorted, long windowMillis) {
         long w = windowMillis * 1_000_000L;
         int best = 0;
         int lo = 0;

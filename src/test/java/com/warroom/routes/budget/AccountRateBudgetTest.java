@@ -1,0 +1,226 @@
+package com.warroom.routes.budget;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+import com.warroom.routes.sandbox.FlashdutySandbox;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class AccountRateBudgetTest {
+
+    private static final long MS = 1_000_000L;
+
+    /** A clock the test moves by hand. */
+    static final class FakeClock {
+        final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+
+        long now() {
+            return nanos.get();
+        }
+
+        void at(long millis) {
+            nanos.set(1_000_000_000L + millis * MS);
+        }
+    }
+
+    private static AccountRateBudget.Permit now(AccountRateBudget b) throws InterruptedException {
+        return b.tryAcquire(10, 0, TimeUnit.NANOSECONDS);
+    }
+
+    @Test
+    void shortWindowHoldsUntilOneWindowAfterTheAnswer() throws Exception {
+        FakeClock clock = new FakeClock();
+        AccountRateBudget b = new AccountRateBudget(5, 20, 100, 1000, clock::now);
+        for (int i = 0; i < 5; i++) {
+            now(b).release();
+        }
+        assertNull(now(b), "a 6th call in the same 100 ms");
+        clock.at(99);
+        assertNull(now(b));
+        clock.at(100);
+        assertNotNull(now(b), "the first slots free one window after their answers");
+    }
+
+    @Test
+    void longWindowCapsTheBurstThenWaitsForTheFirstCallsToLeaveIt() throws Exception {
+        FakeClock clock = new FakeClock();
+        AccountRateBudget b = new AccountRateBudget(5, 20, 100, 1000, clock::now);
+        for (int t = 0; t < 400; t += 100) {
+            clock.at(t);
+            for (int i = 0; i < 5; i++) {
+                now(b).release();
+            }
+        }
+        clock.at(400);
+        assertNull(now(b), "20 calls already in the long window");
+        clock.at(999);
+        assertNull(now(b));
+        clock.at(1000);
+        for (int i = 0; i < 5; i++) {
+            assertNotNull(now(b), "the calls of t=0 left the long window");
+        }
+        assertNull(now(b), "but only those five");
+    }
+
+    @Test
+    void callsInFlightHoldTheirSlotsWhateverTheLatency() throws Exception {
+        FakeClock clock = new FakeClock();
+        AccountRateBudget b = new AccountRateBudget(5, 20, 100, 1000, clock::now);
+        List<AccountRateBudget.Permit> slow = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            slow.add(now(b));
+        }
+        clock.at(500);
+        assertNull(now(b), "five calls still waiting for their answers");
+        slow.forEach(AccountRateBudget.Permit::release);
+        clock.at(599);
+        assertNull(now(b));
+        clock.at(600);
+        assertNotNull(now(b));
+    }
+
+    @Test
+    void releaseIsIdempotent() throws Exception {
+        FakeClock clock = new FakeClock();
+        AccountRateBudget b = new AccountRateBudget(1, 10, 100, 1000, clock::now);
+        AccountRateBudget.Permit p = now(b);
+        p.release();
+        p.release();
+        assertEquals(0, b.inFlight());
+        clock.at(100);
+        assertNotNull(now(b));
+        assertNull(now(b), "a double release did not make room for a second call");
+    }
+
+    @Test
+    void concurrentCallersNeverExceedEitherWindow() throws Exception {
+        int perShort = 5;
+        int perLong = 12;
+        long shortMs = 60;
+        long longMs = 300;
+        AccountRateBudget b = new AccountRateBudget(perShort, perLong, shortMs, longMs);
+        List<Long> sent = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<?>> done = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            done.add(pool.submit(() -> {
+                AccountRateBudget.Permit p = b.acquire(10);
+                sent.add(System.nanoTime());
+                LockSupport.parkNanos((long) (Math.random() * 3 * MS)); // the call's latency
+                p.release();
+                return null;
+            }));
+        }
+        for (Future<?> f : done) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        List<Long> sorted = new ArrayList<>(sent);
+        Collections.sort(sorted);
+        assertEquals(40, sorted.size());
+        assertTrue(maxIn(sorted, shortMs) <= perShort, "short window: " + maxIn(sorted, shortMs));
+        assertTrue(maxIn(sorted, longMs) <= perLong, "long window: " + maxIn(sorted, longMs));
+        assertEquals(perLong, maxIn(sorted, longMs), "the budget was the bottleneck");
+    }
+
+    @Test
+    void theWindowCheckerCatchesWhatATokenBucketLetsThrough() {
+        // a bucket of 12 refilling 12 per 300 ms: a full burst at t=0, and 12 more within the same 300 ms
+        List<Long> bucket = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            bucket.add(0L);
+        }
+        for (int i = 1; i <= 12; i++) {
+            bucket.add(i * 24 * MS);
+        }
+        assertEquals(24, maxIn(bucket, 300), "twice the limit in one window");
+    }
+
+    @Test
+    void warRoomCreationIsServedBeforeOtherWaitingCalls() throws Exception {
+        AccountRateBudget b = new AccountRateBudget(1, 100, 40, 10_000);
+        AccountRateBudget.Permit held = b.acquire(0);
+        List<String> order = new CopyOnWriteArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> done = new ArrayList<>();
+        for (String name : List.of("template-1", "template-2")) {
+            done.add(pool.submit(() -> {
+                AccountRateBudget.Permit p = b.acquire(10);
+                order.add(name);
+                p.release();
+                return null;
+            }));
+            int expected = done.size();
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.waiting() == expected);
+        }
+        done.add(pool.submit(() -> {
+            AccountRateBudget.Permit p = b.acquire(0);
+            order.add("create");
+            p.release();
+            return null;
+        }));
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.waiting() == 3);
+        held.release();
+        for (Future<?> f : done) {
+            f.get(10, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        assertEquals(List.of("create", "template-1", "template-2"), order);
+    }
+
+    @Test
+    void anInterruptedWaiterLeavesTheQueue() throws Exception {
+        AccountRateBudget b = new AccountRateBudget(1, 10, 10_000, 60_000);
+        b.acquire(0);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                b.acquire(10);
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        waiter.start();
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.waiting() == 1);
+        waiter.interrupt();
+        waiter.join(5000);
+        assertInstanceOf(InterruptedException.class, thrown.get());
+        assertEquals(0, b.waiting());
+    }
+
+    @Test
+    void camelStepsKeepThePermitOnTheExchange() throws Exception {
+        FakeClock clock = new FakeClock();
+        AccountRateBudget b = new AccountRateBudget(1, 10, 100, 1000, clock::now);
+        Exchange ex = new DefaultExchange(new DefaultCamelContext());
+        ex.setProperty(AccountRateBudget.PRIORITY, 0);
+        b.acquire(ex);
+        assertNotNull(ex.getProperty(AccountRateBudget.PERMIT));
+        assertEquals(1, b.inFlight());
+        b.release(ex);
+        b.release(ex);
+        assertNull(ex.getProperty(AccountRateBudget.PERMIT));
+        assertEquals(0, b.inFlight());
+        assertEquals(1, b.permitsGranted());
+    }
+
+    private static int maxIn(List<Long> sorted, long windowMillis) {
+        return FlashdutySandbox.maxIn(sorted, windowMillis);
+    }
+}
