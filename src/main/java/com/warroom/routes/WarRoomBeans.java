@@ -2,19 +2,26 @@ package com.warroom.routes;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.budget.AccountRateBudget;
+import com.warroom.routes.catalog.ImCatalogPublisher;
+import com.warroom.routes.catalog.RocketChatAuth;
+import com.warroom.routes.catalog.RocketChatPages;
 import com.warroom.routes.flashduty.FlashdutyAuth;
 import com.warroom.routes.flashduty.FlashdutyResponses;
 import com.warroom.routes.incident.EventAge;
 import com.warroom.routes.incident.IncidentEventParser;
+import com.warroom.routes.kafka.CompactedTopicView;
 import com.warroom.routes.kafka.DeadLetterPublisher;
 import com.warroom.routes.kafka.IncomingRecord;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.kafka.TopicSetup;
 import com.warroom.routes.ledger.WarRoomLedger;
 import com.warroom.routes.security.Secret;
+import com.warroom.routes.templates.TemplateLookups;
+import com.warroom.routes.templates.TemplateSync;
 import com.warroom.routes.warroom.ImIntegrationCatalog;
 import com.warroom.routes.warroom.WarRoomRequests;
 import com.warroom.routes.warroom.WarRoomResults;
@@ -46,8 +53,13 @@ public final class WarRoomBeans implements CamelConfiguration {
         int maxRequestBytes = Integer.parseInt(prop(pc, "kafka.producer-max-request-bytes"));
         String ledgerTopic = prop(pc, "ledger.topic");
         String deadLetterTopic = prop(pc, "dead-letter.topic");
+        String integrationTopic = prop(pc, "integration.topic");
+        String templateTopic = prop(pc, "template.topic");
+        String syncInterval = prop(pc, "template.sync-interval");
+        long syncMillis = syncInterval.isEmpty() ? 0 : millis(pc, "template.sync-interval");
         if (Boolean.parseBoolean(prop(pc, "kafka.create-topics"))) {
             TopicSetup.ensure(kafka, ledgerTopic, Integer.parseInt(prop(pc, "kafka.ledger-partitions")),
+                    syncMillis > 0 ? List.of(integrationTopic, templateTopic) : List.of(integrationTopic),
                     deadLetterTopic, maxRequestBytes);
         }
 
@@ -66,7 +78,14 @@ public final class WarRoomBeans implements CamelConfiguration {
         bind(context, "incidentEventParser", new IncidentEventParser(maxRecordBytes));
         bind(context, "eventAge", new EventAge(Duration.ofMillis(millis(pc, "war-room.max-event-age")), Clock.systemUTC()));
         String pinned = prop(pc, "war-room.integration-id");
-        bind(context, "imIntegrationCatalog", new ImIntegrationCatalog(pinned.isBlank() ? null : Long.parseLong(pinned.trim())));
+        ImIntegrationCatalog catalog = new ImIntegrationCatalog(pinned.isBlank() ? null : Long.parseLong(pinned.trim()));
+        bind(context, "imIntegrationCatalog", catalog);
+        bind(context, "rocketChatAuth", new RocketChatAuth(Secret.from("ROCKETCHAT_USER_ID", prop(pc, "rocketchat.user-id-file")),
+                Secret.from("ROCKETCHAT_AUTH_TOKEN", prop(pc, "rocketchat.auth-token-file"))));
+        bind(context, "rocketChatPages", new RocketChatPages(mapper));
+        bind(context, "templateLookups", new TemplateLookups(mapper));
+        CompactedTopicView templates = new CompactedTopicView(kafka, templateTopic);
+        bind(context, "templateSync", new TemplateSync(syncMillis, templates, mapper));
         bind(context, "warRoomRequests", new WarRoomRequests(mapper,
                 Boolean.parseBoolean(prop(pc, "war-room.add-observers")), WarRoomRequests.parseIds(prop(pc, "war-room.member-ids"))));
         bind(context, "warRoomResults", new WarRoomResults(mapper));
@@ -83,7 +102,11 @@ public final class WarRoomBeans implements CamelConfiguration {
                     + " (" + e.getClass().getSimpleName() + ")");
         }
         bind(context, "warRoomLedger", ledger);
-        context.addService(new Closer(ledger, deadLetters), true, true);
+        CompactedTopicView integrations = new CompactedTopicView(kafka, integrationTopic);
+        ImCatalogPublisher publisher = new ImCatalogPublisher(integrations, catalog, mapper);
+        publisher.load();
+        bind(context, "imCatalogPublisher", publisher);
+        context.addService(new Closer(ledger, deadLetters, integrations, templates), true, true);
     }
 
     private static void bind(CamelContext context, String name, Object bean) {

@@ -19,9 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates the two topics whose settings matter for the guarantees when they are missing: the
- * ledger must be compacted (a deleting ledger would forget war rooms and open second ones after
- * its retention), and the dead-letter topic must accept the copy of the largest incident record.
+ * Creates the topics whose settings matter for the guarantees when they are missing: the ledger
+ * must be compacted (a deleting ledger would forget war rooms and open second ones after its
+ * retention), so must the catalogs kept with tombstones, and the dead-letter topic must accept the
+ * copy of the largest incident record.
  * An existing ledger that is not compacted is reported loudly, not changed.
  */
 public final class TopicSetup {
@@ -32,13 +33,19 @@ public final class TopicSetup {
     }
 
     public static void ensure(KafkaClientSettings settings, String ledgerTopic, int ledgerPartitions,
-                              String deadLetterTopic, int deadLetterMaxBytes) throws InterruptedException {
+                              List<String> catalogTopics, String deadLetterTopic, int deadLetterMaxBytes) throws InterruptedException {
         try (Admin admin = Admin.create(settings.common("war-room-routes-setup"))) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
             if (!existing.contains(ledgerTopic)) {
                 missing.add(new NewTopic(ledgerTopic, Optional.of(ledgerPartitions), Optional.empty())
                         .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+            }
+            for (String catalog : catalogTopics) {
+                if (!existing.contains(catalog)) {
+                    missing.add(new NewTopic(catalog, Optional.empty(), Optional.empty())
+                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+                }
             }
             if (!existing.contains(deadLetterTopic)) {
                 missing.add(new NewTopic(deadLetterTopic, Optional.empty(), Optional.empty())

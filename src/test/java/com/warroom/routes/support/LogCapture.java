@@ -34,7 +34,7 @@ public final class LogCapture extends AbstractAppender implements AutoCloseable 
         super("capture-" + System.nanoTime(), null, layout, true, Property.EMPTY_ARRAY);
     }
 
-    public static LogCapture start(String... debugLoggers) {
+    public static LogCapture capture(String... debugLoggers) {
         LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
         Configuration config = ctx.getConfiguration();
         PatternLayout layout = PatternLayout.newBuilder().withConfiguration(config).withPattern(shippedPattern()).build();

@@ -40,7 +40,7 @@ public final class RunningApp implements AutoCloseable {
         s.put("template.topic", "templates-" + suffix);
         s.put("integration.topic", "im-integrations-" + suffix);
         s.put("flashduty.base-url", sandboxUrl);
-        s.put("flashduty.app-key-file", writeSecret(appKey).toString());
+        s.put("flashduty.app-key-file", secretFile(appKey).toString());
         s.put("kafka.poll-timeout-ms", "200");
         s.put("kafka.ledger-partitions", "1");
         s.put("flashduty.retry.initial-backoff", "50ms");
@@ -74,7 +74,8 @@ public final class RunningApp implements AutoCloseable {
         main.stop();
     }
 
-    static Path writeSecret(String value) {
+    /** A temporary file holding a secret, as FLASHDUTY_APP_KEY_FILE and the like name one. */
+    public static Path secretFile(String value) {
         try {
             Path f = Files.createTempFile("app-key", ".txt");
             Files.writeString(f, value);

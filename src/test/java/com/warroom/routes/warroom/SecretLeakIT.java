@@ -48,7 +48,7 @@ class SecretLeakIT {
             ObjectNode notFound = Events.fresh();
             sandbox.failIncident(Events.incidentId(notFound), 400, "ResourceNotFound");
             ObjectNode retried = Events.fresh();
-            try (LogCapture logs = LogCapture.start("com.warroom", "war-room", "org.apache.camel", "org.apache.hc.client5.http");
+            try (LogCapture logs = LogCapture.capture("com.warroom", "war-room", "org.apache.camel", "org.apache.hc.client5.http");
                  TopicCollector topics = new TopicCollector(brokers, List.of(results))) {
                 try (RunningApp app = RunningApp.start(settings)) {
                     for (ObjectNode e : List.of(ok, notFound)) {

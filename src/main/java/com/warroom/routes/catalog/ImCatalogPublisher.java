@@ -1,0 +1,97 @@
+package com.warroom.routes.catalog;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.flashduty.FlashdutyCallState;
+import com.warroom.routes.kafka.CompactedTopicView;
+import com.warroom.routes.kafka.OutRecords;
+import com.warroom.routes.warroom.ImIntegrationCatalog;
+import org.apache.camel.Exchange;
+
+/**
+ * What changes on INTEGRATION_TOPIC (key {@code provider:id}) after a refresh: a record for each
+ * integration that is new or changed, a tombstone for each one that vanished. Only a provider whose
+ * fetch succeeded is compared, so a failed fetch keeps its last good entries. What the topic holds
+ * is read from the topic itself, so a restart neither republishes everything nor forgets anything.
+ */
+public final class ImCatalogPublisher {
+
+    private final CompactedTopicView topic;
+    private final ImIntegrationCatalog flashduty;
+    private final ObjectMapper mapper;
+
+    public ImCatalogPublisher(CompactedTopicView topic, ImIntegrationCatalog flashduty, ObjectMapper mapper) {
+        this.topic = topic;
+        this.flashduty = flashduty;
+        this.mapper = mapper;
+    }
+
+    public void load() {
+        topic.load();
+    }
+
+    /** After the war-room-enabled list call: the Flashduty integrations, when that call succeeded. */
+    public void flashduty(Exchange exchange) throws IOException {
+        OutRecords.clear(exchange);
+        if (!"success".equals(exchange.getProperty(FlashdutyCallState.OUTCOME, String.class))) {
+            return;
+        }
+        List<ObjectNode> items = flashduty.items().stream().map(this::reduce).toList();
+        diff(exchange, "flashduty", items);
+    }
+
+    /** After the Rocket.Chat pages: its integrations, when every page arrived. */
+    @SuppressWarnings("unchecked")
+    public void rocketChat(Exchange exchange) throws IOException {
+        if (!exchange.getProperty(RocketChatPages.COMPLETE, false, Boolean.class)) {
+            return;
+        }
+        diff(exchange, "rocketchat", exchange.getProperty(RocketChatPages.ITEMS, List.class));
+    }
+
+    /** Once Kafka acknowledged them: what was written is what the topic holds now. */
+    public void written(Exchange exchange) {
+        for (var r : OutRecords.list(exchange)) {
+            String v = r.get("value");
+            topic.put(r.get("key"), v == null ? null : v.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    private void diff(Exchange exchange, String provider, List<ObjectNode> items) throws IOException {
+        Set<String> current = new HashSet<>();
+        for (ObjectNode item : items) {
+            String key = provider + ":" + item.path("id").asText();
+            current.add(key);
+            byte[] value = mapper.writeValueAsBytes(item);
+            byte[] held = topic.get(key);
+            if (held == null || !Arrays.equals(held, value)) {
+                OutRecords.add(exchange, key, new String(value, java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        for (String key : topic.keys()) {
+            if (key.startsWith(provider + ":") && !current.contains(key)) {
+                OutRecords.add(exchange, key, null);
+            }
+        }
+    }
+
+    /** A Flashduty IM integration as the catalog publishes it; integration_key and the rest stay behind. */
+    ObjectNode reduce(JsonNode i) {
+        ObjectNode v = mapper.createObjectNode();
+        v.put("provider", "flashduty");
+        v.put("id", String.valueOf(i.path("integration_id").asLong(i.path("data_source_id").asLong())));
+        v.put("name", i.path("name").asText(""));
+        v.put("type", i.path("plugin_type").asText(""));
+        v.put("enabled", "enabled".equalsIgnoreCase(i.path("status").asText("enabled"))
+                && i.path("settings").path("war_room_enabled").asBoolean(true));
+        v.putArray("channels");
+        return v;
+    }
+}

@@ -1,0 +1,41 @@
+package com.warroom.routes.catalog;
+
+import com.warroom.routes.security.Secret;
+import org.apache.camel.component.http.HttpClientConfigurer;
+import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
+import org.apache.hc.core5.http.HttpRequestInterceptor;
+
+/**
+ * Adds Rocket.Chat's {@code X-User-Id} and {@code X-Auth-Token} inside the HTTP client, so the
+ * credentials are never Camel message headers (which routes, traces and error reports may show).
+ */
+public final class RocketChatAuth implements HttpClientConfigurer {
+
+    private final Secret userId;
+    private final Secret authToken;
+
+    public RocketChatAuth(Secret userId, Secret authToken) {
+        this.userId = userId;
+        this.authToken = authToken;
+    }
+
+    public boolean isConfigured() {
+        return userId.isPresent() && authToken.isPresent();
+    }
+
+    @Override
+    public void configureHttpClient(HttpClientBuilder builder) {
+        builder.disableAutomaticRetries();
+        builder.disableRedirectHandling();
+        builder.disableCookieManagement();
+        builder.addRequestInterceptorLast((HttpRequestInterceptor) (request, entity, context) -> {
+            request.setHeader("X-User-Id", userId.reveal());
+            request.setHeader("X-Auth-Token", authToken.reveal());
+        });
+    }
+
+    @Override
+    public String toString() {
+        return "RocketChatAuth[" + userId + ", " + authToken + "]";
+    }
+}

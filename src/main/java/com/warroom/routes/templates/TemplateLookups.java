@@ -1,0 +1,223 @@
+package com.warroom.routes.templates;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.flashduty.FlashdutyCallState;
+import com.warroom.routes.incident.IncidentEventParser;
+import com.warroom.routes.incident.InvalidRecordException;
+import com.warroom.routes.kafka.IncomingRecord;
+import com.warroom.routes.kafka.OutRecords;
+import org.apache.camel.Exchange;
+
+/**
+ * Template lookups: reads a request ({@code {"template_id": ...}} or {@code {"list": {filters}}},
+ * optional {@code lookup_id}), builds the /template/info and /template/list bodies, and turns the
+ * answers into TEMPLATE_TOPIC records, one per template, key template_id. Every request is answered,
+ * found or not ({@code lookup_status}: found, not_found, invalid, failed); the Template's own
+ * {@code status} field is left as Flashduty sent it.
+ */
+public final class TemplateLookups {
+
+    public static final String KIND = "templateLookup";
+    public static final String TEMPLATE_ID = "templateId";
+    public static final String LOOKUP_ID = "lookupId";
+    static final String FILTERS = "templateFilters";
+    public static final String PAGE = "templatePage";
+    public static final String NEXT_PAGE = "templateNextPage";
+    public static final String LIST_COMPLETE = "templateListComplete";
+    public static final String SEEN = "templateIdsSeen";
+    static final int PAGE_SIZE = 100;
+    static final int MAX_PAGES = 10_000;
+    private static final Map<String, JsonNodeType> FILTER_TYPES = Map.of(
+            "orderby", JsonNodeType.TEXT, "asc", JsonNodeType.BOOLEAN, "is_my_team", JsonNodeType.BOOLEAN,
+            "team_ids", JsonNodeType.INT_ARRAY, "creator_id", JsonNodeType.INT, "query", JsonNodeType.TEXT);
+
+    private enum JsonNodeType { TEXT, BOOLEAN, INT, INT_ARRAY }
+
+    private final ObjectMapper mapper;
+
+    public TemplateLookups(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /** Validates the request; a malformed one throws {@link InvalidRecordException} (dead letter). */
+    public void parse(Exchange exchange) {
+        byte[] value = exchange.getProperty(IncomingRecord.VALUE, byte[].class);
+        if (value == null || value.length == 0) {
+            throw new InvalidRecordException("empty_value", null);
+        }
+        JsonNode req;
+        try {
+            req = mapper.readTree(value);
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidRecordException("malformed_json", e.getClass().getSimpleName());
+        }
+        if (req == null || !req.isObject()) {
+            throw new InvalidRecordException("not_an_object", null);
+        }
+        JsonNode lookupId = req.get("lookup_id");
+        if (lookupId != null && !lookupId.isNull() && !lookupId.isTextual() && !lookupId.isIntegralNumber()) {
+            throw new InvalidRecordException("wrong_type", "lookup_id");
+        }
+        exchange.setProperty(LOOKUP_ID, lookupId == null || lookupId.isNull() ? null : lookupId.asText());
+        JsonNode id = req.get("template_id");
+        JsonNode list = req.get("list");
+        boolean hasId = id != null && !id.isNull();
+        boolean hasList = list != null && !list.isNull();
+        if (hasId == hasList) {
+            throw new InvalidRecordException("missing_field", "exactly one of template_id, list");
+        }
+        if (hasId) {
+            if (!id.isTextual()) {
+                throw new InvalidRecordException("wrong_type", "template_id");
+            }
+            exchange.setProperty(TEMPLATE_ID, id.asText());
+            exchange.setProperty(KIND, IncidentEventParser.isObjectId(id.asText()) ? "info" : "invalid");
+            return;
+        }
+        if (!list.isObject()) {
+            throw new InvalidRecordException("wrong_type", "list");
+        }
+        ObjectNode filters = mapper.createObjectNode();
+        for (Iterator<Map.Entry<String, JsonNode>> it = list.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            JsonNodeType type = FILTER_TYPES.get(f.getKey());
+            if (type == null) {
+                throw new InvalidRecordException("unknown_field", "list." + f.getKey());
+            }
+            if (!f.getValue().isNull()) {
+                if (!matches(f.getValue(), type)) {
+                    throw new InvalidRecordException("wrong_type", "list." + f.getKey());
+                }
+                filters.set(f.getKey(), f.getValue());
+            }
+        }
+        exchange.setProperty(FILTERS, filters);
+        exchange.setProperty(KIND, "list");
+    }
+
+    private static boolean matches(JsonNode n, JsonNodeType type) {
+        return switch (type) {
+            case TEXT -> n.isTextual();
+            case BOOLEAN -> n.isBoolean();
+            case INT -> n.isIntegralNumber();
+            case INT_ARRAY -> n.isArray() && allIntegral(n);
+        };
+    }
+
+    private static boolean allIntegral(JsonNode array) {
+        for (JsonNode e : array) {
+            if (!e.isIntegralNumber()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public String infoRequest(Exchange exchange) throws IOException {
+        return mapper.writeValueAsString(mapper.createObjectNode().put("template_id", exchange.getProperty(TEMPLATE_ID, String.class)));
+    }
+
+    /** Starts listing every page: page 1, no template seen yet. */
+    public void beginList(Exchange exchange) {
+        exchange.setProperty(PAGE, 1);
+        exchange.setProperty(NEXT_PAGE, Boolean.TRUE);
+        exchange.setProperty(LIST_COMPLETE, Boolean.FALSE);
+        exchange.setProperty(SEEN, new HashSet<String>());
+    }
+
+    public String listRequest(Exchange exchange) throws IOException {
+        ObjectNode body = mapper.createObjectNode();
+        body.put("p", exchange.getProperty(PAGE, 1, Integer.class));
+        body.put("limit", PAGE_SIZE);
+        ObjectNode filters = exchange.getProperty(FILTERS, ObjectNode.class);
+        if (filters != null) {
+            body.setAll(filters);
+        }
+        return mapper.writeValueAsString(body);
+    }
+
+    /** One /template/list answer: a record per template, and whether another page follows. */
+    @SuppressWarnings("unchecked")
+    public void listPage(Exchange exchange) throws IOException {
+        OutRecords.clear(exchange);
+        if (!"success".equals(exchange.getProperty(FlashdutyCallState.OUTCOME, String.class))) {
+            String key = exchange.getProperty(LOOKUP_ID, "template-list", String.class);
+            OutRecords.add(exchange, key, failure(exchange, null, "failed"));
+            exchange.setProperty(NEXT_PAGE, Boolean.FALSE);
+            return;
+        }
+        JsonNode data = exchange.getProperty(FlashdutyCallState.DATA, JsonNode.class);
+        Set<String> seen = exchange.getProperty(SEEN, Set.class);
+        int items = 0;
+        for (JsonNode t : data.path("items")) {
+            if (t.isObject() && t.path("template_id").isTextual()) {
+                seen.add(t.path("template_id").asText());
+                OutRecords.add(exchange, t.path("template_id").asText(), found(exchange, (ObjectNode) t));
+                items++;
+            }
+        }
+        int page = exchange.getProperty(PAGE, 1, Integer.class);
+        boolean more = data.path("has_next_page").asBoolean(false) && items > 0 && page < MAX_PAGES;
+        exchange.setProperty(PAGE, page + 1);
+        exchange.setProperty(NEXT_PAGE, more);
+        exchange.setProperty(LIST_COMPLETE, !more);
+    }
+
+    /** The /template/info answer (or its failure) as one record. */
+    public void infoAnswer(Exchange exchange) throws IOException {
+        OutRecords.clear(exchange);
+        String id = exchange.getProperty(TEMPLATE_ID, String.class);
+        if ("success".equals(exchange.getProperty(FlashdutyCallState.OUTCOME, String.class))) {
+            JsonNode data = exchange.getProperty(FlashdutyCallState.DATA, JsonNode.class);
+            OutRecords.add(exchange, id, found(exchange, data instanceof ObjectNode o ? o : mapper.createObjectNode()));
+            return;
+        }
+        String code = exchange.getProperty(FlashdutyCallState.ERROR_CODE, String.class);
+        String status = "ResourceNotFound".equals(code) ? "not_found" : "InvalidParameter".equals(code) ? "invalid" : "failed";
+        OutRecords.add(exchange, id, failure(exchange, id, status));
+    }
+
+    /** An id that is not 24 hex: answered at once, without spending budget. */
+    public void invalidAnswer(Exchange exchange) throws IOException {
+        OutRecords.clear(exchange);
+        String id = exchange.getProperty(TEMPLATE_ID, String.class);
+        exchange.removeProperty(FlashdutyCallState.REQUEST_ID);
+        exchange.setProperty(FlashdutyCallState.ERROR_CODE, "InvalidParameter");
+        exchange.setProperty(FlashdutyCallState.ERROR_MESSAGE, "template_id must be 24 hex characters");
+        OutRecords.add(exchange, id.isEmpty() ? "invalid" : id, failure(exchange, id, "invalid"));
+    }
+
+    private String found(Exchange exchange, ObjectNode template) throws IOException {
+        ObjectNode v = template.deepCopy();
+        v.put("lookup_status", "found");
+        stamp(exchange, v);
+        return mapper.writeValueAsString(v);
+    }
+
+    private String failure(Exchange exchange, String templateId, String status) throws IOException {
+        ObjectNode v = mapper.createObjectNode();
+        if (templateId != null) {
+            v.put("template_id", templateId);
+        }
+        v.put("lookup_status", status);
+        v.put("error_code", exchange.getProperty(FlashdutyCallState.ERROR_CODE, String.class));
+        v.put("error_message", exchange.getProperty(FlashdutyCallState.ERROR_MESSAGE, String.class));
+        stamp(exchange, v);
+        return mapper.writeValueAsString(v);
+    }
+
+    private static void stamp(Exchange exchange, ObjectNode v) {
+        v.put("looked_up_at", Instant.now().toString());
+        v.put("request_id", exchange.getProperty(FlashdutyCallState.REQUEST_ID, String.class));
+        v.put("lookup_id", exchange.getProperty(LOOKUP_ID, String.class));
+    }
+}

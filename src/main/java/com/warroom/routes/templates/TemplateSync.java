@@ -1,0 +1,85 @@
+package com.warroom.routes.templates;
+
+import java.io.IOException;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.warroom.routes.incident.IncidentEventParser;
+import com.warroom.routes.kafka.CompactedTopicView;
+import com.warroom.routes.kafka.OutRecords;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The optional periodic full template sync (TEMPLATE_SYNC_INTERVAL; empty = off): when one is due,
+ * every template is listed into TEMPLATE_TOPIC, and each template the topic still shows as found
+ * but the account no longer lists gets a tombstone, so the topic can serve as a compacted catalog.
+ * What the topic holds is read from the topic itself, so a restart does not forget what to tombstone.
+ */
+public final class TemplateSync {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TemplateSync.class);
+    static final String PRESET = "000000000000000000000001";
+
+    private final long intervalMillis;
+    private final CompactedTopicView topic;
+    private final ObjectMapper mapper;
+    private long lastStart = Long.MIN_VALUE;
+
+    /** intervalMillis 0 turns the sync off. */
+    public TemplateSync(long intervalMillis, CompactedTopicView topic, ObjectMapper mapper) {
+        this.intervalMillis = intervalMillis;
+        this.topic = topic;
+        this.mapper = mapper;
+    }
+
+    public boolean isEnabled() {
+        return intervalMillis > 0;
+    }
+
+    /** True (once) when a sync is due: at start, then every interval. */
+    public synchronized boolean isDue() {
+        if (intervalMillis <= 0) {
+            return false;
+        }
+        long now = System.currentTimeMillis();
+        if (lastStart != Long.MIN_VALUE && now - lastStart < intervalMillis) {
+            return false;
+        }
+        lastStart = now;
+        return true;
+    }
+
+    /** Lists everything: no filters, no lookup id; the topic view is read back on the first sync. */
+    public void begin(Exchange exchange) {
+        topic.load();
+        exchange.removeProperty(TemplateLookups.FILTERS);
+        exchange.removeProperty(TemplateLookups.LOOKUP_ID);
+    }
+
+    /** After the last page: tombstones for templates that disappeared. A sync cut short removes nothing. */
+    @SuppressWarnings("unchecked")
+    public void tombstones(Exchange exchange) throws IOException {
+        OutRecords.clear(exchange);
+        if (!exchange.getProperty(TemplateLookups.LIST_COMPLETE, false, Boolean.class)) {
+            LOG.warn("template sync did not list every page; no template is removed this time");
+            return;
+        }
+        Set<String> seen = exchange.getProperty(TemplateLookups.SEEN, Set.class);
+        int removed = 0;
+        for (String key : topic.keys()) {
+            if (!IncidentEventParser.isObjectId(key) || PRESET.equals(key) || seen.contains(key)) {
+                continue;
+            }
+            byte[] value = topic.get(key);
+            JsonNode v = value == null ? null : mapper.readTree(value);
+            if (v != null && "found".equals(v.path("lookup_status").asText())) {
+                OutRecords.add(exchange, key, null);
+                removed++;
+            }
+        }
+        LOG.info("template sync: {} templates listed, {} removed", seen.size(), removed);
+    }
+}

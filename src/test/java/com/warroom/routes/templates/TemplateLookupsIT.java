@@ -1,0 +1,134 @@
+package com.warroom.routes.templates;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.warroom.routes.sandbox.FlashdutySandbox;
+import com.warroom.routes.support.Events;
+import com.warroom.routes.support.KafkaBroker;
+import com.warroom.routes.support.Records;
+import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TopicCollector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Template lookups through the shipped routes, the real broker and the sandbox. */
+class TemplateLookupsIT {
+
+    static final Duration WAIT = Duration.ofSeconds(30);
+    static FlashdutySandbox sandbox;
+    static Map<String, String> settings;
+    static RunningApp app;
+    static TopicCollector topics;
+    static Records records;
+    static List<String> seeded;
+
+    @BeforeAll
+    static void start() throws Exception {
+        sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config());
+        seeded = sandbox.seedTemplates(250);
+        String brokers = KafkaBroker.shared().bootstrapServers();
+        settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
+        records = new Records(brokers);
+        topics = new TopicCollector(brokers, List.of(settings.get("template.topic"), settings.get("dead-letter.topic")));
+        app = RunningApp.start(settings);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        app.close();
+        topics.close();
+        records.close();
+        sandbox.close();
+    }
+
+    static void request(String json) {
+        records.send(settings.get("template-request.topic"), null, json);
+    }
+
+    static JsonNode answer(String lookupId) {
+        return topics.await(settings.get("template.topic"), a -> lookupId.equals(a.path("lookup_id").asText()), WAIT);
+    }
+
+    @Test
+    void infoAndThePreset() {
+        String id = seeded.get(7);
+        request("{\"template_id\": \"" + id + "\", \"lookup_id\": \"info-1\"}");
+        request("{\"template_id\": \"000000000000000000000001\", \"lookup_id\": \"preset-1\"}");
+        JsonNode a = answer("info-1");
+        assertEquals(id, a.path("template_id").asText());
+        assertEquals("found", a.path("lookup_status").asText());
+        assertEquals("Template 7", a.path("template_name").asText());
+        assertEquals("enabled", a.path("status").asText(), "the Template's own status is kept");
+        assertFalse(a.path("request_id").asText().isEmpty());
+        assertFalse(a.path("looked_up_at").asText().isEmpty());
+        JsonNode preset = answer("preset-1");
+        assertEquals("found", preset.path("lookup_status").asText());
+        assertEquals("000000000000000000000001", preset.path("template_id").asText());
+        ConsumerRecord<byte[], byte[]> rec = topics.records(settings.get("template.topic")).stream()
+                .filter(r -> new String(r.value(), StandardCharsets.UTF_8).contains("\"info-1\"")).findFirst().orElseThrow();
+        assertEquals(id, new String(rec.key(), StandardCharsets.UTF_8), "key template_id");
+        assertFalse(rec.headers().iterator().hasNext());
+    }
+
+    @Test
+    void listFetchesEveryPageWithTheFiltersPassedThrough() throws Exception {
+        request("{\"list\": {\"orderby\": \"created_at\", \"asc\": true, \"team_ids\": [1, 2, 3], \"query\": \"Template\"}, \"lookup_id\": \"list-1\"}");
+        List<JsonNode> answers = topics.awaitCount(settings.get("template.topic"), a -> "list-1".equals(a.path("lookup_id").asText()), 250, WAIT);
+        Set<String> ids = answers.stream().map(a -> a.path("template_id").asText()).collect(Collectors.toSet());
+        assertEquals(Set.copyOf(seeded), ids, "every seeded template, once per id");
+        List<FlashdutySandbox.Call> pages = sandbox.calls("/template/list").stream().filter(c -> c.body().contains("\"query\":\"Template\"")).toList();
+        assertEquals(3, pages.size(), "250 templates at 100 per page");
+        for (int p = 1; p <= 3; p++) {
+            JsonNode body = Events.MAPPER.readTree(pages.get(p - 1).body());
+            assertEquals(p, body.path("p").asInt());
+            assertEquals(100, body.path("limit").asInt());
+            assertEquals("created_at", body.path("orderby").asText());
+            assertTrue(body.path("asc").asBoolean());
+            assertEquals(3, body.path("team_ids").size());
+        }
+    }
+
+    @Test
+    void notFoundAndInvalidIdsAreAnswered() {
+        int infoCallsBefore = sandbox.calls("/template/info").size();
+        request("{\"template_id\": \"xyz\", \"lookup_id\": \"invalid-1\"}");
+        JsonNode invalid = answer("invalid-1");
+        assertEquals("invalid", invalid.path("lookup_status").asText());
+        assertEquals("InvalidParameter", invalid.path("error_code").asText());
+        assertEquals(infoCallsBefore, sandbox.calls("/template/info").size(), "no budget spent on an invalid id");
+
+        String missing = Events.randomObjectId();
+        request("{\"template_id\": \"" + missing + "\", \"lookup_id\": \"missing-1\"}");
+        JsonNode notFound = answer("missing-1");
+        assertEquals("not_found", notFound.path("lookup_status").asText());
+        assertEquals("ResourceNotFound", notFound.path("error_code").asText());
+        assertEquals(missing, notFound.path("template_id").asText());
+        assertFalse(notFound.path("request_id").asText().isEmpty());
+    }
+
+    @Test
+    void malformedRequestsAreDeadLettered() {
+        request("{ not json");
+        request("{\"template_id\": 5}");
+        request("{\"list\": {\"colour\": \"red\"}}");
+        request("{\"template_id\": \"" + seeded.get(1) + "\", \"lookup_id\": \"after-poison\"}");
+        assertEquals("found", answer("after-poison").path("lookup_status").asText(), "the requests after the bad ones are answered");
+        List<ConsumerRecord<byte[], byte[]>> dead = Awaitility.await().atMost(WAIT)
+                .until(() -> topics.records(settings.get("dead-letter.topic")), l -> l.size() >= 3);
+        List<String> reasons = dead.stream().map(r -> new String(r.headers().lastHeader("dlq-reason").value(), StandardCharsets.UTF_8)).toList();
+        assertTrue(reasons.containsAll(List.of("malformed_json", "wrong_type", "unknown_field")), reasons.toString());
+        assertEquals("{ not json", new String(dead.get(0).value(), StandardCharsets.UTF_8));
+        assertEquals(settings.get("template-request.topic"), new String(dead.get(0).headers().lastHeader("dlq-source-topic").value(), StandardCharsets.UTF_8));
+    }
+}
