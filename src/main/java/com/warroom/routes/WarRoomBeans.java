@@ -65,15 +65,17 @@ public final class WarRoomBeans implements CamelConfiguration {
 
         bind(context, "objectMapper", mapper);
         bind(context, "kafkaClientSettings", kafka);
-        bind(context, "accountRateBudget", new AccountRateBudget(
+        AccountRateBudget budget = new AccountRateBudget(
                 Integer.parseInt(prop(pc, "flashduty.rate-per-second")), Integer.parseInt(prop(pc, "flashduty.rate-per-minute")),
-                millis(pc, "flashduty.second-window"), millis(pc, "flashduty.minute-window")));
+                millis(pc, "flashduty.second-window"), millis(pc, "flashduty.minute-window"));
+        bind(context, "accountRateBudget", budget);
         bind(context, "flashdutyAuth", new FlashdutyAuth(appKey));
-        bind(context, "flashdutyResponses", new FlashdutyResponses(mapper,
+        bind(context, "flashdutyResponses", new FlashdutyResponses(mapper, budget,
                 Integer.parseInt(prop(pc, "flashduty.retry.max-attempts")),
                 Integer.parseInt(prop(pc, "flashduty.retry.rate-limited-attempts")),
                 Duration.ofMillis(millis(pc, "flashduty.retry.initial-backoff")),
-                Duration.ofMillis(millis(pc, "flashduty.retry.max-backoff"))));
+                Duration.ofMillis(millis(pc, "flashduty.retry.max-backoff")),
+                Boolean.parseBoolean(prop(pc, "flashduty.retry.create-after-timeout"))));
         bind(context, "incomingRecord", new IncomingRecord());
         bind(context, "incidentEventParser", new IncidentEventParser(maxRecordBytes));
         bind(context, "eventAge", new EventAge(Duration.ofMillis(millis(pc, "war-room.max-event-age")), Clock.systemUTC()));

@@ -38,6 +38,9 @@ public final class AccountRateBudget {
     private final Condition changed = lock.newCondition();
     private final PriorityQueue<Waiter> waiters = new PriorityQueue<>();
     private long sequence;
+    /** set when Flashduty answered RequestTooFrequently: the account is over its limit (another client?) */
+    private boolean paused;
+    private long pausedUntil;
     private final AtomicLong granted = new AtomicLong();
     private final AtomicLong waitedNanos = new AtomicLong();
     private final AtomicLong maxWaitNanos = new AtomicLong();
@@ -112,7 +115,7 @@ public final class AccountRateBudget {
 
     /** 0 when a call may start now; else how long until the earliest slot frees (MAX_VALUE: when a call finishes). */
     private long nanosUntilFree(long now) {
-        long wait = 0;
+        long wait = paused ? Math.max(0, pausedUntil - now) : 0; // nanoTime values compare only by difference
         for (Window w : windows) {
             wait = Math.max(wait, w.nanosUntilFree(now));
         }
@@ -126,6 +129,27 @@ public final class AccountRateBudget {
             for (Window w : windows) {
                 w.inFlight--;
                 w.freeAt.addLast(now + w.lengthNanos);
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Flashduty said RequestTooFrequently: the account is over its limit, perhaps because of another
+     * client of the same account. No call of this process starts before the given wait is over.
+     */
+    public void pause(long millis) {
+        if (millis <= 0) {
+            return;
+        }
+        lock.lock();
+        try {
+            long until = clock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(millis);
+            if (!paused || until - pausedUntil > 0) {
+                pausedUntil = until;
+                paused = true;
             }
             changed.signalAll();
         } finally {

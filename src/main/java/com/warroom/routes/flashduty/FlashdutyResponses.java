@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.warroom.routes.budget.AccountRateBudget;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
@@ -25,9 +26,12 @@ import static com.warroom.routes.flashduty.FlashdutyCallState.*;
  * Reads Flashduty's envelope and decides, on {@code error.code} rather than the HTTP status,
  * whether a call succeeded, failed for good, or is retried and after how long.
  * <ul>
- * <li>{@code RequestTooFrequently}: wait {@code Retry-After} when present, else the backoff, and retry.</li>
+ * <li>{@code RequestTooFrequently}: the whole budget pauses for {@code Retry-After} (else the backoff),
+ * then the call is retried.</li>
  * <li>{@code InternalError}, {@code ServiceUnavailable}, {@code UndonedOrderExist}, {@code RequestLocked},
- * time-outs and connection errors: bounded retries with exponential backoff and jitter.</li>
+ * time-outs and connection errors: bounded retries with exponential backoff and jitter. A war-room
+ * create that was sent but never answered is not repeated (unless configured): it may have opened
+ * the room, and a second create could open a second one.</li>
  * <li>every other code (ResourceNotFound arrives as HTTP 400): terminal.</li>
  * </ul>
  * When a call ran out of retries on a transient error, Flashduty is taken as down: later calls get one
@@ -39,9 +43,12 @@ public final class FlashdutyResponses {
     private static final Logger LOG = LoggerFactory.getLogger(FlashdutyResponses.class);
 
     static final Set<String> RETRYABLE = Set.of("InternalError", "ServiceUnavailable", "UndonedOrderExist", "RequestLocked");
+    /** calls that must not be repeated when their outcome is unknown (sent, but no answer) */
+    static final Set<String> NOT_IDEMPOTENT = Set.of("/incident/war-room/create");
     static final String RATE_LIMITED = "RequestTooFrequently";
     public static final String CONNECTION_ERROR = "connection_error";
     public static final String TIMEOUT = "timeout";
+    public static final String NO_RESPONSE = "no_response";
     public static final String INVALID_RESPONSE = "invalid_response";
 
     private final ObjectMapper mapper;
@@ -52,13 +59,17 @@ public final class FlashdutyResponses {
     private final AtomicBoolean flashdutyDown = new AtomicBoolean();
     private final AtomicBoolean unauthorized = new AtomicBoolean();
     private final AtomicLong rateLimitedAnswers = new AtomicLong();
+    private final AccountRateBudget budget;
+    private final boolean retryCreateAfterTimeout;
 
-    public FlashdutyResponses(ObjectMapper mapper, int maxAttempts, int rateLimitedAttempts,
-                              Duration initialBackoff, Duration maxBackoff) {
+    public FlashdutyResponses(ObjectMapper mapper, AccountRateBudget budget, int maxAttempts, int rateLimitedAttempts,
+                              Duration initialBackoff, Duration maxBackoff, boolean retryCreateAfterTimeout) {
         if (maxAttempts < 1 || rateLimitedAttempts < 1) {
             throw new IllegalArgumentException("retry attempts must be at least 1");
         }
         this.mapper = mapper;
+        this.budget = budget;
+        this.retryCreateAfterTimeout = retryCreateAfterTimeout;
         this.maxAttempts = maxAttempts;
         this.rateLimitedAttempts = rateLimitedAttempts;
         this.initialBackoffMillis = Math.max(1, initialBackoff.toMillis());
@@ -80,13 +91,18 @@ public final class FlashdutyResponses {
     /** Called from doCatch: remembers what kind of transport failure it was, never its text (it may hold a URI). */
     public void transportError(Exchange exchange) {
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String kind = CONNECTION_ERROR;
+        // connection_error: the request never left (safe to repeat); timeout / no_response: it was
+        // sent and its outcome is unknown
+        String kind = NO_RESPONSE;
         for (Throwable t = caught; t != null; t = t.getCause()) {
-            if (t instanceof SocketTimeoutException || t.getClass().getSimpleName().contains("Timeout")) {
-                kind = TIMEOUT;
+            if (t instanceof ConnectException || t instanceof UnknownHostException
+                    || t instanceof org.apache.hc.client5.http.ConnectTimeoutException
+                    || t instanceof org.apache.hc.core5.http.ConnectionRequestTimeoutException) {
+                kind = CONNECTION_ERROR;
                 break;
             }
-            if (t instanceof ConnectException || t instanceof UnknownHostException) {
+            if (t instanceof SocketTimeoutException || t.getClass().getSimpleName().contains("Timeout")) {
+                kind = TIMEOUT;
                 break;
             }
         }
@@ -108,7 +124,8 @@ public final class FlashdutyResponses {
         String retryAfter = null;
         if (transport != null) {
             code = transport;
-            message = TIMEOUT.equals(transport) ? "Flashduty did not answer in time" : "Flashduty could not be reached";
+            message = CONNECTION_ERROR.equals(transport) ? "Flashduty could not be reached"
+                    : TIMEOUT.equals(transport) ? "Flashduty did not answer in time" : "Flashduty closed the connection without an answer";
             exchange.removeProperty(HTTP_STATUS);
             exchange.removeProperty(REQUEST_ID);
         } else {
@@ -152,10 +169,17 @@ public final class FlashdutyResponses {
             exchange.setProperty(RATE_LIMITED_ATTEMPTS, limited);
             if (limited < rateLimitedAttempts) {
                 long wait = retryAfterMillis(retryAfter);
-                retry(exchange, wait >= 0 ? wait : backoff(limited), path, code, attempts);
+                wait = wait >= 0 ? wait : backoff(limited);
+                if (budget != null) {
+                    budget.pause(wait); // every call waits, not just this one
+                }
+                retry(exchange, 0, path, code, attempts);
                 return;
             }
-        } else if (RETRYABLE.contains(code) || CONNECTION_ERROR.equals(code) || TIMEOUT.equals(code)
+        } else if ((TIMEOUT.equals(code) || NO_RESPONSE.equals(code)) && NOT_IDEMPOTENT.contains(path) && !retryCreateAfterTimeout) {
+            // the war room may have been opened: asking again could open a second one
+            LOG.warn("Flashduty {} sent but not answered ({}); not repeated, the war room may exist", path, code);
+        } else if (RETRYABLE.contains(code) || CONNECTION_ERROR.equals(code) || TIMEOUT.equals(code) || NO_RESPONSE.equals(code)
                 || INVALID_RESPONSE.equals(code) && transport == null && exchange.getProperty(HTTP_STATUS, 0, Integer.class) >= 500) {
             int transient_ = attempts - exchange.getProperty(RATE_LIMITED_ATTEMPTS, 0, Integer.class);
             int allowed = flashdutyDown.get() ? 1 : maxAttempts;

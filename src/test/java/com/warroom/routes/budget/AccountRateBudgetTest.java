@@ -58,6 +58,20 @@ class AccountRateBudgetTest {
     }
 
     @Test
+    void aPauseAfterRequestTooFrequentlyHoldsEveryCallUntilItEnds() throws Exception {
+        FakeClock clock = new FakeClock();
+        AccountRateBudget b = new AccountRateBudget(5, 20, 100, 1000, clock::now);
+        assertNotNull(now(b), "a fresh budget is not paused");
+        b.pause(500);
+        assertNull(now(b), "paused, though both windows have room");
+        b.pause(100);
+        clock.at(499);
+        assertNull(now(b), "a shorter pause never shortens a longer one");
+        clock.at(500);
+        assertNotNull(now(b), "free again when the pause is over");
+    }
+
+    @Test
     void longWindowCapsTheBurstThenWaitsForTheFirstCallsToLeaveIt() throws Exception {
         FakeClock clock = new FakeClock();
         AccountRateBudget b = new AccountRateBudget(5, 20, 100, 1000, clock::now);

@@ -17,13 +17,14 @@ import static org.junit.jupiter.api.Assertions.*;
 class FlashdutyResponsesTest {
 
     private final DefaultCamelContext context = new DefaultCamelContext();
+    private final com.warroom.routes.budget.AccountRateBudget budget = new com.warroom.routes.budget.AccountRateBudget(50, 1000, 1000, 60_000);
     private final FlashdutyResponses responses =
-            new FlashdutyResponses(new ObjectMapper(), 3, 4, Duration.ofMillis(100), Duration.ofMillis(1000));
+            new FlashdutyResponses(new ObjectMapper(), budget, 3, 4, Duration.ofMillis(100), Duration.ofMillis(1000), false);
 
     private Exchange call() {
         Exchange ex = new DefaultExchange(context);
         ex.getMessage().setBody("{\"incident_id\":\"64b1352e376e32c85c56e25b\"}");
-        ex.setProperty(PATH, "/incident/war-room/create");
+        ex.setProperty(PATH, "/template/info");
         responses.begin(ex);
         return ex;
     }
@@ -76,11 +77,11 @@ class FlashdutyResponsesTest {
     }
 
     @Test
-    void rateLimitedHonoursRetryAfter() {
+    void rateLimitedPausesTheWholeBudgetForRetryAfter() throws Exception {
         Exchange ex = call();
         answer(ex, 429, error("RequestTooFrequently"), "2");
         assertEquals(Boolean.TRUE, ex.getProperty(NEXT_ATTEMPT));
-        assertEquals(2000L, ex.getProperty(BACKOFF_MILLIS));
+        assertNull(budget.tryAcquire(10, 1, java.util.concurrent.TimeUnit.SECONDS), "no call starts during Retry-After");
         answer(ex, 200, "{\"request_id\":\"r2\",\"data\":{}}", null);
         assertEquals("success", ex.getProperty(OUTCOME));
         assertEquals(2, ex.getProperty(ATTEMPTS));
@@ -92,8 +93,7 @@ class FlashdutyResponsesTest {
         for (int i = 0; i < 3; i++) {
             answer(ex, 429, error("RequestTooFrequently"), null);
             assertEquals(Boolean.TRUE, ex.getProperty(NEXT_ATTEMPT));
-            long wait = ex.getProperty(BACKOFF_MILLIS, Long.class);
-            assertTrue(wait >= 1 && wait <= 1200, "backoff " + wait);
+            assertEquals(0L, ex.getProperty(BACKOFF_MILLIS), "the budget pause does the waiting");
         }
         answer(ex, 429, error("RequestTooFrequently"), null);
         assertEquals("failed", ex.getProperty(OUTCOME));
@@ -123,6 +123,25 @@ class FlashdutyResponsesTest {
         Exchange after = call();
         answer(after, 503, error("ServiceUnavailable"), null);
         assertEquals(Boolean.TRUE, after.getProperty(NEXT_ATTEMPT), "full retries again once it answered");
+    }
+
+    @Test
+    void aCreateSentButNotAnsweredIsNotRepeated() {
+        Exchange ex = call();
+        ex.setProperty(PATH, "/incident/war-room/create");
+        transport(ex, new SocketTimeoutException("Read timed out"));
+        assertEquals("failed", ex.getProperty(OUTCOME));
+        assertEquals(FlashdutyResponses.TIMEOUT, ex.getProperty(ERROR_CODE));
+        assertFalse(responses.isFlashdutyDown());
+        Exchange refused = call();
+        refused.setProperty(PATH, "/incident/war-room/create");
+        transport(refused, new ConnectException("Connection refused"));
+        assertEquals(Boolean.TRUE, refused.getProperty(NEXT_ATTEMPT), "never sent: safe to repeat");
+        Exchange dropped = call();
+        dropped.setProperty(PATH, "/incident/war-room/create");
+        transport(dropped, new org.apache.hc.core5.http.NoHttpResponseException("no response"));
+        assertEquals("failed", dropped.getProperty(OUTCOME));
+        assertEquals(FlashdutyResponses.NO_RESPONSE, dropped.getProperty(ERROR_CODE));
     }
 
     @Test
