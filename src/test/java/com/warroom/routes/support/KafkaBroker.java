@@ -1,10 +1,18 @@
 package com.warroom.routes.support;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
+import kafka.server.BrokerServer;
 import kafka.testkit.KafkaClusterTestKit;
 import kafka.testkit.TestKitNodes;
 import org.apache.kafka.clients.admin.Admin;
@@ -12,21 +20,36 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real single-node Kafka broker (KRaft, combined broker and controller) inside the test JVM,
  * from Kafka's own test kit (see ../shared/notes/kafka.md). One per JVM, started on first use.
+ *
+ * <p>The client listener is bound to a port fixed when the broker is built, so {@link #stop()} then
+ * {@link #start()} (or {@link #restart()}) brings the broker back on the same {@link #bootstrapServers()}:
+ * clients that were connected reconnect on their own. Only the broker side stops; the KRaft
+ * controller and all data (topics, records, committed offsets) are kept.
  */
 public final class KafkaBroker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaBroker.class);
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
     private static KafkaBroker shared;
 
     private final KafkaClusterTestKit cluster;
     private final String bootstrapServers;
+    private final Duration startupTime;
 
     private KafkaBroker() throws Exception {
+        long t0 = System.nanoTime();
+        int port = freePort();
         TestKitNodes nodes = new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build();
         cluster = new KafkaClusterTestKit.Builder(nodes)
+                // a fixed client port (the kit's default is localhost:0) keeps the address across stop()/start()
+                .setConfigProp("listeners", "EXTERNAL://localhost:" + port + ",CONTROLLER://localhost:0")
                 .setConfigProp("offsets.topic.replication.factor", "1")
                 .setConfigProp("offsets.topic.num.partitions", "1")
                 .setConfigProp("transaction.state.log.replication.factor", "1")
@@ -41,6 +64,8 @@ public final class KafkaBroker {
         cluster.startup();
         cluster.waitForReadyBrokers();
         bootstrapServers = cluster.bootstrapServers();
+        startupTime = Duration.ofNanos(System.nanoTime() - t0);
+        LOG.info("Test Kafka broker ready at {} in {} ms", bootstrapServers, startupTime.toMillis());
     }
 
     /** The JVM's broker, started on first use and closed when the JVM exits. */
@@ -72,6 +97,58 @@ public final class KafkaBroker {
         return bootstrapServers;
     }
 
+    /** How long building, formatting and starting the broker took (first {@link #shared()} call). */
+    public Duration startupTime() {
+        return startupTime;
+    }
+
+    /**
+     * Stops the broker (controlled shutdown; the controller, the log directories and the address stay).
+     * Clients then see connection errors until {@link #start()}. A test that stops the shared broker must
+     * start it again (in a finally block), since every later test in the JVM uses it.
+     */
+    public synchronized void stop() {
+        BrokerServer broker = broker();
+        if (!broker.isShutdown()) {
+            long t0 = System.nanoTime();
+            broker.shutdown();
+            broker.awaitShutdown();
+            LOG.info("Test Kafka broker stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        }
+    }
+
+    /** Starts the broker again after {@link #stop()}, on the same address, and waits until it serves requests. */
+    public synchronized void start() {
+        BrokerServer broker = broker();
+        if (!broker.isShutdown()) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        try {
+            broker.startup();
+            broker.lifecycleManager().initialUnfenceFuture().get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            cluster.waitForReadyBrokers();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot restart the test Kafka broker", e);
+        }
+        LOG.info("Test Kafka broker started again at {} in {} ms", bootstrapServers,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    /** {@link #stop()} then {@link #start()}. */
+    public synchronized void restart() {
+        stop();
+        start();
+    }
+
+    public synchronized boolean isRunning() {
+        return !broker().isShutdown();
+    }
+
+    private BrokerServer broker() {
+        return cluster.brokers().values().iterator().next();
+    }
+
     public void createTopic(String name, int partitions) {
         create(new NewTopic(name, Optional.of(partitions), Optional.empty()));
     }
@@ -91,6 +168,16 @@ public final class KafkaBroker {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }
