@@ -6,6 +6,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.budget.AccountRateBudget;
+import com.warroom.routes.budget.ReplicaBudgetShare;
 import com.warroom.routes.catalog.ImCatalogPublisher;
 import com.warroom.routes.catalog.RocketChatAuth;
 import com.warroom.routes.catalog.RocketChatPages;
@@ -69,6 +70,13 @@ public final class WarRoomBeans implements CamelConfiguration {
                 Integer.parseInt(prop(pc, "flashduty.rate-per-second")), Integer.parseInt(prop(pc, "flashduty.rate-per-minute")),
                 millis(pc, "flashduty.second-window"), millis(pc, "flashduty.minute-window"));
         bind(context, "accountRateBudget", budget);
+        ReplicaBudgetShare share = null;
+        if (Boolean.parseBoolean(prop(pc, "flashduty.budget-sharing"))) {
+            String group = prop(pc, "flashduty.budget-group");
+            share = new ReplicaBudgetShare(budget, kafka, group.isEmpty() ? prop(pc, "consumer.group") + "-budget" : group,
+                    ledgerTopic, millis(pc, "flashduty.budget-settle"));
+            bind(context, "replicaBudgetShare", share);
+        }
         bind(context, "flashdutyAuth", new FlashdutyAuth(appKey));
         bind(context, "flashdutyResponses", new FlashdutyResponses(mapper, budget,
                 Integer.parseInt(prop(pc, "flashduty.retry.max-attempts")),
@@ -108,7 +116,10 @@ public final class WarRoomBeans implements CamelConfiguration {
         ImCatalogPublisher publisher = new ImCatalogPublisher(integrations, catalog, mapper);
         publisher.load();
         bind(context, "imCatalogPublisher", publisher);
-        context.addService(new Closer(ledger, deadLetters, integrations, templates), true, true);
+        if (share != null) {
+            share.start(); // the ledger topic exists now; its partitions are what the budget group is assigned
+        }
+        context.addService(new Closer(share, ledger, deadLetters, integrations, templates), true, true);
     }
 
     private static void bind(CamelContext context, String name, Object bean) {
@@ -141,7 +152,9 @@ public final class WarRoomBeans implements CamelConfiguration {
         @Override
         protected void doStop() throws Exception {
             for (AutoCloseable c : closeables) {
-                c.close();
+                if (c != null) {
+                    c.close();
+                }
             }
         }
     }
