@@ -101,9 +101,8 @@ class ScaleOutIT {
         for (int i = 0; i < n; i++) {
             ObjectNode e = Events.fresh();
             ids.add(Events.incidentId(e));
-            records.sendAsync(topic, Events.incidentId(e), Events.json(e)); // keyed by incident: one partition each
+            records.send(topic, Events.incidentId(e), Events.json(e)); // keyed by incident: one partition each
         }
-        records.flush();
         return ids;
     }
 
