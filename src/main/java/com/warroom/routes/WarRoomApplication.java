@@ -60,6 +60,8 @@ public final class WarRoomApplication {
         main.configure().addConfiguration(WarRoomBeans.class);
         main.setPropertyPlaceholderLocations("file:" + configFile.toAbsolutePath());
         main.configure().withRoutesIncludePattern("file:" + routesDir.toAbsolutePath() + "/*.yaml");
+        // used only when ROUTES_RELOAD=true (camel.main.routes-reload-enabled)
+        main.configure().withRoutesReloadDirectory(routesDir.toAbsolutePath().toString());
         overrides.forEach(main::addOverrideProperty);
         return main;
     }
