@@ -12,6 +12,7 @@ import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.KafkaTestClient;
+import com.warroom.routes.support.LogCapture;
 import com.warroom.routes.support.RunningApp;
 import com.warroom.routes.support.TopicCollector;
 import org.junit.jupiter.api.AfterAll;
@@ -119,6 +120,36 @@ class ManagementIT {
         assertTrue(metrics.contains("flashduty_budget_wait_seconds_sum"), "budget wait time is exported");
         assertTrue(value(metrics, "war_room_ledger_size") >= 2);
         assertNoSecret(metrics);
+    }
+
+    @Test
+    void oneLogLinePerHandledEventWithItsOutcomeAndNoSecret() throws Exception {
+        String incidents = settings.get("incident.topic");
+        ObjectNode created = Events.fresh();
+        ObjectNode closed = Events.fresh();
+        Events.incident(closed).put("progress", "Closed");
+        try (LogCapture log = LogCapture.capture("war-room")) {
+            kafka.sendJson(incidents, Events.incidentId(created), Events.json(created));
+            kafka.sendJson(incidents, Events.incidentId(closed), Events.json(closed));
+            awaitResult(created);
+            awaitResult(closed);
+            String createdLine = onlyLine(log, created);
+            assertTrue(createdLine.contains("incident_id=" + Events.incidentId(created)), createdLine);
+            assertTrue(createdLine.contains("status=created"), createdLine);
+            assertTrue(createdLine.matches("(?s).*request_id=\\S+.*") && !createdLine.contains("request_id= "), createdLine);
+            String closedLine = onlyLine(log, closed);
+            assertTrue(closedLine.contains("status=skipped reason=incident_closed"), closedLine);
+            log.lines().forEach(ManagementIT::assertNoSecret);
+        }
+    }
+
+    /** The war-room logger's line of this event: exactly one. */
+    static String onlyLine(LogCapture log, ObjectNode event) {
+        String id = "event_id=" + event.path("event_id").asText() + " ";
+        List<String> lines = await().atMost(WAIT).until(
+                () -> log.lines().stream().filter(l -> l.contains(" war-room - ") && l.contains(id)).toList(), l -> !l.isEmpty());
+        assertEquals(1, lines.size(), lines.toString());
+        return lines.get(0);
     }
 
     static String awaitResult(ObjectNode event) {
