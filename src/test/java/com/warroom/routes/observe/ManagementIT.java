@@ -68,6 +68,7 @@ class ManagementIT {
         assertTrue(ready.body().contains("UP"), ready.body());
         assertTrue(app.bean("imIntegrationCatalog", com.warroom.routes.warroom.ImIntegrationCatalog.class).isLoaded());
         assertNoSecret(ready.body());
+        assertEquals(0, probe(), "the container's health probe sees it ready");
         // what readiness is made of: the Kafka consumer, the IM catalog, Flashduty's answers
         String full = app.management("/observe/health?exposureLevel=full").body();
         assertTrue(full.contains("{\"name\":\"consumer:incidents\",\"status\":\"UP\"}"), full);
@@ -84,6 +85,7 @@ class ManagementIT {
             assertTrue(down.body().contains("DOWN"), down.body());
             assertTrue(down.body().contains("flashduty-auth"), down.body());
             assertNoSecret(down.body());
+            assertEquals(1, probe(), "the container's health probe sees it not ready");
             assertNoSecret(app.management("/observe/health?exposureLevel=full").body());
             assertNoSecret(app.management("/observe/metrics").body());
         } finally {
@@ -150,6 +152,10 @@ class ManagementIT {
                 () -> log.lines().stream().filter(l -> l.contains(" war-room - ") && l.contains(id)).toList(), l -> !l.isEmpty());
         assertEquals(1, lines.size(), lines.toString());
         return lines.get(0);
+    }
+
+    static int probe() {
+        return HealthProbe.probe("localhost", Integer.parseInt(settings.get("management.port")), Duration.ofSeconds(10));
     }
 
     static String awaitResult(ObjectNode event) {
