@@ -19,8 +19,7 @@ import com.warroom.routes.kafka.IncomingRecord;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.kafka.TopicSetup;
 import com.warroom.routes.ledger.WarRoomLedger;
-import com.warroom.routes.observe.FlashdutyAuthHealthCheck;
-import com.warroom.routes.observe.ImCatalogHealthCheck;
+import com.warroom.routes.observe.ReadinessCheck;
 import com.warroom.routes.observe.WarRoomMetrics;
 import com.warroom.routes.security.Secret;
 import com.warroom.routes.templates.TemplateLookups;
@@ -118,8 +117,11 @@ public final class WarRoomBeans implements CamelConfiguration {
         publisher.load();
         bind(context, "imCatalogPublisher", publisher);
         bind(context, "warRoomMetrics", new WarRoomMetrics(meterRegistry(context), ledger, responses, budget));
-        bind(context, "imCatalogHealthCheck", new ImCatalogHealthCheck(catalog));
-        bind(context, "flashdutyAuthHealthCheck", new FlashdutyAuthHealthCheck(responses));
+        // readiness on /observe/health, beside Camel's own route and consumer checks
+        bind(context, "imCatalogHealthCheck", new ReadinessCheck("im-catalog", catalog::isLoaded,
+                "the IM catalog was never loaded from Flashduty"));
+        bind(context, "flashdutyAuthHealthCheck", new ReadinessCheck("flashduty-auth", () -> !responses.isUnauthorized(),
+                "Flashduty answers Unauthorized: check FLASHDUTY_APP_KEY"));
         context.addService(new Closer(ledger, deadLetters, integrations, templates), true, true);
     }
 
