@@ -46,6 +46,11 @@ class ManagementIT {
         String brokers = KafkaBroker.shared().bootstrapServers();
         settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
         settings.put("catalog.refresh", "500ms");
+        // Kafka credentials are secrets too (unused with PLAINTEXT, but configured on every client)
+        String jaasPassword = "jaas-" + Events.randomHex(16);
+        settings.put("kafka.sasl-jaas-config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"" + jaasPassword + "\";");
+        secrets.add(jaasPassword);
         kafka = new KafkaTestClient(brokers);
         topics = new TopicCollector(brokers, List.of(settings.get("result.topic")));
         app = RunningApp.start(settings);
