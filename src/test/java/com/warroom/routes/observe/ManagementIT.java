@@ -100,6 +100,22 @@ class ManagementIT {
     }
 
     @Test
+    void notReadyWhileTheKafkaConsumerCannotRun() throws Exception {
+        await().atMost(WAIT).until(() -> app.management("/observe/health").statusCode() == 200);
+        KafkaBroker broker = KafkaBroker.shared();
+        try {
+            broker.stop();
+            HttpResponse<String> down = await().atMost(Duration.ofSeconds(90)).until(() -> app.management("/observe/health"),
+                    r -> r.statusCode() == 503);
+            assertTrue(down.body().contains("consumer:incidents"), down.body());
+            assertNoSecret(app.management("/observe/health?exposureLevel=full").body());
+        } finally {
+            broker.start();
+        }
+        await().atMost(Duration.ofSeconds(90)).until(() -> app.management("/observe/health").statusCode() == 200);
+    }
+
+    @Test
     void metricsCountResultsCallsRateLimitsAndDeadLetters() throws Exception {
         String incidents = settings.get("incident.topic");
         ObjectNode created = Events.fresh();
