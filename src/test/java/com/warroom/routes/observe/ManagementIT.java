@@ -67,7 +67,7 @@ class ManagementIT {
     }
 
     @Test
-    void readyOnlyWhileFlashduty_acceptsTheKey_andNoSecretOnEitherPage() throws Exception {
+    void readyOnlyWhileFlashdutyAcceptsTheKeyAndNoSecretOnEitherPage() throws Exception {
         HttpResponse<String> ready = await().atMost(WAIT).until(() -> app.management("/observe/health"),
                 r -> r.statusCode() == 200);
         assertTrue(ready.body().contains("UP"), ready.body());
