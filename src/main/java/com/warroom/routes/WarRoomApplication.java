@@ -2,13 +2,16 @@ package com.warroom.routes;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
+import com.warroom.routes.observe.HealthProbe;
 import org.apache.camel.main.Main;
 
 /**
  * {@code java -jar war-room-routes.jar [--routes DIR] [--config FILE]}: runs the YAML routes of
  * {@code ./routes} with {@code ./config/application.properties}, configured by the environment.
+ * {@code health} asks a running module whether it is ready (the container's HEALTHCHECK).
  */
 public final class WarRoomApplication {
 
@@ -16,6 +19,9 @@ public final class WarRoomApplication {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && "health".equals(args[0])) {
+            System.exit(HealthProbe.probe("localhost", HealthProbe.port(), Duration.ofSeconds(5)));
+        }
         Path routes = Path.of(env("WAR_ROOM_ROUTES_DIR", "routes"));
         Path config = Path.of(env("WAR_ROOM_CONFIG", "config/application.properties"));
         for (int i = 0; i < args.length; i++) {
@@ -24,7 +30,7 @@ public final class WarRoomApplication {
                 case "--routes" -> routes = Path.of(value(args, ++i, "--routes"));
                 case "--config" -> config = Path.of(value(args, ++i, "--config"));
                 case "-h", "--help" -> {
-                    System.out.println("usage: java -jar war-room-routes.jar [run] [--routes DIR] [--config FILE]");
+                    System.out.println("usage: java -jar war-room-routes.jar [run] [--routes DIR] [--config FILE] | health");
                     return;
                 }
                 default -> fail("unknown argument " + args[i] + " (see --help)");
@@ -60,6 +66,8 @@ public final class WarRoomApplication {
         main.configure().addConfiguration(WarRoomBeans.class);
         main.setPropertyPlaceholderLocations("file:" + configFile.toAbsolutePath());
         main.configure().withRoutesIncludePattern("file:" + routesDir.toAbsolutePath() + "/*.yaml");
+        // used only when ROUTES_RELOAD=true (camel.main.routes-reload-enabled)
+        main.configure().withRoutesReloadDirectory(routesDir.toAbsolutePath().toString());
         overrides.forEach(main::addOverrideProperty);
         return main;
     }

@@ -20,12 +20,17 @@ import com.warroom.routes.kafka.IncomingRecord;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.kafka.TopicSetup;
 import com.warroom.routes.ledger.WarRoomLedger;
+import com.warroom.routes.observe.ReadinessCheck;
+import com.warroom.routes.observe.WarRoomMetrics;
 import com.warroom.routes.security.Secret;
 import com.warroom.routes.templates.TemplateLookups;
 import com.warroom.routes.templates.TemplateSync;
 import com.warroom.routes.warroom.ImIntegrationCatalog;
 import com.warroom.routes.warroom.WarRoomRequests;
 import com.warroom.routes.warroom.WarRoomResults;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
@@ -38,6 +43,8 @@ import org.apache.camel.util.TimeUtils;
  * is handled before the ledger knows every war room already opened.
  */
 public final class WarRoomBeans implements CamelConfiguration {
+
+    static final String METRICS_REGISTRY = "metricsRegistry";
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -78,12 +85,13 @@ public final class WarRoomBeans implements CamelConfiguration {
             bind(context, "replicaBudgetShare", share);
         }
         bind(context, "flashdutyAuth", new FlashdutyAuth(appKey));
-        bind(context, "flashdutyResponses", new FlashdutyResponses(mapper, budget,
+        FlashdutyResponses responses = new FlashdutyResponses(mapper, budget,
                 Integer.parseInt(prop(pc, "flashduty.retry.max-attempts")),
                 Integer.parseInt(prop(pc, "flashduty.retry.rate-limited-attempts")),
                 Duration.ofMillis(millis(pc, "flashduty.retry.initial-backoff")),
                 Duration.ofMillis(millis(pc, "flashduty.retry.max-backoff")),
-                Boolean.parseBoolean(prop(pc, "flashduty.retry.create-after-timeout"))));
+                Boolean.parseBoolean(prop(pc, "flashduty.retry.create-after-timeout")));
+        bind(context, "flashdutyResponses", responses);
         bind(context, "incomingRecord", new IncomingRecord());
         bind(context, "incidentEventParser", new IncidentEventParser(maxRecordBytes));
         bind(context, "eventAge", new EventAge(Duration.ofMillis(millis(pc, "war-room.max-event-age")), Clock.systemUTC()));
@@ -116,10 +124,31 @@ public final class WarRoomBeans implements CamelConfiguration {
         ImCatalogPublisher publisher = new ImCatalogPublisher(integrations, catalog, mapper);
         publisher.load();
         bind(context, "imCatalogPublisher", publisher);
+        bind(context, "warRoomMetrics", new WarRoomMetrics(meterRegistry(context), ledger, responses, budget));
+        // readiness on /observe/health, beside Camel's own route and consumer checks
+        bind(context, "imCatalogHealthCheck", new ReadinessCheck("im-catalog", catalog::isLoaded,
+                "the IM catalog was never loaded from Flashduty"));
+        bind(context, "flashdutyAuthHealthCheck", new ReadinessCheck("flashduty-auth", () -> !responses.isUnauthorized(),
+                "Flashduty answers Unauthorized: check FLASHDUTY_APP_KEY"));
         if (share != null) {
             share.start(); // the ledger topic exists now; its partitions are what the budget group is assigned
         }
         context.addService(new Closer(share, ledger, deadLetters, integrations, templates), true, true);
+    }
+
+    /**
+     * The Prometheus registry /observe/metrics serves: camel-micrometer-prometheus uses the one bound
+     * as {@value #METRICS_REGISTRY} and creates it only when none is bound, so whichever starts first
+     * creates it and both share it.
+     */
+    static MeterRegistry meterRegistry(CamelContext context) {
+        MeterRegistry existing = context.getRegistry().lookupByNameAndType(METRICS_REGISTRY, MeterRegistry.class);
+        if (existing != null) {
+            return existing;
+        }
+        PrometheusMeterRegistry created = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        bind(context, METRICS_REGISTRY, created);
+        return created;
     }
 
     private static void bind(CamelContext context, String name, Object bean) {
