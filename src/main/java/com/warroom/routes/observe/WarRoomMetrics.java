@@ -56,6 +56,9 @@ public final class WarRoomMetrics {
                 .description("time Flashduty calls waited for the account rate budget").register(registry);
         Gauge.builder("flashduty.budget.waiting", budget, AccountRateBudget::waiting).strongReference(true)
                 .description("Flashduty calls waiting for the budget now").register(registry);
+        Gauge.builder("flashduty.budget.share.per.minute", budget, b -> b.limits()[1]).strongReference(true)
+                .description("calls this replica may start in the long window (its share of the account budget; 0 while it waits to start)")
+                .register(registry);
     }
 
     /** Route step {@code count-result}: one per published result. */

@@ -142,6 +142,7 @@ class ManagementIT {
         assertTrue(value(metrics, "flashduty_budget_wait_seconds_count") >= 3);
         assertTrue(metrics.contains("flashduty_budget_wait_seconds_sum"), "budget wait time is exported");
         assertTrue(value(metrics, "war_room_ledger_size") >= 2);
+        assertEquals(1000.0, value(metrics, "flashduty_budget_share_per_minute"), "a replica alone has the whole minute budget");
         assertNoSecret(metrics);
     }
 

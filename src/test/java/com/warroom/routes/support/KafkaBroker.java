@@ -20,6 +20,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Exit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,9 @@ public final class KafkaBroker {
 
     private KafkaBroker() throws Exception {
         long t0 = System.nanoTime();
+        // a broker in the test JVM must never end the JVM (Kafka exits or halts on fatal faults)
+        Exit.setExitProcedure((status, message) -> LOG.error("Kafka asked the JVM to exit ({}): {}", status, message));
+        Exit.setHaltProcedure((status, message) -> LOG.error("Kafka asked the JVM to halt ({}): {}", status, message));
         int port = freePort();
         TestKitNodes nodes = new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build();
         cluster = new KafkaClusterTestKit.Builder(nodes)
@@ -76,9 +80,25 @@ public final class KafkaBroker {
             } catch (Exception e) {
                 throw new IllegalStateException("cannot start the test Kafka broker", e);
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(KafkaBroker::stopShared, "kafka-broker-shutdown"));
+            Runtime.getRuntime().addShutdownHook(new Thread(KafkaBroker::stopSharedWithin10s, "kafka-broker-shutdown"));
         }
         return shared;
+    }
+
+    /**
+     * At JVM exit: a broker that was stopped and started again may hang in its final shutdown, and a
+     * shutdown hook that never returns keeps the test JVM alive until the build kills it (failsafe then
+     * reports "Error occurred in starting fork" although every test passed). So it gets 10 seconds.
+     */
+    private static void stopSharedWithin10s() {
+        Thread closer = new Thread(KafkaBroker::stopShared, "kafka-broker-close");
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            closer.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Stops the shared broker now (before System.exit, so its shutdown does not race Kafka's temp-dir clean-up). */
