@@ -2,20 +2,37 @@ package com.warroom.routes;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
+
+import com.warroom.routes.ops.RouteValidator;
 
 import org.apache.camel.main.Main;
 
 /**
- * {@code java -jar war-room-routes.jar [--routes DIR] [--config FILE]}: runs the YAML routes of
+ * {@code java -jar war-room-routes.jar [run|replay|validate] [--routes DIR] [--config FILE]}: runs the YAML routes of
  * {@code ./routes} with {@code ./config/application.properties}, configured by the environment.
  */
 public final class WarRoomApplication {
+
+    static final String USAGE = String.join(System.lineSeparator(),
+            "usage: java -jar war-room-routes.jar [run] [--routes DIR] [--config FILE]",
+            "         runs the routes (the default)",
+            "       java -jar war-room-routes.jar replay --from TIME [--to TIME] [--dry-run [--out FILE]]",
+            "                 [--group GROUP] [--max-age DURATION] [--routes DIR] [--config FILE]",
+            "         runs the incident records from TIME (ISO-8601, e.g. 2026-11-23T08:00:00Z) to TIME",
+            "         (or to the end seen at start) through the same routes under its own consumer group",
+            "       java -jar war-room-routes.jar validate [--routes DIR] [--config FILE]",
+            "         checks the routes: YAML, placeholders, endpoints and their options, bean references;",
+            "         prints file:line: problem, exits 0 only when clean");
 
     private WarRoomApplication() {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("validate")) {
+            System.exit(RouteValidator.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
         Path routes = Path.of(env("WAR_ROOM_ROUTES_DIR", "routes"));
         Path config = Path.of(env("WAR_ROOM_CONFIG", "config/application.properties"));
         for (int i = 0; i < args.length; i++) {
@@ -24,7 +41,7 @@ public final class WarRoomApplication {
                 case "--routes" -> routes = Path.of(value(args, ++i, "--routes"));
                 case "--config" -> config = Path.of(value(args, ++i, "--config"));
                 case "-h", "--help" -> {
-                    System.out.println("usage: java -jar war-room-routes.jar [run] [--routes DIR] [--config FILE]");
+                    System.out.println(USAGE);
                     return;
                 }
                 default -> fail("unknown argument " + args[i] + " (see --help)");
