@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 
+import com.warroom.routes.ops.ReplayCommand;
 import com.warroom.routes.ops.RouteValidator;
 
 import org.apache.camel.main.Main;
@@ -30,8 +31,10 @@ public final class WarRoomApplication {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length > 0 && args[0].equals("validate")) {
-            System.exit(RouteValidator.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        if (args.length > 0 && (args[0].equals("validate") || args[0].equals("replay"))) {
+            String[] rest = Arrays.copyOfRange(args, 1, args.length);
+            System.exit(args[0].equals("validate") ? RouteValidator.run(rest, System.out, System.err)
+                    : ReplayCommand.run(rest, Map.of(), System.out, System.err));
         }
         Path routes = Path.of(env("WAR_ROOM_ROUTES_DIR", "routes"));
         Path config = Path.of(env("WAR_ROOM_CONFIG", "config/application.properties"));
@@ -81,7 +84,8 @@ public final class WarRoomApplication {
         return main;
     }
 
-    static Throwable rootProblem(Throwable e) {
+    /** The {@link StartupProblem} behind a start-up failure, if that is what it was. */
+    public static Throwable rootProblem(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof StartupProblem) {
                 return t;
