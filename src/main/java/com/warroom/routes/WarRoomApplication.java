@@ -20,7 +20,7 @@ public final class WarRoomApplication {
             "usage: java -jar war-room-routes.jar [run] [--routes DIR] [--config FILE]",
             "         runs the routes (the default)",
             "       java -jar war-room-routes.jar replay --from TIME [--to TIME] [--dry-run [--out FILE]]",
-            "                 [--group GROUP] [--max-age DURATION] [--routes DIR] [--config FILE]",
+            "                 [--group GROUP] [--max-age DURATION] [--progress DURATION] [--routes DIR] [--config FILE]",
             "         runs the incident records from TIME (ISO-8601, e.g. 2026-11-23T08:00:00Z) to TIME",
             "         (or to the end seen at start) through the same routes under its own consumer group",
             "       java -jar war-room-routes.jar validate [--routes DIR] [--config FILE]",

@@ -160,23 +160,17 @@ public final class ReplayCommand {
 
         int replay() throws Exception {
             Map<String, String> settings = new LinkedHashMap<>(overrides);
-            String topic;
-            String liveGroup;
-            KafkaClientSettings kafka;
+            // a context never started, only for its properties component (the same resolution Camel Main does)
             DefaultCamelContext config = new DefaultCamelContext();
-            try {
-                PropertiesComponent pc = config.getPropertiesComponent();
-                pc.setLocation("file:" + o.config().toAbsolutePath());
-                Properties p = new Properties();
-                p.putAll(overrides);
-                pc.setOverrideProperties(p);
-                kafka = new KafkaClientSettings(prop(pc, "kafka.brokers"), prop(pc, "kafka.security-protocol"),
-                        prop(pc, "kafka.sasl-mechanism"), prop(pc, "kafka.sasl-jaas-config"));
-                topic = prop(pc, "incident.topic");
-                liveGroup = prop(pc, "consumer.group");
-            } finally {
-                config.stop();
-            }
+            PropertiesComponent pc = config.getPropertiesComponent();
+            pc.setLocation("file:" + o.config().toAbsolutePath());
+            Properties p = new Properties();
+            p.putAll(overrides);
+            pc.setOverrideProperties(p);
+            KafkaClientSettings kafka = new KafkaClientSettings(prop(pc, "kafka.brokers"), prop(pc, "kafka.security-protocol"),
+                    prop(pc, "kafka.sasl-mechanism"), prop(pc, "kafka.sasl-jaas-config"));
+            String topic = prop(pc, "incident.topic");
+            String liveGroup = prop(pc, "consumer.group");
             String started = GROUP_TIME.format(Instant.now());
             String group = o.group() != null ? o.group()
                     : liveGroup + (o.dryRun() ? "-replay-dry-run-" : "-replay-") + started;

@@ -120,36 +120,33 @@ public final class RouteValidator {
         } catch (IOException e) {
             return new Report(0, 0, List.of(new Problem(routesDir, 0, "cannot list the routes directory")));
         }
+        // never started (so never stopped either): nothing connects, nothing runs, nothing logs
         DefaultCamelContext context = new DefaultCamelContext();
-        try {
-            context.setSourceLocationEnabled(true);
-            context.getPropertiesComponent().setLocation("file:" + configFile.toAbsolutePath());
-            problems.addAll(placeholders(context, configFile));
-            Model model = context.getCamelContextExtension().getContextPlugin(Model.class);
-            // the runtime catalog (camel-core-catalog) reads each component's option model from its jar
-            AbstractCamelCatalog catalog = (AbstractCamelCatalog) context.getCamelContextExtension().getRuntimeCamelCatalog();
-            int routes = 0;
-            for (Path file : files) {
-                List<String> lines = readLines(file);
-                problems.addAll(placeholders(context, file));
-                int before = model.getRouteDefinitions().size();
-                try {
-                    PluginHelper.getRoutesLoader(context)
-                            .loadRoutes(ResourceHelper.resolveResource(context, "file:" + file.toAbsolutePath()));
-                } catch (Exception e) {
-                    problems.add(loadProblem(file, e));
-                    continue;
-                }
-                List<RouteDefinition> loaded = model.getRouteDefinitions().subList(before, model.getRouteDefinitions().size());
-                routes += loaded.size();
-                for (RouteDefinition route : loaded) {
-                    new RouteCheck(context, catalog, file, lines, problems).route(route);
-                }
+        context.setSourceLocationEnabled(true);
+        context.getPropertiesComponent().setLocation("file:" + configFile.toAbsolutePath());
+        problems.addAll(placeholders(context, configFile));
+        Model model = context.getCamelContextExtension().getContextPlugin(Model.class);
+        // the runtime catalog (camel-core-catalog) reads each component's option model from its jar
+        AbstractCamelCatalog catalog = (AbstractCamelCatalog) context.getCamelContextExtension().getRuntimeCamelCatalog();
+        int routes = 0;
+        for (Path file : files) {
+            List<String> lines = readLines(file);
+            problems.addAll(placeholders(context, file));
+            int before = model.getRouteDefinitions().size();
+            try {
+                PluginHelper.getRoutesLoader(context)
+                        .loadRoutes(ResourceHelper.resolveResource(context, "file:" + file.toAbsolutePath()));
+            } catch (Exception e) {
+                problems.add(loadProblem(file, e));
+                continue;
             }
-            return new Report(routes, files.size(), problems);
-        } finally {
-            context.stop(); // never started: nothing connected, nothing to undo but the model
+            List<RouteDefinition> loaded = model.getRouteDefinitions().subList(before, model.getRouteDefinitions().size());
+            routes += loaded.size();
+            for (RouteDefinition route : loaded) {
+                new RouteCheck(context, catalog, file, lines, problems).route(route);
+            }
         }
+        return new Report(routes, files.size(), problems);
     }
 
     /** Every {{placeholder}} outside comments must resolve against the configuration. */
