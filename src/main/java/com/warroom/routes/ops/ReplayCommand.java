@@ -10,12 +10,17 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
 import java.util.StringJoiner;
+import java.util.stream.Collectors;
 
+import com.warroom.routes.StartupProblem;
 import com.warroom.routes.WarRoomApplication;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import org.apache.camel.CamelContext;
@@ -25,6 +30,9 @@ import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.model.Model;
+import org.apache.camel.model.OptionalIdentifiedDefinition;
+import org.apache.camel.model.ProcessorDefinition;
+import org.apache.camel.model.ProcessorDefinitionHelper;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.util.TimeUtils;
@@ -48,6 +56,13 @@ public final class ReplayCommand {
 
     /** Routes a replay does not need: they would refresh the catalog and answer template requests. */
     private static final List<String> NOT_STARTED = List.of("im-catalog-refresh", "template-requests", "template-sync");
+    /** The steps the replay weaves, by route id: renaming one in routes/ breaks the replay (validate reports it). */
+    static final Map<String, List<String>> WOVEN_STEPS = Map.of(
+            "incidents", List.of("capture-record", "publish-outcome", "dead-letter-invalid", "dead-letter-unexpected",
+                    "commit-offset", "commit-dead-lettered", "commit-after-unexpected"),
+            "open-war-room", List.of("call-war-room-create", "create-outcome"),
+            "publish-result", List.of("write-ledger", "write-result"),
+            "publish-records", List.of("write-record"));
     private static final DateTimeFormatter GROUP_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     private ReplayCommand() {
@@ -192,6 +207,8 @@ public final class ReplayCommand {
             offsets.commitStart(group, plan);
 
             settings.put("consumer.group", group);
+            // health and metrics are the live process's: a replay beside it must not take its port
+            settings.put("management.port", "0");
             if (o.maxAge() != null) {
                 settings.put("war-room.max-event-age", o.maxAge());
             }
@@ -271,6 +288,11 @@ public final class ReplayCommand {
     /** Weaves the shipped routes by step id (before they start): the end bound, the tallies, and for a dry run no writes. */
     static void weave(CamelContext context, ReplayTracker tracker, boolean dryRun) {
         Model model = context.getCamelContextExtension().getContextPlugin(Model.class);
+        List<Missing> missing = missingSteps(model);
+        if (!missing.isEmpty()) {
+            throw new StartupProblem("the routes lack what the replay weaves: "
+                    + missing.stream().map(Missing::toString).collect(Collectors.joining("; ")));
+        }
         for (String id : NOT_STARTED) {
             RouteDefinition route = model.getRouteDefinition(id);
             if (route != null) {
@@ -310,7 +332,32 @@ public final class ReplayCommand {
                         a.weaveById("write-record").replace().throwException(new IllegalStateException("dry run: no Kafka write")));
             }
         } catch (Exception e) {
-            throw new IllegalStateException("cannot prepare the routes for the replay: " + e.getMessage(), e);
+            throw new StartupProblem("cannot prepare the routes for the replay (" + e.getClass().getSimpleName() + ")");
         }
+    }
+
+    /** A route or step the replay weaves but the loaded routes lack ({@code stepId} null: the whole route). */
+    record Missing(String routeId, String stepId) {
+        @Override
+        public String toString() {
+            return stepId == null ? "no route " + routeId : "route " + routeId + " has no step " + stepId;
+        }
+    }
+
+    /** Each route or step id of {@link #WOVEN_STEPS} the loaded routes lack. */
+    static List<Missing> missingSteps(Model model) {
+        List<Missing> missing = new ArrayList<>();
+        WOVEN_STEPS.forEach((routeId, steps) -> {
+            RouteDefinition route = model.getRouteDefinition(routeId);
+            if (route == null) {
+                missing.add(new Missing(routeId, null));
+                return;
+            }
+            Set<String> ids = ProcessorDefinitionHelper.filterTypeInOutputs(route.getOutputs(), ProcessorDefinition.class).stream()
+                    .map(OptionalIdentifiedDefinition::getId).filter(Objects::nonNull).collect(Collectors.toSet());
+            steps.stream().filter(id -> !ids.contains(id)).forEach(id -> missing.add(new Missing(routeId, id)));
+        });
+        missing.sort(java.util.Comparator.comparing(Missing::toString));
+        return missing;
     }
 }

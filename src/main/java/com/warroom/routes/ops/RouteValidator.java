@@ -129,6 +129,7 @@ public final class RouteValidator {
         // the runtime catalog (camel-core-catalog) reads each component's option model from its jar
         AbstractCamelCatalog catalog = (AbstractCamelCatalog) context.getCamelContextExtension().getRuntimeCamelCatalog();
         int routes = 0;
+        Map<RouteDefinition, Path> routeFiles = new IdentityHashMap<>();
         for (Path file : files) {
             List<String> lines = readLines(file);
             problems.addAll(placeholders(context, file));
@@ -143,7 +144,16 @@ public final class RouteValidator {
             List<RouteDefinition> loaded = model.getRouteDefinitions().subList(before, model.getRouteDefinitions().size());
             routes += loaded.size();
             for (RouteDefinition route : loaded) {
+                routeFiles.put(route, file);
                 new RouteCheck(context, catalog, file, lines, problems).route(route);
+            }
+        }
+        if (problems.isEmpty()) {
+            // the replay command weaves these steps by id: renaming one breaks it
+            for (ReplayCommand.Missing missing : ReplayCommand.missingSteps(model)) {
+                RouteDefinition route = model.getRouteDefinition(missing.routeId());
+                Path file = route == null ? routesDir : routeFiles.get(route);
+                problems.add(new Problem(file, route == null ? 0 : route.getLineNumber(), missing + " (the replay command weaves it by id)"));
             }
         }
         return new Report(routes, files.size(), problems);
@@ -286,6 +296,10 @@ public final class RouteValidator {
             } catch (RuntimeException e) {
                 return; // the unknown placeholder is reported on its own line
             }
+            if (uri.startsWith("{{") && !resolved.matches("^[A-Za-z][A-Za-z0-9+.-]*:.*")) {
+                // the endpoint comes from a setting that is empty here (e.g. ROCKETCHAT_URL): used only when it is set
+                return;
+            }
             Map<String, Object> query;
             try {
                 query = URISupport.parseQuery(URISupport.extractQuery(resolved));
@@ -307,25 +321,47 @@ public final class RouteValidator {
                 resolved = resolved.replaceAll("\\$\\{[^}]*}", "dynamic");
             }
             EndpointValidationResult r = catalog.validateEndpointProperties(resolved, true);
+            String scheme = resolved.contains(":") ? resolved.substring(0, resolved.indexOf(':')) : resolved;
+            if (r.getUnknownComponent() != null) {
+                // the catalog counts this as success (the component may be added later); here it is on the classpath or nowhere
+                problems.add(at(node, "uri", null, "unknown component " + r.getUnknownComponent() + " (not on the classpath)"));
+                return;
+            }
             if (r.isSuccess()) {
                 return;
             }
-            String scheme = resolved.contains(":") ? resolved.substring(0, resolved.indexOf(':')) : resolved;
-            if (r.getUnknownComponent() != null) {
-                problems.add(at(node, null, null, "unknown component " + r.getUnknownComponent()));
-                return;
-            }
-            boolean specific = false;
+            int before = problems.size();
             if (r.getUnknown() != null) {
                 for (String option : r.getUnknown()) {
                     String[] suggestions = r.getUnknownSuggestions() == null ? null : r.getUnknownSuggestions().get(option);
                     String hint = suggestions == null || suggestions.length == 0 ? "" : " (did you mean " + String.join(" or ", suggestions) + "?)";
                     problems.add(at(node, option, null, "unknown option " + option + " of the " + scheme + " endpoint" + hint));
-                    specific = true;
                 }
             }
-            if (!specific) {
-                problems.add(at(node, null, null, scheme + " endpoint: " + oneLine(r.summaryErrorMessage(false, true, false))));
+            invalid(node, scheme, r.getInvalidBoolean(), "not a boolean");
+            invalid(node, scheme, r.getInvalidInteger(), "not an integer");
+            invalid(node, scheme, r.getInvalidNumber(), "not a number");
+            invalid(node, scheme, r.getInvalidDuration(), "not a duration");
+            invalid(node, scheme, r.getInvalidReference(), "not a #bean reference");
+            if (r.getInvalidEnum() != null) {
+                r.getInvalidEnum().forEach((option, value) -> {
+                    String[] choices = r.getInvalidEnumChoices() == null ? null : r.getInvalidEnumChoices().get(option);
+                    problems.add(at(node, option, null, "option " + option + " of the " + scheme + " endpoint: " + value
+                            + " is not one of " + (choices == null ? "its values" : String.join(", ", choices))));
+                });
+            }
+            if (r.getRequired() != null) {
+                r.getRequired().forEach(option -> problems.add(at(node, "uri", null, "the " + scheme + " endpoint needs option " + option)));
+            }
+            if (problems.size() == before) {
+                problems.add(at(node, "uri", null, scheme + " endpoint: " + oneLine(r.summaryErrorMessage(false, true, false))));
+            }
+        }
+
+        private void invalid(NamedNode node, String scheme, Map<String, String> invalid, String what) {
+            if (invalid != null) {
+                invalid.forEach((option, value) ->
+                        problems.add(at(node, option, null, "option " + option + " of the " + scheme + " endpoint: " + value + " is " + what)));
             }
         }
 

@@ -73,6 +73,30 @@ class RouteValidatorTest {
     }
 
     @Test
+    void wrongOptionValueAndUnknownComponent() throws Exception {
+        Path routes = copyRoutes();
+        Path incidents = routes.resolve("10-incidents.yaml");
+        int value = breakLine(incidents, "        maxPollRecords: \"{{kafka.max-poll-records}}\"", "        maxPollRecords: \"many\"");
+        int component = breakLine(incidents, "uri: direct:publish-result", "uri: dirct:publish-result");
+        Result r = validate(routes, Path.of("config/application.properties"));
+        assertEquals(1, r.code, r.out);
+        assertEquals(List.of(incidents + ":" + value + ": option maxPollRecords of the kafka endpoint: many is not an integer",
+                incidents + ":" + component + ": unknown component dirct (not on the classpath)"), problemLines(r));
+    }
+
+    @Test
+    void renamedStepThatTheReplayWeaves() throws Exception {
+        Path routes = copyRoutes();
+        breakLine(routes.resolve("10-incidents.yaml"), "            id: commit-offset", "            id: commit-the-offset");
+        Result r = validate(routes, Path.of("config/application.properties"));
+        assertEquals(1, r.code, r.out);
+        // reported where the route starts: the "- route:" line just above "id: incidents"
+        int routeLine = Files.readAllLines(routes.resolve("10-incidents.yaml")).indexOf("    id: incidents");
+        assertEquals(List.of(routes.resolve("10-incidents.yaml") + ":" + routeLine
+                + ": route incidents has no step commit-offset (the replay command weaves it by id)"), problemLines(r));
+    }
+
+    @Test
     void unknownPlaceholderInTheConfigFile() throws Exception {
         Path config = dir.resolve("application.properties");
         Files.copy(Path.of("config/application.properties"), config);
