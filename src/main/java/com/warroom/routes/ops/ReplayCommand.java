@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
 import com.warroom.routes.StartupProblem;
 import com.warroom.routes.WarRoomApplication;
 import com.warroom.routes.kafka.KafkaClientSettings;
+import com.warroom.routes.security.Secret;
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -184,6 +185,10 @@ public final class ReplayCommand {
             pc.setOverrideProperties(p);
             KafkaClientSettings kafka = new KafkaClientSettings(prop(pc, "kafka.brokers"), prop(pc, "kafka.security-protocol"),
                     prop(pc, "kafka.sasl-mechanism"), prop(pc, "kafka.sasl-jaas-config"));
+            if (!Secret.from("FLASHDUTY_APP_KEY", prop(pc, "flashduty.app-key-file")).isPresent()) {
+                // checked before anything is committed: even a dry run makes the read-only IM list call
+                throw new CommandLine.UsageError("FLASHDUTY_APP_KEY (or FLASHDUTY_APP_KEY_FILE) is not set; it is required to call Flashduty");
+            }
             String topic = prop(pc, "incident.topic");
             String liveGroup = prop(pc, "consumer.group");
             String started = GROUP_TIME.format(Instant.now());
