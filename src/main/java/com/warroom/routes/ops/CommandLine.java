@@ -1,6 +1,8 @@
 package com.warroom.routes.ops;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /** The few argument-reading helpers the operator commands share: options with a value, one-line errors. */
 final class CommandLine {
@@ -32,6 +34,16 @@ final class CommandLine {
             throw new UsageError(option + " needs a value");
         }
         return next();
+    }
+
+    /** The routes directory and the properties file every command reads. */
+    static void requireRoutesAndConfig(Path routes, Path config) {
+        if (!Files.isDirectory(routes)) {
+            throw new UsageError("routes directory not found: " + routes.toAbsolutePath());
+        }
+        if (!Files.isRegularFile(config)) {
+            throw new UsageError("configuration file not found: " + config.toAbsolutePath());
+        }
     }
 
     static int fail(PrintStream err, String message) {

@@ -132,12 +132,7 @@ public final class ReplayCommand {
             if (group != null && dryRun) {
                 throw new CommandLine.UsageError("--group is not used with --dry-run: a dry run reads under a throwaway group and commits nothing");
             }
-            if (!Files.isDirectory(routes)) {
-                throw new CommandLine.UsageError("routes directory not found: " + routes.toAbsolutePath());
-            }
-            if (!Files.isRegularFile(config)) {
-                throw new CommandLine.UsageError("configuration file not found: " + config.toAbsolutePath());
-            }
+            CommandLine.requireRoutesAndConfig(routes, config);
             return new Options(from, to, dryRun, out, group, maxAge, routes, config, Math.max(progress, 100));
         }
 

@@ -93,12 +93,7 @@ public final class RouteValidator {
                     default -> throw new CommandLine.UsageError("unknown argument " + a + " for validate (see --help)");
                 }
             }
-            if (!Files.isDirectory(routes)) {
-                throw new CommandLine.UsageError("routes directory not found: " + routes.toAbsolutePath());
-            }
-            if (!Files.isRegularFile(config)) {
-                throw new CommandLine.UsageError("configuration file not found: " + config.toAbsolutePath());
-            }
+            CommandLine.requireRoutesAndConfig(routes, config);
         } catch (CommandLine.UsageError e) {
             return CommandLine.fail(err, e.getMessage());
         }
