@@ -2,17 +2,19 @@ package com.warroom.routes;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 
+import com.warroom.routes.observe.HealthProbe;
 import com.warroom.routes.ops.ReplayCommand;
 import com.warroom.routes.ops.RouteValidator;
-
 import org.apache.camel.main.Main;
 
 /**
- * {@code java -jar war-room-routes.jar [run|replay|validate] [--routes DIR] [--config FILE]}: runs the YAML routes of
+ * {@code java -jar war-room-routes.jar [run|replay|validate|health] [--routes DIR] [--config FILE]}: runs the YAML routes of
  * {@code ./routes} with {@code ./config/application.properties}, configured by the environment.
+ * {@code health} asks a running module whether it is ready (the container's HEALTHCHECK).
  */
 public final class WarRoomApplication {
 
@@ -25,12 +27,17 @@ public final class WarRoomApplication {
             "         (or to the end seen at start) through the same routes under its own consumer group",
             "       java -jar war-room-routes.jar validate [--routes DIR] [--config FILE]",
             "         checks the routes: YAML, placeholders, endpoints and their options, bean references;",
-            "         prints file:line: problem, exits 0 only when clean");
+            "         prints file:line: problem, exits 0 only when clean",
+            "       java -jar war-room-routes.jar health",
+            "         asks the module running on this host (MANAGEMENT_PORT) whether it is ready");
 
     private WarRoomApplication() {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && "health".equals(args[0])) {
+            System.exit(HealthProbe.probe("localhost", HealthProbe.port(), Duration.ofSeconds(5)));
+        }
         if (args.length > 0 && (args[0].equals("validate") || args[0].equals("replay"))) {
             String[] rest = Arrays.copyOfRange(args, 1, args.length);
             System.exit(args[0].equals("validate") ? RouteValidator.run(rest, System.out, System.err)
@@ -80,6 +87,8 @@ public final class WarRoomApplication {
         main.configure().addConfiguration(WarRoomBeans.class);
         main.setPropertyPlaceholderLocations("file:" + configFile.toAbsolutePath());
         main.configure().withRoutesIncludePattern("file:" + routesDir.toAbsolutePath() + "/*.yaml");
+        // used only when ROUTES_RELOAD=true (camel.main.routes-reload-enabled)
+        main.configure().withRoutesReloadDirectory(routesDir.toAbsolutePath().toString());
         overrides.forEach(main::addOverrideProperty);
         return main;
     }

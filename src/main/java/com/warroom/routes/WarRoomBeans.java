@@ -9,6 +9,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.budget.AccountRateBudget;
+import com.warroom.routes.budget.ReplicaBudgetShare;
 import com.warroom.routes.catalog.ImCatalogPublisher;
 import com.warroom.routes.catalog.RocketChatAuth;
 import com.warroom.routes.catalog.RocketChatPages;
@@ -22,12 +23,17 @@ import com.warroom.routes.kafka.IncomingRecord;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.kafka.TopicSetup;
 import com.warroom.routes.ledger.WarRoomLedger;
+import com.warroom.routes.observe.ReadinessCheck;
+import com.warroom.routes.observe.WarRoomMetrics;
 import com.warroom.routes.security.Secret;
 import com.warroom.routes.templates.TemplateLookups;
 import com.warroom.routes.templates.TemplateSync;
 import com.warroom.routes.warroom.ImIntegrationCatalog;
 import com.warroom.routes.warroom.WarRoomRequests;
 import com.warroom.routes.warroom.WarRoomResults;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
@@ -41,6 +47,7 @@ import org.apache.camel.util.TimeUtils;
  */
 public final class WarRoomBeans implements CamelConfiguration {
 
+    static final String METRICS_REGISTRY = "metricsRegistry";
     /**
      * Every bean this class binds, by name, with its type. {@code validate} checks the routes'
      * references against this list without building the beans (no Kafka, no secrets);
@@ -64,7 +71,12 @@ public final class WarRoomBeans implements CamelConfiguration {
             "warRoomResults", WarRoomResults.class,
             "deadLetterPublisher", DeadLetterPublisher.class,
             "warRoomLedger", WarRoomLedger.class,
-            "imCatalogPublisher", ImCatalogPublisher.class);
+            "imCatalogPublisher", ImCatalogPublisher.class,
+            "replicaBudgetShare", ReplicaBudgetShare.class, // only with flashduty.budget-sharing
+            "warRoomMetrics", WarRoomMetrics.class,
+            "imCatalogHealthCheck", ReadinessCheck.class,
+            "flashdutyAuthHealthCheck", ReadinessCheck.class,
+            METRICS_REGISTRY, MeterRegistry.class);
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -97,13 +109,21 @@ public final class WarRoomBeans implements CamelConfiguration {
                 Integer.parseInt(prop(pc, "flashduty.rate-per-second")), Integer.parseInt(prop(pc, "flashduty.rate-per-minute")),
                 millis(pc, "flashduty.second-window"), millis(pc, "flashduty.minute-window"));
         bind(context, "accountRateBudget", budget);
+        ReplicaBudgetShare share = null;
+        if (Boolean.parseBoolean(prop(pc, "flashduty.budget-sharing"))) {
+            String group = prop(pc, "flashduty.budget-group");
+            share = new ReplicaBudgetShare(budget, kafka, group.isEmpty() ? prop(pc, "consumer.group") + "-budget" : group,
+                    ledgerTopic, millis(pc, "flashduty.budget-settle"));
+            bind(context, "replicaBudgetShare", share);
+        }
         bind(context, "flashdutyAuth", new FlashdutyAuth(appKey));
-        bind(context, "flashdutyResponses", new FlashdutyResponses(mapper, budget,
+        FlashdutyResponses responses = new FlashdutyResponses(mapper, budget,
                 Integer.parseInt(prop(pc, "flashduty.retry.max-attempts")),
                 Integer.parseInt(prop(pc, "flashduty.retry.rate-limited-attempts")),
                 Duration.ofMillis(millis(pc, "flashduty.retry.initial-backoff")),
                 Duration.ofMillis(millis(pc, "flashduty.retry.max-backoff")),
-                Boolean.parseBoolean(prop(pc, "flashduty.retry.create-after-timeout"))));
+                Boolean.parseBoolean(prop(pc, "flashduty.retry.create-after-timeout")));
+        bind(context, "flashdutyResponses", responses);
         bind(context, "incomingRecord", new IncomingRecord());
         bind(context, "incidentEventParser", new IncidentEventParser(maxRecordBytes));
         bind(context, "eventAge", new EventAge(Duration.ofMillis(millis(pc, "war-room.max-event-age")), Clock.systemUTC()));
@@ -136,7 +156,31 @@ public final class WarRoomBeans implements CamelConfiguration {
         ImCatalogPublisher publisher = new ImCatalogPublisher(integrations, catalog, mapper);
         publisher.load();
         bind(context, "imCatalogPublisher", publisher);
-        context.addService(new Closer(ledger, deadLetters, integrations, templates), true, true);
+        bind(context, "warRoomMetrics", new WarRoomMetrics(meterRegistry(context), ledger, responses, budget));
+        // readiness on /observe/health, beside Camel's own route and consumer checks
+        bind(context, "imCatalogHealthCheck", new ReadinessCheck("im-catalog", catalog::isLoaded,
+                "the IM catalog was never loaded from Flashduty"));
+        bind(context, "flashdutyAuthHealthCheck", new ReadinessCheck("flashduty-auth", () -> !responses.isUnauthorized(),
+                "Flashduty answers Unauthorized: check FLASHDUTY_APP_KEY"));
+        if (share != null) {
+            share.start(); // the ledger topic exists now; its partitions are what the budget group is assigned
+        }
+        context.addService(new Closer(share, ledger, deadLetters, integrations, templates), true, true);
+    }
+
+    /**
+     * The Prometheus registry /observe/metrics serves: camel-micrometer-prometheus uses the one bound
+     * as {@value #METRICS_REGISTRY} and creates it only when none is bound, so whichever starts first
+     * creates it and both share it.
+     */
+    static MeterRegistry meterRegistry(CamelContext context) {
+        MeterRegistry existing = context.getRegistry().lookupByNameAndType(METRICS_REGISTRY, MeterRegistry.class);
+        if (existing != null) {
+            return existing;
+        }
+        PrometheusMeterRegistry created = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        bind(context, METRICS_REGISTRY, created);
+        return created;
     }
 
     private static void bind(CamelContext context, String name, Object bean) {
@@ -181,7 +225,9 @@ public final class WarRoomBeans implements CamelConfiguration {
         @Override
         protected void doStop() throws Exception {
             for (AutoCloseable c : closeables) {
-                c.close();
+                if (c != null) {
+                    c.close();
+                }
             }
         }
     }

@@ -157,6 +157,39 @@ public final class AccountRateBudget {
         }
     }
 
+    /**
+     * Lets this process use 1/{@code replicas} of each window of the account budget, when replicas
+     * divide it (see {@link ReplicaBudgetShare}); {@code 1} is the whole budget, {@code 0} no share
+     * at all (every call waits). A lower limit counts the slots already held, so calls wait until this
+     * process's own calls in the window fall below it.
+     */
+    public void shareAmong(int replicas) {
+        lock.lock();
+        try {
+            for (Window w : windows) {
+                w.limit = replicas <= 0 ? 0 : Math.max(1, w.accountLimit / replicas);
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The calls this process may currently start in each window, shortest window first. */
+    public int[] limits() {
+        lock.lock();
+        try {
+            return new int[] {windows[0].limit, windows[1].limit};
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The longest window length, in milliseconds. */
+    public long longestWindowMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(Math.max(windows[0].lengthNanos, windows[1].lengthNanos));
+    }
+
     // ---- Camel glue: bean steps of routes/40-flashduty-call.yaml --------------------------------
 
     /** Acquires with the exchange's {@value #PRIORITY} (default 10) and keeps the permit on the exchange. */
@@ -229,13 +262,16 @@ public final class AccountRateBudget {
     }
 
     private static final class Window {
-        final int limit;
+        final int accountLimit;
+        /** this process's share of the account limit (see {@link #share}); 0 holds every call */
+        int limit;
         final long lengthNanos;
         int inFlight;
         /** free-at times of finished calls, ascending (released in time order under the lock) */
         final ArrayDeque<Long> freeAt = new ArrayDeque<>();
 
         Window(int limit, long lengthNanos) {
+            this.accountLimit = limit;
             this.limit = limit;
             this.lengthNanos = lengthNanos;
         }
@@ -246,6 +282,9 @@ public final class AccountRateBudget {
             }
             if (inFlight + freeAt.size() < limit) {
                 return 0;
+            }
+            if (limit == 0) {
+                return Long.MAX_VALUE; // no share at all: wait until one is given
             }
             if (freeAt.isEmpty()) {
                 return Long.MAX_VALUE; // every slot is held by a call in flight

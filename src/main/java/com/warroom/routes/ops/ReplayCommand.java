@@ -207,6 +207,10 @@ public final class ReplayCommand {
             offsets.commitStart(group, plan);
 
             settings.put("consumer.group", group);
+            // the replay shares the account budget with the running replicas: it joins their budget
+            // group (named after the live consumer group), not one named after its own group
+            pc.resolveProperty("flashduty.budget-group").map(String::trim).ifPresent(g ->
+                    settings.put("flashduty.budget-group", g.isEmpty() ? liveGroup + "-budget" : g));
             // health and metrics are the live process's: a replay beside it must not take its port
             settings.put("management.port", "0");
             if (o.maxAge() != null) {

@@ -25,6 +25,10 @@ public final class ImIntegrationCatalog {
     private final Long pinnedIntegrationId;
     private volatile List<JsonNode> items = List.of();
     private volatile Instant loadedAt;
+    /** one list call at a time: a load asked for while another runs waits for it and shares its answer */
+    private boolean loading;
+    private String lastOutcome;
+    public static final String JOINED_LOAD = "imCatalogJoinedLoad";
 
     public ImIntegrationCatalog(Long pinnedIntegrationId) {
         this.pinnedIntegrationId = pinnedIntegrationId;
@@ -53,6 +57,33 @@ public final class ImIntegrationCatalog {
         loadedAt = Instant.now();
         if (first) {
             LOG.info("IM catalog loaded: {} war-room-enabled integration(s)", fresh.size());
+        }
+    }
+
+    /**
+     * Before a list call: when another load is in flight (the timer's first load and an early event's
+     * load at start), waits for it and marks the exchange {@value #JOINED_LOAD} with that load's outcome,
+     * so the account budget pays for one call, not two.
+     */
+    public synchronized void beginLoad(Exchange exchange) throws InterruptedException {
+        if (!loading) {
+            loading = true;
+            exchange.setProperty(JOINED_LOAD, false);
+            return;
+        }
+        while (loading) {
+            wait();
+        }
+        exchange.setProperty(JOINED_LOAD, true);
+        exchange.setProperty(FlashdutyCallState.OUTCOME, lastOutcome);
+    }
+
+    /** After the list call this exchange made (joined loads make none). */
+    public synchronized void endLoad(Exchange exchange) {
+        if (!exchange.getProperty(JOINED_LOAD, true, Boolean.class)) {
+            lastOutcome = exchange.getProperty(FlashdutyCallState.OUTCOME, String.class);
+            loading = false;
+            notifyAll();
         }
     }
 

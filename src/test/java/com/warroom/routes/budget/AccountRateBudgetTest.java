@@ -72,6 +72,22 @@ class AccountRateBudgetTest {
     }
 
     @Test
+    void aSmallerShareCountsTheSlotsAlreadyHeld() throws Exception {
+        FakeClock clock = new FakeClock();
+        AccountRateBudget b = new AccountRateBudget(6, 30, 100, 1000, clock::now);
+        for (int i = 0; i < 4; i++) {
+            now(b).release();
+        }
+        b.shareAmong(2); // 3 per short window now, and 4 were already used
+        assertNull(now(b));
+        clock.at(100);
+        assertNotNull(now(b), "free once its own calls left the window");
+        assertNotNull(now(b));
+        assertNotNull(now(b));
+        assertNull(now(b), "but only its share");
+    }
+
+    @Test
     void longWindowCapsTheBurstThenWaitsForTheFirstCallsToLeaveIt() throws Exception {
         FakeClock clock = new FakeClock();
         AccountRateBudget b = new AccountRateBudget(5, 20, 100, 1000, clock::now);

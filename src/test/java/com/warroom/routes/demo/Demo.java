@@ -12,13 +12,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
+import com.warroom.routes.support.Records;
 import com.warroom.routes.support.RunningApp;
 import com.warroom.routes.support.TopicCollector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The README's first command: a local Kafka broker, the Flashduty sandbox and the shipped routes
@@ -48,8 +47,7 @@ public final class Demo {
         String brokers = KafkaBroker.shared().bootstrapServers();
         say("starting the Flashduty/Rocket.Chat sandbox (50 calls/s, 1000 calls/min) ...");
         try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config());
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers),
-                     new ByteArraySerializer(), new ByteArraySerializer())) {
+             KafkaProducer<byte[], byte[]> producer = Records.producer(brokers)) {
             Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
             for (String topic : List.of("incident", "result", "dead-letter", "ledger")) {
                 settings.remove(topic + ".topic"); // the defaults of config/application.properties

@@ -125,6 +125,11 @@ class ReplayIT {
         assertEquals(Map.of(new TopicPartition(topic, 0), written.get(8).offset(), new TopicPartition(topic, 1), written.get(9).offset()),
                 kafka.committedOffsets(group, topic));
 
+        // it shared the account budget with the live replicas: their budget group, not one of its own
+        Set<String> groups = kafka.admin().listConsumerGroups().all().get().stream().map(ConsumerGroupListing::groupId).collect(Collectors.toSet());
+        assertTrue(groups.contains(settings.get("consumer.group") + "-budget"), groups.toString());
+        assertTrue(!groups.contains(group + "-budget"), groups.toString());
+
         // the same range again, under a fresh default group: the ledger answers, nothing is created twice
         Result again = replay("--from", minute(4).toString(), "--to", minute(8).toString(), "--max-age", "3h");
         assertEquals(0, again.code, again.all());

@@ -75,11 +75,16 @@ public final class LogCapture extends AbstractAppender implements AutoCloseable 
     }
 
     static String shippedPattern() {
+        return shippedPattern("console");
+    }
+
+    /** The pattern of the named appender of the shipped src/main/resources/log4j2.xml. */
+    public static String shippedPattern(String appender) {
         try {
             String xml = Files.readString(Path.of("src/main/resources/log4j2.xml"));
-            Matcher m = Pattern.compile("<PatternLayout pattern=\"([^\"]*)\"").matcher(xml);
+            Matcher m = Pattern.compile("name=\"" + Pattern.quote(appender) + "\"[^>]*>\\s*<PatternLayout pattern=\"([^\"]*)\"").matcher(xml);
             if (!m.find()) {
-                throw new IllegalStateException("no PatternLayout in src/main/resources/log4j2.xml");
+                throw new IllegalStateException("no PatternLayout for appender " + appender + " in src/main/resources/log4j2.xml");
             }
             return m.group(1).replace("&amp;", "&").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">");
         } catch (IOException e) {

@@ -1,8 +1,14 @@
 package com.warroom.routes.support;
 
 import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -17,6 +23,8 @@ import org.apache.camel.main.Main;
  * override properties only. Topic names and the consumer group carry a per-test suffix.
  */
 public final class RunningApp implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final Main main;
     private final Map<String, String> settings;
@@ -46,13 +54,18 @@ public final class RunningApp implements AutoCloseable {
         s.put("flashduty.retry.initial-backoff", "50ms");
         s.put("flashduty.retry.max-backoff", "400ms");
         s.put("flashduty.response-timeout-ms", "3000");
-        s.put("management.port", "0");
+        s.put("management.port", String.valueOf(freePort()));
         s.put("camel.main.shutdown-timeout", "5");
         return s;
     }
 
     public static RunningApp start(Map<String, String> settings) throws Exception {
-        Main main = WarRoomApplication.createMain(Path.of("routes"), Path.of("config/application.properties"), settings);
+        return start(settings, Path.of("routes"), Path.of("config/application.properties"));
+    }
+
+    /** The same, on a copy of routes/ and config/ (an operator's customized files). */
+    public static RunningApp start(Map<String, String> settings, Path routesDir, Path configFile) throws Exception {
+        Main main = WarRoomApplication.createMain(routesDir, configFile, settings);
         main.start();
         return new RunningApp(main, settings);
     }
@@ -69,9 +82,25 @@ public final class RunningApp implements AutoCloseable {
         return context().getRegistry().lookupByNameAndType(name, type);
     }
 
+    /** GET on the management server ({@code /observe/health}, {@code /observe/metrics}). */
+    public HttpResponse<String> management(String path) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + settings.get("management.port") + path))
+                .timeout(Duration.ofSeconds(10)).GET().build();
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
     @Override
     public void close() throws Exception {
         main.stop();
+    }
+
+    /** A port free right now, for the management server (known before start, unlike port 0). */
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A temporary file holding a secret, as FLASHDUTY_APP_KEY_FILE and the like name one. */

@@ -10,12 +10,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
+import com.warroom.routes.support.Records;
 import com.warroom.routes.support.RunningApp;
 import com.warroom.routes.support.TopicCollector;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,8 +38,7 @@ class RateBudgetIT {
         FlashdutySandbox.Config limits = new FlashdutySandbox.Config().perSecond(PER_SECOND).secondWindowMillis(SECOND_WINDOW)
                 .perMinute(PER_MINUTE).minuteWindowMillis(MINUTE_WINDOW);
         try (FlashdutySandbox sandbox = FlashdutySandbox.start(limits);
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers),
-                     new ByteArraySerializer(), new ByteArraySerializer())) {
+             KafkaProducer<byte[], byte[]> producer = Records.producer(brokers)) {
             Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
             settings.put("flashduty.rate-per-second", String.valueOf(PER_SECOND));
             settings.put("flashduty.second-window", String.valueOf(SECOND_WINDOW));

@@ -12,16 +12,15 @@ import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.LogCapture;
+import com.warroom.routes.support.Records;
 import com.warroom.routes.support.RunningApp;
 import com.warroom.routes.support.TopicCollector;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,8 +39,7 @@ class SecretLeakIT {
         String brokers = KafkaBroker.shared().bootstrapServers();
         List<String> lines;
         try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config());
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers),
-                     new ByteArraySerializer(), new ByteArraySerializer())) {
+             KafkaProducer<byte[], byte[]> producer = Records.producer(brokers)) {
             Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
             String results = settings.get("result.topic");
             ObjectNode ok = Events.fresh();

@@ -12,15 +12,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
+import com.warroom.routes.support.Records;
 import com.warroom.routes.support.RunningApp;
 import com.warroom.routes.support.TopicCollector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,9 +46,7 @@ class WarRoomPipelineIT {
         sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config());
         String brokers = KafkaBroker.shared().bootstrapServers();
         settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2_000_000),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        producer = Records.producer(brokers);
         topics = new TopicCollector(brokers, List.of(settings.get("result.topic"), settings.get("dead-letter.topic"),
                 settings.get("ledger.topic")));
         app = RunningApp.start(settings);

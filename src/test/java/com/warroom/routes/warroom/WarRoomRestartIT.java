@@ -11,12 +11,11 @@ import com.warroom.routes.ledger.WarRoomLedger;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
+import com.warroom.routes.support.Records;
 import com.warroom.routes.support.RunningApp;
 import com.warroom.routes.support.TopicCollector;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,8 +28,7 @@ class WarRoomRestartIT {
     void freshStartReplayingTheTopicFindsEveryWarRoomInTheLedger() throws Exception {
         String brokers = KafkaBroker.shared().bootstrapServers();
         try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config());
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers),
-                     new ByteArraySerializer(), new ByteArraySerializer())) {
+             KafkaProducer<byte[], byte[]> producer = Records.producer(brokers)) {
             Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
             String results = settings.get("result.topic");
             List<ObjectNode> events = List.of(Events.fresh(), Events.fresh(), Events.fresh());

@@ -1,0 +1,234 @@
+package com.warroom.routes.budget;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+import com.warroom.routes.kafka.KafkaClientSettings;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.RangeAssignor;
+import org.apache.kafka.common.ConsumerGroupState;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Divides the one account budget among the replicas that run beside the same Kafka cluster, using
+ * what the deployment already has: Kafka's group membership. Every replica keeps one idle member in
+ * the budget consumer group (subscribed to the ledger topic with every partition paused, so it
+ * fetches nothing); the group's members are the live replicas, and the group protocol tells each
+ * of them when that set changes. With N members each replica uses 1/N of both windows.
+ * <p>
+ * A change must never let the replicas together exceed a window, though each one only knows its own
+ * calls. So a smaller share applies at once, and a larger one only after the longest window plus a
+ * settle time (the calls of a replica that left still count at the server for one window), and a
+ * replica that joins others starts with no share for that same time (the others may have used
+ * their larger shares within the last window). Until it has joined the group at all, it makes no
+ * call. The price is throughput: a replica never borrows an idle replica's share.
+ * <p>
+ * Hand-written because no library divides a rate budget by group membership; Kafka does the
+ * membership, this class only the arithmetic and the timing.
+ */
+public final class ReplicaBudgetShare implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicaBudgetShare.class);
+    private static final Duration POLL = Duration.ofMillis(250);
+
+    private final AccountRateBudget budget;
+    private final KafkaClientSettings settings;
+    private final String group;
+    private final String topic;
+    private final Schedule schedule;
+    private final LongSupplier clock = System::nanoTime;
+    private volatile boolean closing;
+    private volatile boolean membershipChanged;
+    private volatile int applied = -1;
+    private volatile KafkaConsumer<byte[], byte[]> member;
+    private Thread thread;
+
+    public ReplicaBudgetShare(AccountRateBudget budget, KafkaClientSettings settings, String group, String topic, long settleMillis) {
+        this.budget = budget;
+        this.settings = settings;
+        this.group = group;
+        this.topic = topic;
+        this.schedule = new Schedule(TimeUnit.MILLISECONDS.toNanos(budget.longestWindowMillis() + settleMillis));
+        apply(0); // no call before this replica knows who else shares the account
+    }
+
+    /** Joins the budget group in a background thread; the share follows the group from then on. */
+    public synchronized void start() {
+        if (thread != null) {
+            return;
+        }
+        thread = new Thread(this::run, "budget-share");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** How many replicas this process currently divides the budget by (0: no share yet). */
+    public int replicas() {
+        return applied;
+    }
+
+    private void run() {
+        Properties p = settings.common("war-room-routes-budget");
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        // eager rebalancing: every member hears of every join and leave
+        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
+        // a replica that died is noticed within this (its calls then still count for a window)
+        p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             Admin admin = Admin.create(settings.common("war-room-routes-budget-admin"))) {
+            member = consumer;
+            if (closing) {
+                return;
+            }
+            consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    consumer.pause(partitions); // a member, not a reader
+                    membershipChanged = true;
+                }
+            });
+            while (!closing) {
+                consumer.poll(POLL);
+                if (membershipChanged) {
+                    OptionalInt members = members(admin);
+                    if (members.isPresent()) {
+                        membershipChanged = false;
+                        apply(schedule.membership(clock.getAsLong(), members.getAsInt()));
+                    }
+                }
+                apply(schedule.tick(clock.getAsLong()));
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            if (!closing) {
+                // keep the share it has: smaller than or equal to what the group allows
+                LOG.error("budget group {}: following the replicas stopped ({}); the current share is kept", group,
+                        e.getClass().getName());
+            }
+        }
+    }
+
+    private OptionalInt members(Admin admin) {
+        try {
+            ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                    .get(5, TimeUnit.SECONDS);
+            if (d.state() != ConsumerGroupState.STABLE) {
+                return OptionalInt.empty(); // mid-rebalance: ask again after the next poll
+            }
+            return OptionalInt.of(d.members().size());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalInt.empty();
+        } catch (Exception e) {
+            LOG.warn("budget group {}: cannot count the replicas ({}); asking again", group, e.getClass().getSimpleName());
+            return OptionalInt.empty();
+        }
+    }
+
+    private void apply(int replicas) {
+        if (replicas == applied) {
+            return;
+        }
+        budget.shareAmong(replicas);
+        int[] limits = budget.limits();
+        if (applied >= 0 || replicas > 0) {
+            LOG.info("budget share: {} replica(s) in group {}; this one may start {} calls in the short window and {} in the long one",
+                    replicas == 0 ? "waiting for the other" : replicas, group, limits[0], limits[1]);
+        }
+        applied = replicas;
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        Thread t;
+        synchronized (this) {
+            t = thread;
+        }
+        KafkaConsumer<byte[], byte[]> c = member;
+        if (c != null) {
+            c.wakeup();
+        }
+        if (t != null) {
+            try {
+                t.join(10_000); // the consumer leaves the group on close, so the others rebalance at once
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * When which share applies, from the member counts the group reported. Times are
+     * {@link System#nanoTime()} values; {@link #membership} and {@link #tick} return the divisor to
+     * apply now (0: no share).
+     */
+    static final class Schedule {
+        private final long holdNanos;
+        private boolean joined;
+        private int current;
+        private int pending = -1;
+        private long pendingAt;
+
+        Schedule(long holdNanos) {
+            this.holdNanos = holdNanos;
+        }
+
+        int membership(long now, int members) {
+            int n = Math.max(1, members);
+            if (!joined) {
+                joined = true;
+                if (n == 1) {
+                    current = 1; // alone: nobody else's calls to wait for
+                } else {
+                    later(n, now + holdNanos); // the others may have used larger shares within the window
+                }
+            } else if (current == 0) {
+                // still waiting to start: a replica that left meanwhile counts for a window from now
+                later(n, n >= pending ? pendingAt : now + holdNanos);
+            } else if (n > current) {
+                current = n; // a smaller share: at once
+                pending = -1;
+            } else if (n < current) {
+                later(n, now + holdNanos); // a larger share: once the departed replicas' calls left the window
+            } else {
+                pending = -1; // back where it was (one left and came back): no change due
+            }
+            return tick(now);
+        }
+
+        int tick(long now) {
+            if (pending > 0 && now - pendingAt >= 0) {
+                current = pending;
+                pending = -1;
+            }
+            return current;
+        }
+
+        private void later(int n, long at) {
+            pending = n;
+            pendingAt = at;
+        }
+    }
+}

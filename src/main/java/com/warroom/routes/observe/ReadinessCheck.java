@@ -1,0 +1,39 @@
+package com.warroom.routes.observe;
+
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+import org.apache.camel.health.HealthCheckResultBuilder;
+import org.apache.camel.impl.health.AbstractHealthCheck;
+
+/**
+ * A readiness check of /observe/health answered by a bean that already knows, e.g.
+ * {@code im-catalog} (the IM catalog was loaded at least once) and {@code flashduty-auth} (Flashduty
+ * does not answer Unauthorized). When down it reports a fixed message: never a value, URI or
+ * exception text.
+ */
+public final class ReadinessCheck extends AbstractHealthCheck {
+
+    private final BooleanSupplier ready;
+    private final String notReadyMessage;
+
+    public ReadinessCheck(String id, BooleanSupplier ready, String notReadyMessage) {
+        super("war-room", id);
+        this.ready = ready;
+        this.notReadyMessage = notReadyMessage;
+    }
+
+    @Override
+    public boolean isLiveness() {
+        return false;
+    }
+
+    @Override
+    protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        if (ready.getAsBoolean()) {
+            builder.up();
+        } else {
+            builder.message(notReadyMessage).down();
+        }
+    }
+}

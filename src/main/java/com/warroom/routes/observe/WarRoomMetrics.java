@@ -1,0 +1,94 @@
+package com.warroom.routes.observe;
+
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import com.warroom.routes.budget.AccountRateBudget;
+import com.warroom.routes.flashduty.FlashdutyCallState;
+import com.warroom.routes.flashduty.FlashdutyResponses;
+import com.warroom.routes.kafka.DeadLetterPublisher;
+import com.warroom.routes.ledger.WarRoomLedger;
+import com.warroom.routes.warroom.WarRoomState;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.Exchange;
+
+/**
+ * The module's own Prometheus metrics, in the Micrometer registry that camel-micrometer-prometheus
+ * serves on {@code /observe/metrics}. Counters are counted by bean steps the routes name
+ * ({@code count-result}, {@code count-flashduty-call}, {@code count-dead-letter*}); the budget wait,
+ * 429 answers and ledger size are read from the beans that already keep them.
+ * <p>
+ * Labels only ever hold values from a bounded set: a Flashduty error code or endpoint that is not
+ * known here is counted as {@code other}, so a server answer can neither invent label values nor
+ * smuggle text into the metrics. The beans read by function meters are held by Camel's registry
+ * for the life of the context (Micrometer keeps only weak references to them).
+ */
+public final class WarRoomMetrics {
+
+    static final String OTHER = "other";
+    static final Set<String> STATUSES = Set.of("created", "already_exists", "skipped", "failed");
+    static final Set<String> ENDPOINTS = Set.of("/incident/war-room/create", "/datasource/im/war-room-enabled/list",
+            "/template/info", "/template/list");
+    /** Flashduty's documented error codes (see the API contract) and the transport outcomes of FlashdutyResponses. */
+    static final Set<String> CODES = Set.of("InvalidParameter", "BadRequest", "InvalidContentType", "ResourceNotFound",
+            "NoLicense", "ReferenceExist", "Unauthorized", "BalanceNotEnough", "AccessDenied", "RouteNotFound",
+            "MethodNotAllowed", "UndonedOrderExist", "RequestLocked", "EntityTooLarge", "RequestTooFrequently",
+            "RequestVerifyRequired", "DangerousOperation", "InternalError", "ServiceUnavailable",
+            FlashdutyResponses.CONNECTION_ERROR, FlashdutyResponses.TIMEOUT, FlashdutyResponses.NO_RESPONSE,
+            FlashdutyResponses.INVALID_RESPONSE);
+    /** a reason a route sets as a constant (skipped / channel_filtered and the like) */
+    private static final Pattern ROUTE_REASON = Pattern.compile("[a-z][a-z0-9_]{0,39}");
+
+    private final MeterRegistry registry;
+
+    public WarRoomMetrics(MeterRegistry registry, WarRoomLedger ledger, FlashdutyResponses responses, AccountRateBudget budget) {
+        this.registry = registry;
+        Gauge.builder("war.room.ledger.size", ledger, WarRoomLedger::size).strongReference(true)
+                .description("incidents with a war room in the ledger").register(registry);
+        FunctionCounter.builder("flashduty.rate.limited", responses, FlashdutyResponses::rateLimitedAnswers)
+                .description("Flashduty answers RequestTooFrequently (429)").register(registry);
+        FunctionTimer.builder("flashduty.budget.wait", budget, AccountRateBudget::permitsGranted,
+                        AccountRateBudget::totalWaitNanos, TimeUnit.NANOSECONDS)
+                .description("time Flashduty calls waited for the account rate budget").register(registry);
+        Gauge.builder("flashduty.budget.waiting", budget, AccountRateBudget::waiting).strongReference(true)
+                .description("Flashduty calls waiting for the budget now").register(registry);
+    }
+
+    /** Route step {@code count-result}: one per published result. */
+    public void result(Exchange exchange) {
+        String status = bounded(exchange.getProperty(WarRoomState.STATUS, String.class), STATUSES);
+        String reason = exchange.getProperty(WarRoomState.REASON, String.class);
+        String label;
+        if (reason == null || reason.isEmpty()) {
+            label = "none";
+        } else if ("failed".equals(status)) {
+            label = bounded(reason, CODES); // failed carries Flashduty's error.code
+        } else {
+            label = ROUTE_REASON.matcher(reason).matches() ? reason : OTHER;
+        }
+        registry.counter("war.room.results", "status", status, "reason", label).increment();
+    }
+
+    /** Route step {@code count-flashduty-call}: one per Flashduty attempt, after it was classified. */
+    public void flashdutyCall(Exchange exchange) {
+        String endpoint = bounded(exchange.getProperty(FlashdutyCallState.PATH, String.class), ENDPOINTS);
+        String code = exchange.getProperty(FlashdutyCallState.ERROR_CODE, String.class);
+        registry.counter("flashduty.calls", "endpoint", endpoint, "code", code == null ? "success" : bounded(code, CODES))
+                .increment();
+    }
+
+    /** Route steps {@code count-dead-letter*}: one per record written to the dead-letter topic. */
+    public void deadLettered(Exchange exchange) {
+        String reason = exchange.getProperty(DeadLetterPublisher.REASON_PROPERTY, String.class);
+        registry.counter("dead.lettered", "reason", reason != null && ROUTE_REASON.matcher(reason).matches() ? reason : OTHER)
+                .increment();
+    }
+
+    static String bounded(String value, Set<String> known) {
+        return value != null && known.contains(value) ? value : OTHER;
+    }
+}

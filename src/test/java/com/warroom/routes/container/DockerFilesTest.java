@@ -1,0 +1,184 @@
+package com.warroom.routes.container;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * No Docker engine runs here, so docker/Dockerfile and docker/compose.yaml are checked statically:
+ * the compose file parses and names the right images, ports, variables, mounts and health checks;
+ * the Dockerfile has the two stages, the JRE 17 base, a non-root user, the health check on
+ * /observe/health, and builds with exactly the packaging command the README documents.
+ */
+class DockerFilesTest {
+
+    static Map<String, Object> compose;
+    static List<String> dockerfile;
+    static String readme;
+    static Set<String> configVariables;
+
+    @BeforeAll
+    @SuppressWarnings("unchecked")
+    static void read() throws IOException {
+        compose = (Map<String, Object>) new Load(LoadSettings.builder().build())
+                .loadFromString(Files.readString(Path.of("docker/compose.yaml")));
+        dockerfile = instructions(Files.readString(Path.of("docker/Dockerfile")));
+        readme = Files.readString(Path.of("README.md"));
+        configVariables = new LinkedHashSet<>();
+        Matcher m = Pattern.compile("\\{\\{env:([A-Z0-9_]+):").matcher(Files.readString(Path.of("config/application.properties")));
+        while (m.find()) {
+            configVariables.add(m.group(1));
+        }
+    }
+
+    /** Dockerfile instructions, continuation lines joined, comments dropped. */
+    static List<String> instructions(String text) {
+        List<String> out = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (String line : text.split("\n")) {
+            String t = line.strip();
+            if (t.startsWith("#") || t.isEmpty() && current.isEmpty()) {
+                continue;
+            }
+            if (t.endsWith("\\")) {
+                current.append(t, 0, t.length() - 1).append(' ');
+            } else {
+                out.add(current.append(t).toString().replaceAll("\\s+", " ").strip());
+                current.setLength(0);
+            }
+        }
+        return out;
+    }
+
+    static List<String> dockerfile(String keyword) {
+        return dockerfile.stream().filter(i -> i.startsWith(keyword + " ")).map(i -> i.substring(keyword.length() + 1)).toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> service(String name) {
+        Map<String, Object> s = (Map<String, Object>) ((Map<String, Object>) compose.get("services")).get(name);
+        assertNotNull(s, "compose service " + name);
+        return s;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(Map<String, Object> parent, String key) {
+        Object v = parent.get(key);
+        assertInstanceOf(Map.class, v, key);
+        return (Map<String, Object>) v;
+    }
+
+    /** The packaging command of the README: "To run it for real: `mvn ... package`". */
+    static String readmePackagingCommand() {
+        Matcher m = Pattern.compile("To run it for real: `(mvn [^`]*package)`").matcher(readme);
+        assertTrue(m.find(), "the README documents the packaging command");
+        return m.group(1);
+    }
+
+    @Test
+    void dockerfileBuildsWithTheReadmeCommandAndRunsOnJre17AsNonRoot() {
+        List<String> from = dockerfile("FROM");
+        assertEquals(2, from.size(), "multi-stage: build, then run");
+        assertTrue(from.get(0).matches("maven:\\S*eclipse-temurin-17\\S* AS build"), from.get(0));
+        assertEquals("eclipse-temurin:17-jre", from.get(1));
+
+        int runStage = dockerfile.indexOf("FROM " + from.get(1));
+        List<String> buildRuns = dockerfile.subList(0, runStage).stream().filter(i -> i.startsWith("RUN mvn ")).toList();
+        assertEquals(List.of("RUN " + readmePackagingCommand()), buildRuns, "the image builds the way the README does");
+        assertTrue(dockerfile.contains("COPY --from=build /build/target/war-room-routes.jar /app/war-room-routes.jar"));
+
+        List<String> user = dockerfile("USER");
+        assertEquals(1, user.size());
+        assertFalse(user.get(0).matches("(root|0)(:.*)?"), "runs as a non-root user: " + user.get(0));
+        assertEquals(List.of("/app"), dockerfile("WORKDIR").subList(1, 2));
+        assertTrue(dockerfile.contains("COPY routes /app/routes"));
+        assertTrue(dockerfile.contains("COPY config /app/config"));
+        assertEquals(List.of("[\"/app/routes\", \"/app/config\"]"), dockerfile("VOLUME"));
+        assertEquals(List.of("8080"), dockerfile("EXPOSE"));
+        assertTrue(dockerfile.contains("ENV MANAGEMENT_PORT=8080"));
+
+        List<String> health = dockerfile("HEALTHCHECK");
+        assertEquals(1, health.size());
+        assertTrue(health.get(0).contains("CMD [\"java\"") && health.get(0).endsWith("\"-jar\", \"/app/war-room-routes.jar\", \"health\"]"),
+                health.get(0));
+        assertEquals(List.of("[\"java\", \"-jar\", \"/app/war-room-routes.jar\"]"), dockerfile("ENTRYPOINT"));
+    }
+
+    @Test
+    void composeRunsAKraftBrokerAndCreatesEveryTopicTheModuleUses() throws IOException {
+        Map<String, Object> kafka = service("kafka");
+        assertTrue(String.valueOf(kafka.get("image")).startsWith("apache/kafka:"));
+        Map<String, Object> env = map(kafka, "environment");
+        assertEquals("broker,controller", env.get("KAFKA_PROCESS_ROLES"));
+        assertEquals(1, env.get("KAFKA_NODE_ID"));
+        assertEquals("1@kafka:9093", env.get("KAFKA_CONTROLLER_QUORUM_VOTERS"));
+        assertEquals("PLAINTEXT://kafka:9092", env.get("KAFKA_ADVERTISED_LISTENERS"));
+        for (String rf : List.of("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+                "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR")) {
+            assertEquals(1, env.get(rf), rf);
+        }
+        assertNotNull(kafka.get("healthcheck"));
+
+        Map<String, Object> topics = service("kafka-topics");
+        assertEquals(kafka.get("image"), topics.get("image"), "topics are created with the broker's own tools");
+        assertEquals("service_healthy", map(map(topics, "depends_on"), "kafka").get("condition"));
+        String script = String.valueOf(topics.get("command"));
+        String properties = Files.readString(Path.of("config/application.properties"));
+        Matcher m = Pattern.compile("(?m)^([a-z-]+)\\.topic = \\{\\{env:[A-Z_]+:([^}]+)}}").matcher(properties);
+        int count = 0;
+        while (m.find()) {
+            count++;
+            assertTrue(script.contains("--topic " + m.group(2) + " "), "compose creates topic " + m.group(2));
+        }
+        assertEquals(7, count, "every topic of config/application.properties");
+        for (String compacted : List.of("war-room-ledger", "im-integrations")) {
+            assertTrue(Pattern.compile("--topic " + compacted + " [^\\n]*cleanup.policy=compact").matcher(script).find(), compacted);
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void composeRunsTheModuleWithItsVariablesMountsSecretAndHealthCheck() {
+        Map<String, Object> app = service("war-room-routes");
+        Map<String, Object> build = map(app, "build");
+        assertEquals("..", build.get("context"));
+        assertEquals("docker/Dockerfile", build.get("dockerfile"));
+        assertEquals("service_completed_successfully", map(map(app, "depends_on"), "kafka-topics").get("condition"));
+
+        Map<String, Object> env = map(app, "environment");
+        for (String name : env.keySet()) {
+            assertTrue(configVariables.contains(name), name + " is a variable of config/application.properties");
+            assertTrue(readme.contains("`" + name + "`"), name + " is in the README's configuration table");
+        }
+        assertEquals("kafka:9092", env.get("KAFKA_BROKERS"));
+        assertFalse(env.containsKey("FLASHDUTY_APP_KEY"), "the key is never written into the compose file");
+        assertEquals("/run/secrets/flashduty_app_key", env.get("FLASHDUTY_APP_KEY_FILE"));
+        assertEquals(List.of("flashduty_app_key"), app.get("secrets"));
+        assertTrue(map(map(compose, "secrets"), "flashduty_app_key").containsKey("file"));
+
+        assertEquals(8080, env.get("MANAGEMENT_PORT"));
+        List<String> ports = (List<String>) app.get("ports");
+        assertEquals(1, ports.size());
+        assertTrue(ports.get(0).endsWith(":8080"), ports.get(0));
+        assertEquals(List.of("../routes:/app/routes:ro", "../config:/app/config:ro"), app.get("volumes"));
+
+        List<String> test = (List<String>) map(app, "healthcheck").get("test");
+        assertEquals("CMD", test.get(0));
+        assertEquals("health", test.get(test.size() - 1));
+        assertTrue(test.contains("/app/war-room-routes.jar"));
+    }
+}

@@ -1,0 +1,46 @@
+package com.warroom.routes.observe;
+
+import java.nio.charset.StandardCharsets;
+
+import com.warroom.routes.support.LogCapture;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.config.DefaultConfiguration;
+import org.apache.logging.log4j.core.impl.Log4jLogEvent;
+import org.apache.logging.log4j.core.layout.PatternLayout;
+import org.apache.logging.log4j.message.SimpleMessage;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The per-event line (logger war-room) is written with the shipped "events" pattern: values that
+ * come from the event or from Flashduty cannot break it into two lines or forge a second one, and
+ * the secret masking of the main pattern applies too.
+ */
+class EventLogLineTest {
+
+    static String format(String message) {
+        PatternLayout layout = PatternLayout.newBuilder().withConfiguration(new DefaultConfiguration())
+                .withPattern(LogCapture.shippedPattern("events")).build();
+        LogEvent event = Log4jLogEvent.newBuilder().setLoggerName("war-room").setLevel(Level.INFO)
+                .setMessage(new SimpleMessage(message)).build();
+        return new String(layout.toByteArray(event), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void lineBreaksInValuesAreEscapedSoOneEventIsOneLine() {
+        String line = format("incident_id=64b1352e376e32c85c56e25b event_id=x\r\n2026-01-01 INFO war-room - status=created"
+                + " reason=null request_id=r1");
+        assertEquals(1, line.split("\n", -1).length - 1, line);
+        assertTrue(line.endsWith("\n"));
+        assertTrue(line.contains("event_id=x\\r\\n2026-01-01"), line);
+    }
+
+    @Test
+    void secretsAreMaskedLikeEverywhereElse() {
+        String line = format("request_id=r1 https://api.flashcat.cloud/x?app_key=s3cr3t-value");
+        assertFalse(line.contains("s3cr3t-value"), line);
+        assertTrue(line.contains("app_key=******"), line);
+    }
+}

@@ -1,0 +1,213 @@
+package com.warroom.routes.observe;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.sandbox.FlashdutySandbox;
+import com.warroom.routes.support.Events;
+import com.warroom.routes.support.KafkaBroker;
+import com.warroom.routes.support.KafkaTestClient;
+import com.warroom.routes.support.LogCapture;
+import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TopicCollector;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * /observe/health and /observe/metrics of the shipped routes and configuration, against the real
+ * broker and the sandbox: readiness follows the Kafka consumer, the IM catalog and Flashduty's
+ * Unauthorized answers; the metrics count results, calls, 429s and dead letters; neither page
+ * ever shows a secret.
+ */
+class ManagementIT {
+
+    static final Duration WAIT = Duration.ofSeconds(30);
+
+    static FlashdutySandbox sandbox;
+    static Map<String, String> settings;
+    static RunningApp app;
+    static TopicCollector topics;
+    static KafkaTestClient kafka;
+    static final List<String> secrets = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config());
+        secrets.addAll(sandbox.secretValues());
+        String brokers = KafkaBroker.shared().bootstrapServers();
+        settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
+        settings.put("catalog.refresh", "500ms");
+        // Kafka credentials are secrets too (unused with PLAINTEXT, but configured on every client)
+        String jaasPassword = "jaas-" + Events.randomHex(16);
+        settings.put("kafka.sasl-jaas-config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"" + jaasPassword + "\";");
+        secrets.add(jaasPassword);
+        kafka = new KafkaTestClient(brokers);
+        topics = new TopicCollector(brokers, List.of(settings.get("result.topic")));
+        app = RunningApp.start(settings);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (app != null) {
+            app.close();
+        }
+        topics.close();
+        kafka.close();
+        sandbox.close();
+    }
+
+    @Test
+    void readyOnlyWhileFlashdutyAcceptsTheKeyAndNoSecretOnEitherPage() throws Exception {
+        HttpResponse<String> ready = await().atMost(WAIT).until(() -> app.management("/observe/health"),
+                r -> r.statusCode() == 200);
+        assertTrue(ready.body().contains("UP"), ready.body());
+        assertTrue(app.bean("imIntegrationCatalog", com.warroom.routes.warroom.ImIntegrationCatalog.class).isLoaded());
+        assertNoSecret(ready.body());
+        assertEquals(0, probe(), "the container's health probe sees it ready");
+        // what readiness is made of: the Kafka consumer, the IM catalog, Flashduty's answers
+        String full = app.management("/observe/health?exposureLevel=full").body();
+        assertTrue(full.contains("{\"name\":\"consumer:incidents\",\"status\":\"UP\"}"), full);
+        assertTrue(full.contains("{\"name\":\"im-catalog\",\"status\":\"UP\"}"), full);
+        assertTrue(full.contains("{\"name\":\"flashduty-auth\",\"status\":\"UP\"}"), full);
+
+        // the key is revoked on Flashduty's side: the next catalog refresh answers Unauthorized
+        String rightKey = sandbox.config().appKey();
+        sandbox.config().appKey("rotated-" + Events.randomHex(12));
+        secrets.add(sandbox.config().appKey());
+        try {
+            HttpResponse<String> down = await().atMost(WAIT).until(() -> app.management("/observe/health"),
+                    r -> r.statusCode() == 503);
+            assertTrue(down.body().contains("DOWN"), down.body());
+            assertTrue(down.body().contains("flashduty-auth"), down.body());
+            assertNoSecret(down.body());
+            assertEquals(1, probe(), "the container's health probe sees it not ready");
+            assertNoSecret(app.management("/observe/health?exposureLevel=full").body());
+            assertNoSecret(app.management("/observe/metrics").body());
+        } finally {
+            sandbox.config().appKey(rightKey);
+        }
+        await().atMost(WAIT).until(() -> app.management("/observe/health").statusCode() == 200);
+    }
+
+    @Test
+    void notReadyWhileTheKafkaConsumerCannotRun() throws Exception {
+        await().atMost(WAIT).until(() -> app.management("/observe/health").statusCode() == 200);
+        KafkaBroker broker = KafkaBroker.shared();
+        try {
+            broker.stop();
+            HttpResponse<String> down = await().atMost(Duration.ofSeconds(90)).until(() -> app.management("/observe/health"),
+                    r -> r.statusCode() == 503);
+            assertTrue(down.body().contains("consumer:incidents"), down.body());
+            assertNoSecret(app.management("/observe/health?exposureLevel=full").body());
+        } finally {
+            broker.start();
+        }
+        await().atMost(Duration.ofSeconds(90)).until(() -> app.management("/observe/health").statusCode() == 200);
+    }
+
+    @Test
+    void metricsCountResultsCallsRateLimitsAndDeadLetters() throws Exception {
+        String incidents = settings.get("incident.topic");
+        ObjectNode created = Events.fresh();
+        ObjectNode filtered = Events.fresh();
+        filtered.put("event_type", "i_ack");
+        kafka.sendJson(incidents, Events.incidentId(created), Events.json(created));
+        kafka.sendJson(incidents, Events.incidentId(filtered), Events.json(filtered));
+        kafka.send(incidents, "bad".getBytes(StandardCharsets.UTF_8), "{not json".getBytes(StandardCharsets.UTF_8), List.of());
+        awaitResult(created);
+        awaitResult(filtered);
+
+        sandbox.rateLimitStorm(2, 0);
+        ObjectNode afterStorm = Events.fresh();
+        kafka.sendJson(incidents, Events.incidentId(afterStorm), Events.json(afterStorm));
+        assertEquals("created", awaitResult(afterStorm));
+
+        String metrics = await().atMost(WAIT).until(() -> app.management("/observe/metrics").body(),
+                body -> value(body, "dead_lettered_total", "reason=\"malformed_json\"") >= 1);
+        assertTrue(value(metrics, "war_room_results_total", "status=\"created\"", "reason=\"none\"") >= 2, metrics);
+        assertTrue(value(metrics, "war_room_results_total", "status=\"skipped\"", "reason=\"event_type_filtered\"") >= 1);
+        assertTrue(value(metrics, "flashduty_calls_total", "endpoint=\"/incident/war-room/create\"", "code=\"success\"") >= 2);
+        assertTrue(value(metrics, "flashduty_calls_total", "code=\"RequestTooFrequently\"") >= 2);
+        assertTrue(value(metrics, "flashduty_rate_limited_total") >= 2);
+        assertTrue(value(metrics, "flashduty_budget_wait_seconds_count") >= 3);
+        assertTrue(metrics.contains("flashduty_budget_wait_seconds_sum"), "budget wait time is exported");
+        assertTrue(value(metrics, "war_room_ledger_size") >= 2);
+        assertNoSecret(metrics);
+    }
+
+    @Test
+    void oneLogLinePerHandledEventWithItsOutcomeAndNoSecret() throws Exception {
+        String incidents = settings.get("incident.topic");
+        ObjectNode created = Events.fresh();
+        ObjectNode closed = Events.fresh();
+        Events.incident(closed).put("progress", "Closed");
+        try (LogCapture log = LogCapture.capture("war-room")) {
+            kafka.sendJson(incidents, Events.incidentId(created), Events.json(created));
+            kafka.sendJson(incidents, Events.incidentId(closed), Events.json(closed));
+            awaitResult(created);
+            awaitResult(closed);
+            String createdLine = onlyLine(log, created);
+            assertTrue(createdLine.contains("incident_id=" + Events.incidentId(created)), createdLine);
+            assertTrue(createdLine.contains("status=created"), createdLine);
+            assertTrue(createdLine.matches("(?s).*request_id=\\S+.*") && !createdLine.contains("request_id= "), createdLine);
+            String closedLine = onlyLine(log, closed);
+            assertTrue(closedLine.contains("status=skipped reason=incident_closed"), closedLine);
+            log.lines().forEach(ManagementIT::assertNoSecret);
+        }
+    }
+
+    /** The war-room logger's line of this event: exactly one. */
+    static String onlyLine(LogCapture log, ObjectNode event) {
+        String id = "event_id=" + event.path("event_id").asText() + " ";
+        List<String> lines = await().atMost(WAIT).until(
+                () -> log.lines().stream().filter(l -> l.contains(" war-room - ") && l.contains(id)).toList(), l -> !l.isEmpty());
+        assertEquals(1, lines.size(), lines.toString());
+        return lines.get(0);
+    }
+
+    static int probe() {
+        return HealthProbe.probe("localhost", Integer.parseInt(settings.get("management.port")), Duration.ofSeconds(10));
+    }
+
+    static String awaitResult(ObjectNode event) {
+        String eventId = event.path("event_id").asText();
+        return topics.await(settings.get("result.topic"), r -> eventId.equals(r.path("event_id").asText()), WAIT)
+                .path("status").asText();
+    }
+
+    /** The sum of the samples of a metric whose labels include every given label (Prometheus text format). */
+    static double value(String body, String name, String... labels) {
+        double sum = 0;
+        boolean found = false;
+        for (String line : body.split("\n")) {
+            if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) {
+                continue;
+            }
+            boolean all = true;
+            for (String label : labels) {
+                all &= line.contains(label);
+            }
+            if (all) {
+                found = true;
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return found ? sum : -1;
+    }
+
+    static void assertNoSecret(String body) {
+        for (String secret : secrets) {
+            assertFalse(body.contains(secret), "a secret shows on a management page");
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package com.warroom.routes.warroom;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.budget.ReplicaBudgetShare;
+import com.warroom.routes.sandbox.FlashdutySandbox;
+import com.warroom.routes.support.Events;
+import com.warroom.routes.support.KafkaBroker;
+import com.warroom.routes.support.Records;
+import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TopicCollector;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three replicas in one consumer group against one sandbox that enforces the account's two windows
+ * (short ones here): together they stay inside the one budget, also while partitions move (one
+ * replica stopped mid-backlog and started again later). Each replica alone may use the whole budget,
+ * so without the sharing the sandbox would answer 429.
+ */
+class ScaleOutIT {
+
+    static final int PER_SECOND = 6;
+    static final long SECOND_WINDOW = 300;
+    static final int PER_MINUTE = 24;
+    static final long MINUTE_WINDOW = 1500;
+    static final int BATCH = 60;
+
+    @Test
+    void replicasTogetherStayInsideTheAccountBudgetThroughARebalance() throws Exception {
+        String brokers = KafkaBroker.shared().bootstrapServers();
+        FlashdutySandbox.Config limits = new FlashdutySandbox.Config().perSecond(PER_SECOND).secondWindowMillis(SECOND_WINDOW)
+                .perMinute(PER_MINUTE).minuteWindowMillis(MINUTE_WINDOW);
+        try (FlashdutySandbox sandbox = FlashdutySandbox.start(limits);
+             Records records = new Records(brokers)) {
+            Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
+            settings.put("flashduty.rate-per-second", String.valueOf(PER_SECOND));
+            settings.put("flashduty.second-window", String.valueOf(SECOND_WINDOW));
+            settings.put("flashduty.rate-per-minute", String.valueOf(PER_MINUTE));
+            settings.put("flashduty.minute-window", String.valueOf(MINUTE_WINDOW));
+            settings.put("flashduty.budget-settle", "500ms");
+            settings.put("kafka.max-poll-records", "5");
+            String incidents = settings.get("incident.topic");
+            String results = settings.get("result.topic");
+            KafkaBroker.shared().createTopic(incidents, 6);
+
+            List<String> ids = new ArrayList<>(send(records, incidents, BATCH));
+            List<RunningApp> replicas = new ArrayList<>();
+            try (TopicCollector topics = new TopicCollector(brokers, List.of(results))) {
+                for (int i = 0; i < 3; i++) {
+                    replicas.add(RunningApp.start(new LinkedHashMap<>(settings)));
+                }
+                Awaitility.await().atMost(Duration.ofSeconds(30))
+                        .until(() -> replicas.stream().allMatch(r -> share(r) == 3));
+
+                topics.awaitCount(results, r -> true, BATCH / 3, Duration.ofSeconds(60));
+                replicas.remove(2).close(); // its partitions move to the other two
+                Awaitility.await().atMost(Duration.ofSeconds(30))
+                        .until(() -> replicas.stream().allMatch(r -> share(r) == 2));
+                topics.awaitCount(results, r -> true, BATCH * 2 / 3, Duration.ofSeconds(60));
+                ids.addAll(send(records, incidents, BATCH));
+                replicas.add(RunningApp.start(new LinkedHashMap<>(settings))); // and back
+                Awaitility.await().atMost(Duration.ofSeconds(30))
+                        .until(() -> replicas.stream().allMatch(r -> share(r) == 3));
+
+                Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> handled(topics.json(results)).containsAll(ids));
+                Map<String, Long> created = topics.json(results).stream()
+                        .filter(r -> "created".equals(r.path("status").asText()))
+                        .collect(Collectors.groupingBy(r -> r.path("incident_id").asText(), Collectors.counting()));
+                assertEquals(Set.copyOf(ids), created.keySet(), "every incident got its war room");
+                assertTrue(created.values().stream().allMatch(n -> n == 1), "one created result each: " + created);
+            } finally {
+                for (RunningApp r : replicas) {
+                    r.close();
+                }
+            }
+            Map<String, Integer> creates = new HashMap<>(sandbox.createCounts());
+            assertEquals(ids.size(), creates.size());
+            assertTrue(creates.values().stream().allMatch(n -> n == 1), "exactly one create call per incident: " + creates);
+            assertEquals(0, sandbox.count429(), "no call refused");
+            assertTrue(sandbox.maxInAnyWindow(SECOND_WINDOW) <= PER_SECOND, "short window: " + sandbox.maxInAnyWindow(SECOND_WINDOW));
+            assertTrue(sandbox.maxInAnyWindow(MINUTE_WINDOW) <= PER_MINUTE, "long window: " + sandbox.maxInAnyWindow(MINUTE_WINDOW));
+        }
+    }
+
+    private static List<String> send(Records records, String topic, int n) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ObjectNode e = Events.fresh();
+            ids.add(Events.incidentId(e));
+            records.send(topic, Events.incidentId(e), Events.json(e)); // keyed by incident: one partition each
+        }
+        return ids;
+    }
+
+    private static int share(RunningApp app) {
+        return app.bean("replicaBudgetShare", ReplicaBudgetShare.class).replicas();
+    }
+
+    private static Set<String> handled(List<JsonNode> results) {
+        return results.stream().map(r -> r.path("incident_id").asText()).collect(Collectors.toSet());
+    }
+}
