@@ -3,17 +3,33 @@ package com.warroom.routes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 
 import com.warroom.routes.observe.HealthProbe;
+import com.warroom.routes.ops.ReplayCommand;
+import com.warroom.routes.ops.RouteValidator;
 import org.apache.camel.main.Main;
 
 /**
- * {@code java -jar war-room-routes.jar [--routes DIR] [--config FILE]}: runs the YAML routes of
+ * {@code java -jar war-room-routes.jar [run|replay|validate|health] [--routes DIR] [--config FILE]}: runs the YAML routes of
  * {@code ./routes} with {@code ./config/application.properties}, configured by the environment.
  * {@code health} asks a running module whether it is ready (the container's HEALTHCHECK).
  */
 public final class WarRoomApplication {
+
+    static final String USAGE = String.join(System.lineSeparator(),
+            "usage: java -jar war-room-routes.jar [run] [--routes DIR] [--config FILE]",
+            "         runs the routes (the default)",
+            "       java -jar war-room-routes.jar replay --from TIME [--to TIME] [--dry-run [--out FILE]]",
+            "                 [--group GROUP] [--max-age DURATION] [--progress DURATION] [--routes DIR] [--config FILE]",
+            "         runs the incident records from TIME (ISO-8601, e.g. 2026-11-23T08:00:00Z) to TIME",
+            "         (or to the end seen at start) through the same routes under its own consumer group",
+            "       java -jar war-room-routes.jar validate [--routes DIR] [--config FILE]",
+            "         checks the routes: YAML, placeholders, endpoints and their options, bean references;",
+            "         prints file:line: problem, exits 0 only when clean",
+            "       java -jar war-room-routes.jar health",
+            "         asks the module running on this host (MANAGEMENT_PORT) whether it is ready");
 
     private WarRoomApplication() {
     }
@@ -21,6 +37,11 @@ public final class WarRoomApplication {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && "health".equals(args[0])) {
             System.exit(HealthProbe.probe("localhost", HealthProbe.port(), Duration.ofSeconds(5)));
+        }
+        if (args.length > 0 && (args[0].equals("validate") || args[0].equals("replay"))) {
+            String[] rest = Arrays.copyOfRange(args, 1, args.length);
+            System.exit(args[0].equals("validate") ? RouteValidator.run(rest, System.out, System.err)
+                    : ReplayCommand.run(rest, Map.of(), System.out, System.err));
         }
         Path routes = Path.of(env("WAR_ROOM_ROUTES_DIR", "routes"));
         Path config = Path.of(env("WAR_ROOM_CONFIG", "config/application.properties"));
@@ -30,7 +51,7 @@ public final class WarRoomApplication {
                 case "--routes" -> routes = Path.of(value(args, ++i, "--routes"));
                 case "--config" -> config = Path.of(value(args, ++i, "--config"));
                 case "-h", "--help" -> {
-                    System.out.println("usage: java -jar war-room-routes.jar [run] [--routes DIR] [--config FILE] | health");
+                    System.out.println(USAGE);
                     return;
                 }
                 default -> fail("unknown argument " + args[i] + " (see --help)");
@@ -72,7 +93,8 @@ public final class WarRoomApplication {
         return main;
     }
 
-    static Throwable rootProblem(Throwable e) {
+    /** The {@link StartupProblem} behind a start-up failure, if that is what it was. */
+    public static Throwable rootProblem(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof StartupProblem) {
                 return t;

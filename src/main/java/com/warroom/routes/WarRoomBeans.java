@@ -2,7 +2,10 @@ package com.warroom.routes;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.budget.AccountRateBudget;
@@ -45,6 +48,35 @@ import org.apache.camel.util.TimeUtils;
 public final class WarRoomBeans implements CamelConfiguration {
 
     static final String METRICS_REGISTRY = "metricsRegistry";
+    /**
+     * Every bean this class binds, by name, with its type. {@code validate} checks the routes'
+     * references against this list without building the beans (no Kafka, no secrets);
+     * {@link #bind} refuses a name missing here, so the list cannot drift from what is bound.
+     */
+    public static final Map<String, Class<?>> BEANS = beans(
+            "objectMapper", ObjectMapper.class,
+            "kafkaClientSettings", KafkaClientSettings.class,
+            "accountRateBudget", AccountRateBudget.class,
+            "flashdutyAuth", FlashdutyAuth.class,
+            "flashdutyResponses", FlashdutyResponses.class,
+            "incomingRecord", IncomingRecord.class,
+            "incidentEventParser", IncidentEventParser.class,
+            "eventAge", EventAge.class,
+            "imIntegrationCatalog", ImIntegrationCatalog.class,
+            "rocketChatAuth", RocketChatAuth.class,
+            "rocketChatPages", RocketChatPages.class,
+            "templateLookups", TemplateLookups.class,
+            "templateSync", TemplateSync.class,
+            "warRoomRequests", WarRoomRequests.class,
+            "warRoomResults", WarRoomResults.class,
+            "deadLetterPublisher", DeadLetterPublisher.class,
+            "warRoomLedger", WarRoomLedger.class,
+            "imCatalogPublisher", ImCatalogPublisher.class,
+            "replicaBudgetShare", ReplicaBudgetShare.class, // only with flashduty.budget-sharing
+            "warRoomMetrics", WarRoomMetrics.class,
+            "imCatalogHealthCheck", ReadinessCheck.class,
+            "flashdutyAuthHealthCheck", ReadinessCheck.class,
+            METRICS_REGISTRY, MeterRegistry.class);
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -152,7 +184,19 @@ public final class WarRoomBeans implements CamelConfiguration {
     }
 
     private static void bind(CamelContext context, String name, Object bean) {
+        Class<?> listed = BEANS.get(name);
+        if (listed == null || !listed.isInstance(bean)) {
+            throw new IllegalStateException("bean " + name + " is not listed in WarRoomBeans.BEANS with its type");
+        }
         context.getRegistry().bind(name, bean);
+    }
+
+    private static Map<String, Class<?>> beans(Object... nameTypePairs) {
+        Map<String, Class<?>> m = new LinkedHashMap<>();
+        for (int i = 0; i < nameTypePairs.length; i += 2) {
+            m.put((String) nameTypePairs[i], (Class<?>) nameTypePairs[i + 1]);
+        }
+        return Collections.unmodifiableMap(m);
     }
 
     static String prop(PropertiesComponent pc, String key) {

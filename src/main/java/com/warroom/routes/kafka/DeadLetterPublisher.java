@@ -51,18 +51,24 @@ public final class DeadLetterPublisher implements AutoCloseable {
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
+    /** Why the exchange's record is dead-lettered: the reason a bean set, else the one its exception carries. */
+    public static String reasonOf(Exchange exchange) {
+        String reason = exchange.getProperty(REASON_PROPERTY, String.class);
+        if (reason != null) {
+            return reason;
+        }
+        Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        return caught instanceof InvalidRecordException invalid ? invalid.reason() : "processing_error";
+    }
+
     /** Sends the dead-letter copy of the exchange's record and waits for all in-sync replicas. */
     public void publish(Exchange exchange) throws InterruptedException, ExecutionException {
-        String reason = exchange.getProperty(REASON_PROPERTY, String.class);
+        String reason = reasonOf(exchange);
         String detail = exchange.getProperty(DETAIL_PROPERTY, String.class);
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        if (reason == null && caught instanceof InvalidRecordException invalid) {
-            reason = invalid.reason();
-            detail = invalid.detail();
-        } else if (reason == null) {
-            reason = "processing_error";
+        if (exchange.getProperty(REASON_PROPERTY) == null) {
             // the class only: an exception message could quote a URI or a value
-            detail = caught == null ? null : caught.getClass().getName();
+            detail = caught instanceof InvalidRecordException invalid ? invalid.detail() : caught == null ? null : caught.getClass().getName();
         }
         Headers headers = new RecordHeaders();
         Headers original = exchange.getProperty(IncomingRecord.HEADERS, Headers.class);

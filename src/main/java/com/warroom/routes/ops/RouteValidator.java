@@ -1,0 +1,382 @@
+package com.warroom.routes.ops;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import com.warroom.routes.WarRoomBeans;
+import org.apache.camel.CamelContext;
+import org.apache.camel.NamedNode;
+import org.apache.camel.catalog.EndpointValidationResult;
+import org.apache.camel.catalog.impl.AbstractCamelCatalog;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.model.BeanDefinition;
+import org.apache.camel.model.CatchDefinition;
+import org.apache.camel.model.ChoiceDefinition;
+import org.apache.camel.model.ExpressionNode;
+import org.apache.camel.model.FromDefinition;
+import org.apache.camel.model.Model;
+import org.apache.camel.model.ProcessorDefinition;
+import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.model.SendDefinition;
+import org.apache.camel.model.ToDynamicDefinition;
+import org.apache.camel.model.TryDefinition;
+import org.apache.camel.model.WhenDefinition;
+import org.apache.camel.model.language.ExpressionDefinition;
+import org.apache.camel.model.language.MethodCallExpression;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.ResourceHelper;
+import org.apache.camel.util.URISupport;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+
+/**
+ * {@code validate [--routes DIR] [--config FILE]}: checks edited routes before they are deployed,
+ * without starting a consumer or connecting anywhere. Camel does the work: its YAML DSL loader
+ * parses each file (syntax errors carry their line), source locations give each step's line, the
+ * properties component resolves every placeholder, and the runtime catalog checks every endpoint
+ * and its options. Bean references are checked against {@link WarRoomBeans#BEANS} (the beans are
+ * not built: building them reads the ledger from Kafka). Hand-written here: walking the route model
+ * and finding the exact line of a problem inside a step (a step knows only where it starts).
+ */
+public final class RouteValidator {
+
+    /** One problem: where, and what. */
+    public record Problem(Path file, int line, String message) {
+        @Override
+        public String toString() {
+            return file + ":" + line + ": " + message;
+        }
+    }
+
+    /** What was checked, and what was wrong. */
+    public record Report(int routes, int files, List<Problem> problems) {
+        public boolean clean() {
+            return problems.isEmpty();
+        }
+    }
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([^{}]+)}}");
+    private static final Pattern SIMPLE_BEAN = Pattern.compile("\\$\\{bean:([A-Za-z0-9_.-]+)(?:\\?method=([A-Za-z0-9_]+))?");
+
+    private final Path routesDir;
+    private final Path configFile;
+
+    public RouteValidator(Path routesDir, Path configFile) {
+        this.routesDir = routesDir;
+        this.configFile = configFile;
+    }
+
+    /** The command: prints each problem as {@code file:line: problem}; 0 when clean, 1 with problems, 2 for bad usage. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        Path routes = Path.of(CommandLine.env("WAR_ROOM_ROUTES_DIR", "routes"));
+        Path config = Path.of(CommandLine.env("WAR_ROOM_CONFIG", "config/application.properties"));
+        CommandLine cl = new CommandLine(args);
+        try {
+            while (cl.hasNext()) {
+                String a = cl.next();
+                switch (a) {
+                    case "--routes" -> routes = Path.of(cl.value(a));
+                    case "--config" -> config = Path.of(cl.value(a));
+                    default -> throw new CommandLine.UsageError("unknown argument " + a + " for validate (see --help)");
+                }
+            }
+            CommandLine.requireRoutesAndConfig(routes, config);
+        } catch (CommandLine.UsageError e) {
+            return CommandLine.fail(err, e.getMessage());
+        }
+        Report report = new RouteValidator(routes, config).validate();
+        report.problems().forEach(out::println);
+        if (report.clean()) {
+            out.println("ok: " + report.routes() + " routes in " + report.files() + " files");
+            return 0;
+        }
+        out.println(report.problems().size() + " problem(s) in " + report.files() + " files");
+        return 1;
+    }
+
+    public Report validate() {
+        List<Problem> problems = new ArrayList<>();
+        List<Path> files;
+        try (Stream<Path> s = Files.list(routesDir)) {
+            files = s.filter(p -> p.getFileName().toString().endsWith(".yaml")).sorted().toList();
+        } catch (IOException e) {
+            return new Report(0, 0, List.of(new Problem(routesDir, 0, "cannot list the routes directory")));
+        }
+        // never started (so never stopped either): nothing connects, nothing runs, nothing logs
+        DefaultCamelContext context = new DefaultCamelContext();
+        context.setSourceLocationEnabled(true);
+        context.getPropertiesComponent().setLocation("file:" + configFile.toAbsolutePath());
+        problems.addAll(placeholders(context, configFile));
+        Model model = context.getCamelContextExtension().getContextPlugin(Model.class);
+        // the runtime catalog (camel-core-catalog) reads each component's option model from its jar
+        AbstractCamelCatalog catalog = (AbstractCamelCatalog) context.getCamelContextExtension().getRuntimeCamelCatalog();
+        int routes = 0;
+        Map<RouteDefinition, Path> routeFiles = new IdentityHashMap<>();
+        for (Path file : files) {
+            List<String> lines = readLines(file);
+            problems.addAll(placeholders(context, file));
+            int before = model.getRouteDefinitions().size();
+            try {
+                PluginHelper.getRoutesLoader(context)
+                        .loadRoutes(ResourceHelper.resolveResource(context, "file:" + file.toAbsolutePath()));
+            } catch (Exception e) {
+                problems.add(loadProblem(file, e));
+                continue;
+            }
+            List<RouteDefinition> loaded = model.getRouteDefinitions().subList(before, model.getRouteDefinitions().size());
+            routes += loaded.size();
+            for (RouteDefinition route : loaded) {
+                routeFiles.put(route, file);
+                new RouteCheck(context, catalog, file, lines, problems).route(route);
+            }
+        }
+        if (problems.isEmpty()) {
+            // the replay command weaves these steps by id: renaming one breaks it
+            for (ReplayCommand.Missing missing : ReplayCommand.missingSteps(model)) {
+                RouteDefinition route = model.getRouteDefinition(missing.routeId());
+                Path file = route == null ? routesDir : routeFiles.get(route);
+                problems.add(new Problem(file, route == null ? 0 : route.getLineNumber(), missing + " (the replay command weaves it by id)"));
+            }
+        }
+        return new Report(routes, files.size(), problems);
+    }
+
+    /** Every {{placeholder}} outside comments must resolve against the configuration. */
+    private static List<Problem> placeholders(CamelContext context, Path file) {
+        List<Problem> problems = new ArrayList<>();
+        List<String> lines = readLines(file);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.stripLeading().startsWith("#")) {
+                continue;
+            }
+            Matcher m = PLACEHOLDER.matcher(line);
+            while (m.find()) {
+                try {
+                    context.resolvePropertyPlaceholders(m.group());
+                } catch (RuntimeException e) {
+                    problems.add(new Problem(file, i + 1, "unknown placeholder " + m.group()));
+                }
+            }
+        }
+        return problems;
+    }
+
+    private static Problem loadProblem(Path file, Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof MarkedYamlEngineException y) {
+                Mark mark = y.getProblemMark().or(y::getContextMark).orElse(null);
+                String what = y.getProblem() != null ? y.getProblem() : y.getContext();
+                return new Problem(file, mark == null ? 0 : mark.getLine() + 1, "YAML: " + oneLine(what));
+            }
+        }
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return new Problem(file, 0, "cannot load routes: " + oneLine(root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage()));
+    }
+
+    static List<String> readLines(Path file) {
+        try {
+            return Files.readAllLines(file);
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("\\s+", " ").trim();
+    }
+
+    /** Walks one route's steps. */
+    private static final class RouteCheck {
+        private final CamelContext context;
+        private final AbstractCamelCatalog catalog;
+        private final Path file;
+        private final List<String> lines;
+        private final List<Problem> problems;
+        private final Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+
+        RouteCheck(CamelContext context, AbstractCamelCatalog catalog, Path file, List<String> lines, List<Problem> problems) {
+            this.context = context;
+            this.catalog = catalog;
+            this.file = file;
+            this.lines = lines;
+            this.problems = problems;
+        }
+
+        void route(RouteDefinition route) {
+            FromDefinition from = route.getInput();
+            if (from != null) {
+                endpoint(from, from.getEndpointUri(), false);
+            }
+            route.getOutputs().forEach(this::node);
+        }
+
+        private void node(ProcessorDefinition<?> node) {
+            if (node == null || !seen.add(node)) {
+                return;
+            }
+            if (node instanceof SendDefinition<?> send) {
+                endpoint(node, send.getEndpointUri(), false);
+            } else if (node instanceof ToDynamicDefinition toD) {
+                endpoint(node, toD.getUri(), true);
+            }
+            if (node instanceof BeanDefinition bean && bean.getRef() != null) {
+                bean(node, bean.getRef(), bean.getMethod(), "ref", "method");
+            }
+            if (node instanceof ExpressionNode en) {
+                expression(node, en.getExpression());
+            }
+            if (node instanceof CatchDefinition c && c.getOnWhen() != null) {
+                expression(node, c.getOnWhen().getExpression());
+            }
+            if (node instanceof ChoiceDefinition choice) {
+                for (WhenDefinition when : choice.getWhenClauses()) {
+                    expression(when, when.getExpression());
+                    when.getOutputs().forEach(this::node);
+                }
+                if (choice.getOtherwise() != null) {
+                    choice.getOtherwise().getOutputs().forEach(this::node);
+                }
+            }
+            if (node instanceof TryDefinition t) {
+                t.getCatchClauses().forEach(this::node);
+                node(t.getFinallyClause());
+            }
+            node.getOutputs().forEach(this::node);
+        }
+
+        private void expression(NamedNode node, ExpressionDefinition e) {
+            if (e instanceof MethodCallExpression call && call.getRef() != null) {
+                bean(node, call.getRef(), call.getMethod(), "ref", "method");
+            } else if (e != null && e.getExpression() != null && "simple".equals(e.getLanguage())) {
+                Matcher m = SIMPLE_BEAN.matcher(e.getExpression());
+                while (m.find()) {
+                    bean(node, m.group(1), m.group(2), null, "method");
+                }
+            }
+        }
+
+        private void bean(NamedNode node, String name, String method, String refKey, String methodKey) {
+            Class<?> type = WarRoomBeans.BEANS.get(name);
+            if (type == null) {
+                problems.add(at(node, refKey, name, "no bean named " + name + " (WarRoomBeans binds " + String.join(", ", WarRoomBeans.BEANS.keySet()) + ")"));
+            } else if (method != null && Arrays.stream(type.getMethods()).map(Method::getName).noneMatch(method::equals)) {
+                problems.add(at(node, methodKey, method, "bean " + name + " (" + type.getSimpleName() + ") has no method " + method));
+            }
+        }
+
+        private void endpoint(NamedNode node, String uri, boolean dynamic) {
+            if (uri == null) {
+                return;
+            }
+            String resolved;
+            try {
+                resolved = context.resolvePropertyPlaceholders(uri);
+            } catch (RuntimeException e) {
+                return; // the unknown placeholder is reported on its own line
+            }
+            if (uri.startsWith("{{") && !resolved.matches("^[A-Za-z][A-Za-z0-9+.-]*:.*")) {
+                // the endpoint comes from a setting that is empty here (e.g. ROCKETCHAT_URL): used only when it is set
+                return;
+            }
+            Map<String, Object> query;
+            try {
+                query = URISupport.parseQuery(URISupport.extractQuery(resolved));
+            } catch (Exception e) {
+                problems.add(at(node, null, null, "endpoint URI cannot be parsed: " + URISupport.sanitizeUri(resolved)));
+                return;
+            }
+            query.forEach((option, value) -> {
+                String v = String.valueOf(value);
+                if (v.startsWith("#") && !v.startsWith("#class:") && !v.startsWith("#type:") && !v.startsWith("#valueAs")) {
+                    String name = v.startsWith("#bean:") ? v.substring(6) : v.substring(1);
+                    if (!WarRoomBeans.BEANS.containsKey(name)) {
+                        problems.add(at(node, option, v, "option " + option + " refers to " + v + ": no bean named " + name));
+                    }
+                }
+            });
+            if (dynamic && resolved.contains("${")) {
+                // the dynamic part is known only per message; check the options with a stand-in path
+                resolved = resolved.replaceAll("\\$\\{[^}]*}", "dynamic");
+            }
+            EndpointValidationResult r = catalog.validateEndpointProperties(resolved, true);
+            String scheme = resolved.contains(":") ? resolved.substring(0, resolved.indexOf(':')) : resolved;
+            if (r.getUnknownComponent() != null) {
+                // the catalog counts this as success (the component may be added later); here it is on the classpath or nowhere
+                problems.add(at(node, "uri", null, "unknown component " + r.getUnknownComponent() + " (not on the classpath)"));
+                return;
+            }
+            if (r.isSuccess()) {
+                return;
+            }
+            int before = problems.size();
+            if (r.getUnknown() != null) {
+                for (String option : r.getUnknown()) {
+                    String[] suggestions = r.getUnknownSuggestions() == null ? null : r.getUnknownSuggestions().get(option);
+                    String hint = suggestions == null || suggestions.length == 0 ? "" : " (did you mean " + String.join(" or ", suggestions) + "?)";
+                    problems.add(at(node, option, null, "unknown option " + option + " of the " + scheme + " endpoint" + hint));
+                }
+            }
+            invalid(node, scheme, r.getInvalidBoolean(), "not a boolean");
+            invalid(node, scheme, r.getInvalidInteger(), "not an integer");
+            invalid(node, scheme, r.getInvalidNumber(), "not a number");
+            invalid(node, scheme, r.getInvalidDuration(), "not a duration");
+            invalid(node, scheme, r.getInvalidReference(), "not a #bean reference");
+            if (r.getInvalidEnum() != null) {
+                r.getInvalidEnum().forEach((option, value) -> {
+                    String[] choices = r.getInvalidEnumChoices() == null ? null : r.getInvalidEnumChoices().get(option);
+                    problems.add(at(node, option, null, "option " + option + " of the " + scheme + " endpoint: " + value
+                            + " is not one of " + (choices == null ? "its values" : String.join(", ", choices))));
+                });
+            }
+            if (r.getRequired() != null) {
+                r.getRequired().forEach(option -> problems.add(at(node, "uri", null, "the " + scheme + " endpoint needs option " + option)));
+            }
+            if (problems.size() == before) {
+                problems.add(at(node, "uri", null, scheme + " endpoint: " + oneLine(r.summaryErrorMessage(false, true, false))));
+            }
+        }
+
+        private void invalid(NamedNode node, String scheme, Map<String, String> invalid, String what) {
+            if (invalid != null) {
+                invalid.forEach((option, value) ->
+                        problems.add(at(node, option, null, "option " + option + " of the " + scheme + " endpoint: " + value + " is " + what)));
+            }
+        }
+
+        /**
+         * The line inside the step that starts at the node's line where {@code key: value} is written
+         * (or {@code key=value} inside a URI, or {@code ${bean:value}}); else the step's own line.
+         */
+        private Problem at(NamedNode node, String key, String value, String message) {
+            int start = node.getLineNumber();
+            if (start > 0 && (key != null || value != null)) {
+                String v = value == null ? "[^\\s,}]*" : Pattern.quote(value);
+                Pattern yaml = key == null ? Pattern.compile("bean:" + v + "\\b")
+                        : Pattern.compile("(^|[\\s{,?&])" + Pattern.quote(key) + "(:\\s*[\"']?|=)" + v + "([\"'\\s,}&]|$)");
+                for (int i = start - 1; i < lines.size(); i++) {
+                    if (yaml.matcher(lines.get(i)).find()) {
+                        return new Problem(file, i + 1, message);
+                    }
+                }
+            }
+            return new Problem(file, Math.max(start, 0), message);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package com.warroom.routes.ops;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The operator commands through the packaged jar, as an operator types them. */
+class OperatorCommandsJarIT {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void validateTheShippedRoutes() throws Exception {
+        Run r = jar(Map.of(), "validate");
+        assertEquals(0, r.code, r.out);
+        assertTrue(r.out.lines().anyMatch(l -> l.matches("ok: \\d+ routes in 7 files")), r.out);
+    }
+
+    @Test
+    void validateABrokenCopy() throws Exception {
+        Path routes = Files.createDirectories(dir.resolve("routes"));
+        Path file = routes.resolve("10-incidents.yaml");
+        List<String> lines = Files.readAllLines(Path.of("routes/10-incidents.yaml")).stream()
+                .map(l -> l.replace("autoCommitEnable: false", "autoCommitEnabel: false")).toList();
+        Files.write(file, lines);
+        int line = lines.indexOf(lines.stream().filter(l -> l.contains("autoCommitEnabel")).findFirst().orElseThrow()) + 1;
+        Run r = jar(Map.of(), "validate", "--routes", routes.toString());
+        assertEquals(1, r.code, r.out);
+        assertTrue(r.out.lines().anyMatch(l -> l.startsWith(file + ":" + line + ": unknown option autoCommitEnabel of the kafka endpoint")), r.out);
+    }
+
+    @Test
+    void helpNamesTheCommands() throws Exception {
+        Run r = jar(Map.of(), "--help");
+        assertEquals(0, r.code, r.out);
+        assertTrue(r.out.contains("war-room-routes.jar replay --from TIME"), r.out);
+        assertTrue(r.out.contains("war-room-routes.jar validate"), r.out);
+    }
+
+    @Test
+    void replayWithAnUnreachableBrokerIsOneLine() throws Exception {
+        Run r = jar(Map.of("KAFKA_BROKERS", "127.0.0.1:9", "FLASHDUTY_APP_KEY", "not-used"), "replay", "--from", "2026-11-23T08:00:00Z");
+        assertEquals(2, r.code, r.out);
+        assertTrue(r.out.lines().anyMatch(l -> l.equals("war-room-routes: cannot reach Kafka at 127.0.0.1:9 (no answer within 10 s)")), r.out);
+        assertTrue(r.out.lines().noneMatch(l -> l.trim().startsWith("at ")), "no stack trace: " + r.out);
+    }
+
+    private static Run jar(Map<String, String> env, String... args) throws Exception {
+        Path jar = Path.of("target/war-room-routes.jar");
+        assertTrue(jar.toFile().isFile(), "mvn package builds " + jar);
+        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "exits by itself");
+        return new Run(p.exitValue(), out);
+    }
+
+    private record Run(int code, String out) {
+    }
+}
