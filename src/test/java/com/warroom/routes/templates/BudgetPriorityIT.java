@@ -75,9 +75,11 @@ class BudgetPriorityIT {
             long creates = calls.subList(first, last + 1).stream().filter(c -> c.path().equals("/incident/war-room/create")).count();
             long templatesBetween = calls.subList(first, last + 1).stream().filter(c -> c.path().equals("/template/info")).count();
             assertEquals(10, creates);
-            // FIFO would put the four waiting template calls ahead of every create (about 4 per create);
-            // served first, a create waits only for the next free slot
-            assertTrue(templatesBetween <= creates, templatesBetween + " template calls went between the first and last of " + creates + " creates");
+            // FIFO would put the four waiting template calls ahead of every create: at least 4 between two
+            // creates, 36 in all. Served first, a create waits only for the next free slot; a template call
+            // still takes a slot that frees while the consumer writes the previous result to Kafka, so
+            // slow writes on a loaded machine let through about one per create.
+            assertTrue(templatesBetween <= 2 * creates, templatesBetween + " template calls went between the first and last of " + creates + " creates");
             assertEquals(0, sandbox.count429(), "no call refused");
             assertTrue(sandbox.maxInAnyWindow(SECOND_WINDOW) <= PER_SECOND);
             assertTrue(sandbox.maxInAnyWindow(MINUTE_WINDOW) <= PER_MINUTE);
