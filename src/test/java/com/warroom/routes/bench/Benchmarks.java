@@ -175,9 +175,17 @@ public final class Benchmarks {
 
     // ---- 2. pipeline overhead -------------------------------------------------------------------
 
-    /** n incident events already in the ledger (the replay case): the shipped routes vs a plain kafka-clients loop. */
+    /**
+     * n incident events already in the ledger (the replay case): the shipped routes vs a plain
+     * kafka-clients loop, both running at once on separate topics and fed in alternating rounds
+     * (a round to ours, wait until its results are out, the same round to the plain loop, wait, ...),
+     * so that both meet the same background load of this shared machine.
+     */
     void pipeline() throws Exception {
         int n = Integer.getInteger("bench.events", 100_000);
+        int rounds = 10;
+        int perRound = n / rounds;
+        n = perRound * rounds;
         String s = suffix();
         String ledger = "bench-pipeline-ledger-" + s;
         String oursIn = "bench-pipeline-incidents-" + s;
@@ -185,59 +193,61 @@ public final class Benchmarks {
         String plainOut = "bench-plain-results-" + s;
         KafkaBroker.shared().createCompactedTopic(ledger, 1);
         topics(oursIn, plainIn, plainOut);
-        say("pipeline: writing " + n + " ledger entries and " + n + " events for each side ...");
-        List<String> ids = new ArrayList<>(n);
+        say("pipeline: writing " + n + " ledger entries ...");
+        List<Map.Entry<String, String>> events = new ArrayList<>(n);
         try (KafkaProducer<String, String> p = bulkProducer()) {
             ObjectNode event = Events.fresh();
             for (int i = 0; i < n; i++) {
                 String id = objectId(i);
-                ids.add(id);
                 p.send(new ProducerRecord<>(ledger, id, ledgerEntry(id)));
                 Events.incident(event).put("incident_id", id);
                 event.put("event_id", Events.randomHex(32));
-                String json = Events.json(event);
-                p.send(new ProducerRecord<>(oursIn, id, json));
-                p.send(new ProducerRecord<>(plainIn, id, json));
+                events.add(Map.entry(id, Events.json(event)));
             }
             p.flush();
         }
-
-        say("pipeline: the shipped routes ...");
-        double ours;
-        long oursReplayed;
+        say("pipeline: the shipped routes and the plain loop, " + rounds + " alternating rounds of " + perRound + " events ...");
+        long oursNanos = 0;
+        long plainNanos = 0;
+        long replayed;
         try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config())) {
-        Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
-        settings.put("ledger.topic", ledger);
-        settings.put("incident.topic", oursIn);
-        topics(settings.get("result.topic"));
-        try (ResultWatch results = new ResultWatch(brokers, settings.get("result.topic"));
-             RunningApp app = RunningApp.start(settings)) {
-            if (!results.awaitCount(n, Duration.ofSeconds(900))) {
-                throw new IllegalStateException("the routes published " + results.count() + " of " + n + " results");
+            Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
+            settings.put("ledger.topic", ledger);
+            settings.put("incident.topic", oursIn);
+            topics(settings.get("result.topic"));
+            try (ResultWatch oursOut = new ResultWatch(brokers, settings.get("result.topic"));
+                 ResultWatch plainResults = new ResultWatch(brokers, plainOut);
+                 RunningApp app = RunningApp.start(settings);
+                 PlainKafkaLoop loop = new PlainKafkaLoop(brokers, ledger, plainIn, plainOut, "bench-plain-" + s, 20);
+                 KafkaProducer<String, String> p = bulkProducer()) {
+                for (int r = 0; r < rounds; r++) {
+                    List<Map.Entry<String, String>> round = events.subList(r * perRound, (r + 1) * perRound);
+                    oursNanos += round(p, oursIn, round, oursOut, (r + 1) * perRound, "routes");
+                    plainNanos += round(p, plainIn, round, plainResults, (r + 1) * perRound, "plain loop");
+                }
+                replayed = oursOut.count("already_exists");
             }
-            ours = eventsPerSecond(results.results());
-            oursReplayed = results.count("already_exists");
         }
-        }
-        say("pipeline: the plain kafka-clients loop ...");
-        double plain;
-        try (ResultWatch results = new ResultWatch(brokers, plainOut);
-             PlainKafkaLoop loop = new PlainKafkaLoop(brokers, ledger, plainIn, plainOut, "bench-plain-" + s, 20)) {
-            if (!results.awaitCount(n, Duration.ofSeconds(900))) {
-                throw new IllegalStateException("the plain loop published " + results.count() + " of " + n + " results");
-            }
-            plain = eventsPerSecond(results.results());
-        }
-        add("2 pipeline", "ours: events/s (" + n + " replayed, " + oursReplayed + " already_exists)", fmt(ours), "");
+        double ours = n / (oursNanos / 1e9);
+        double plain = n / (plainNanos / 1e9);
+        add("2 pipeline", "ours: events/s (" + n + " replayed, " + replayed + " already_exists)", fmt(ours), "");
         add("2 pipeline", "plain kafka-clients loop: events/s", fmt(plain), "");
         add("2 pipeline", "ours / plain", fmt2(ours / plain), ">= 0.8");
     }
 
-    /** Results per second between the first and the last result's record timestamps. */
-    static double eventsPerSecond(List<ResultWatch.Result> results) {
-        long first = results.stream().mapToLong(ResultWatch.Result::timestampMillis).min().orElse(0);
-        long last = results.stream().mapToLong(ResultWatch.Result::timestampMillis).max().orElse(0);
-        return (results.size() - 1) * 1000.0 / Math.max(1, last - first);
+    /** Writes one round and waits for its results: nanoseconds from the round written to its last result received. */
+    private long round(KafkaProducer<String, String> p, String topic, List<Map.Entry<String, String>> round, ResultWatch results,
+                       int expected, String who) {
+        for (Map.Entry<String, String> e : round) {
+            p.send(new ProducerRecord<>(topic, e.getKey(), e.getValue()));
+        }
+        p.flush();
+        long t0 = System.nanoTime();
+        if (!results.awaitCount(expected, Duration.ofSeconds(300))) {
+            throw new IllegalStateException("the " + who + " published " + results.count() + " of " + expected + " results");
+        }
+        List<ResultWatch.Result> all = results.results();
+        return all.get(all.size() - 1).receivedNanos() - t0;
     }
 
     // ---- 3. latency and 4. footprint (the shipped jar in its own JVM) ---------------------------
@@ -380,6 +390,10 @@ public final class Benchmarks {
         env.put("TEMPLATE_TOPIC", "bench-templates-" + s);
         env.put("INTEGRATION_TOPIC", "bench-im-integrations-" + s);
         env.put("MANAGEMENT_PORT", "0");
+        String javaOptions = System.getProperty("bench.app-java-options", "");
+        if (!javaOptions.isBlank()) { // e.g. -XX:StartFlightRecording=filename=target/bench/app.jfr,settings=profile
+            env.put("JAVA_TOOL_OPTIONS", javaOptions);
+        }
         return env;
     }
 
