@@ -39,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * envelopes and error codes (ResourceNotFound as HTTP 400), Flashcat-Request-Id, both rate windows
  * answering 429 RequestTooFrequently, a log of every call, and switchable faults. Tests, the demo
  * and the benchmarks run against it.
+ * <p>
+ * The JDK server behind it leaves Nagle's algorithm on unless the JVM runs with
+ * {@code sun.net.httpserver.nodelay=true} (read once, when its classes load): each answer's body then
+ * waits for the client's delayed ACK, about 40 ms per call. The benchmarks set it; the tests run as before.
  */
 public final class FlashdutySandbox implements AutoCloseable {
 
@@ -49,13 +53,6 @@ public final class FlashdutySandbox implements AutoCloseable {
     static final Set<String> FLASHDUTY_PATHS = Set.of("/datasource/im/war-room-enabled/list", "/incident/war-room/create",
             "/template/list", "/template/info");
     static final String ROCKETCHAT_PATH = "/api/v1/integrations.list";
-
-    static {
-        // The JDK server leaves Nagle's algorithm on by default: the answer's headers and body then go
-        // out in two segments and the second waits for the client's delayed ACK (~40 ms per call), a
-        // delay no real API adds. Read once, when the server classes load, so it is set before any bind.
-        System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
 
     /** Settings; fluent setters, getters without prefix. */
     public static final class Config {
