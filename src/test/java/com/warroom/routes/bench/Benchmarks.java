@@ -46,7 +46,7 @@ public final class Benchmarks {
     static final int PER_SECOND = 50;
     static final int PER_MINUTE = 1_000;
     static final int LATENCY_RATE = 20;
-    static final Path JAR = Path.of("target/war-room-routes.jar");
+    static final Path JAR = Path.of(System.getProperty("bench.jar", "target/war-room-routes.jar"));
     static final Path OUT = Path.of("target/bench");
     static final String CREATE = "/incident/war-room/create";
 
