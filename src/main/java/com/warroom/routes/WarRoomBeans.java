@@ -21,6 +21,7 @@ import com.warroom.routes.kafka.CompactedTopicView;
 import com.warroom.routes.kafka.DeadLetterPublisher;
 import com.warroom.routes.kafka.IncomingRecord;
 import com.warroom.routes.kafka.KafkaClientSettings;
+import com.warroom.routes.kafka.KafkaStartup;
 import com.warroom.routes.kafka.TopicSetup;
 import com.warroom.routes.ledger.WarRoomLedger;
 import com.warroom.routes.observe.ReadinessCheck;
@@ -42,8 +43,9 @@ import org.apache.camel.util.TimeUtils;
 
 /**
  * Builds the beans the YAML routes refer to by name, from config/application.properties, and binds
- * them into Camel's registry before any route starts. The ledger is read back here, so no incident
- * is handled before the ledger knows every war room already opened.
+ * them into Camel's registry before any route starts. The topics are set up and the ledger and IM
+ * catalog read back while Camel loads the routes ({@link KafkaStartup}); no route starts before that
+ * is done, so no incident is handled before the ledger knows every war room already opened.
  */
 public final class WarRoomBeans implements CamelConfiguration {
 
@@ -97,11 +99,9 @@ public final class WarRoomBeans implements CamelConfiguration {
         String templateTopic = prop(pc, "template.topic");
         String syncInterval = prop(pc, "template.sync-interval");
         long syncMillis = syncInterval.isEmpty() ? 0 : millis(pc, "template.sync-interval");
-        if (Boolean.parseBoolean(prop(pc, "kafka.create-topics"))) {
-            TopicSetup.ensure(kafka, ledgerTopic, Integer.parseInt(prop(pc, "kafka.ledger-partitions")),
-                    syncMillis > 0 ? List.of(integrationTopic, templateTopic) : List.of(integrationTopic),
-                    deadLetterTopic, maxRequestBytes);
-        }
+        boolean createTopics = Boolean.parseBoolean(prop(pc, "kafka.create-topics"));
+        int ledgerPartitions = Integer.parseInt(prop(pc, "kafka.ledger-partitions"));
+        List<String> catalogTopics = syncMillis > 0 ? List.of(integrationTopic, templateTopic) : List.of(integrationTopic);
 
         bind(context, "objectMapper", mapper);
         bind(context, "kafkaClientSettings", kafka);
@@ -144,17 +144,9 @@ public final class WarRoomBeans implements CamelConfiguration {
                 Integer.parseInt(prop(pc, "kafka.delivery-timeout-ms")));
         bind(context, "deadLetterPublisher", deadLetters);
         WarRoomLedger ledger = new WarRoomLedger(kafka, ledgerTopic, mapper);
-        try {
-            ledger.load();
-        } catch (org.apache.kafka.common.KafkaException e) {
-            deadLetters.close();
-            throw new StartupProblem("cannot read the ledger topic " + ledgerTopic + " from Kafka at " + kafka.brokers()
-                    + " (" + e.getClass().getSimpleName() + ")");
-        }
         bind(context, "warRoomLedger", ledger);
         CompactedTopicView integrations = new CompactedTopicView(kafka, integrationTopic);
         ImCatalogPublisher publisher = new ImCatalogPublisher(integrations, catalog, mapper);
-        publisher.load();
         bind(context, "imCatalogPublisher", publisher);
         bind(context, "warRoomMetrics", new WarRoomMetrics(meterRegistry(context), ledger, responses, budget));
         // readiness on /observe/health, beside Camel's own route and consumer checks
@@ -162,10 +154,25 @@ public final class WarRoomBeans implements CamelConfiguration {
                 "the IM catalog was never loaded from Flashduty"));
         bind(context, "flashdutyAuthHealthCheck", new ReadinessCheck("flashduty-auth", () -> !responses.isUnauthorized(),
                 "Flashduty answers Unauthorized: check FLASHDUTY_APP_KEY"));
-        if (share != null) {
-            share.start(); // the ledger topic exists now; its partitions are what the budget group is assigned
-        }
         context.addService(new Closer(share, ledger, deadLetters, integrations, templates), true, true);
+        ReplicaBudgetShare budgetShare = share;
+        // topics, ledger and catalog are read while Camel loads the routes; no route starts before they are
+        context.addLifecycleStrategy(KafkaStartup.begin(() -> {
+            if (createTopics) {
+                TopicSetup.ensure(kafka, ledgerTopic, ledgerPartitions, catalogTopics, deadLetterTopic, maxRequestBytes);
+            }
+            try {
+                ledger.load();
+            } catch (org.apache.kafka.common.KafkaException e) {
+                deadLetters.close();
+                throw new StartupProblem("cannot read the ledger topic " + ledgerTopic + " from Kafka at " + kafka.brokers()
+                        + " (" + e.getClass().getSimpleName() + ")");
+            }
+            publisher.load();
+            if (budgetShare != null) {
+                budgetShare.start(); // the ledger topic exists now: its partitions are what the budget group is assigned
+            }
+        }));
     }
 
     /**

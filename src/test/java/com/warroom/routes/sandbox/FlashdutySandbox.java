@@ -39,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * envelopes and error codes (ResourceNotFound as HTTP 400), Flashcat-Request-Id, both rate windows
  * answering 429 RequestTooFrequently, a log of every call, and switchable faults. Tests, the demo
  * and the benchmarks run against it.
+ * <p>
+ * The JDK server behind it leaves Nagle's algorithm on unless the JVM runs with
+ * {@code sun.net.httpserver.nodelay=true} (read once, when its classes load): each answer's body then
+ * waits for the client's delayed ACK, about 40 ms per call. The benchmarks set it; the tests run as before.
  */
 public final class FlashdutySandbox implements AutoCloseable {
 
@@ -82,9 +86,13 @@ public final class FlashdutySandbox implements AutoCloseable {
         public int rocketChatMaxCount() { return rocketChatMaxCount; }
     }
 
-    /** One request as the sandbox saw it (secrets masked). */
+    /**
+     * One request as the sandbox saw it (secrets masked). {@code serviceNanos}: the sandbox's own time
+     * from the request's arrival until its answer was ready to send (injected delays included), which
+     * the latency benchmark subtracts.
+     */
     public record Call(long arrivalNanos, String method, String path, String query, Map<String, String> headers, String body,
-                       int status, String errorCode, String requestId, String incidentId, String templateId) {
+                       int status, String errorCode, String requestId, String incidentId, String templateId, long serviceNanos) {
     }
 
     private record Failure(int status, String code) {
@@ -460,10 +468,10 @@ public final class FlashdutySandbox implements AutoCloseable {
         Map<String, String> masked = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         headers.forEach((k, v) -> masked.put(k, k.equalsIgnoreCase("X-Auth-Token") || k.equalsIgnoreCase("X-User-Id") ? "***" : v));
         String maskedQuery = rawQuery == null ? null : rawQuery.replaceAll("(app_key=)[^&]*", "$1***");
-        calls.add(new Call(arrival, http.getRequestMethod(), path, maskedQuery, masked, body, answer.status, answer.errorCode,
-                answer.requestId, answer.incidentId, answer.templateId));
-        LOG.debug("{} {} -> {} {}", http.getRequestMethod(), path, answer.status, answer.errorCode == null ? "" : answer.errorCode);
         byte[] out = MAPPER.writeValueAsBytes(answer.body);
+        calls.add(new Call(arrival, http.getRequestMethod(), path, maskedQuery, masked, body, answer.status, answer.errorCode,
+                answer.requestId, answer.incidentId, answer.templateId, System.nanoTime() - arrival));
+        LOG.debug("{} {} -> {} {}", http.getRequestMethod(), path, answer.status, answer.errorCode == null ? "" : answer.errorCode);
         http.getResponseHeaders().set("Content-Type", "application/json");
         if (answer.requestId != null) {
             http.getResponseHeaders().set("Flashcat-Request-Id", answer.requestId);

@@ -1,0 +1,543 @@
+package com.warroom.routes.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.sandbox.FlashdutySandbox;
+import com.warroom.routes.support.Events;
+import com.warroom.routes.support.KafkaBroker;
+import com.warroom.routes.support.RunningApp;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * {@code mvn -B -q -Pbench -DskipTests verify}: the four benchmarks of the README's Performance
+ * section on this machine, against a local KRaft broker and the Flashduty sandbox, printed as one
+ * table. {@code -Dbench=budget,pipeline,latency,ledger} runs some of them only. Figures worth comparing
+ * are ratios measured in the same run (the machine is shared and noisy); nothing here is a test.
+ */
+public final class Benchmarks {
+
+    static final List<String> ALL = List.of("budget", "latency", "pipeline", "ledger");
+    static final int BUDGET_INCIDENTS = 1_200;
+    static final int PER_SECOND = 50;
+    static final int PER_MINUTE = 1_000;
+    static final int LATENCY_RATE = 20;
+    static final Path JAR = Path.of(System.getProperty("bench.jar", "target/war-room-routes.jar"));
+    static final Path OUT = Path.of("target/bench");
+    static final String CREATE = "/incident/war-room/create";
+
+    record Row(String benchmark, String metric, String value, String target) {
+    }
+
+    /** distinguishes this run's incident ids from those of earlier runs */
+    private static final long RUN = System.currentTimeMillis();
+
+    private final String brokers;
+    private final List<Row> rows = new ArrayList<>();
+
+    private Benchmarks(String brokers) {
+        this.brokers = brokers;
+    }
+
+    public static void main(String[] args) throws Exception {
+        // the sandbox answers at once, without the ~40 ms Nagle/delayed-ACK stall of the JDK server's default
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        Set<String> which = new LinkedHashSet<>();
+        for (String b : System.getProperty("bench", "all").split(",")) {
+            which.addAll(b.isBlank() || b.equals("all") ? ALL : List.of(b.trim().toLowerCase(Locale.ROOT)));
+        }
+        if (!ALL.containsAll(which)) {
+            System.out.println("unknown benchmark in -Dbench=" + System.getProperty("bench") + "; known: " + ALL);
+            System.exit(2);
+        }
+        long started = System.nanoTime();
+        String machine = machine();
+        int exit = 0;
+        Benchmarks bench = null;
+        try {
+            say("starting a local Kafka broker (KRaft) ...");
+            bench = new Benchmarks(KafkaBroker.shared().bootstrapServers());
+            for (String b : ALL) {
+                if (which.contains(b)) {
+                    long t0 = System.nanoTime();
+                    switch (b) {
+                        case "budget" -> bench.budget();
+                        case "latency" -> bench.latencyAndFootprint();
+                        case "pipeline" -> bench.pipeline();
+                        default -> bench.ledger();
+                    }
+                    say(b + " done in " + secs(System.nanoTime() - t0) + " s");
+                }
+            }
+        } catch (Exception e) {
+            System.out.println("benchmark failed: " + e);
+            e.printStackTrace(System.out);
+            exit = 1;
+        }
+        if (bench != null) {
+            bench.print(machine, System.nanoTime() - started);
+        }
+        KafkaBroker.stopShared();
+        System.exit(exit);
+    }
+
+    // ---- 1. budget efficiency -------------------------------------------------------------------
+
+    /** 1,200 queued incidents, real limits: the shipped routes, then two chained Throttle EIPs. */
+    void budget() throws Exception {
+        List<ObjectNode> backlog = new ArrayList<>();
+        for (int i = 0; i < BUDGET_INCIDENTS; i++) {
+            backlog.add(Events.fresh());
+        }
+        double ideal = idealSeconds(BUDGET_INCIDENTS);
+        say("budget: " + BUDGET_INCIDENTS + " queued incidents through the shipped routes (ideal " + ideal + " s) ...");
+        try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config())) {
+            Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
+            topics(settings.get("incident.topic"), settings.get("result.topic"));
+            produce(settings.get("incident.topic"), backlog);
+            boolean drained;
+            long created;
+            try (ResultWatch results = new ResultWatch(brokers, settings.get("result.topic"));
+                 RunningApp app = RunningApp.start(settings)) {
+                drained = results.awaitCount(BUDGET_INCIDENTS, Duration.ofSeconds(180));
+                created = results.count("created");
+            }
+            double drain = drainSeconds(sandbox);
+            long calls = flashdutyCalls(sandbox);
+            String ours = "ours (shipped routes)";
+            add("1 budget", ours + ": drain time", drained ? fmt(drain) + " s" : "not drained in 180 s", "");
+            add("1 budget", ours + ": drain / ideal (" + fmt(ideal) + " s)", fmt2(drain / ideal), "<= 1.05");
+            add("1 budget", ours + ": 429s received", String.valueOf(sandbox.count429()), "0");
+            add("1 budget", ours + ": Flashduty calls per war room", fmt2((double) calls / Math.max(1, created))
+                    + " (" + calls + " / " + created + ")", "");
+            add("1 budget", ours + ": most calls in any 1 s / any 60 s", sandbox.maxInAnyWindow(1000) + " / "
+                    + sandbox.maxInAnyWindow(60_000), "<= 50 / 1000");
+        }
+        say("budget: the same backlog through two chained Throttle EIPs (50/1 s, then 1000/60 s) ...");
+        try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config())) {
+            String topic = "bench-naive-" + suffix();
+            topics(topic);
+            produce(topic, backlog);
+            boolean drained;
+            try (NaiveThrottleBaseline naive = new NaiveThrottleBaseline(brokers, topic, sandbox.baseUrl(), sandbox.config().appKey())) {
+                drained = ResultWatch.await(() -> naive.created() >= BUDGET_INCIDENTS, Duration.ofSeconds(180));
+            }
+            double drain = drainSeconds(sandbox);
+            String naive = "baseline (2 Throttle EIPs, 429 retried)";
+            add("1 budget", naive + ": drain time", drained ? fmt(drain) + " s" : "not drained in 180 s", "");
+            add("1 budget", naive + ": drain / ideal", fmt2(drain / ideal), "");
+            add("1 budget", naive + ": 429s received", String.valueOf(sandbox.count429()), "");
+            add("1 budget", naive + ": most calls in any 1 s / any 60 s", sandbox.maxInAnyWindow(1000) + " / "
+                    + sandbox.maxInAnyWindow(60_000), "");
+        }
+    }
+
+    /** The fastest the limits allow for n calls sent at once: 50 per second until 1,000, then from t = 60 s again. */
+    static double idealSeconds(int calls) {
+        int last = calls - 1;
+        return 60.0 * (last / PER_MINUTE) + (last % PER_MINUTE + 1) / (double) PER_SECOND;
+    }
+
+    /** From the first Flashduty call's arrival to the answer of the last accepted create, as the sandbox saw them. */
+    static double drainSeconds(FlashdutySandbox sandbox) {
+        List<FlashdutySandbox.Call> calls = sandbox.calls().stream().filter(c -> !c.path().startsWith("/api/")).toList();
+        long first = calls.stream().mapToLong(FlashdutySandbox.Call::arrivalNanos).min().orElse(0);
+        long last = calls.stream().filter(c -> c.path().equals(CREATE) && c.status() == 200)
+                .mapToLong(c -> c.arrivalNanos() + c.serviceNanos()).max().orElse(first);
+        return (last - first) / 1e9;
+    }
+
+    static long flashdutyCalls(FlashdutySandbox sandbox) {
+        return sandbox.calls().stream().filter(c -> !c.path().startsWith("/api/")).count();
+    }
+
+    // ---- 2. pipeline overhead -------------------------------------------------------------------
+
+    /**
+     * n incident events already in the ledger (the replay case): the shipped routes vs a plain
+     * kafka-clients loop, both running at once on separate topics and fed in alternating rounds
+     * (a round to ours, wait until its results are out, the same round to the plain loop, wait, ...),
+     * so that both meet the same background load of this shared machine.
+     */
+    void pipeline() throws Exception {
+        int n = Integer.getInteger("bench.events", 100_000);
+        int rounds = 10;
+        int perRound = n / rounds;
+        n = perRound * rounds;
+        String s = suffix();
+        String ledger = "bench-pipeline-ledger-" + s;
+        String oursIn = "bench-pipeline-incidents-" + s;
+        String plainIn = "bench-plain-incidents-" + s;
+        String plainOut = "bench-plain-results-" + s;
+        KafkaBroker.shared().createCompactedTopic(ledger, 1);
+        topics(oursIn, plainIn, plainOut);
+        say("pipeline: writing " + n + " ledger entries ...");
+        List<Map.Entry<String, String>> events = new ArrayList<>(n);
+        try (KafkaProducer<String, String> p = bulkProducer()) {
+            ObjectNode event = Events.fresh();
+            for (int i = 0; i < n; i++) {
+                String id = objectId(i);
+                p.send(new ProducerRecord<>(ledger, id, ledgerEntry(id)));
+                Events.incident(event).put("incident_id", id);
+                event.put("event_id", Events.randomHex(32));
+                events.add(Map.entry(id, Events.json(event)));
+            }
+            p.flush();
+        }
+        say("pipeline: the shipped routes and the plain loop, " + rounds + " alternating rounds of " + perRound + " events ...");
+        long oursNanos = 0;
+        long plainNanos = 0;
+        long replayed;
+        try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config())) {
+            Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
+            settings.put("ledger.topic", ledger);
+            settings.put("incident.topic", oursIn);
+            topics(settings.get("result.topic"));
+            try (ResultWatch oursOut = new ResultWatch(brokers, settings.get("result.topic"));
+                 ResultWatch plainResults = new ResultWatch(brokers, plainOut);
+                 RunningApp app = RunningApp.start(settings);
+                 PlainKafkaLoop loop = new PlainKafkaLoop(brokers, ledger, plainIn, plainOut, "bench-plain-" + s, 20);
+                 KafkaProducer<String, String> p = bulkProducer()) {
+                for (int r = 0; r < rounds; r++) {
+                    List<Map.Entry<String, String>> round = events.subList(r * perRound, (r + 1) * perRound);
+                    oursNanos += round(p, oursIn, round, oursOut, (r + 1) * perRound, "routes");
+                    plainNanos += round(p, plainIn, round, plainResults, (r + 1) * perRound, "plain loop");
+                }
+                replayed = oursOut.count("already_exists");
+            }
+        }
+        double ours = n / (oursNanos / 1e9);
+        double plain = n / (plainNanos / 1e9);
+        add("2 pipeline", "ours: events/s (" + n + " replayed, " + replayed + " already_exists)", fmt(ours), "");
+        add("2 pipeline", "plain kafka-clients loop: events/s", fmt(plain), "");
+        add("2 pipeline", "ours / plain", fmt2(ours / plain), ">= 0.8");
+    }
+
+    /** Writes one round and waits for its results: nanoseconds from the round written to its last result received. */
+    private long round(KafkaProducer<String, String> p, String topic, List<Map.Entry<String, String>> round, ResultWatch results,
+                       int expected, String who) {
+        for (Map.Entry<String, String> e : round) {
+            p.send(new ProducerRecord<>(topic, e.getKey(), e.getValue()));
+        }
+        p.flush();
+        long t0 = System.nanoTime();
+        if (!results.awaitCount(expected, Duration.ofSeconds(300))) {
+            throw new IllegalStateException("the " + who + " published " + results.count() + " of " + expected + " results");
+        }
+        List<ResultWatch.Result> all = results.results();
+        return all.get(all.size() - 1).receivedNanos() - t0;
+    }
+
+    // ---- 3. latency and 4. footprint (the shipped jar in its own JVM) ---------------------------
+
+    /**
+     * Start the jar, time it to its first result, then 20 events/s: latency, and resident memory meanwhile.
+     * The first seconds of load (JIT compilation of the freshly started JVM) are reported apart.
+     */
+    void latencyAndFootprint() throws Exception {
+        int seconds = Integer.getInteger("bench.latency-seconds", 25);
+        int warmup = Integer.getInteger("bench.latency-warmup-seconds", 5);
+        try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config())) {
+            Map<String, String> env = appEnv(sandbox, null);
+            topics(env.get("INCIDENT_TOPIC"), env.get("RESULT_TOPIC"));
+            produce(env.get("INCIDENT_TOPIC"), List.of(Events.fresh()));
+            try (ResultWatch results = new ResultWatch(brokers, env.get("RESULT_TOPIC"));
+                 AppProcess app = AppProcess.start(JAR, env, OUT.resolve("app-latency.log"))) {
+                say("latency: java -jar " + JAR + " started (pid " + app.pid() + "), waiting for its first result ...");
+                if (!ResultWatch.await(() -> results.count() >= 1 || !app.isAlive(), Duration.ofSeconds(120)) || !app.isAlive()) {
+                    throw new IllegalStateException("the application did not publish a result; see " + app.log());
+                }
+                long ready = results.results().get(0).timestampMillis() - app.startedWallMillis();
+                long rssAtReady = app.residentKib();
+                add("4 footprint", "ready: JVM start to first result (event queued before start)", ready + " ms", "<= 3000 ms");
+
+                say("latency: " + LATENCY_RATE + " events/s for " + warmup + " s of warm-up, then " + seconds + " s measured ...");
+                Map<String, Long> sent = new ConcurrentHashMap<>();
+                Map<String, Integer> order = new ConcurrentHashMap<>();
+                List<Long> rss = new ArrayList<>();
+                int warmupEvents = LATENCY_RATE * warmup;
+                int total = warmupEvents + LATENCY_RATE * seconds;
+                AtomicInteger produced = new AtomicInteger();
+                ScheduledExecutorService pace = Executors.newScheduledThreadPool(2);
+                try (KafkaProducer<String, String> p = producer()) {
+                    pace.scheduleAtFixedRate(() -> {
+                        int index = produced.getAndIncrement();
+                        if (index >= total) {
+                            return;
+                        }
+                        ObjectNode e = Events.fresh();
+                        String id = Events.incidentId(e);
+                        String json = Events.json(e);
+                        order.put(id, index);
+                        sent.put(id, System.nanoTime());
+                        p.send(new ProducerRecord<>(env.get("INCIDENT_TOPIC"), id, json));
+                    }, 0, 1000 / LATENCY_RATE, TimeUnit.MILLISECONDS);
+                    pace.scheduleAtFixedRate(() -> {
+                        try {
+                            long kib = app.residentKib();
+                            synchronized (rss) {
+                                rss.add(kib);
+                            }
+                        } catch (IOException e) {
+                            // the process ended; the count check below reports it
+                        }
+                    }, 250, 250, TimeUnit.MILLISECONDS);
+                    boolean all = results.awaitCount(1 + total, Duration.ofSeconds(warmup + seconds + 60L));
+                    pace.shutdownNow();
+                    if (!all) {
+                        throw new IllegalStateException("only " + (results.count() - 1) + " of " + total + " results; see " + app.log());
+                    }
+                }
+                Map<String, Long> service = new LinkedHashMap<>();
+                sandbox.calls(CREATE).forEach(c -> service.merge(c.incidentId(), c.serviceNanos(), Long::sum));
+                List<Long> net = new ArrayList<>();
+                List<Long> gross = new ArrayList<>();
+                List<Long> withWarmup = new ArrayList<>();
+                long created = 0;
+                StringBuilder csv = new StringBuilder("sent_ms_after_first,warm_up,latency_ms,sandbox_ms\n");
+                long firstSent = sent.values().stream().mapToLong(Long::longValue).min().orElse(0);
+                for (ResultWatch.Result r : results.results()) {
+                    Long at = sent.get(r.key());
+                    if (at != null) {
+                        long sandboxNanos = service.getOrDefault(r.key(), 0L);
+                        boolean warm = order.get(r.key()) < warmupEvents;
+                        withWarmup.add(r.receivedNanos() - at - sandboxNanos);
+                        if (!warm) {
+                            gross.add(r.receivedNanos() - at);
+                            net.add(r.receivedNanos() - at - sandboxNanos);
+                            created += "created".equals(r.status()) ? 1 : 0;
+                        }
+                        csv.append(String.format(Locale.ROOT, "%d,%s,%.2f,%.2f%n", (at - firstSent) / 1_000_000, warm,
+                                (r.receivedNanos() - at - sandboxNanos) / 1e6, sandboxNanos / 1e6));
+                    }
+                }
+                Files.writeString(OUT.resolve("latency.csv"), csv);
+                long[] n = net.stream().mapToLong(Long::longValue).sorted().toArray();
+                long[] g = gross.stream().mapToLong(Long::longValue).sorted().toArray();
+                long[] w = withWarmup.stream().mapToLong(Long::longValue).sorted().toArray();
+                String what = "latency (" + n.length + " Critical events after " + warmup + " s of warm-up, " + created
+                        + " created): produce to result received, minus sandbox time";
+                add("3 latency", what + ": p50", ms(percentile(n, 50)), "");
+                add("3 latency", what + ": p99", ms(percentile(n, 99)), "<= 25 ms");
+                add("3 latency", what + ": max", ms(n[n.length - 1]), "");
+                add("3 latency", "same, sandbox time included: p50 / p99", ms(percentile(g, 50)) + " / " + ms(percentile(g, 99)), "");
+                add("3 latency", "same, warm-up included (" + w.length + " events): p50 / p99", ms(percentile(w, 50)) + " / "
+                        + ms(percentile(w, 99)), "");
+                long maxRss;
+                synchronized (rss) {
+                    maxRss = rss.stream().mapToLong(Long::longValue).max().orElse(0);
+                }
+                add("4 footprint", "RSS (VmRSS) at ready / highest during the 20 events/s load", mib(rssAtReady) + " / " + mib(maxRss), "<= 300 MiB");
+            }
+        }
+    }
+
+    /** A ledger of a million incidents: time to read it back at start, ready time, heap after. */
+    void ledger() throws Exception {
+        int n = Integer.getInteger("bench.ledger-entries", 1_000_000);
+        try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config())) {
+            String ledger = "bench-big-ledger-" + suffix();
+            Map<String, String> env = appEnv(sandbox, ledger);
+            KafkaBroker.shared().createCompactedTopic(ledger, 3); // as TopicSetup creates it (KAFKA_LEDGER_PARTITIONS)
+            topics(env.get("INCIDENT_TOPIC"), env.get("RESULT_TOPIC"));
+            say("ledger: writing " + n + " ledger entries ...");
+            long t0 = System.nanoTime();
+            try (KafkaProducer<String, String> p = bulkProducer()) {
+                for (int i = 0; i < n; i++) {
+                    String id = objectId(i);
+                    p.send(new ProducerRecord<>(ledger, id, ledgerEntry(id)));
+                }
+                p.flush();
+            }
+            say("ledger: written in " + secs(System.nanoTime() - t0) + " s; starting java -jar with it ...");
+            produce(env.get("INCIDENT_TOPIC"), List.of(Events.fresh()));
+            try (ResultWatch results = new ResultWatch(brokers, env.get("RESULT_TOPIC"));
+                 AppProcess app = AppProcess.start(JAR, env, OUT.resolve("app-ledger.log"))) {
+                if (!ResultWatch.await(() -> results.count() >= 1 || !app.isAlive(), Duration.ofSeconds(180)) || !app.isAlive()) {
+                    throw new IllegalStateException("the application did not publish a result; see " + app.log());
+                }
+                long ready = results.results().get(0).timestampMillis() - app.startedWallMillis();
+                long[] readBack = app.ledgerReadBack(ledger);
+                long heap = app.heapUsedAfterGcKib();
+                long rss = app.residentKib();
+                add("4 footprint", "ledger of " + n + ": read back at start", readBack == null ? "not logged"
+                        : readBack[2] + " ms (" + readBack[0] + " keys)", "<= 10000 ms");
+                add("4 footprint", "ledger of " + n + ": ready (JVM start to first result)", ready + " ms", "");
+                add("4 footprint", "ledger of " + n + ": heap used after a full GC / RSS", mib(heap) + " / " + mib(rss), "");
+            }
+        }
+    }
+
+    /** Environment of the jar: every topic and the consumer group fresh, the sandbox as Flashduty, defaults otherwise. */
+    private Map<String, String> appEnv(FlashdutySandbox sandbox, String ledgerTopic) {
+        String s = suffix();
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("FLASHDUTY_APP_KEY", sandbox.config().appKey());
+        env.put("FLASHDUTY_BASE_URL", sandbox.baseUrl());
+        env.put("KAFKA_BROKERS", brokers);
+        env.put("CONSUMER_GROUP", "bench-" + s);
+        env.put("INCIDENT_TOPIC", "bench-incidents-" + s);
+        env.put("RESULT_TOPIC", "bench-results-" + s);
+        env.put("DEAD_LETTER_TOPIC", "bench-dlq-" + s);
+        env.put("LEDGER_TOPIC", ledgerTopic != null ? ledgerTopic : "bench-ledger-" + s);
+        env.put("TEMPLATE_REQUEST_TOPIC", "bench-template-requests-" + s);
+        env.put("TEMPLATE_TOPIC", "bench-templates-" + s);
+        env.put("INTEGRATION_TOPIC", "bench-im-integrations-" + s);
+        env.put("MANAGEMENT_PORT", "0");
+        String javaOptions = System.getProperty("bench.app-java-options", "");
+        if (!javaOptions.isBlank()) { // e.g. -XX:StartFlightRecording=filename=target/bench/app.jfr,settings=profile
+            env.put("JAVA_TOOL_OPTIONS", javaOptions);
+        }
+        return env;
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------
+
+    /** A ledger entry as WarRoomLedger.entry writes it. */
+    static String ledgerEntry(String incidentId) {
+        return "{\"incident_id\":\"" + incidentId + "\",\"event_id\":\"" + Events.randomHex(32)
+                + "\",\"integration_id\":362,\"plugin_type\":\"feishu\",\"chat_id\":\"oc_" + incidentId
+                + "\",\"chat_name\":\"Incident #" + incidentId.substring(18).toUpperCase(Locale.ROOT)
+                + " war room\",\"share_link\":\"\",\"request_id\":\"01SANDBOX" + String.format("%017d", incidentId.hashCode() & 0xffffff)
+                + "\",\"created_at\":\"" + Instant.now() + "\"}";
+    }
+
+    static String objectId(int i) {
+        return String.format("65%014x%08x", RUN, i);
+    }
+
+    private void topics(String... names) {
+        for (String t : names) {
+            KafkaBroker.shared().createTopic(t, 1);
+        }
+    }
+
+    private void produce(String topic, List<ObjectNode> events) {
+        try (KafkaProducer<String, String> p = bulkProducer()) {
+            for (ObjectNode e : events) {
+                p.send(new ProducerRecord<>(topic, Events.incidentId(e), Events.json(e)));
+            }
+            p.flush();
+        }
+    }
+
+    private KafkaProducer<String, String> bulkProducer() {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers, ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024, ProducerConfig.ACKS_CONFIG, "1"),
+                new StringSerializer(), new StringSerializer());
+    }
+
+    private KafkaProducer<String, String> producer() {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers, ProducerConfig.ACKS_CONFIG, "all"),
+                new StringSerializer(), new StringSerializer());
+    }
+
+    private void add(String benchmark, String metric, String value, String target) {
+        Row r = new Row(benchmark, metric, value, target);
+        rows.add(r);
+        say("  " + metric + ": " + value + (target.isEmpty() ? "" : "  (target " + target + ")"));
+    }
+
+    private void print(String machine, long elapsedNanos) {
+        StringBuilder t = new StringBuilder();
+        t.append("\n").append(machine).append(", at the end ").append(loadAverage()).append(", whole run ")
+                .append(secs(elapsedNanos)).append(" s\n\n");
+        t.append("| benchmark | measured | value | target |\n|---|---|---|---|\n");
+        for (Row r : rows) {
+            t.append("| ").append(r.benchmark()).append(" | ").append(r.metric()).append(" | ").append(r.value())
+                    .append(" | ").append(r.target()).append(" |\n");
+        }
+        System.out.print(t);
+        try {
+            Files.createDirectories(OUT);
+            Files.writeString(OUT.resolve("table.md"), t.toString(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            System.out.println("(could not write " + OUT.resolve("table.md") + ": " + e + ")");
+        }
+    }
+
+    static String machine() {
+        String mem = "?";
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    mem = String.format(Locale.ROOT, "%.1f GiB", Long.parseLong(line.replaceAll("\\D", "")) / 1024.0 / 1024.0);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: leave "?"
+        }
+        return DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC).format(Instant.now())
+                + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + mem + " memory, Java "
+                + System.getProperty("java.version") + ", load average at start " + loadAverage();
+    }
+
+    /** The 1, 5 and 15 minute load averages (Linux), to judge how busy the shared machine was. */
+    static String loadAverage() {
+        try {
+            return String.join(" ", Arrays.asList(Files.readString(Path.of("/proc/loadavg")).split(" ")).subList(0, 3));
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
+    }
+
+    static long percentile(long[] sorted, int p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    private static String suffix() {
+        return UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    static String ms(long nanos) {
+        return String.format(Locale.ROOT, "%.1f ms", nanos / 1e6);
+    }
+
+    static String mib(long kib) {
+        return String.format(Locale.ROOT, "%.0f MiB", kib / 1024.0);
+    }
+
+    static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    static String fmt2(double v) {
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    static String secs(long nanos) {
+        return String.format(Locale.ROOT, "%.1f", nanos / 1e9);
+    }
+
+    static void say(String s) {
+        System.out.println(Instant.now().toString().substring(11, 19) + " " + s);
+    }
+}
