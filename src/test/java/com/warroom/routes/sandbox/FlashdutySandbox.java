@@ -46,9 +46,9 @@ public final class FlashdutySandbox implements AutoCloseable {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Pattern OBJECT_ID = Pattern.compile("^[0-9a-fA-F]{24}$");
     public static final String PRESET_TEMPLATE = "000000000000000000000001";
-    static final Set<String> FLASHDUTY_PATHS = Set.of("/datasource/im/war-room-enabled/list", "/incident/war-room/create",
+    public static final Set<String> FLASHDUTY_PATHS = Set.of("/datasource/im/war-room-enabled/list", "/incident/war-room/create",
             "/template/list", "/template/info");
-    static final String ROCKETCHAT_PATH = "/api/v1/integrations.list";
+    public static final String ROCKETCHAT_PATH = "/api/v1/integrations.list";
 
     /** Settings; fluent setters, getters without prefix. */
     public static final class Config {

@@ -153,6 +153,11 @@ public final class KafkaBroker {
         create(new NewTopic(name, Optional.of(partitions), Optional.empty()));
     }
 
+    /** A topic with its own settings (e.g. {@code max.message.bytes}); an existing topic is left as it is. */
+    public void createTopic(String name, int partitions, Map<String, String> configs) {
+        create(new NewTopic(name, Optional.of(partitions), Optional.empty()).configs(configs));
+    }
+
     public void createCompactedTopic(String name, int partitions) {
         create(new NewTopic(name, Optional.of(partitions), Optional.empty())
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
