@@ -73,6 +73,8 @@ final class FaultRun implements AutoCloseable {
     final List<FlashdutySandbox> traps = new ArrayList<>();
     /** incidents whose create was in flight when the process was killed: these alone may have two */
     final Set<String> mayRepeat = new HashSet<>();
+    /** said after the scenario's name in the table */
+    String note = "";
 
     FaultRun(String name) throws Exception {
         this.name = name;
@@ -260,7 +262,8 @@ final class FaultRun implements AutoCloseable {
         // the account budget: arrivals the sandbox saw, in both windows
         List<Long> arrivals = sandbox.calls().stream().filter(c -> !c.path().equals(FlashdutySandbox.ROCKETCHAT_PATH))
                 .map(FlashdutySandbox.Call::arrivalNanos).sorted().toList();
-        int violations = violations(arrivals, SECOND_WINDOW, PER_SECOND) + violations(arrivals, MINUTE_WINDOW, PER_MINUTE);
+        int violations = FlashdutySandbox.overLimit(arrivals, SECOND_WINDOW, PER_SECOND)
+                + FlashdutySandbox.overLimit(arrivals, MINUTE_WINDOW, PER_MINUTE);
         if (violations > 0) {
             problems.add(violations + " calls arrived in a full rate window");
         }
@@ -322,25 +325,9 @@ final class FaultRun implements AutoCloseable {
             problems.add("the log capture saw nothing");
         }
 
-        ReliabilityTable.add(new Row(name, good.size(), lost, duplicates, deadLettered + "/" + poison.size(), sandbox.count429(),
+        ReliabilityTable.add(new Row(name + note, good.size(), lost, duplicates, deadLettered + "/" + poison.size(), sandbox.count429(),
                 violations, secrets));
         return problems;
-    }
-
-    /** Calls that arrived while {@code limit} others had already arrived in the window before them. */
-    static int violations(List<Long> sortedArrivals, long windowMillis, int limit) {
-        long w = windowMillis * 1_000_000L;
-        int count = 0;
-        int lo = 0;
-        for (int hi = 0; hi < sortedArrivals.size(); hi++) {
-            while (sortedArrivals.get(hi) - sortedArrivals.get(lo) >= w) {
-                lo++;
-            }
-            if (hi - lo + 1 > limit) {
-                count++;
-            }
-        }
-        return count;
     }
 
     private Map<String, Long> endOffsets(Set<String> names) {

@@ -273,6 +273,7 @@ class FaultScenariosIT {
             readLog(run, "second");
             long repeated = run.sandbox.createCounts().values().stream().filter(n -> n > 1).count();
             System.out.printf("SIGKILL: %d creates in flight at the kill, %d incidents got a second create%n", inFlight, repeated);
+            run.note = " (" + inFlight + " create in flight at the kill)";
             assertTrue(repeated <= inFlight);
             assertInvariants(run);
         }
