@@ -77,8 +77,12 @@ final class FaultRun implements AutoCloseable {
     String note = "";
 
     FaultRun(String name) throws Exception {
+        this(name, KafkaBroker.shared());
+    }
+
+    FaultRun(String name, KafkaBroker broker) throws Exception {
         this.name = name;
-        this.brokers = KafkaBroker.shared().bootstrapServers();
+        this.brokers = broker.bootstrapServers();
         this.sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config().perSecond(PER_SECOND).secondWindowMillis(SECOND_WINDOW)
                 .perMinute(PER_MINUTE).minuteWindowMillis(MINUTE_WINDOW));
         this.settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
@@ -90,7 +94,7 @@ final class FaultRun implements AutoCloseable {
         this.topicsBefore = kafka.listTopics();
         this.offsetsBefore = endOffsets(topicsBefore);
         // every record may be over 1 MiB (one poison kind): the incident topic is made to accept it
-        KafkaBroker.shared().createTopic(settings.get("incident.topic"), 1, Map.of("max.message.bytes", "2097152"));
+        broker.createTopic(settings.get("incident.topic"), 1, Map.of("max.message.bytes", "2097152"));
         this.topics = new TopicCollector(brokers, List.of(settings.get("result.topic"), settings.get("dead-letter.topic")));
         this.logs = LogCapture.capture();
     }

@@ -201,31 +201,32 @@ class FaultScenariosIT {
     @Test
     @Order(4)
     void kafkaBrokerStoppedAndRestartedMidBacklog() throws Exception {
-        KafkaBroker broker = KafkaBroker.shared();
-        try (FaultRun run = new FaultRun("4. Kafka broker stopped " + BROKER_DOWN.toSeconds() + " s, restarted")) {
+        KafkaBroker broker = KafkaBroker.dedicated(); // not the shared one: later tests of the JVM keep a broker never restarted
+        try (FaultRun run = new FaultRun("4. Kafka broker stopped " + BROKER_DOWN.toSeconds() + " s, restarted", broker)) {
             run.settings.put("kafka.delivery-timeout-ms", DELIVERY_TIMEOUT_MS);
             for (int i = 0; i < 200; i++) {
                 run.sendGood();
             }
             try (RunningApp app = RunningApp.start(run.settings)) {
                 run.awaitResults(40, WAIT);
-                ScheduledFuture<?> up;
+                broker.stop();
+                ScheduledFuture<?> up = scheduler.schedule(() -> {
+                    broker.start();
+                    return null;
+                }, BROKER_DOWN.toMillis(), TimeUnit.MILLISECONDS);
                 try {
-                    broker.stop();
-                    up = scheduler.schedule(() -> {
-                        broker.start();
-                        return null;
-                    }, BROKER_DOWN.toMillis(), TimeUnit.MILLISECONDS);
                     Awaitility.await("broker back").atMost(BROKER_DOWN.plus(WAIT)).until(up::isDone);
                     up.get();
                 } finally {
-                    broker.start(); // shared by every test of the JVM; a no-op when running
+                    broker.start(); // a no-op when running
                 }
                 run.awaitAllHandled(WAIT);
             }
             System.out.printf("broker restart: %d war rooms opened while the ledger write failed, recovered without a second create%n",
                     run.logLines().stream().filter(l -> l.contains("the ledger write failed")).count());
             assertInvariants(run);
+        } finally {
+            broker.close();
         }
     }
 

@@ -81,6 +81,28 @@ public final class KafkaBroker {
         return shared;
     }
 
+    /**
+     * A broker of its own for a test that stops and starts it, so the shared broker is never restarted
+     * under the other tests of the JVM (after an in-process restart, idempotent producers created later
+     * were seen stuck on OutOfOrderSequenceException). {@link #close()} it when done.
+     */
+    public static KafkaBroker dedicated() {
+        try {
+            return new KafkaBroker();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start a dedicated test Kafka broker", e);
+        }
+    }
+
+    /** Stops a {@link #dedicated()} broker for good. */
+    public void close() {
+        try {
+            cluster.close();
+        } catch (Exception e) {
+            LOG.warn("closing a dedicated test broker: {}", e.getClass().getSimpleName());
+        }
+    }
+
     /** Stops the shared broker now (before System.exit, so its shutdown does not race Kafka's temp-dir clean-up). */
     public static synchronized void stopShared() {
         if (shared != null) {
