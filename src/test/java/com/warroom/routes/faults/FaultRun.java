@@ -105,8 +105,11 @@ final class FaultRun implements AutoCloseable {
 
     // ---- feeding --------------------------------------------------------------------------------
 
-    ObjectNode sendGood() {
-        return sendGood(Events.fresh(), List.of());
+    /** Sends n fresh events, each of a new incident that should get a war room. */
+    void sendGood(int n) {
+        for (int i = 0; i < n; i++) {
+            sendGood(Events.fresh(), List.of());
+        }
     }
 
     ObjectNode sendGood(ObjectNode event, List<Header> headers) {

@@ -75,9 +75,7 @@ class FaultScenariosIT {
     @Order(1)
     void flashdutyUnreachableMidBacklogThenBack() throws Exception {
         try (FaultRun run = new FaultRun("1. Flashduty unreachable " + OUTAGE.toSeconds() + " s (connection refused)")) {
-            for (int i = 0; i < 120; i++) {
-                run.sendGood();
-            }
+            run.sendGood(120);
             try (RunningApp app = RunningApp.start(run.settings)) {
                 run.awaitResults(30, WAIT);
                 run.sandbox.outage(true);
@@ -86,9 +84,7 @@ class FaultScenariosIT {
                     return null;
                 }, OUTAGE.toMillis(), TimeUnit.MILLISECONDS);
                 try {
-                    for (int i = 0; i < 40; i++) {
-                        run.sendGood(); // arrive while Flashduty is down
-                    }
+                    run.sendGood(40); // arrive while Flashduty is down
                     // the consumer is not stalled by the outage: every event so far gets its result
                     run.awaitResults(run.good.size(), OUTAGE.plus(WAIT));
                     Awaitility.await("Flashduty back").atMost(OUTAGE.plus(WAIT)).until(back::isDone);
@@ -96,9 +92,7 @@ class FaultScenariosIT {
                     back.cancel(false);
                     run.sandbox.outage(false);
                 }
-                for (int i = 0; i < 40; i++) {
-                    run.sendGood();
-                }
+                run.sendGood(40);
                 run.awaitAllHandled(WAIT);
                 assertTrue(replayFailed(run) > 0, "the outage really failed some creates");
             }
@@ -141,9 +135,7 @@ class FaultScenariosIT {
     void bursts500And503AndAnswersSlowerThanTheTimeout() throws Exception {
         try (FaultRun run = new FaultRun("2. bursts of 500/503, answers slower than the time-out")) {
             run.settings.put("flashduty.response-timeout-ms", "1000");
-            for (int i = 0; i < 200; i++) {
-                run.sendGood();
-            }
+            run.sendGood(200);
             run.sandbox.failRandomly(0.1, 503, "ServiceUnavailable");
             try (RunningApp app = RunningApp.start(run.settings)) {
                 run.awaitResults(40, WAIT);
@@ -173,9 +165,7 @@ class FaultScenariosIT {
     @Order(3)
     void stormOf429WithAndWithoutRetryAfter() throws Exception {
         try (FaultRun run = new FaultRun("3. 429 storm, with and without Retry-After")) {
-            for (int i = 0; i < 150; i++) {
-                run.sendGood();
-            }
+            run.sendGood(150);
             try (RunningApp app = RunningApp.start(run.settings)) {
                 run.awaitResults(20, WAIT);
                 run.sandbox.rateLimitStorm(8, 1);
@@ -204,9 +194,7 @@ class FaultScenariosIT {
         KafkaBroker broker = KafkaBroker.dedicated(); // not the shared one: later tests of the JVM keep a broker never restarted
         try (FaultRun run = new FaultRun("4. Kafka broker stopped " + BROKER_DOWN.toSeconds() + " s, restarted", broker)) {
             run.settings.put("kafka.delivery-timeout-ms", DELIVERY_TIMEOUT_MS);
-            for (int i = 0; i < 200; i++) {
-                run.sendGood();
-            }
+            run.sendGood(200);
             try (RunningApp app = RunningApp.start(run.settings)) {
                 run.awaitResults(40, WAIT);
                 broker.stop();
@@ -236,9 +224,7 @@ class FaultScenariosIT {
     @Order(5)
     void applicationKilledHardMidBacklogThenStartedAgain() throws Exception {
         try (FaultRun run = new FaultRun("5. application SIGKILLed, started again")) {
-            for (int i = 0; i < 150; i++) {
-                run.sendGood();
-            }
+            run.sendGood(150);
             run.sandbox.slow(150); // creates take a while, so some are in flight at the kill
             Process first = spawn(run, "first");
             int inFlight;
@@ -463,9 +449,7 @@ class FaultScenariosIT {
             run.sandbox.extraResponseHeaders(Map.of("kafka.OVERRIDE_TOPIC", evilTopic, "CamelKafkaOverrideTopic", evilTopic,
                     "CamelKafkaKey", "evil-key", "kafka.KEY", "evil-key", "Set-Cookie", "session=stolen; Path=/",
                     "camelkafkaoverridetopic", evilTopic, "KAFKA.OVERRIDE_TOPIC", evilTopic));
-            for (int i = 0; i < 100; i++) {
-                run.sendGood();
-            }
+            run.sendGood(100);
             askTemplates(run, 30, List.of());
             try (RunningApp app = RunningApp.start(run.settings)) {
                 run.awaitAllHandled(WAIT);
