@@ -3,6 +3,8 @@ package com.warroom.routes.ledger;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -26,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * <p>
  * {@link #claim} serialises the handling of one incident inside this process (two events of the
  * same incident on different partitions would otherwise both miss the ledger and both create).
+ * <p>
+ * A war room this process opened stays in memory as "unrecorded" from its {@link #entry} until
+ * Kafka acknowledged the ledger record ({@link #remember}). When that write fails (Kafka down past
+ * the delivery time-out) the record is handled again after the consumer seeks back, and
+ * {@link #recover} hands the kept answer to the routes instead of a second create.
  */
 public final class WarRoomLedger implements AutoCloseable {
 
@@ -36,6 +43,7 @@ public final class WarRoomLedger implements AutoCloseable {
     private final CompactedTopicView view;
     private final ObjectMapper mapper;
     private final Semaphore[] stripes = new Semaphore[1024];
+    private final Map<String, ObjectNode> unrecorded = new ConcurrentHashMap<>();
 
     public WarRoomLedger(KafkaClientSettings settings, String topic, ObjectMapper mapper) {
         this.view = new CompactedTopicView(settings, topic);
@@ -78,6 +86,34 @@ public final class WarRoomLedger implements AutoCloseable {
         return true;
     }
 
+    /**
+     * True when this process opened the incident's war room but its ledger entry never reached Kafka:
+     * the answer Flashduty gave then becomes this exchange's create outcome, and no create is sent again.
+     */
+    public boolean recover(Exchange exchange) {
+        ObjectNode kept = unrecorded.get(exchange.getProperty(IncidentEventParser.INCIDENT_ID, String.class));
+        if (kept == null) {
+            return false;
+        }
+        ObjectNode data = mapper.createObjectNode();
+        for (String field : new String[] {"chat_id", "chat_name", "share_link"}) {
+            data.set(field, kept.get(field));
+        }
+        exchange.setProperty(FlashdutyCallState.DATA, data);
+        exchange.setProperty(FlashdutyCallState.REQUEST_ID, kept.path("request_id").asText());
+        exchange.setProperty(FlashdutyCallState.ATTEMPTS, 0);
+        exchange.setProperty(WarRoomState.INTEGRATION_ID, kept.path("integration_id").asLong());
+        exchange.setProperty(WarRoomState.PLUGIN_TYPE, kept.path("plugin_type").asText());
+        LOG.warn("incident {}: its war room was opened but the ledger write failed; writing it now, no second create",
+                kept.path("incident_id").asText());
+        return true;
+    }
+
+    /** War rooms opened whose ledger record Kafka has not acknowledged yet. */
+    public int unrecordedCount() {
+        return unrecorded.size();
+    }
+
     /** Turns the created war room into the ledger record: JSON body, key incident_id, no other header. */
     public void entry(Exchange exchange) throws IOException {
         ObjectNode e = mapper.createObjectNode();
@@ -97,12 +133,14 @@ public final class WarRoomLedger implements AutoCloseable {
         exchange.getMessage().setHeader(KafkaConstants.KEY, incidentId);
         exchange.getMessage().setBody(new String(bytes, StandardCharsets.UTF_8));
         exchange.setProperty(ENTRY, e);
+        unrecorded.put(incidentId, e);
     }
 
     /** Called once Kafka acknowledged the ledger record. */
     public void remember(Exchange exchange) throws IOException {
         String incidentId = exchange.getProperty(IncidentEventParser.INCIDENT_ID, String.class);
         view.put(incidentId, mapper.writeValueAsBytes(exchange.getProperty(ENTRY, JsonNode.class)));
+        unrecorded.remove(incidentId);
     }
 
     private static String text(JsonNode data, String field) {

@@ -50,9 +50,9 @@ public final class FlashdutySandbox implements AutoCloseable {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Pattern OBJECT_ID = Pattern.compile("^[0-9a-fA-F]{24}$");
     public static final String PRESET_TEMPLATE = "000000000000000000000001";
-    static final Set<String> FLASHDUTY_PATHS = Set.of("/datasource/im/war-room-enabled/list", "/incident/war-room/create",
+    public static final Set<String> FLASHDUTY_PATHS = Set.of("/datasource/im/war-room-enabled/list", "/incident/war-room/create",
             "/template/list", "/template/info");
-    static final String ROCKETCHAT_PATH = "/api/v1/integrations.list";
+    public static final String ROCKETCHAT_PATH = "/api/v1/integrations.list";
 
     /** Settings; fluent setters, getters without prefix. */
     public static final class Config {
@@ -422,16 +422,26 @@ public final class FlashdutySandbox implements AutoCloseable {
 
     /** The most timestamps (nanos, sorted) inside any half-open window of this length. */
     public static int maxIn(List<Long> sorted, long windowMillis) {
+        return java.util.Arrays.stream(inWindowEndingAt(sorted, windowMillis)).max().orElse(0);
+    }
+
+    /** How many timestamps (nanos, sorted) arrived while {@code limit} others were already inside the window before them. */
+    public static int overLimit(List<Long> sorted, long windowMillis, int limit) {
+        return (int) java.util.Arrays.stream(inWindowEndingAt(sorted, windowMillis)).filter(n -> n > limit).count();
+    }
+
+    /** For each timestamp, how many (itself included) lie in the half-open window of this length ending at it. */
+    private static int[] inWindowEndingAt(List<Long> sorted, long windowMillis) {
         long w = windowMillis * 1_000_000L;
-        int best = 0;
+        int[] counts = new int[sorted.size()];
         int lo = 0;
         for (int hi = 0; hi < sorted.size(); hi++) {
             while (sorted.get(hi) - sorted.get(lo) >= w) {
                 lo++;
             }
-            best = Math.max(best, hi - lo + 1);
+            counts[hi] = hi - lo + 1;
         }
-        return best;
+        return counts;
     }
 
     // ---- HTTP -------------------------------------------------------------------------------

@@ -101,6 +101,28 @@ public final class KafkaBroker {
         }
     }
 
+    /**
+     * A broker of its own for a test that stops and starts it, so the shared broker is never restarted
+     * under the other tests of the JVM (after an in-process restart, idempotent producers created later
+     * were seen stuck on OutOfOrderSequenceException). {@link #close()} it when done.
+     */
+    public static KafkaBroker dedicated() {
+        try {
+            return new KafkaBroker();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start a dedicated test Kafka broker", e);
+        }
+    }
+
+    /** Stops a {@link #dedicated()} broker for good. */
+    public void close() {
+        try {
+            cluster.close();
+        } catch (Exception e) {
+            LOG.warn("closing a dedicated test broker: {}", e.getClass().getSimpleName());
+        }
+    }
+
     /** Stops the shared broker now (before System.exit, so its shutdown does not race Kafka's temp-dir clean-up). */
     public static synchronized void stopShared() {
         if (shared != null) {
@@ -171,6 +193,11 @@ public final class KafkaBroker {
 
     public void createTopic(String name, int partitions) {
         create(new NewTopic(name, Optional.of(partitions), Optional.empty()));
+    }
+
+    /** A topic with its own settings (e.g. {@code max.message.bytes}); an existing topic is left as it is. */
+    public void createTopic(String name, int partitions, Map<String, String> configs) {
+        create(new NewTopic(name, Optional.of(partitions), Optional.empty()).configs(configs));
     }
 
     public void createCompactedTopic(String name, int partitions) {

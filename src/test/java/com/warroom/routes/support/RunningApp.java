@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -28,6 +29,7 @@ public final class RunningApp implements AutoCloseable {
 
     private final Main main;
     private final Map<String, String> settings;
+    private final List<Runnable> beforeClose = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private RunningApp(Main main, Map<String, String> settings) {
         this.main = main;
@@ -89,8 +91,17 @@ public final class RunningApp implements AutoCloseable {
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Runs before the app stops (a test reading its pages while it still serves them). */
+    public RunningApp beforeClose(Runnable action) {
+        beforeClose.add(action);
+        return this;
+    }
+
     @Override
     public void close() throws Exception {
+        for (Runnable action : beforeClose) {
+            action.run();
+        }
         main.stop();
     }
 

@@ -1,0 +1,393 @@
+package com.warroom.routes.faults;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.sandbox.FlashdutySandbox;
+import com.warroom.routes.support.Events;
+import com.warroom.routes.support.KafkaBroker;
+import com.warroom.routes.support.KafkaTestClient;
+import com.warroom.routes.support.LogCapture;
+import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TopicCollector;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.awaitility.Awaitility;
+
+/**
+ * One fault scenario: its sandbox (with short rate windows it enforces exactly), the shipped app's
+ * settings on fresh topics, the good events and poison records it fed, and the invariants of
+ * DESIGN.md checked afterwards from what actually reached Kafka and the sandbox's own call log:
+ * every good event has a result; one war room per incident that should have one; every poison
+ * record in the dead-letter topic byte for byte with a reason; no rate window exceeded; no call but
+ * POST to a configured Flashduty path; no record on a topic that is not configured; no secret in
+ * the captured logs or in any record.
+ */
+final class FaultRun implements AutoCloseable {
+
+    /** Short windows (the real ones are 50 per 1000 ms and 1,000 per 60,000 ms): same rules, faster scenarios. */
+    static final int PER_SECOND = 10;
+    static final long SECOND_WINDOW = 200;
+    static final int PER_MINUTE = 40;
+    static final long MINUTE_WINDOW = 1000;
+
+    record Sent(String topic, int partition, long offset, byte[] key, byte[] value, List<Header> headers) {
+    }
+
+    /** One line of the reliability table. */
+    record Row(String scenario, int events, int lost, int duplicateWarRooms, String deadLettered, long rateLimited,
+               int windowViolations, int secretsSeen) {
+    }
+
+    final String name;
+    final FlashdutySandbox sandbox;
+    final Map<String, String> settings;
+    final KafkaTestClient kafka;
+    final TopicCollector topics;
+    final String brokers;
+    private final LogCapture logs;
+    private final Set<String> topicsBefore;
+    private final Map<String, Long> offsetsBefore;
+    final List<ObjectNode> good = new ArrayList<>();
+    final Set<String> shouldOpen = new LinkedHashSet<>();
+    final List<Sent> poison = new ArrayList<>();
+    /** log lines of processes other than this JVM (the SIGKILL scenario's separate JVMs) */
+    final List<String> extraLogLines = new CopyOnWriteArrayList<>();
+    /** servers that must never be called (a hostile header names them) */
+    final List<FlashdutySandbox> traps = new ArrayList<>();
+    /** incidents whose create was in flight when the process was killed: these alone may have two */
+    final Set<String> mayRepeat = new HashSet<>();
+    /** the health (full exposure) and metrics pages of every app this run started, read as it stopped */
+    final List<String> managementPages = new CopyOnWriteArrayList<>();
+    /** said after the scenario's name in the table */
+    String note = "";
+
+    FaultRun(String name) throws Exception {
+        this(name, KafkaBroker.shared());
+    }
+
+    FaultRun(String name, KafkaBroker broker) throws Exception {
+        this.name = name;
+        this.brokers = broker.bootstrapServers();
+        this.sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config().perSecond(PER_SECOND).secondWindowMillis(SECOND_WINDOW)
+                .perMinute(PER_MINUTE).minuteWindowMillis(MINUTE_WINDOW));
+        this.settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
+        settings.put("flashduty.rate-per-second", String.valueOf(PER_SECOND));
+        settings.put("flashduty.second-window", String.valueOf(SECOND_WINDOW));
+        settings.put("flashduty.rate-per-minute", String.valueOf(PER_MINUTE));
+        settings.put("flashduty.minute-window", String.valueOf(MINUTE_WINDOW));
+        this.kafka = new KafkaTestClient(brokers);
+        this.topicsBefore = kafka.listTopics();
+        this.offsetsBefore = endOffsets(topicsBefore);
+        // every record may be over 1 MiB (one poison kind): the incident topic is made to accept it
+        broker.createTopic(settings.get("incident.topic"), 1, Map.of("max.message.bytes", "2097152"));
+        this.topics = new TopicCollector(brokers, List.of(settings.get("result.topic"), settings.get("dead-letter.topic")));
+        this.logs = LogCapture.capture();
+    }
+
+    String topic(String key) {
+        return settings.get(key + ".topic");
+    }
+
+    /** Starts the shipped app on this run's settings; its health and metrics pages are kept for the secret scan. */
+    RunningApp start() throws Exception {
+        RunningApp app = RunningApp.start(settings);
+        return app.beforeClose(() -> {
+            for (String page : List.of("/observe/health?exposureLevel=full", "/observe/metrics")) {
+                try {
+                    managementPages.add(app.management(page).body());
+                } catch (Exception e) {
+                    managementPages.add("");
+                }
+            }
+        });
+    }
+
+    // ---- feeding --------------------------------------------------------------------------------
+
+    /** Sends n fresh events, each of a new incident that should get a war room. */
+    void sendGood(int n) {
+        for (int i = 0; i < n; i++) {
+            sendGood(Events.fresh(), List.of());
+        }
+    }
+
+    ObjectNode sendGood(ObjectNode event, List<Header> headers) {
+        kafka.send(topic("incident"), utf8(Events.incidentId(event)), utf8(Events.json(event)), headers);
+        good.add(event);
+        shouldOpen.add(Events.incidentId(event).toLowerCase());
+        return event;
+    }
+
+    Sent sendPoison(byte[] key, byte[] value, List<Header> headers) {
+        RecordMetadata m = kafka.send(topic("incident"), key, value, headers);
+        Sent s = new Sent(m.topic(), m.partition(), m.offset(), key, value, headers);
+        poison.add(s);
+        return s;
+    }
+
+    // ---- waiting --------------------------------------------------------------------------------
+
+    /** event_id → its results, in the order they reached the result topic. */
+    Map<String, List<JsonNode>> resultsByEvent() {
+        Map<String, List<JsonNode>> out = new HashMap<>();
+        for (JsonNode r : topics.json(topic("result"))) {
+            out.computeIfAbsent(r.path("event_id").asText(), k -> new ArrayList<>()).add(r);
+        }
+        return out;
+    }
+
+    int withResult() {
+        Map<String, List<JsonNode>> results = resultsByEvent();
+        return (int) good.stream().filter(e -> results.containsKey(e.path("event_id").asText())).count();
+    }
+
+    /** Waits until every good event has a result and every poison record is dead-lettered. */
+    void awaitAllHandled(Duration timeout) {
+        Awaitility.await(name + ": every event handled").atMost(timeout).pollInterval(Duration.ofMillis(250))
+                .until(() -> withResult() == good.size() && topics.records(topic("dead-letter")).size() >= poison.size());
+    }
+
+    void awaitResults(int atLeast, Duration timeout) {
+        Awaitility.await(name + ": " + atLeast + " results").atMost(timeout).pollInterval(Duration.ofMillis(50))
+                .until(() -> withResult() >= atLeast);
+    }
+
+    /** The latest result of each good event. */
+    List<JsonNode> latestResults() {
+        Map<String, List<JsonNode>> results = resultsByEvent();
+        List<JsonNode> out = new ArrayList<>();
+        for (ObjectNode e : good) {
+            List<JsonNode> rs = results.get(e.path("event_id").asText());
+            if (rs != null) {
+                out.add(rs.get(rs.size() - 1));
+            }
+        }
+        return out;
+    }
+
+    /** Every log line captured so far (this JVM and the separate ones). */
+    List<String> logLines() {
+        List<String> lines = new ArrayList<>(logs.lines());
+        lines.addAll(extraLogLines);
+        return lines;
+    }
+
+    // ---- the invariants -------------------------------------------------------------------------
+
+    /**
+     * Checks every invariant, adds this scenario's row to the table (also when something broke) and
+     * returns what broke, one line each.
+     */
+    List<String> verify() {
+        List<String> problems = new ArrayList<>();
+        Map<String, List<ConsumerRecord<byte[], byte[]>>> written = new LinkedHashMap<>();
+        Set<String> topicsAfter = kafka.listTopics();
+        Set<String> configured = settings.entrySet().stream().filter(e -> e.getKey().endsWith(".topic")).map(Map.Entry::getValue)
+                .collect(Collectors.toSet());
+        for (String t : topicsAfter) {
+            if (configured.contains(t) || !topicsBefore.contains(t)) {
+                written.put(t, kafka.readAll(t));
+            }
+        }
+
+        // every good event has a result
+        Map<String, List<JsonNode>> results = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : written.getOrDefault(topic("result"), List.of())) {
+            JsonNode j = KafkaTestClient.json(r);
+            results.computeIfAbsent(j.path("event_id").asText(), k -> new ArrayList<>()).add(j);
+            if (r.headers().toArray().length > 0) {
+                problems.add("result record with headers " + Arrays.toString(r.headers().toArray()));
+            }
+            if (!j.path("incident_id").asText().equals(KafkaTestClient.key(r))) {
+                problems.add("result record keyed " + KafkaTestClient.key(r) + " for incident " + j.path("incident_id").asText());
+            }
+        }
+        int lost = 0;
+        for (ObjectNode e : good) {
+            if (!results.containsKey(e.path("event_id").asText())) {
+                lost++;
+                problems.add("no result for event " + e.path("event_id").asText());
+            }
+        }
+        // one war room per incident that should have one
+        Map<String, Integer> creates = sandbox.createCounts();
+        int duplicates = 0;
+        for (String incident : shouldOpen) {
+            if (creates.getOrDefault(incident, 0) == 0) {
+                lost++;
+                problems.add("no war room for incident " + incident);
+            }
+        }
+        for (Map.Entry<String, Integer> c : creates.entrySet()) {
+            if (c.getValue() > 1) {
+                duplicates++;
+                if (!mayRepeat.contains(c.getKey())) {
+                    problems.add(c.getValue() + " war rooms for incident " + c.getKey());
+                }
+            }
+        }
+        for (ConsumerRecord<byte[], byte[]> r : written.getOrDefault(topic("ledger"), List.of())) {
+            if (r.headers().toArray().length > 0) {
+                problems.add("ledger record with headers");
+            }
+        }
+
+        // every poison record dead-lettered byte for byte, with a reason; nothing else dead-lettered
+        List<ConsumerRecord<byte[], byte[]>> dead = written.getOrDefault(topic("dead-letter"), List.of());
+        Map<String, ConsumerRecord<byte[], byte[]>> deadBySource = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> d : dead) {
+            deadBySource.put(KafkaTestClient.lastHeader(d, "dlq-source-topic") + "/" + KafkaTestClient.lastHeader(d, "dlq-source-partition")
+                    + "@" + KafkaTestClient.lastHeader(d, "dlq-source-offset"), d);
+        }
+        int deadLettered = 0;
+        for (Sent p : poison) {
+            ConsumerRecord<byte[], byte[]> d = deadBySource.get(p.topic() + "/" + p.partition() + "@" + p.offset());
+            String where = "poison " + p.topic() + "/" + p.partition() + "@" + p.offset();
+            if (d == null) {
+                problems.add(where + " not in the dead-letter topic");
+                continue;
+            }
+            Header[] copied = d.headers().toArray();
+            boolean same = Arrays.equals(p.key(), d.key()) && Arrays.equals(p.value(), d.value()) && copied.length > p.headers().size();
+            for (int i = 0; same && i < p.headers().size(); i++) {
+                same = p.headers().get(i).key().equals(copied[i].key()) && Arrays.equals(p.headers().get(i).value(), copied[i].value());
+            }
+            String reason = KafkaTestClient.lastHeader(d, "dlq-reason");
+            if (!same) {
+                problems.add(where + " dead-lettered but not byte for byte");
+            } else if (reason == null || reason.isBlank()) {
+                problems.add(where + " dead-lettered without a reason");
+            } else {
+                deadLettered++;
+            }
+        }
+        if (dead.size() != poison.size()) {
+            problems.add(dead.size() + " dead-letter records for " + poison.size() + " poison records");
+        }
+
+        // the account budget: arrivals the sandbox saw, in both windows
+        List<Long> arrivals = sandbox.calls().stream().filter(c -> !c.path().equals(FlashdutySandbox.ROCKETCHAT_PATH))
+                .map(FlashdutySandbox.Call::arrivalNanos).sorted().toList();
+        int violations = FlashdutySandbox.overLimit(arrivals, SECOND_WINDOW, PER_SECOND)
+                + FlashdutySandbox.overLimit(arrivals, MINUTE_WINDOW, PER_MINUTE);
+        if (violations > 0) {
+            problems.add(violations + " calls arrived in a full rate window");
+        }
+
+        // no call anywhere but POST to a configured Flashduty path, with nothing a record or an answer steered
+        for (FlashdutySandbox.Call c : sandbox.calls()) {
+            Set<String> queryKeys = c.query() == null ? Set.of()
+                    : Arrays.stream(c.query().split("&")).map(q -> q.split("=", 2)[0]).collect(Collectors.toSet());
+            boolean steered = c.headers().keySet().stream().anyMatch(h -> h.equalsIgnoreCase("Authorization") || h.equalsIgnoreCase("Cookie")
+                    || h.regionMatches(true, 0, "Camel", 0, 5) || h.regionMatches(true, 0, "kafka", 0, 5));
+            if (!FlashdutySandbox.FLASHDUTY_PATHS.contains(c.path()) || !"POST".equals(c.method()) || !queryKeys.equals(Set.of("app_key"))
+                    || steered) {
+                problems.add("unexpected call " + c.method() + " " + c.path() + " query keys " + queryKeys + " headers " + c.headers().keySet());
+            }
+        }
+        for (FlashdutySandbox trap : traps) {
+            if (!trap.calls().isEmpty()) {
+                problems.add(trap.calls().size() + " calls reached a server named only by a hostile header");
+            }
+        }
+
+        // no record on a topic that is not configured
+        for (String t : topicsAfter) {
+            if (!configured.contains(t) && !topicsBefore.contains(t)) {
+                problems.add("topic " + t + " appeared (" + written.get(t).size() + " records)");
+            }
+        }
+        Map<String, Long> offsetsAfter = endOffsets(topicsBefore.stream().filter(t -> !configured.contains(t)).collect(Collectors.toSet()));
+        offsetsAfter.forEach((t, end) -> {
+            if (!end.equals(offsetsBefore.get(t))) {
+                problems.add("records written to existing topic " + t + " that is not configured");
+            }
+        });
+
+        // no secret in any log line or record
+        int secrets = 0;
+        List<String> lines = logLines();
+        for (String secret : sandbox.secretValues()) {
+            for (String line : lines) {
+                if (line.contains(secret)) {
+                    secrets++;
+                    problems.add("a log line shows a secret: " + line.replace(secret, "<SECRET>"));
+                }
+            }
+            for (String page : managementPages) {
+                if (page.contains(secret)) {
+                    secrets++;
+                    problems.add("the health or metrics page shows a secret");
+                }
+            }
+            for (List<ConsumerRecord<byte[], byte[]>> rs : written.values()) {
+                for (ConsumerRecord<byte[], byte[]> r : rs) {
+                    boolean seen = contains(r.key(), secret) || contains(r.value(), secret);
+                    for (Header h : r.headers()) {
+                        seen |= h.key().contains(secret) || contains(h.value(), secret);
+                    }
+                    if (seen) {
+                        secrets++;
+                        problems.add("a record shows a secret: " + r.topic() + "@" + r.offset());
+                    }
+                }
+            }
+        }
+        if (lines.isEmpty()) {
+            problems.add("the log capture saw nothing");
+        }
+
+        ReliabilityTable.add(new Row(name + note, good.size(), lost, duplicates, deadLettered + "/" + poison.size(), sandbox.count429(),
+                violations, secrets));
+        return problems;
+    }
+
+    private Map<String, Long> endOffsets(Set<String> names) {
+        try {
+            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            kafka.admin().describeTopics(names).allTopicNames().get().forEach((t, d) ->
+                    d.partitions().forEach(p -> request.put(new TopicPartition(t, p.partition()), OffsetSpec.latest())));
+            Map<String, Long> out = new HashMap<>();
+            kafka.admin().listOffsets(request).all().get().forEach((tp, info) -> out.merge(tp.topic(), info.offset(), Long::sum));
+            return out;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read end offsets", e);
+        }
+    }
+
+    static byte[] utf8(String s) {
+        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static boolean contains(byte[] data, String secret) {
+        return data != null && new String(data, StandardCharsets.ISO_8859_1).contains(secret);
+    }
+
+    @Override
+    public void close() throws Exception {
+        logs.close();
+        topics.close();
+        kafka.close();
+        for (FlashdutySandbox trap : traps) {
+            trap.close();
+        }
+        sandbox.close();
+    }
+}

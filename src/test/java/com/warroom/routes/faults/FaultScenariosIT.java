@@ -1,0 +1,495 @@
+package com.warroom.routes.faults;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.sandbox.FlashdutySandbox;
+import com.warroom.routes.support.Events;
+import com.warroom.routes.support.KafkaBroker;
+import com.warroom.routes.support.KafkaTestClient;
+import com.warroom.routes.support.RunningApp;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Tries hard to break each promise of DESIGN.md: the shipped routes against the real broker and
+ * the sandbox, a backlog of incidents, and one fault per scenario (issue #4). Each scenario ends
+ * with {@link FaultRun#verify()} (the same invariants for all) and adds a row to the reliability
+ * table printed at the end ({@code target/reliability-table.md}).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FaultScenariosIT {
+
+    /** Scenario 1's outage, as long as the issue asks: far longer than the retry budget (10 attempts, 50-400 ms backoff). */
+    static final Duration OUTAGE = Duration.ofSeconds(60);
+    /** Scenario 4: longer than the producers' delivery time-out, so writes really fail while the broker is down. */
+    static final Duration BROKER_DOWN = Duration.ofSeconds(40);
+    static final String DELIVERY_TIMEOUT_MS = "30000";
+    static final Duration WAIT = Duration.ofMinutes(3);
+    static final List<String> HOSTILE_NAMES = List.of("CamelHttpUri", "camelhttpquery", "CAMELHTTPMETHOD", "CamelHttpPath",
+            "Authorization", "kafka.OVERRIDE_TOPIC", "CamelKafkaOverrideTopic", "kafka.KEY", "CamelKafkaKey");
+
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+
+    @AfterAll
+    static void printTable() {
+        ReliabilityTable.publish();
+    }
+
+    static void assertInvariants(FaultRun run) {
+        List<String> problems = run.verify();
+        assertTrue(problems.isEmpty(), run.name + ": " + problems.size() + " problems\n"
+                + problems.stream().limit(40).collect(Collectors.joining("\n")));
+    }
+
+    // ---- 1 ----------------------------------------------------------------------------------------
+
+    @Test
+    @Order(1)
+    void flashdutyUnreachableMidBacklogThenBack() throws Exception {
+        try (FaultRun run = new FaultRun("1. Flashduty unreachable " + OUTAGE.toSeconds() + " s (connection refused)")) {
+            run.sendGood(120);
+            try (RunningApp app = run.start()) {
+                run.awaitResults(30, WAIT);
+                run.sandbox.outage(true);
+                ScheduledFuture<?> back = scheduler.schedule(() -> {
+                    run.sandbox.outage(false);
+                    return null;
+                }, OUTAGE.toMillis(), TimeUnit.MILLISECONDS);
+                try {
+                    run.sendGood(40); // arrive while Flashduty is down
+                    // the consumer is not stalled by the outage: every event so far gets its result
+                    run.awaitResults(run.good.size(), OUTAGE.plus(WAIT));
+                    Awaitility.await("Flashduty back").atMost(OUTAGE.plus(WAIT)).until(back::isDone);
+                } finally {
+                    back.cancel(false);
+                    run.sandbox.outage(false);
+                }
+                run.sendGood(40);
+                run.awaitAllHandled(WAIT);
+                assertTrue(replayFailed(run) > 0, "the outage really failed some creates");
+            }
+            assertInvariants(run);
+        }
+    }
+
+    /**
+     * The operator's replay after failures: every event whose latest result is {@code failed} is sent again,
+     * except that one whose create was sent but never answered ({@code timeout}, {@code no_response}) is sent
+     * only when the IM (the sandbox) shows no room for it, as the README says. Waits for the new results and
+     * checks that none failed again. Returns how many events were replayed.
+     */
+    static int replayFailed(FaultRun run) {
+        List<JsonNode> failed = run.latestResults().stream().filter(r -> "failed".equals(r.path("status").asText())).toList();
+        Set<String> again = failed.stream().filter(r -> {
+            String reason = r.path("reason").asText();
+            return !reason.equals("timeout") && !reason.equals("no_response") || run.sandbox.createCount(r.path("incident_id").asText()) == 0;
+        }).map(r -> r.path("event_id").asText()).collect(Collectors.toSet());
+        List<ObjectNode> replay = run.good.stream().filter(e -> again.contains(e.path("event_id").asText())).toList();
+        for (ObjectNode e : replay) {
+            run.kafka.send(run.topic("incident"), FaultRun.utf8(Events.incidentId(e)), FaultRun.utf8(Events.json(e)), List.of());
+        }
+        Awaitility.await(run.name + ": replayed events answered").atMost(WAIT).pollInterval(Duration.ofMillis(250)).until(() -> {
+            Map<String, List<JsonNode>> results = run.resultsByEvent();
+            return replay.stream().allMatch(e -> results.get(e.path("event_id").asText()).size() >= 2);
+        });
+        Map<String, List<JsonNode>> results = run.resultsByEvent();
+        for (ObjectNode e : replay) {
+            List<JsonNode> rs = results.get(e.path("event_id").asText());
+            assertEquals("created", rs.get(rs.size() - 1).path("status").asText(), "replayed " + rs);
+        }
+        return replay.size();
+    }
+
+    // ---- 2 ----------------------------------------------------------------------------------------
+
+    @Test
+    @Order(2)
+    void bursts500And503AndAnswersSlowerThanTheTimeout() throws Exception {
+        try (FaultRun run = new FaultRun("2. bursts of 500/503, answers slower than the time-out")) {
+            run.settings.put("flashduty.response-timeout-ms", "1000");
+            run.sendGood(200);
+            run.sandbox.failRandomly(0.1, 503, "ServiceUnavailable");
+            try (RunningApp app = run.start()) {
+                run.awaitResults(40, WAIT);
+                run.sandbox.failNext(6, 500, "InternalError");
+                run.awaitResults(80, WAIT);
+                run.sandbox.slowNext(3, 2500);
+                run.awaitResults(120, WAIT);
+                run.sandbox.failNext(6, 503, "ServiceUnavailable");
+                run.awaitAllHandled(WAIT);
+            }
+            run.sandbox.clearFaults();
+            assertTrue(run.latestResults().stream().anyMatch(r -> "timeout".equals(r.path("reason").asText())), "a create timed out");
+            // a create that timed out is not repeated: its room was opened once, its result says timeout
+            for (JsonNode r : run.latestResults()) {
+                if (!"created".equals(r.path("status").asText())) {
+                    assertEquals("timeout", r.path("reason").asText(), r.toString());
+                }
+            }
+            assertTrue(run.sandbox.calls().stream().filter(c -> c.status() >= 500).count() >= 12, "the bursts really happened");
+            assertInvariants(run);
+        }
+    }
+
+    // ---- 3 ----------------------------------------------------------------------------------------
+
+    @Test
+    @Order(3)
+    void stormOf429WithAndWithoutRetryAfter() throws Exception {
+        try (FaultRun run = new FaultRun("3. 429 storm, with and without Retry-After")) {
+            run.sendGood(150);
+            try (RunningApp app = run.start()) {
+                run.awaitResults(20, WAIT);
+                run.sandbox.rateLimitStorm(8, 1);
+                Awaitility.await().atMost(WAIT).until(() -> run.sandbox.count429() >= 8);
+                run.sandbox.rateLimitStorm(25, null);
+                Awaitility.await().atMost(WAIT).until(() -> run.sandbox.count429() >= 33);
+                run.awaitAllHandled(WAIT);
+                // the two storms back to back can exhaust one call's 30 rate-limited attempts: that event
+                // fails as RequestTooFrequently (a replayable outcome) and the replay opens its room once
+                for (JsonNode r : run.latestResults()) {
+                    if (!"created".equals(r.path("status").asText())) {
+                        assertEquals("RequestTooFrequently", r.path("reason").asText(), r.toString());
+                    }
+                }
+                replayFailed(run);
+            }
+            assertInvariants(run);
+        }
+    }
+
+    // ---- 4 ----------------------------------------------------------------------------------------
+
+    @Test
+    @Order(4)
+    void kafkaBrokerStoppedAndRestartedMidBacklog() throws Exception {
+        KafkaBroker broker = KafkaBroker.dedicated(); // not the shared one: later tests of the JVM keep a broker never restarted
+        try (FaultRun run = new FaultRun("4. Kafka broker stopped " + BROKER_DOWN.toSeconds() + " s, restarted", broker)) {
+            run.settings.put("kafka.delivery-timeout-ms", DELIVERY_TIMEOUT_MS);
+            run.sendGood(200);
+            try (RunningApp app = run.start()) {
+                run.awaitResults(40, WAIT);
+                broker.stop();
+                ScheduledFuture<?> up = scheduler.schedule(() -> {
+                    broker.start();
+                    return null;
+                }, BROKER_DOWN.toMillis(), TimeUnit.MILLISECONDS);
+                try {
+                    Awaitility.await("broker back").atMost(BROKER_DOWN.plus(WAIT)).until(up::isDone);
+                    up.get();
+                } finally {
+                    broker.start(); // a no-op when running
+                }
+                run.awaitAllHandled(WAIT);
+            }
+            System.out.printf("broker restart: %d war rooms opened while the ledger write failed, recovered without a second create%n",
+                    run.logLines().stream().filter(l -> l.contains("the ledger write failed")).count());
+            assertInvariants(run);
+        } finally {
+            broker.close();
+        }
+    }
+
+    // ---- 5 ----------------------------------------------------------------------------------------
+
+    @Test
+    @Order(5)
+    void applicationKilledHardMidBacklogThenStartedAgain() throws Exception {
+        try (FaultRun run = new FaultRun("5. application SIGKILLed, started again")) {
+            run.sendGood(150);
+            run.sandbox.slow(150); // creates take a while, so some are in flight at the kill
+            Process first = spawn(run, "first");
+            int inFlight;
+            try {
+                run.awaitResults(40, WAIT);
+                Awaitility.await("a create in flight").atMost(WAIT).pollInterval(Duration.ofMillis(5))
+                        .until(() -> run.sandbox.createCounts().size() > run.withResult());
+                first.destroyForcibly(); // SIGKILL
+                first.waitFor();
+            } finally {
+                first.destroyForcibly();
+            }
+            // in flight at the kill: creates the sandbox took that never reached the ledger
+            Set<String> recorded = new HashSet<>();
+            for (ConsumerRecord<byte[], byte[]> r : run.kafka.readAll(run.topic("ledger"))) {
+                recorded.add(KafkaTestClient.key(r));
+            }
+            for (String incident : run.sandbox.createCounts().keySet()) {
+                if (!recorded.contains(incident)) {
+                    run.mayRepeat.add(incident);
+                }
+            }
+            inFlight = run.mayRepeat.size();
+            Process second = spawn(run, "second");
+            try {
+                run.awaitAllHandled(WAIT);
+            } finally {
+                second.destroy();
+                second.waitFor(30, TimeUnit.SECONDS);
+                second.destroyForcibly();
+            }
+            readLog(run, "first");
+            readLog(run, "second");
+            long repeated = run.sandbox.createCounts().values().stream().filter(n -> n > 1).count();
+            System.out.printf("SIGKILL: %d creates in flight at the kill, %d incidents got a second create%n", inFlight, repeated);
+            run.note = " (" + inFlight + " create in flight at the kill)";
+            assertTrue(repeated <= inFlight);
+            assertInvariants(run);
+        }
+    }
+
+    static Path logFile(FaultRun run, String which) {
+        return Path.of("target", "faults-" + run.settings.get("consumer.group") + "-" + which + ".log");
+    }
+
+    static Process spawn(FaultRun run, String which) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
+                "-Dlog4j2.configurationFile=" + Path.of("src/main/resources/log4j2.xml").toAbsolutePath(),
+                "-Djava.io.tmpdir=" + Path.of("target").toAbsolutePath(),
+                "-cp", System.getProperty("java.class.path"), SeparateJvmApp.class.getName()));
+        run.settings.forEach((k, v) -> cmd.add(k + "=" + v));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile(run, which).toFile()).start();
+    }
+
+    static void readLog(FaultRun run, String which) throws IOException {
+        List<String> lines = Files.readAllLines(logFile(run, which), StandardCharsets.ISO_8859_1);
+        assertTrue(lines.stream().anyMatch(l -> l.contains("war-room-routes")), "the " + which + " JVM logged its start");
+        run.extraLogLines.addAll(lines);
+    }
+
+    // ---- 6 ----------------------------------------------------------------------------------------
+
+    @Test
+    @Order(6)
+    void thousandPoisonRecordsInterleavedWithThousandGoodOnes() throws Exception {
+        try (FaultRun run = new FaultRun("6. 1,000 poison records among 1,000 good ones")) {
+            for (int i = 0; i < 1000; i++) {
+                ObjectNode e = Events.fresh();
+                if (i % 100 == 7) {
+                    e.put("event_id", INJECTIONS.get(i / 100 % INJECTIONS.size()) + "-" + i); // free text: still a good event
+                }
+                run.sendGood(e, List.of());
+                Poison p = poison(i);
+                run.sendPoison(p.key, p.value, p.headers);
+            }
+            try (RunningApp app = run.start()) {
+                run.awaitAllHandled(WAIT.multipliedBy(2));
+            }
+            // records after the poison kept flowing, in their order
+            List<String> order = new ArrayList<>();
+            Set<String> seen = new HashSet<>();
+            for (JsonNode r : run.topics.json(run.topic("result"))) {
+                if (seen.add(r.path("event_id").asText())) {
+                    order.add(r.path("event_id").asText());
+                }
+            }
+            assertEquals(run.good.stream().map(e -> e.path("event_id").asText()).toList(), order, "results in the order of the events");
+            assertInvariants(run);
+        }
+    }
+
+    static final List<String> INJECTIONS = List.of("' OR '1'='1", "../../../etc/passwd", "<script>alert(1)</script>",
+            "${jndi:ldap://127.0.0.1:1389/x}", "{{env:FLASHDUTY_APP_KEY}}", "${header.CamelHttpUri}", "${sys:user.home}",
+            "64b1352e376e32c85c56e25b\r\nX-Evil: 1", "64b1352e376e32c85c56e25b&app_key=stolen", "64b1352e376e32c85c56e25b'--");
+
+    record Poison(byte[] key, byte[] value, List<Header> headers) {
+    }
+
+    /** The i-th poison record: ten kinds, taking turns. */
+    static Poison poison(int i) {
+        byte[] key = FaultRun.utf8("poison-" + i);
+        List<Header> headers = i % 3 == 0 ? List.of(new RecordHeader("trace", new byte[] {(byte) i}), new RecordHeader("trace", null))
+                : List.of();
+        String good = Events.json(Events.fresh());
+        byte[] value = switch (i % 10) {
+            case 0 -> FaultRun.utf8(List.of("{\"event_id\": \"abc\", \"incident\": {", "not json", "{'a': 1}", "{\"a\":1,}", "{\"a\" 1}")
+                    .get(i / 10 % 5));
+            case 1 -> FaultRun.utf8(good.substring(0, 1 + (i * 37) % (good.length() - 2)));
+            case 2 -> i < 30 ? oversized(good) : FaultRun.utf8(List.of("[1,2]", "42", "\"text\"", "null", "true").get(i / 10 % 5));
+            case 3 -> nonUtf8(good, i);
+            case 4 -> FaultRun.utf8(i % 20 == 4 ? "[".repeat(5000) + "]".repeat(5000) : nested(good));
+            case 5 -> FaultRun.utf8(wrongType(i));
+            case 6 -> FaultRun.utf8(missing(i));
+            case 7 -> {
+                ObjectNode e = Events.fresh();
+                Events.incident(e).put("incident_id", INJECTIONS.get(i / 10 % INJECTIONS.size()));
+                yield FaultRun.utf8(Events.json(e));
+            }
+            case 8 -> List.of(new byte[0], FaultRun.utf8("   "), FaultRun.utf8("{}"), FaultRun.utf8("\"\""), new byte[] {0})
+                    .get(i / 10 % 5);
+            default -> {
+                ObjectNode e = Events.fresh();
+                e.put("event_id", "");
+                yield FaultRun.utf8(Events.json(e));
+            }
+        };
+        if (i % 10 == 8 && i / 10 % 5 == 0 && i % 20 == 8) {
+            value = null; // a tombstone
+        }
+        if (i % 10 == 9 || i % 10 == 3 && i % 20 == 3) {
+            key = i % 10 == 9 ? null : new byte[] {(byte) 0xC3, 0x28, (byte) 0xFF};
+        }
+        return new Poison(key, value, headers);
+    }
+
+    static byte[] oversized(String good) {
+        ObjectNode e = Events.fresh();
+        Events.incident(e).put("title", "x".repeat(1_100_000));
+        return FaultRun.utf8(Events.json(e));
+    }
+
+    static byte[] nonUtf8(String good, int i) {
+        byte[] bytes = FaultRun.utf8(good);
+        int at = good.indexOf("\"title\"") + 10;
+        bytes[at] = (byte) (i % 2 == 0 ? 0xFF : 0xC3);
+        bytes[at + 1] = (byte) (i % 2 == 0 ? 0xFE : 0x28);
+        return bytes;
+    }
+
+    static String nested(String good) {
+        ObjectNode e = Events.fresh();
+        return Events.json(e).replace("\"labels\":{", "\"labels\":{\"deep\":" + "{\"a\":".repeat(200) + "1" + "}".repeat(200) + ",");
+    }
+
+    static String wrongType(int i) {
+        ObjectNode e = Events.fresh();
+        switch (i / 10 % 6) {
+            case 0 -> e.put("event_time", "yesterday");
+            case 1 -> e.putArray("incident");
+            case 2 -> Events.incident(e).put("incident_id", 1234567890123L);
+            case 3 -> Events.incident(e).putObject("responders");
+            case 4 -> e.put("event_id", 42);
+            default -> e.put("person", "someone");
+        }
+        return Events.json(e);
+    }
+
+    static String missing(int i) {
+        ObjectNode e = Events.fresh();
+        switch (i / 10 % 5) {
+            case 0 -> e.remove("event_id");
+            case 1 -> e.remove("event_type");
+            case 2 -> e.remove("event_time");
+            case 3 -> e.remove("incident");
+            default -> Events.incident(e).remove("incident_id");
+        }
+        return Events.json(e);
+    }
+
+    // ---- 7, 8 -------------------------------------------------------------------------------------
+
+    @Test
+    @Order(7)
+    void hostileRecordHeadersOnIncidentsAndTemplateRequests() throws Exception {
+        try (FaultRun run = new FaultRun("7. hostile record headers (mixed case)")) {
+            FlashdutySandbox trap = FlashdutySandbox.start(new FlashdutySandbox.Config());
+            run.traps.add(trap);
+            String evilTopic = "evil-" + Events.randomHex(6);
+            List<Header> hostile = new ArrayList<>();
+            for (String name : HOSTILE_NAMES) {
+                String value = switch (name.toLowerCase(Locale.ROOT)) {
+                    case "camelhttpuri" -> trap.baseUrl() + "/steal";
+                    case "camelhttpquery" -> "app_key=stolen&x=1";
+                    case "camelhttpmethod" -> "DELETE";
+                    case "camelhttppath" -> "/steal";
+                    case "authorization" -> "Bearer stolen";
+                    case "kafka.key", "camelkafkakey" -> "evil-key";
+                    default -> evilTopic;
+                };
+                for (String variant : List.of(name, name.toLowerCase(Locale.ROOT), name.toUpperCase(Locale.ROOT), mixedCase(name))) {
+                    hostile.add(new RecordHeader(variant, FaultRun.utf8(value)));
+                }
+            }
+            for (int i = 0; i < 100; i++) {
+                run.sendGood(Events.fresh(), hostile);
+            }
+            askTemplates(run, 30, hostile);
+            try (RunningApp app = run.start()) {
+                run.awaitAllHandled(WAIT);
+                checkTemplates(run, 30);
+            }
+            assertFalse(run.kafka.listTopics().contains(evilTopic));
+            assertInvariants(run);
+        }
+    }
+
+    @Test
+    @Order(8)
+    void hostileResponseHeadersFromTheSandbox() throws Exception {
+        try (FaultRun run = new FaultRun("8. hostile HTTP response headers")) {
+            String evilTopic = "evil-" + Events.randomHex(6);
+            run.sandbox.extraResponseHeaders(Map.of("kafka.OVERRIDE_TOPIC", evilTopic, "CamelKafkaOverrideTopic", evilTopic,
+                    "CamelKafkaKey", "evil-key", "kafka.KEY", "evil-key", "Set-Cookie", "session=stolen; Path=/",
+                    "camelkafkaoverridetopic", evilTopic, "KAFKA.OVERRIDE_TOPIC", evilTopic));
+            run.sendGood(100);
+            askTemplates(run, 30, List.of());
+            try (RunningApp app = run.start()) {
+                run.awaitAllHandled(WAIT);
+                checkTemplates(run, 30);
+            }
+            for (ConsumerRecord<byte[], byte[]> r : run.kafka.readAll(run.topic("integration"))) {
+                assertEquals(0, r.headers().toArray().length, "catalog record without headers");
+                assertTrue(KafkaTestClient.key(r).startsWith("flashduty:"), KafkaTestClient.key(r));
+            }
+            assertFalse(run.kafka.listTopics().contains(evilTopic));
+            assertInvariants(run);
+        }
+    }
+
+    static String mixedCase(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            sb.append(i % 2 == 0 ? Character.toLowerCase(c) : Character.toUpperCase(c));
+        }
+        return sb.toString();
+    }
+
+    static void askTemplates(FaultRun run, int n, List<Header> headers) {
+        for (int i = 0; i < n; i++) {
+            run.kafka.send(run.topic("template-request"), FaultRun.utf8("lookup-" + i),
+                    FaultRun.utf8("{\"template_id\": \"" + FlashdutySandbox.PRESET_TEMPLATE + "\", \"lookup_id\": \"L" + i + "\"}"), headers);
+        }
+    }
+
+    static void checkTemplates(FaultRun run, int n) {
+        List<ConsumerRecord<byte[], byte[]>> answers = run.kafka.awaitRecords(run.topic("template"), n, WAIT);
+        Set<String> lookups = new HashSet<>();
+        for (ConsumerRecord<byte[], byte[]> r : answers) {
+            JsonNode j = KafkaTestClient.json(r);
+            assertEquals("found", j.path("lookup_status").asText(), j.toString());
+            assertEquals(FlashdutySandbox.PRESET_TEMPLATE, KafkaTestClient.key(r));
+            assertEquals(0, r.headers().toArray().length, "template answer without headers");
+            lookups.add(j.path("lookup_id").asText());
+        }
+        assertEquals(n, lookups.size(), "every lookup answered");
+    }
+}
