@@ -88,10 +88,7 @@ final class FaultRun implements AutoCloseable {
         this.sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config().perSecond(PER_SECOND).secondWindowMillis(SECOND_WINDOW)
                 .perMinute(PER_MINUTE).minuteWindowMillis(MINUTE_WINDOW));
         this.settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
-        settings.put("flashduty.rate-per-second", String.valueOf(PER_SECOND));
-        settings.put("flashduty.second-window", String.valueOf(SECOND_WINDOW));
-        settings.put("flashduty.rate-per-minute", String.valueOf(PER_MINUTE));
-        settings.put("flashduty.minute-window", String.valueOf(MINUTE_WINDOW));
+        RunningApp.budgetOf(sandbox.config(), settings);
         this.kafka = new KafkaTestClient(brokers);
         this.topicsBefore = kafka.listTopics();
         this.offsetsBefore = endOffsets(topicsBefore);

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import com.warroom.routes.WarRoomApplication;
+import com.warroom.routes.sandbox.FlashdutySandbox;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 
@@ -59,6 +60,14 @@ public final class RunningApp implements AutoCloseable {
         s.put("management.port", String.valueOf(freePort()));
         s.put("camel.main.shutdown-timeout", "5");
         return s;
+    }
+
+    /** Gives the app the budget the sandbox enforces (tests use short windows), so the two agree. */
+    public static void budgetOf(FlashdutySandbox.Config limits, Map<String, String> settings) {
+        settings.put("flashduty.rate-per-second", String.valueOf(limits.perSecond()));
+        settings.put("flashduty.second-window", String.valueOf(limits.secondWindowMillis()));
+        settings.put("flashduty.rate-per-minute", String.valueOf(limits.perMinute()));
+        settings.put("flashduty.minute-window", String.valueOf(limits.minuteWindowMillis()));
     }
 
     public static RunningApp start(Map<String, String> settings) throws Exception {

@@ -37,10 +37,7 @@ class BudgetPriorityIT {
         try (FlashdutySandbox sandbox = FlashdutySandbox.start(limits); Records records = new Records(brokers)) {
             List<String> templates = sandbox.seedTemplates(50);
             Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
-            settings.put("flashduty.rate-per-second", String.valueOf(PER_SECOND));
-            settings.put("flashduty.second-window", String.valueOf(SECOND_WINDOW));
-            settings.put("flashduty.rate-per-minute", String.valueOf(PER_MINUTE));
-            settings.put("flashduty.minute-window", String.valueOf(MINUTE_WINDOW));
+            RunningApp.budgetOf(limits, settings);
             settings.put("template.consumers-count", "4");
             KafkaBroker.shared().createTopic(settings.get("template-request.topic"), 4);
             for (int i = 0; i < 300; i++) {

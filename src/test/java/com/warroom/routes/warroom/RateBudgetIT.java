@@ -40,10 +40,7 @@ class RateBudgetIT {
         try (FlashdutySandbox sandbox = FlashdutySandbox.start(limits);
              KafkaProducer<byte[], byte[]> producer = Records.producer(brokers)) {
             Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
-            settings.put("flashduty.rate-per-second", String.valueOf(PER_SECOND));
-            settings.put("flashduty.second-window", String.valueOf(SECOND_WINDOW));
-            settings.put("flashduty.rate-per-minute", String.valueOf(PER_MINUTE));
-            settings.put("flashduty.minute-window", String.valueOf(MINUTE_WINDOW));
+            RunningApp.budgetOf(limits, settings);
             // three consumer threads on three partitions compete for the one budget
             settings.put("kafka.consumers-count", "3");
             KafkaBroker.shared().createTopic(settings.get("incident.topic"), 3);

@@ -46,10 +46,7 @@ class ScaleOutIT {
         try (FlashdutySandbox sandbox = FlashdutySandbox.start(limits);
              Records records = new Records(brokers)) {
             Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
-            settings.put("flashduty.rate-per-second", String.valueOf(PER_SECOND));
-            settings.put("flashduty.second-window", String.valueOf(SECOND_WINDOW));
-            settings.put("flashduty.rate-per-minute", String.valueOf(PER_MINUTE));
-            settings.put("flashduty.minute-window", String.valueOf(MINUTE_WINDOW));
+            RunningApp.budgetOf(limits, settings);
             settings.put("flashduty.budget-settle", "500ms");
             settings.put("kafka.max-poll-records", "5");
             String incidents = settings.get("incident.topic");
