@@ -145,14 +145,17 @@ class FaultScenariosIT {
                 run.awaitResults(120, WAIT);
                 run.sandbox.failNext(6, 503, "ServiceUnavailable");
                 run.awaitAllHandled(WAIT);
-            }
-            run.sandbox.clearFaults();
-            assertTrue(run.latestResults().stream().anyMatch(r -> "timeout".equals(r.path("reason").asText())), "a create timed out");
-            // a create that timed out is not repeated: its room was opened once, its result says timeout
-            for (JsonNode r : run.latestResults()) {
-                if (!"created".equals(r.path("status").asText())) {
-                    assertEquals("timeout", r.path("reason").asText(), r.toString());
+                run.sandbox.clearFaults();
+                assertTrue(run.latestResults().stream().anyMatch(r -> "timeout".equals(r.path("reason").asText())), "a create timed out");
+                // a create that timed out is not repeated (its room may be open); its result says timeout
+                for (JsonNode r : run.latestResults()) {
+                    if (!"created".equals(r.path("status").asText())) {
+                        assertEquals("timeout", r.path("reason").asText(), r.toString());
+                    }
                 }
+                // a slow answer may also have been an injected 503, so the room of a timed-out create is not
+                // always open: the operator's replay sends those again, once
+                replayFailed(run);
             }
             assertTrue(run.sandbox.calls().stream().filter(c -> c.status() >= 500).count() >= 12, "the bursts really happened");
             assertInvariants(run);
