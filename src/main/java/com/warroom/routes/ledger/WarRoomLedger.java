@@ -38,6 +38,8 @@ public final class WarRoomLedger implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WarRoomLedger.class);
     public static final String ENTRY = "ledgerEntry";
+    /** Exchange property set by {@link #lookUp}: {@code recorded}, {@code opened_not_recorded} or {@code none}. */
+    public static final String STATE = "ledgerState";
     private static final String CLAIM = "ledgerClaim";
 
     private final CompactedTopicView view;
@@ -74,6 +76,18 @@ public final class WarRoomLedger implements AutoCloseable {
             exchange.removeProperty(CLAIM);
             s.release();
         }
+    }
+
+    /**
+     * Where the incident stands in the ledger, as exchange property {@value #STATE}: {@code recorded}
+     * ({@link #find}), {@code opened_not_recorded} ({@link #recover}) or {@code none}. One bean step
+     * the routes' choice then reads, instead of bean predicates: Camel evaluates a {@code method}
+     * predicate on a copy of the exchange, which cost a tenth of the replay's routing CPU (README,
+     * Performance).
+     */
+    public void lookUp(Exchange exchange) throws IOException {
+        String state = find(exchange) ? "recorded" : recover(exchange) ? "opened_not_recorded" : "none";
+        exchange.setProperty(STATE, state);
     }
 
     /** True when the incident already has a war room; the stored entry goes to exchange property {@value #ENTRY}. */
