@@ -12,9 +12,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The shipped jar as an operator runs it: {@code java -jar target/war-room-routes.jar --routes routes
- * --config config/application.properties}, configured through environment variables only, in its
- * own JVM (no JVM options), with its console output in a file. Reads what the footprint benchmark
+ * The shipped jar as an operator runs it: {@code java @config/jvm.options -jar target/war-room-routes.jar
+ * --routes routes --config config/application.properties} (the shipped JVM options, as the README
+ * and the container image use them), configured through environment variables only, in its own
+ * JVM, with its console output in a file. Reads what the footprint benchmark
  * needs from outside: resident memory from /proc, heap through jcmd, the ledger read-back line
  * from the log.
  */
@@ -36,7 +37,7 @@ final class AppProcess implements AutoCloseable {
     static AppProcess start(Path jar, Map<String, String> env, Path log) throws IOException {
         Files.createDirectories(log.getParent());
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-jar", jar.toString(), "--routes", "routes",
+        ProcessBuilder pb = new ProcessBuilder(java, "@config/jvm.options", "-jar", jar.toString(), "--routes", "routes",
                 "--config", "config/application.properties");
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);

@@ -115,7 +115,22 @@ class DockerFilesTest {
         assertEquals(1, health.size());
         assertTrue(health.get(0).contains("CMD [\"java\"") && health.get(0).endsWith("\"-jar\", \"/app/war-room-routes.jar\", \"health\"]"),
                 health.get(0));
-        assertEquals(List.of("[\"java\", \"-jar\", \"/app/war-room-routes.jar\"]"), dockerfile("ENTRYPOINT"));
+        assertTrue(dockerfile.contains("COPY config/jvm.options /app/jvm.options"), "the JVM options, outside the config volume");
+        assertEquals(List.of("[\"java\", \"@/app/jvm.options\", \"-jar\", \"/app/war-room-routes.jar\"]"), dockerfile("ENTRYPOINT"));
+    }
+
+    /** The image and the README's run command start the JVM with config/jvm.options: this JVM must accept it as it is. */
+    @Test
+    void theShippedJvmOptionsAreAcceptedAndSizeTheHeap() throws Exception {
+        assertTrue(readme.contains("java @config/jvm.options -jar target/war-room-routes.jar"), "the README's run command uses them");
+        Process java = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "@config/jvm.options", "-XX:+PrintFlagsFinal", "-version").redirectErrorStream(true).start();
+        String flags = new String(java.getInputStream().readAllBytes());
+        assertEquals(0, java.waitFor(), flags);
+        assertTrue(flags.matches("(?s).*\\bInitialHeapSize\\s+= 33554432\\s+\\{product\\} \\{command line\\}.*"), "-Xms32m");
+        assertTrue(flags.matches("(?s).*\\bExitOnOutOfMemoryError\\s+= true\\s.*"), "exit on out-of-memory");
+        assertTrue(flags.matches("(?s).*\\bMaxRAMPercentage\\s+= 75\\.0+\\s.*"), "three quarters of a container's memory");
+        assertTrue(flags.matches("(?s).*\\bG1HeapRegionSize\\s+= 4194304\\s.*"), "4 MiB regions whatever the host");
     }
 
     @Test
