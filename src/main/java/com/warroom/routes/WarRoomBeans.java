@@ -17,6 +17,7 @@ import com.warroom.routes.flashduty.FlashdutyAuth;
 import com.warroom.routes.flashduty.FlashdutyResponses;
 import com.warroom.routes.incident.EventAge;
 import com.warroom.routes.incident.IncidentEventParser;
+import com.warroom.routes.kafka.CommitPerRecord;
 import com.warroom.routes.kafka.CompactedTopicView;
 import com.warroom.routes.kafka.DeadLetterPublisher;
 import com.warroom.routes.kafka.IncomingRecord;
@@ -62,6 +63,7 @@ public final class WarRoomBeans implements CamelConfiguration {
             "flashdutyAuth", FlashdutyAuth.class,
             "flashdutyResponses", FlashdutyResponses.class,
             "incomingRecord", IncomingRecord.class,
+            "commitPerRecord", CommitPerRecord.class,
             "incidentEventParser", IncidentEventParser.class,
             "eventAge", EventAge.class,
             "imIntegrationCatalog", ImIntegrationCatalog.class,
@@ -125,6 +127,7 @@ public final class WarRoomBeans implements CamelConfiguration {
                 Boolean.parseBoolean(prop(pc, "flashduty.retry.create-after-timeout")));
         bind(context, "flashdutyResponses", responses);
         bind(context, "incomingRecord", new IncomingRecord());
+        bind(context, "commitPerRecord", new CommitPerRecord());
         bind(context, "incidentEventParser", new IncidentEventParser(maxRecordBytes));
         bind(context, "eventAge", new EventAge(Duration.ofMillis(millis(pc, "war-room.max-event-age")), Clock.systemUTC()));
         String pinned = prop(pc, "war-room.integration-id");
