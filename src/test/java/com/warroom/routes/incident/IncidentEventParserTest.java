@@ -54,6 +54,16 @@ class IncidentEventParserTest {
         assertEquals("not_an_object", reason("\"a string\""));
     }
 
+    /** A key given twice is ambiguous (which value did the sender mean?): not a valid event, at any depth. */
+    @Test
+    void aKeyGivenTwiceIsNotAValidEvent() {
+        String example = Events.exampleJson();
+        assertEquals("malformed_json", reason(example.replaceFirst("\\{", "{\"event_type\": \"i_snooze\", ")));
+        assertEquals("malformed_json", reason(example.replace("\"incident\": {", "\"incident\": {\"incident_severity\": \"Info\", ")));
+        assertEquals("malformed_json", reason("{\"a\": {\"b\": [{\"c\": 1, \"c\": 2}]}}"));
+        assertEquals("missing_field", reason("{\"a\": {\"b\": [{\"c\": 1}, {\"c\": 2}]}}"), "the same key in sibling objects is fine");
+    }
+
     @Test
     void emptyAndTooLarge() {
         assertEquals("empty_value", reason(new byte[0]));
