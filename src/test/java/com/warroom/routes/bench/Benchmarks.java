@@ -316,7 +316,7 @@ public final class Benchmarks {
             produce(env.get("INCIDENT_TOPIC"), List.of(Events.fresh()));
             try (ResultWatch results = new ResultWatch(brokers, env.get("RESULT_TOPIC"));
                  AppProcess app = AppProcess.start(JAR, env, OUT.resolve("app-latency.log"))) {
-                say("latency: java -jar " + JAR + " started (pid " + app.pid() + "), waiting for its first result ...");
+                say("latency: java @config/jvm.options -jar " + JAR + " started (pid " + app.pid() + "), waiting for its first result ...");
                 if (!ResultWatch.await(() -> results.count() >= 1 || !app.isAlive(), Duration.ofSeconds(120)) || !app.isAlive()) {
                     throw new IllegalStateException("the application did not publish a result; see " + app.log());
                 }
@@ -422,7 +422,7 @@ public final class Benchmarks {
                 }
                 p.flush();
             }
-            say("ledger: written in " + secs(System.nanoTime() - t0) + " s; starting java -jar with it ...");
+            say("ledger: written in " + secs(System.nanoTime() - t0) + " s; starting java @config/jvm.options -jar with it ...");
             produce(env.get("INCIDENT_TOPIC"), List.of(Events.fresh()));
             try (ResultWatch results = new ResultWatch(brokers, env.get("RESULT_TOPIC"));
                  AppProcess app = AppProcess.start(JAR, env, OUT.resolve("app-ledger.log"))) {
