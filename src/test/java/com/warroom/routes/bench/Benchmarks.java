@@ -216,6 +216,7 @@ public final class Benchmarks {
         }
         say("pipeline: the shipped routes and the plain loop, " + warmRounds + " alternating warm-up rounds of " + perWarmRound
                 + " events, then " + rounds + " of " + perRound + " ...");
+        List<Double> pairedRatios = new ArrayList<>();
         Round oursWarm = new Round();
         Round plainWarm = new Round();
         Round ours = new Round();
@@ -236,8 +237,11 @@ public final class Benchmarks {
                     boolean warming = r < warmRounds;
                     List<Map.Entry<String, String>> round = events.subList(done, done + (warming ? perWarmRound : perRound));
                     done += round.size();
-                    round(p, oursIn, round, oursOut, done, "routes", warming ? oursWarm : ours);
-                    round(p, plainIn, round, plainResults, done, "plain loop", warming ? plainWarm : plain);
+                    long oursNanos = round(p, oursIn, round, oursOut, done, "routes", warming ? oursWarm : ours);
+                    long plainNanos = round(p, plainIn, round, plainResults, done, "plain loop", warming ? plainWarm : plain);
+                    if (!warming) {
+                        pairedRatios.add((double) plainNanos / oursNanos);
+                    }
                 }
                 replayed = oursOut.count("already_exists");
             }
@@ -247,6 +251,10 @@ public final class Benchmarks {
                 fmt(ours.perSecond()), "");
         add("2 pipeline", "plain kafka-clients loop: events/s (" + n + " " + after + ")", fmt(plain.perSecond()), "");
         add("2 pipeline", "ours / plain (" + after + ")", fmt2(ours.perSecond() / plain.perSecond()), ">= 0.8");
+        List<Double> sorted = pairedRatios.stream().sorted().toList();
+        add("2 pipeline", "same, round by round (each of ours against the plain round right after it): median, lowest-highest",
+                fmt2((sorted.get((sorted.size() - 1) / 2) + sorted.get(sorted.size() / 2)) / 2) + ", "
+                        + fmt2(sorted.get(0)) + "-" + fmt2(sorted.get(sorted.size() - 1)), "");
         add("2 pipeline", "CPU per event, ours / plain (the whole benchmark JVM, broker included)",
                 fmt(ours.cpuMicrosPerEvent()) + " / " + fmt(plain.cpuMicrosPerEvent()) + " µs", "");
         add("2 pipeline", "warm-up alone (the first " + warm + " after start): ours / plain events/s",
@@ -282,8 +290,8 @@ public final class Benchmarks {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
-    /** Writes one round and waits for its results, adding its events, wall time and CPU time to {@code into}. */
-    private void round(KafkaProducer<String, String> p, String topic, List<Map.Entry<String, String>> round, ResultWatch results,
+    /** Writes one round and waits for its results, adding its events, wall time and CPU time to {@code into}; returns its wall time. */
+    private long round(KafkaProducer<String, String> p, String topic, List<Map.Entry<String, String>> round, ResultWatch results,
                        int expected, String who, Round into) {
         for (Map.Entry<String, String> e : round) {
             p.send(new ProducerRecord<>(topic, e.getKey(), e.getValue()));
@@ -296,9 +304,11 @@ public final class Benchmarks {
         }
         long cpu1 = processCpuNanos();
         List<ResultWatch.Result> all = results.results();
+        long nanos = all.get(all.size() - 1).receivedNanos() - t0;
         into.events += round.size();
-        into.nanos += all.get(all.size() - 1).receivedNanos() - t0;
+        into.nanos += nanos;
         into.cpuNanos += cpu1 - cpu0;
+        return nanos;
     }
 
     // ---- 3. latency and 4. footprint (the shipped jar in its own JVM) ---------------------------
