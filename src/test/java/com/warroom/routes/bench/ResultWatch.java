@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
 
+import com.warroom.routes.support.PollingThreads;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -125,11 +126,6 @@ final class ResultWatch implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        consumer.wakeup();
-        try {
-            thread.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        PollingThreads.stop(consumer, thread);
     }
 }
