@@ -21,8 +21,12 @@ import static org.junit.jupiter.api.Assertions.*;
 class EventLogLineTest {
 
     static String format(String message) {
+        return format("events", message);
+    }
+
+    static String format(String appender, String message) {
         PatternLayout layout = PatternLayout.newBuilder().withConfiguration(new DefaultConfiguration())
-                .withPattern(LogCapture.shippedPattern("events")).build();
+                .withPattern(LogCapture.shippedPattern(appender)).build();
         LogEvent event = Log4jLogEvent.newBuilder().setLoggerName("war-room").setLevel(Level.INFO)
                 .setMessage(new SimpleMessage(message)).build();
         return new String(layout.toByteArray(event), StandardCharsets.UTF_8);
@@ -42,5 +46,21 @@ class EventLogLineTest {
         String line = format("request_id=r1 https://api.flashcat.cloud/x?app_key=s3cr3t-value");
         assertFalse(line.contains("s3cr3t-value"), line);
         assertTrue(line.contains("app_key=******"), line);
+    }
+
+    /** Every form the mask knows, in any letter case, in both shipped patterns. */
+    @Test
+    void everyMaskedFormInBothPatterns() {
+        String[] forms = {"?app_key=", "?APP_KEY=", "X-Auth-Token: ", "x-auth-token:", "X-User-Id: ", "X-USER-ID:",
+            "\"integration_key\": \"", "Integration_Key="};
+        for (String appender : new String[] {"console", "events"}) {
+            for (String form : forms) {
+                String line = format(appender, "request " + form + "s3cr3t-value&next=1");
+                assertFalse(line.contains("s3cr3t-value"), appender + ": " + line);
+                assertTrue(line.contains("******"), appender + ": " + line);
+            }
+            String plain = format(appender, "incident_id=64b1352e376e32c85c56e25b status=created reason= request_id=r1");
+            assertTrue(plain.contains("request_id=r1") && !plain.contains("******"), appender + ": " + plain);
+        }
     }
 }
