@@ -2,6 +2,7 @@ package com.warroom.routes.bench;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -237,8 +238,10 @@ public final class Benchmarks {
                     boolean warming = r < warmRounds;
                     List<Map.Entry<String, String>> round = events.subList(done, done + (warming ? perWarmRound : perRound));
                     done += round.size();
-                    long oursNanos = round(p, oursIn, round, oursOut, done, "routes", warming ? oursWarm : ours);
-                    long plainNanos = round(p, plainIn, round, plainResults, done, "plain loop", warming ? plainWarm : plain);
+                    long oursNanos = round(p, oursIn, round, oursOut, done, "routes", "KafkaConsumer[" + oursIn + "]",
+                            warming ? oursWarm : ours);
+                    long plainNanos = round(p, plainIn, round, plainResults, done, "plain loop", PlainKafkaLoop.THREAD,
+                            warming ? plainWarm : plain);
                     if (!warming) {
                         pairedRatios.add((double) plainNanos / oursNanos);
                     }
@@ -257,6 +260,8 @@ public final class Benchmarks {
                         + fmt2(sorted.get(0)) + "-" + fmt2(sorted.get(sorted.size() - 1)), "");
         add("2 pipeline", "CPU per event, ours / plain (the whole benchmark JVM, broker included)",
                 fmt(ours.cpuMicrosPerEvent()) + " / " + fmt(plain.cpuMicrosPerEvent()) + " µs", "");
+        add("2 pipeline", "CPU per event of the consumer thread alone (Camel's / the plain loop's), ours / plain",
+                fmt(ours.threadCpuMicrosPerEvent()) + " / " + fmt(plain.threadCpuMicrosPerEvent()) + " µs", "");
         add("2 pipeline", "warm-up alone (the first " + warm + " after start): ours / plain events/s",
                 fmt(oursWarm.perSecond()) + " / " + fmt(plainWarm.perSecond()), "");
         add("2 pipeline", "warm-up included (" + (warm + n) + "): ours / plain",
@@ -268,6 +273,7 @@ public final class Benchmarks {
         long events;
         long nanos;
         long cpuNanos;
+        long threadCpuNanos;
 
         double perSecond() {
             return events / (nanos / 1e9);
@@ -277,11 +283,16 @@ public final class Benchmarks {
             return cpuNanos / 1e3 / events;
         }
 
+        double threadCpuMicrosPerEvent() {
+            return threadCpuNanos / 1e3 / events;
+        }
+
         Round plus(Round o) {
             Round sum = new Round();
             sum.events = events + o.events;
             sum.nanos = nanos + o.nanos;
             sum.cpuNanos = cpuNanos + o.cpuNanos;
+            sum.threadCpuNanos = threadCpuNanos + o.threadCpuNanos;
             return sum;
         }
     }
@@ -290,24 +301,37 @@ public final class Benchmarks {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
-    /** Writes one round and waits for its results, adding its events, wall time and CPU time to {@code into}; returns its wall time. */
+    /** CPU time so far of the threads whose name contains {@code name}. */
+    private static long threadCpuNanos(String name) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().contains(name))
+                .mapToLong(t -> Math.max(0, threads.getThreadCpuTime(t.getId()))).sum();
+    }
+
+    /**
+     * Writes one round and waits for its results, adding its events, wall time, this JVM's CPU time and
+     * the CPU time of the consumer thread(s) named {@code thread} to {@code into}; returns its wall time.
+     */
     private long round(KafkaProducer<String, String> p, String topic, List<Map.Entry<String, String>> round, ResultWatch results,
-                       int expected, String who, Round into) {
+                       int expected, String who, String thread, Round into) {
         for (Map.Entry<String, String> e : round) {
             p.send(new ProducerRecord<>(topic, e.getKey(), e.getValue()));
         }
         p.flush();
         long t0 = System.nanoTime();
         long cpu0 = processCpuNanos();
+        long thread0 = threadCpuNanos(thread);
         if (!results.awaitCount(expected, Duration.ofSeconds(300))) {
             throw new IllegalStateException("the " + who + " published " + results.count() + " of " + expected + " results");
         }
         long cpu1 = processCpuNanos();
+        long thread1 = threadCpuNanos(thread);
         List<ResultWatch.Result> all = results.results();
         long nanos = all.get(all.size() - 1).receivedNanos() - t0;
         into.events += round.size();
         into.nanos += nanos;
         into.cpuNanos += cpu1 - cpu0;
+        into.threadCpuNanos += thread1 - thread0;
         return nanos;
     }
 

@@ -35,6 +35,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 final class PlainKafkaLoop implements AutoCloseable {
 
+    static final String THREAD = "plain-kafka-loop";
+
     private final ObjectMapper mapper = new ObjectMapper();
     private final Map<String, byte[]> ledger = new HashMap<>();
     private final KafkaConsumer<String, byte[]> consumer;
@@ -59,7 +61,7 @@ final class PlainKafkaLoop implements AutoCloseable {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
         consumer.subscribe(List.of(incidentTopic));
-        thread = new Thread(this::run, "plain-kafka-loop");
+        thread = new Thread(this::run, THREAD);
         thread.setDaemon(true);
         thread.start();
     }
