@@ -51,6 +51,8 @@ import org.apache.camel.util.TimeUtils;
 public final class WarRoomBeans implements CamelConfiguration {
 
     static final String METRICS_REGISTRY = "metricsRegistry";
+    /** Kafka's producer requires delivery.timeout.ms >= linger.ms (0) + request.timeout.ms (30,000, Camel's and Kafka's default). */
+    static final int MIN_DELIVERY_TIMEOUT_MS = 30_000;
     /**
      * Every bean this class binds, by name, with its type. {@code validate} checks the routes'
      * references against this list without building the beans (no Kafka, no secrets);
@@ -95,6 +97,12 @@ public final class WarRoomBeans implements CamelConfiguration {
         }
         int maxRecordBytes = Integer.parseInt(prop(pc, "kafka.max-record-bytes"));
         int maxRequestBytes = Integer.parseInt(prop(pc, "kafka.producer-max-request-bytes"));
+        int deliveryTimeoutMs = Integer.parseInt(prop(pc, "kafka.delivery-timeout-ms"));
+        if (deliveryTimeoutMs < MIN_DELIVERY_TIMEOUT_MS) {
+            // Kafka's producer would refuse it at construction, with a stack trace naming its own settings
+            throw new StartupProblem("KAFKA_DELIVERY_TIMEOUT_MS must be at least " + MIN_DELIVERY_TIMEOUT_MS
+                    + " (the producers' request time-out of 30 s plus linger.ms 0): " + deliveryTimeoutMs);
+        }
         String ledgerTopic = prop(pc, "ledger.topic");
         String deadLetterTopic = prop(pc, "dead-letter.topic");
         String integrationTopic = prop(pc, "integration.topic");
@@ -143,8 +151,7 @@ public final class WarRoomBeans implements CamelConfiguration {
                 Boolean.parseBoolean(prop(pc, "war-room.add-observers")), WarRoomRequests.parseIds(prop(pc, "war-room.member-ids"))));
         bind(context, "warRoomResults", new WarRoomResults(mapper));
 
-        DeadLetterPublisher deadLetters = new DeadLetterPublisher(kafka, deadLetterTopic, maxRequestBytes,
-                Integer.parseInt(prop(pc, "kafka.delivery-timeout-ms")));
+        DeadLetterPublisher deadLetters = new DeadLetterPublisher(kafka, deadLetterTopic, maxRequestBytes, deliveryTimeoutMs);
         bind(context, "deadLetterPublisher", deadLetters);
         WarRoomLedger ledger = new WarRoomLedger(kafka, ledgerTopic, mapper);
         bind(context, "warRoomLedger", ledger);
