@@ -17,6 +17,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -59,7 +60,7 @@ final class ReplayOffsets {
                 Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, TIMEOUT);
                 Map<Integer, Long> start = at(consumer, partitions, from, ends);
                 Map<Integer, Long> end = to == null ? byPartition(ends) : at(consumer, partitions, to, ends);
-                return new Plan(start, end);
+                return new Plan(start, pastLastRecord(consumer, partitions, start, end));
             }
         } catch (ExecutionException e) {
             if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
@@ -133,6 +134,48 @@ final class ReplayOffsets {
             offsets.put(tp.partition(), o == null ? ends.get(tp) : Math.min(o.offset(), ends.get(tp)));
         }
         return offsets;
+    }
+
+    /**
+     * A partition's offsets count transaction markers too (a transactional producer ends each
+     * transaction with one), and no consumer ever receives a marker: a replay waiting for the offset of
+     * a trailing marker would wait for ever. Each end becomes one past the last record before it, or
+     * the start when there is none, found by reading back from the end in growing steps.
+     */
+    private static Map<Integer, Long> pastLastRecord(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions,
+                                                     Map<Integer, Long> start, Map<Integer, Long> end) {
+        Map<Integer, Long> adjusted = new TreeMap<>(end);
+        for (TopicPartition tp : partitions) {
+            long first = start.get(tp.partition());
+            long upTo = end.get(tp.partition());
+            Long last = null;
+            for (long step = 1; last == null && upTo > first; step *= 16) {
+                long from = Math.max(first, upTo - step);
+                last = lastRecord(consumer, tp, from, upTo);
+                upTo = from;
+            }
+            adjusted.put(tp.partition(), last == null ? first : last + 1);
+        }
+        return adjusted;
+    }
+
+    /** The offset of the last record in [from, to) of the partition, or null when there is none. */
+    private static Long lastRecord(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, long from, long to) {
+        consumer.assign(List.of(tp));
+        consumer.seek(tp, from);
+        Long last = null;
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (consumer.position(tp, TIMEOUT) < to) {
+            if (System.nanoTime() > deadline) {
+                throw new org.apache.kafka.common.errors.TimeoutException("reading " + tp);
+            }
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                if (r.offset() < to) {
+                    last = r.offset();
+                }
+            }
+        }
+        return last;
     }
 
     private static Map<Integer, Long> byPartition(Map<TopicPartition, Long> offsets) {

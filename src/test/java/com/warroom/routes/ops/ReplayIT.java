@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -24,15 +26,20 @@ import com.warroom.routes.support.KafkaTestClient;
 import com.warroom.routes.support.RunningApp;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -172,6 +179,42 @@ class ReplayIT {
         assertEquals(byRecord, seen);
         assertTrue(r.out.lines().anyMatch(l -> l.startsWith("dead_letter/malformed_json") && l.contains("offset=" + written.get(3).offset())), r.out);
         assertTrue(r.out.lines().anyMatch(l -> l.matches("\\s+would_create\\s+5")), r.out);
+    }
+
+    /**
+     * A transactional producer ends each transaction with a marker that takes an offset and that no
+     * consumer receives: a replay to the end must still end, after the last record.
+     */
+    @Test
+    void aTopicEndingInTransactionMarkersStillEnds() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.get("kafka.brokers"));
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "replay-it-" + topic);
+        List<String> inTransaction = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (int i = 11; i <= 12; i++) {
+                ObjectNode e = Events.fresh();
+                inTransaction.add(e.get("event_id").asText());
+                producer.send(new ProducerRecord<>(topic, i % PARTITIONS, minute(i).toEpochMilli(),
+                        KafkaTestClient.utf8(Events.incidentId(e)), KafkaTestClient.utf8(Events.json(e))));
+            }
+            producer.commitTransaction();
+        }
+        // each partition: its last record before, one record of the transaction, then the marker (written
+        // by the broker after the commit returns)
+        Map<TopicPartition, Long> withMarkers = Map.of(new TopicPartition(topic, 0), written.get(10).offset() + 3,
+                new TopicPartition(topic, 1), written.get(9).offset() + 3);
+        await().atMost(Duration.ofSeconds(30)).until(() -> kafka.endOffsets(topic).equals(withMarkers));
+
+        Result r = assertTimeoutPreemptively(Duration.ofSeconds(120), () -> replay("--from", minute(0).toString(), "--dry-run"),
+                "the replay waited for the transaction markers");
+        assertEquals(0, r.code, r.all());
+        assertTrue(r.out.contains("replay: 13/13 records (100%)"), r.out);
+        for (String eventId : inTransaction) {
+            assertTrue(r.out.lines().anyMatch(l -> l.startsWith("would_create") && l.contains("event_id=" + eventId)), r.out);
+        }
     }
 
     @Test
