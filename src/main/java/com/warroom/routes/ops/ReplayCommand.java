@@ -193,7 +193,7 @@ public final class ReplayCommand {
                 throw new CommandLine.UsageError("--group " + group + " is the live consumer group; a replay needs a group of its own");
             }
 
-            ReplayOffsets offsets = new ReplayOffsets(kafka, topic);
+            ReplayOffsets offsets = new ReplayOffsets(kafka, topic, prop(pc, "kafka.isolation-level"));
             ReplayOffsets.Plan plan = offsets.plan(o.from(), o.to());
             String range = "from " + o.from() + " to " + (o.to() != null ? o.to() : "the end offsets at start");
             out.println("replay" + (o.dryRun() ? " (dry run: no create call, nothing written to Kafka)" : "") + ": " + plan.total()

@@ -45,10 +45,13 @@ final class ReplayOffsets {
 
     private final KafkaClientSettings kafka;
     private final String topic;
+    private final String isolationLevel;
 
-    ReplayOffsets(KafkaClientSettings kafka, String topic) {
+    /** @param isolationLevel the routes' ({@code kafka.isolation-level}): the end and the last record are those they see */
+    ReplayOffsets(KafkaClientSettings kafka, String topic, String isolationLevel) {
         this.kafka = kafka;
         this.topic = topic;
+        this.isolationLevel = isolationLevel;
     }
 
     /** Start: the first record at or after {@code from}; end: the first at or after {@code to}, else the end offset now. */
@@ -138,9 +141,10 @@ final class ReplayOffsets {
 
     /**
      * A partition's offsets count transaction markers too (a transactional producer ends each
-     * transaction with one), and no consumer ever receives a marker: a replay waiting for the offset of
-     * a trailing marker would wait for ever. Each end becomes one past the last record before it, or
-     * the start when there is none, found by reading back from the end in growing steps.
+     * transaction with one), and no consumer ever receives a marker (nor, reading committed records
+     * only, an aborted record): a replay waiting for such an offset would wait for ever. Each end
+     * becomes one past the last record the routes will see before it, or the start when there is none,
+     * found by reading back from the end in growing steps.
      */
     private static Map<Integer, Long> pastLastRecord(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions,
                                                      Map<Integer, Long> start, Map<Integer, Long> end) {
@@ -202,6 +206,7 @@ final class ReplayOffsets {
         }
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolationLevel);
         p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
         return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }

@@ -187,26 +187,10 @@ class ReplayIT {
      */
     @Test
     void aTopicEndingInTransactionMarkersStillEnds() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.get("kafka.brokers"));
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "replay-it-" + topic);
-        List<String> inTransaction = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-            producer.initTransactions();
-            producer.beginTransaction();
-            for (int i = 11; i <= 12; i++) {
-                ObjectNode e = Events.fresh();
-                inTransaction.add(e.get("event_id").asText());
-                producer.send(new ProducerRecord<>(topic, i % PARTITIONS, minute(i).toEpochMilli(),
-                        KafkaTestClient.utf8(Events.incidentId(e)), KafkaTestClient.utf8(Events.json(e))));
-            }
-            producer.commitTransaction();
-        }
+        List<String> inTransaction = transaction(true, 11, 12);
         // each partition: its last record before, one record of the transaction, then the marker (written
         // by the broker after the commit returns)
-        Map<TopicPartition, Long> withMarkers = Map.of(new TopicPartition(topic, 0), written.get(10).offset() + 3,
-                new TopicPartition(topic, 1), written.get(9).offset() + 3);
-        await().atMost(Duration.ofSeconds(30)).until(() -> kafka.endOffsets(topic).equals(withMarkers));
+        awaitEndOffsets(written.get(10).offset() + 3, written.get(9).offset() + 3);
 
         Result r = assertTimeoutPreemptively(Duration.ofSeconds(120), () -> replay("--from", minute(0).toString(), "--dry-run"),
                 "the replay waited for the transaction markers");
@@ -215,6 +199,57 @@ class ReplayIT {
         for (String eventId : inTransaction) {
             assertTrue(r.out.lines().anyMatch(l -> l.startsWith("would_create") && l.contains("event_id=" + eventId)), r.out);
         }
+    }
+
+    /** An event its producer's transaction aborted is never handled (KAFKA_ISOLATION_LEVEL, default read_committed). */
+    @Test
+    void anAbortedEventIsNeverHandled() {
+        List<String> aborted = transaction(false, 11, 12);
+        List<String> committed = transaction(true, 13, 14);
+        // each partition: one aborted record and its marker, one committed record and its marker
+        awaitEndOffsets(written.get(10).offset() + 5, written.get(9).offset() + 5);
+
+        Result r = assertTimeoutPreemptively(Duration.ofSeconds(120), () -> replay("--from", minute(0).toString(), "--dry-run"),
+                "the replay waited for the transaction markers");
+        assertEquals(0, r.code, r.all());
+        for (String eventId : committed) {
+            assertTrue(r.out.lines().anyMatch(l -> l.startsWith("would_create") && l.contains("event_id=" + eventId)), r.out);
+        }
+        for (String eventId : aborted) {
+            assertTrue(r.out.lines().noneMatch(l -> l.contains("event_id=" + eventId)), "aborted " + eventId + ": " + r.out);
+        }
+        assertEquals(13, r.out.lines().filter(l -> l.contains(" partition=") && l.contains(" offset=")).count(), r.out);
+    }
+
+    /** One transaction of fresh events, one per given minute, on partition minute % 2; their event ids. */
+    private List<String> transaction(boolean commit, int... minutes) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.get("kafka.brokers"));
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "replay-it-" + topic);
+        List<String> eventIds = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (int i : minutes) {
+                ObjectNode e = Events.fresh();
+                eventIds.add(e.get("event_id").asText());
+                producer.send(new ProducerRecord<>(topic, i % PARTITIONS, minute(i).toEpochMilli(),
+                        KafkaTestClient.utf8(Events.incidentId(e)), KafkaTestClient.utf8(Events.json(e))));
+            }
+            producer.flush(); // the records are in the log before the abort too
+            if (commit) {
+                producer.commitTransaction();
+            } else {
+                producer.abortTransaction();
+            }
+        }
+        return eventIds;
+    }
+
+    /** The broker writes a transaction's markers after commit or abort returns: waits until they are there. */
+    private void awaitEndOffsets(long partition0, long partition1) {
+        Map<TopicPartition, Long> expected = Map.of(new TopicPartition(topic, 0), partition0, new TopicPartition(topic, 1), partition1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> kafka.endOffsets(topic).equals(expected));
     }
 
     @Test
