@@ -268,7 +268,7 @@ public final class Benchmarks {
                 fmt2(oursWarm.plus(ours).perSecond() / plainWarm.plus(plain).perSecond()), "");
     }
 
-    /** Events handled, wall time (round written → its last result received) and this JVM's CPU time meanwhile. */
+    /** Events handled, wall time (round written → its last result received), and meanwhile the CPU time of this JVM and of the consumer thread. */
     static final class Round {
         long events;
         long nanos;
