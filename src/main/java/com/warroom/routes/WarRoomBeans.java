@@ -22,7 +22,9 @@ import com.warroom.routes.kafka.CompactedTopicView;
 import com.warroom.routes.kafka.DeadLetterPublisher;
 import com.warroom.routes.kafka.IncomingRecord;
 import com.warroom.routes.kafka.KafkaClientSettings;
+import com.warroom.routes.kafka.KafkaFailures;
 import com.warroom.routes.kafka.KafkaStartup;
+import com.warroom.routes.kafka.RecordLimits;
 import com.warroom.routes.kafka.TopicSetup;
 import com.warroom.routes.ledger.WarRoomLedger;
 import com.warroom.routes.observe.ReadinessCheck;
@@ -41,6 +43,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.support.service.ServiceSupport;
 import org.apache.camel.util.TimeUtils;
+import org.apache.kafka.clients.admin.Admin;
 
 /**
  * Builds the beans the YAML routes refer to by name, from config/application.properties, and binds
@@ -75,6 +78,8 @@ public final class WarRoomBeans implements CamelConfiguration {
             "templateSync", TemplateSync.class,
             "warRoomRequests", WarRoomRequests.class,
             "warRoomResults", WarRoomResults.class,
+            "recordLimits", RecordLimits.class,
+            "kafkaFailures", KafkaFailures.class,
             "deadLetterPublisher", DeadLetterPublisher.class,
             "warRoomLedger", WarRoomLedger.class,
             "imCatalogPublisher", ImCatalogPublisher.class,
@@ -82,6 +87,7 @@ public final class WarRoomBeans implements CamelConfiguration {
             "warRoomMetrics", WarRoomMetrics.class,
             "imCatalogHealthCheck", ReadinessCheck.class,
             "flashdutyAuthHealthCheck", ReadinessCheck.class,
+            "kafkaAccessHealthCheck", ReadinessCheck.class,
             METRICS_REGISTRY, MeterRegistry.class);
 
     @Override
@@ -95,14 +101,15 @@ public final class WarRoomBeans implements CamelConfiguration {
         if (!appKey.isPresent()) {
             throw new StartupProblem("FLASHDUTY_APP_KEY (or FLASHDUTY_APP_KEY_FILE) is not set; it is required to call Flashduty");
         }
-        int maxRecordBytes = Integer.parseInt(prop(pc, "kafka.max-record-bytes"));
-        int maxRequestBytes = Integer.parseInt(prop(pc, "kafka.producer-max-request-bytes"));
+        String maxRecordBytes = prop(pc, "kafka.max-record-bytes");
         int deliveryTimeoutMs = Integer.parseInt(prop(pc, "kafka.delivery-timeout-ms"));
         if (deliveryTimeoutMs < MIN_DELIVERY_TIMEOUT_MS) {
             // Kafka's producer would refuse it at construction, with a stack trace naming its own settings
             throw new StartupProblem("KAFKA_DELIVERY_TIMEOUT_MS must be at least " + MIN_DELIVERY_TIMEOUT_MS
                     + " (the producers' request time-out of 30 s plus linger.ms 0): " + deliveryTimeoutMs);
         }
+        RecordLimits limits = new RecordLimits(prop(pc, "incident.topic"), prop(pc, "template-request.topic"),
+                prop(pc, "dead-letter.topic"), maxRecordBytes.isEmpty() ? null : positiveInt("kafka.max-record-bytes", maxRecordBytes));
         String ledgerTopic = prop(pc, "ledger.topic");
         String deadLetterTopic = prop(pc, "dead-letter.topic");
         String integrationTopic = prop(pc, "integration.topic");
@@ -136,7 +143,10 @@ public final class WarRoomBeans implements CamelConfiguration {
         bind(context, "flashdutyResponses", responses);
         bind(context, "incomingRecord", new IncomingRecord());
         bind(context, "commitPerRecord", new CommitPerRecord());
-        bind(context, "incidentEventParser", new IncidentEventParser(maxRecordBytes));
+        bind(context, "recordLimits", limits);
+        bind(context, "kafkaFailures", new KafkaFailures(Duration.ofMillis(millis(pc, "kafka.retry.initial-backoff")),
+                Duration.ofMillis(millis(pc, "kafka.retry.max-backoff")), meterRegistry(context)));
+        bind(context, "incidentEventParser", new IncidentEventParser(limits));
         bind(context, "eventAge", new EventAge(Duration.ofMillis(millis(pc, "war-room.max-event-age")), Clock.systemUTC()));
         String pinned = prop(pc, "war-room.integration-id");
         ImIntegrationCatalog catalog = new ImIntegrationCatalog(pinned.isBlank() ? null : Long.parseLong(pinned.trim()));
@@ -144,14 +154,14 @@ public final class WarRoomBeans implements CamelConfiguration {
         bind(context, "rocketChatAuth", new RocketChatAuth(Secret.from("ROCKETCHAT_USER_ID", prop(pc, "rocketchat.user-id-file")),
                 Secret.from("ROCKETCHAT_AUTH_TOKEN", prop(pc, "rocketchat.auth-token-file"))));
         bind(context, "rocketChatPages", new RocketChatPages(mapper));
-        bind(context, "templateLookups", new TemplateLookups(mapper));
+        bind(context, "templateLookups", new TemplateLookups(mapper, limits));
         CompactedTopicView templates = new CompactedTopicView(kafka, templateTopic);
         bind(context, "templateSync", new TemplateSync(syncMillis, templates, mapper));
         bind(context, "warRoomRequests", new WarRoomRequests(mapper,
                 Boolean.parseBoolean(prop(pc, "war-room.add-observers")), WarRoomRequests.parseIds(prop(pc, "war-room.member-ids"))));
         bind(context, "warRoomResults", new WarRoomResults(mapper));
 
-        DeadLetterPublisher deadLetters = new DeadLetterPublisher(kafka, deadLetterTopic, maxRequestBytes, deliveryTimeoutMs);
+        DeadLetterPublisher deadLetters = new DeadLetterPublisher(kafka, deadLetterTopic, deliveryTimeoutMs);
         bind(context, "deadLetterPublisher", deadLetters);
         WarRoomLedger ledger = new WarRoomLedger(kafka, ledgerTopic, mapper);
         bind(context, "warRoomLedger", ledger);
@@ -164,13 +174,23 @@ public final class WarRoomBeans implements CamelConfiguration {
                 "the IM catalog was never loaded from Flashduty"));
         bind(context, "flashdutyAuthHealthCheck", new ReadinessCheck("flashduty-auth", () -> !responses.isUnauthorized(),
                 "Flashduty answers Unauthorized: check FLASHDUTY_APP_KEY"));
+        KafkaFailures failures = context.getRegistry().lookupByNameAndType("kafkaFailures", KafkaFailures.class);
+        bind(context, "kafkaAccessHealthCheck", new ReadinessCheck("kafka-access", failures::isConsuming,
+                "Kafka refused this module (authorization, authentication or the dead-letter topic): consuming stopped, see the log"));
         context.addService(new Closer(share, ledger, deadLetters, integrations, templates), true, true);
         ReplicaBudgetShare budgetShare = share;
         // topics, ledger and catalog are read while Camel loads the routes; no route starts before they are
         context.addLifecycleStrategy(KafkaStartup.begin(() -> {
-            if (createTopics) {
-                TopicSetup.ensure(kafka, ledgerTopic, ledgerPartitions, catalogTopics, deadLetterTopic, maxRequestBytes);
+            // the limits first: a dead-letter topic created here accepts what its sources accept
+            try (Admin admin = Admin.create(kafka.common("war-room-routes-setup"))) {
+                limits.readInputs(admin);
+                if (createTopics) {
+                    TopicSetup.ensure(admin, kafka, ledgerTopic, ledgerPartitions, catalogTopics, deadLetterTopic,
+                            limits.deadLetterTopicToCreate());
+                }
+                limits.readDeadLetter(admin);
             }
+            deadLetters.open(limits);
             try {
                 ledger.load();
             } catch (org.apache.kafka.common.KafkaException e) {
@@ -214,6 +234,18 @@ public final class WarRoomBeans implements CamelConfiguration {
             m.put((String) nameTypePairs[i], (Class<?>) nameTypePairs[i + 1]);
         }
         return Collections.unmodifiableMap(m);
+    }
+
+    private static int positiveInt(String key, String value) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new StartupProblem(key + " is not a positive number of bytes: " + value);
     }
 
     static String prop(PropertiesComponent pc, String key) {

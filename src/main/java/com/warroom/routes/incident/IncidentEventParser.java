@@ -9,13 +9,15 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.kafka.IncomingRecord;
+import com.warroom.routes.kafka.RecordLimits;
 import org.apache.camel.Exchange;
 
 /**
  * Parses and validates a Flashduty incident webhook event (see CONTRACT.md) from the record's raw
  * bytes and puts the fields the routes decide on into exchange properties. Anything that is not a
  * usable event throws {@link InvalidRecordException} with a reason code, which sends the record to
- * the dead-letter topic.
+ * the dead-letter topic: larger than the incident topic accepts ({@link RecordLimits}; only a
+ * compressed record can be), or a field the outputs copy longer than {@link EchoedFields#MAX_CHARS}.
  */
 public final class IncidentEventParser {
 
@@ -32,14 +34,15 @@ public final class IncidentEventParser {
     static final int MAX_DEPTH = 64;
 
     private final ObjectMapper mapper;
-    private final int maxRecordBytes;
+    private final RecordLimits limits;
 
-    public IncidentEventParser(int maxRecordBytes) {
-        this.maxRecordBytes = maxRecordBytes;
+    public IncidentEventParser(RecordLimits limits) {
+        this.limits = limits;
         JsonFactory factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(MAX_DEPTH)
-                        .maxStringLength(maxRecordBytes)
+                        // no string is longer than the record, whose size is checked first
+                        .maxStringLength(Integer.MAX_VALUE)
                         .maxNumberLength(40)
                         .build())
                 .build();
@@ -59,8 +62,8 @@ public final class IncidentEventParser {
             value = exchange.getMessage().getBody(byte[].class);
         }
         JsonNode event = read(value);
-        String eventId = requiredText(event, "event_id", "event_id");
-        String eventType = requiredText(event, "event_type", "event_type");
+        String eventId = EchoedFields.bounded(requiredText(event, "event_id", "event_id"), "event_id");
+        String eventType = EchoedFields.bounded(requiredText(event, "event_type", "event_type"), "event_type");
         long eventTime = requiredLong(event, "event_time", "event_time");
         JsonNode incident = event.get("incident");
         if (incident == null || incident.isNull()) {
@@ -96,6 +99,7 @@ public final class IncidentEventParser {
         if (value == null || value.length == 0) {
             throw new InvalidRecordException("empty_value", null);
         }
+        int maxRecordBytes = limits.incidentBytes();
         if (value.length > maxRecordBytes) {
             throw new InvalidRecordException("record_too_large", value.length + " bytes > " + maxRecordBytes);
         }

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * Creates the topics whose settings matter for the guarantees when they are missing: the ledger
  * must be compacted (a deleting ledger would forget war rooms and open second ones after its
  * retention), so must the catalogs kept with tombstones, and the dead-letter topic must accept the
- * copy of the largest incident record.
+ * copy of the largest record its source topics accept ({@link RecordLimits#deadLetterTopicToCreate()}).
  * An existing ledger that is not compacted is reported loudly, not changed.
  */
 public final class TopicSetup {
@@ -32,9 +32,9 @@ public final class TopicSetup {
     private TopicSetup() {
     }
 
-    public static void ensure(KafkaClientSettings settings, String ledgerTopic, int ledgerPartitions,
+    public static void ensure(Admin admin, KafkaClientSettings settings, String ledgerTopic, int ledgerPartitions,
                               List<String> catalogTopics, String deadLetterTopic, int deadLetterMaxBytes) throws InterruptedException {
-        try (Admin admin = Admin.create(settings.common("war-room-routes-setup"))) {
+        try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
             if (!existing.contains(ledgerTopic)) {

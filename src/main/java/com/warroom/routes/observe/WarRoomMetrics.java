@@ -19,7 +19,7 @@ import org.apache.camel.Exchange;
 /**
  * The module's own Prometheus metrics, in the Micrometer registry that camel-micrometer-prometheus
  * serves on {@code /observe/metrics}. Counters are counted by bean steps the routes name
- * ({@code count-result}, {@code count-flashduty-call}, {@code count-dead-letter*}); the budget wait,
+ * ({@code count-result}, {@code count-flashduty-call}, {@code count-dead-letter}); the budget wait,
  * 429 answers and ledger size are read from the beans that already keep them.
  * <p>
  * Labels only ever hold values from a bounded set: a Flashduty error code or endpoint that is not
@@ -84,7 +84,7 @@ public final class WarRoomMetrics {
                 .increment();
     }
 
-    /** Route steps {@code count-dead-letter*}: one per record written to the dead-letter topic. */
+    /** Route step {@code count-dead-letter}: one per record written to the dead-letter topic. */
     public void deadLettered(Exchange exchange) {
         String reason = exchange.getProperty(DeadLetterPublisher.REASON_PROPERTY, String.class);
         registry.counter("dead.lettered", "reason", reason != null && ROUTE_REASON.matcher(reason).matches() ? reason : OTHER)

@@ -59,8 +59,8 @@ public final class ReplayCommand {
     private static final List<String> NOT_STARTED = List.of("im-catalog-refresh", "template-requests", "template-sync");
     /** The steps the replay weaves, by route id: renaming one in routes/ breaks the replay (validate reports it). */
     static final Map<String, List<String>> WOVEN_STEPS = Map.of(
-            "incidents", List.of("capture-record", "publish-outcome", "dead-letter-invalid", "dead-letter-unexpected",
-                    "commit-offset", "commit-dead-lettered", "commit-after-unexpected"),
+            "incidents", List.of("capture-record", "publish-outcome", "commit-offset"),
+            "dead-letter", List.of("dead-letter-copy", "commit-dead-lettered"),
             "open-war-room", List.of("call-war-room-create", "create-outcome"),
             "publish-result", List.of("write-ledger", "write-result"),
             "publish-records", List.of("write-record"));
@@ -311,15 +311,17 @@ public final class ReplayCommand {
                         .end();
                 if (dryRun) {
                     a.weaveById("publish-outcome").remove();
-                    a.weaveById("dead-letter-invalid").remove();
-                    a.weaveById("dead-letter-unexpected").remove();
                     a.weaveById("commit-offset").replace().bean(tracker, "decided").id("replay-decided");
-                    a.weaveById("commit-dead-lettered").replace().bean(tracker, "deadLettered").id("replay-dead-lettered");
-                    a.weaveById("commit-after-unexpected").replace().bean(tracker, "deadLettered").id("replay-dead-lettered-unexpected");
                 } else {
                     a.weaveById("commit-offset").after().bean(tracker, "decided").id("replay-decided");
+                }
+            });
+            AdviceWith.adviceWith(context, "dead-letter", a -> {
+                if (dryRun) {
+                    a.weaveById("dead-letter-copy").remove();
+                    a.weaveById("commit-dead-lettered").replace().bean(tracker, "deadLettered").id("replay-dead-lettered");
+                } else {
                     a.weaveById("commit-dead-lettered").after().bean(tracker, "deadLettered").id("replay-dead-lettered");
-                    a.weaveById("commit-after-unexpected").after().bean(tracker, "deadLettered").id("replay-dead-lettered-unexpected");
                 }
             });
             if (dryRun) {

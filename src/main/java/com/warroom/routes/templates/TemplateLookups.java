@@ -11,10 +11,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.flashduty.FlashdutyCallState;
+import com.warroom.routes.incident.EchoedFields;
 import com.warroom.routes.incident.IncidentEventParser;
 import com.warroom.routes.incident.InvalidRecordException;
 import com.warroom.routes.kafka.IncomingRecord;
 import com.warroom.routes.kafka.OutRecords;
+import com.warroom.routes.kafka.RecordLimits;
 import org.apache.camel.Exchange;
 
 /**
@@ -22,7 +24,8 @@ import org.apache.camel.Exchange;
  * optional {@code lookup_id}), builds the /template/info and /template/list bodies, and turns the
  * answers into TEMPLATE_TOPIC records, one per template, key template_id. Every request is answered,
  * found or not ({@code lookup_status}: found, not_found, invalid, failed); the Template's own
- * {@code status} field is left as Flashduty sent it.
+ * {@code status} field is left as Flashduty sent it. A request larger than its topic accepts, or
+ * whose ids or filters exceed {@link EchoedFields}' bounds, is dead-lettered before any call.
  */
 public final class TemplateLookups {
 
@@ -43,9 +46,11 @@ public final class TemplateLookups {
     private enum JsonNodeType { TEXT, BOOLEAN, INT, INT_ARRAY }
 
     private final ObjectMapper mapper;
+    private final RecordLimits limits;
 
-    public TemplateLookups(ObjectMapper mapper) {
+    public TemplateLookups(ObjectMapper mapper, RecordLimits limits) {
         this.mapper = mapper;
+        this.limits = limits;
     }
 
     /** Validates the request; a malformed one throws {@link InvalidRecordException} (dead letter). */
@@ -53,6 +58,10 @@ public final class TemplateLookups {
         byte[] value = exchange.getProperty(IncomingRecord.VALUE, byte[].class);
         if (value == null || value.length == 0) {
             throw new InvalidRecordException("empty_value", null);
+        }
+        int maxRecordBytes = limits.templateRequestBytes();
+        if (value.length > maxRecordBytes) {
+            throw new InvalidRecordException("record_too_large", value.length + " bytes > " + maxRecordBytes);
         }
         JsonNode req;
         try {
@@ -67,7 +76,7 @@ public final class TemplateLookups {
         if (lookupId != null && !lookupId.isNull() && !lookupId.isTextual() && !lookupId.isIntegralNumber()) {
             throw new InvalidRecordException("wrong_type", "lookup_id");
         }
-        exchange.setProperty(LOOKUP_ID, lookupId == null || lookupId.isNull() ? null : lookupId.asText());
+        exchange.setProperty(LOOKUP_ID, lookupId == null || lookupId.isNull() ? null : EchoedFields.bounded(lookupId.asText(), "lookup_id"));
         JsonNode id = req.get("template_id");
         JsonNode list = req.get("list");
         boolean hasId = id != null && !id.isNull();
@@ -79,7 +88,7 @@ public final class TemplateLookups {
             if (!id.isTextual()) {
                 throw new InvalidRecordException("wrong_type", "template_id");
             }
-            exchange.setProperty(TEMPLATE_ID, id.asText());
+            exchange.setProperty(TEMPLATE_ID, EchoedFields.bounded(id.asText(), "template_id"));
             exchange.setProperty(KIND, IncidentEventParser.isObjectId(id.asText()) ? "info" : "invalid");
             return;
         }
@@ -96,6 +105,11 @@ public final class TemplateLookups {
             if (!f.getValue().isNull()) {
                 if (!matches(f.getValue(), type)) {
                     throw new InvalidRecordException("wrong_type", "list." + f.getKey());
+                }
+                if (f.getValue().isTextual()) {
+                    EchoedFields.bounded(f.getValue().asText(), "list." + f.getKey());
+                } else if (f.getValue().size() > EchoedFields.MAX_ITEMS) {
+                    throw new InvalidRecordException("field_too_long", "list." + f.getKey());
                 }
                 filters.set(f.getKey(), f.getValue());
             }
@@ -210,7 +224,7 @@ public final class TemplateLookups {
         }
         v.put("lookup_status", status);
         v.put("error_code", exchange.getProperty(FlashdutyCallState.ERROR_CODE, String.class));
-        v.put("error_message", exchange.getProperty(FlashdutyCallState.ERROR_MESSAGE, String.class));
+        v.put("error_message", EchoedFields.clipped(exchange.getProperty(FlashdutyCallState.ERROR_MESSAGE, String.class)));
         stamp(exchange, v);
         return mapper.writeValueAsString(v);
     }

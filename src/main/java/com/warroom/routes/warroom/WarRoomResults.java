@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.flashduty.FlashdutyCallState;
+import com.warroom.routes.incident.EchoedFields;
 import com.warroom.routes.incident.IncidentEventParser;
 import com.warroom.routes.ledger.WarRoomLedger;
 import org.apache.camel.Exchange;
@@ -52,7 +53,7 @@ public final class WarRoomResults {
         r.put("request_id", "already_exists".equals(status) ? text(chat, "request_id")
                 : called ? exchange.getProperty(FlashdutyCallState.REQUEST_ID, String.class) : null);
         if ("failed".equals(status)) {
-            r.put("error_message", exchange.getProperty(FlashdutyCallState.ERROR_MESSAGE, String.class));
+            r.put("error_message", EchoedFields.clipped(exchange.getProperty(FlashdutyCallState.ERROR_MESSAGE, String.class)));
         }
         r.put("attempts", called ? exchange.getProperty(FlashdutyCallState.ATTEMPTS, 0, Integer.class).intValue() : 0);
         r.put("processed_at", Instant.now().toString());

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.kafka.IncomingRecord;
+import com.warroom.routes.kafka.RecordLimits;
 import com.warroom.routes.support.Events;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -15,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class IncidentEventParserTest {
 
-    private final IncidentEventParser parser = new IncidentEventParser(1_048_576);
+    private final IncidentEventParser parser = new IncidentEventParser(RecordLimits.fixed(1_048_576, 1_052_672));
     private final DefaultCamelContext context = new DefaultCamelContext();
 
     private Exchange parse(byte[] value) {
@@ -139,5 +140,39 @@ class IncidentEventParserTest {
         Events.incident(e).putArray("responder_ids");
         Exchange ex = parse(Events.json(e).getBytes(StandardCharsets.UTF_8));
         assertEquals(0, ex.getProperty(IncidentEventParser.RESPONDERS));
+    }
+
+    /** Fields the outputs copy are bounded: one more character than the bound is refused, naming the field. */
+    @Test
+    void echoedFieldsAreBounded() {
+        for (String field : new String[] {"event_id", "event_type"}) {
+            ObjectNode atBound = Events.example();
+            atBound.put(field, "e".repeat(EchoedFields.MAX_CHARS));
+            assertEquals("e".repeat(EchoedFields.MAX_CHARS), parse(Events.json(atBound).getBytes(StandardCharsets.UTF_8)).getProperty(
+                    field.equals("event_id") ? IncidentEventParser.EVENT_ID : IncidentEventParser.EVENT_TYPE));
+            ObjectNode over = Events.example();
+            over.put(field, "e".repeat(EchoedFields.MAX_CHARS + 1));
+            InvalidRecordException ex = assertThrows(InvalidRecordException.class,
+                    () -> parse(Events.json(over).getBytes(StandardCharsets.UTF_8)));
+            assertEquals("field_too_long", ex.reason());
+            assertEquals(field, ex.detail());
+        }
+        ObjectNode huge = Events.example();
+        huge.put("event_id", "x".repeat(900_000));
+        assertEquals("field_too_long", reason(Events.json(huge)));
+    }
+
+    /** The limit is the incident topic's, as read at start, not a constant. */
+    @Test
+    void theSizeLimitIsTheTopics() {
+        IncidentEventParser small = new IncidentEventParser(RecordLimits.fixed(2_000, 6_096));
+        ObjectNode e = Events.example();
+        Events.incident(e).put("title", "t".repeat(2_000));
+        Exchange ex = new DefaultExchange(context);
+        ex.setProperty(IncomingRecord.VALUE, Events.json(e).getBytes(StandardCharsets.UTF_8));
+        assertEquals("record_too_large", assertThrows(InvalidRecordException.class, () -> small.parse(ex)).reason());
+        byte[] big = Events.json(e).getBytes(StandardCharsets.UTF_8);
+        Exchange fits = parse(big); // the 1 MiB parser takes the same record
+        assertEquals(Events.example().path("event_id").asText(), fits.getProperty(IncidentEventParser.EVENT_ID));
     }
 }

@@ -1,0 +1,41 @@
+package com.warroom.routes.incident;
+
+/**
+ * The bounds of what a record may make the module write. A field copied from a record into an output
+ * (a result, a ledger entry, a template answer, a record key, a log line) has at most
+ * {@value #MAX_CHARS} characters: a longer one is refused as {@code field_too_long}, so no record can
+ * make an output larger than Kafka accepts and no API call is made for it. Text that comes from a
+ * server (Flashduty's error messages) is cut to {@value #MAX_SERVER_TEXT_CHARS} characters instead: it
+ * is not the record's fault.
+ */
+public final class EchoedFields {
+
+    /** event_id, event_type, template_id, lookup_id and the template filters' text */
+    public static final int MAX_CHARS = 256;
+    /** the template filter team_ids */
+    public static final int MAX_ITEMS = 1_000;
+    public static final int MAX_SERVER_TEXT_CHARS = 1_000;
+
+    private EchoedFields() {
+    }
+
+    /** The value, or {@link InvalidRecordException} {@code field_too_long} naming the field (never the value). */
+    public static String bounded(String value, String field) {
+        if (value != null && value.length() > MAX_CHARS) {
+            throw new InvalidRecordException("field_too_long", field);
+        }
+        return value;
+    }
+
+    /** A server's text, cut to {@value #MAX_SERVER_TEXT_CHARS} characters. */
+    public static String clipped(String serverText) {
+        if (serverText == null || serverText.length() <= MAX_SERVER_TEXT_CHARS) {
+            return serverText;
+        }
+        int end = MAX_SERVER_TEXT_CHARS;
+        if (Character.isHighSurrogate(serverText.charAt(end - 1))) {
+            end--;
+        }
+        return serverText.substring(0, end) + "…";
+    }
+}

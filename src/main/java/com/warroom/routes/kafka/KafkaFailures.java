@@ -1,0 +1,244 @@
+package com.warroom.routes.kafka;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelExchangeException;
+import org.apache.camel.CamelExecutionException;
+import org.apache.camel.Exchange;
+import org.apache.camel.RuntimeCamelException;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.IllegalGenerationException;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
+import org.apache.kafka.common.errors.UnknownProducerIdException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sorts what went wrong while a consumer route handled a record by what a retry can change, and acts
+ * on it (the {@code doCatch} clauses of routes/10-incidents.yaml, 60-template-lookups.yaml and
+ * 80-dead-letters.yaml name these methods):
+ * <ul>
+ * <li>{@link Kind#RETRY}: the broker is down, a time-out, a leader change, a rebalance under a commit,
+ * a producer that must recover, the process stopping. The record is not committed; after a backoff
+ * that grows per record (KAFKA_RETRY_INITIAL_BACKOFF doubling up to KAFKA_RETRY_MAX_BACKOFF) the
+ * consumer seeks back and handles it again. Nothing is lost, and nothing spins.</li>
+ * <li>{@link Kind#SET_ASIDE}: the same record would fail the same way again: Kafka refused what the
+ * record made (too large, an invalid record, a serialization error, any other error Kafka marks
+ * non-retriable), or a defect handling it. It goes to the dead-letter topic and the partition moves on.</li>
+ * <li>{@link Kind#STOP}: Kafka refused this module itself (authorization, authentication), which no
+ * record causes and no retry mends. The consumer route stops, one log line and readiness say why, and
+ * nothing is committed, so a restart after the ACLs are fixed goes on where it stopped.</li>
+ * </ul>
+ * Written here because camel-kafka has one answer to a failed exchange (seek back and poll again at
+ * once), which loops without pause on an error that comes back every time.
+ */
+public final class KafkaFailures {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaFailures.class);
+
+    public enum Kind { RETRY, SET_ASIDE, STOP }
+
+    /** Non-retriable in Kafka's terms, yet about the group or the producer, never the record: retried. */
+    private static final Set<Class<? extends Throwable>> GROUP_OR_PRODUCER_STATE = Set.of(CommitFailedException.class,
+            RebalanceInProgressException.class, IllegalGenerationException.class, UnknownMemberIdException.class,
+            FencedInstanceIdException.class, ProducerFencedException.class, OutOfOrderSequenceException.class,
+            InvalidProducerEpochException.class, UnknownProducerIdException.class, WakeupException.class, InterruptException.class);
+
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final MeterRegistry registry;
+    /** topic/partition → the offset that failed last and how often in a row */
+    private final Map<String, long[]> attempts = new ConcurrentHashMap<>();
+    private final AtomicReference<String> refusal = new AtomicReference<>();
+    private final Set<String> stoppedRoutes = ConcurrentHashMap.newKeySet();
+
+    public KafkaFailures(Duration initialBackoff, Duration maxBackoff, MeterRegistry registry) {
+        this.initialBackoff = initialBackoff;
+        this.maxBackoff = maxBackoff;
+        this.registry = registry;
+    }
+
+    /** The kind of a failure; see the class comment. */
+    public static Kind kindOf(Throwable caught) {
+        if (caught == null) {
+            return Kind.RETRY;
+        }
+        for (Throwable t = caught; t != null; t = t.getCause()) {
+            if (t instanceof AuthorizationException || t instanceof AuthenticationException) {
+                return Kind.STOP;
+            }
+        }
+        for (Throwable t = caught; t != null; t = t.getCause()) {
+            if (isWrapper(t)) {
+                continue;
+            }
+            if (t instanceof InterruptedException || t instanceof RetriableException || isGroupOrProducerState(t)) {
+                return Kind.RETRY;
+            }
+            if (t instanceof ApiException || t instanceof SerializationException) {
+                return Kind.SET_ASIDE;
+            }
+            if (t instanceof KafkaException) {
+                return Kind.RETRY; // the client's own state (e.g. a producer being closed), not the record
+            }
+            if (t instanceof CamelExchangeException && t.getCause() == null) {
+                return Kind.RETRY; // an exchange stopped or rejected by Camel itself
+            }
+            return Kind.SET_ASIDE; // a defect handling this record: the same record fails again
+        }
+        return Kind.SET_ASIDE;
+    }
+
+    /** The first Kafka exception under the wrappers, or null: what a set-aside record's headers name. */
+    public static Throwable kafkaCause(Throwable caught) {
+        for (Throwable t = caught; t != null; t = t.getCause()) {
+            if (t instanceof KafkaException && !isWrapper(t)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    private static boolean isWrapper(Throwable t) {
+        return t.getCause() != null && (t instanceof ExecutionException || t instanceof CompletionException
+                || t instanceof CamelExecutionException || t.getClass() == RuntimeCamelException.class
+                || t.getClass() == KafkaException.class);
+    }
+
+    private static boolean isGroupOrProducerState(Throwable t) {
+        for (Class<? extends Throwable> c : GROUP_OR_PRODUCER_STATE) {
+            if (c.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Kind kindOf(Exchange exchange) {
+        if (exchange.getContext().isStopping()) {
+            return Kind.RETRY; // never set a record aside because the process is stopping under it
+        }
+        return kindOf(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));
+    }
+
+    /** onWhen of the retry clauses. */
+    public boolean isRetriable(Exchange exchange) {
+        return kindOf(exchange) == Kind.RETRY;
+    }
+
+    /** onWhen of the stop clauses. */
+    public boolean isRefusal(Exchange exchange) {
+        return kindOf(exchange) == Kind.STOP;
+    }
+
+    /**
+     * Route steps {@code retry-*-later}: counts the retry ({@code kafka_records_retried_total{cause}}),
+     * logs one line, waits the record's backoff, then fails the exchange with the same exception, so
+     * the consumer seeks back to this record without committing it.
+     */
+    public void retryLater(Exchange exchange) throws Exception {
+        Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (!exchange.getContext().isStopping()) {
+            String cause = causeLabel(caught);
+            registry.counter("kafka.records.retried", "cause", cause).increment();
+            long wait = backoffMillis(exchange);
+            LOG.warn("{}/{}@{}: Kafka failed ({}); the record is handled again in {} ms", exchange.getProperty(IncomingRecord.TOPIC),
+                    exchange.getProperty(IncomingRecord.PARTITION), exchange.getProperty(IncomingRecord.OFFSET), cause, wait);
+            Thread.sleep(wait);
+        }
+        throw rethrowable(caught);
+    }
+
+    /**
+     * Route steps {@code stop-consuming-*}: Kafka refused the module (or the dead-letter topic refused
+     * even a minimal copy). Says so once, marks readiness DOWN, stops the consumer route from another
+     * thread (a route cannot wait for its own exchange), and fails the exchange: nothing is committed.
+     */
+    public void stopConsuming(Exchange exchange) throws Exception {
+        Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        Throwable kafka = kafkaCause(caught);
+        String what = (kafka != null ? kafka : caught == null ? new IllegalStateException() : caught).getClass().getSimpleName();
+        String routeId = exchange.getFromRouteId();
+        if (refusal.compareAndSet(null, what)) {
+            LOG.error("Kafka refused this module ({}) while route {} handled {}/{}@{}: that route stops consuming and commits "
+                            + "nothing; fix the principal's ACLs, credentials or the dead-letter topic, then restart", what, routeId,
+                    exchange.getProperty(IncomingRecord.TOPIC), exchange.getProperty(IncomingRecord.PARTITION),
+                    exchange.getProperty(IncomingRecord.OFFSET));
+        }
+        if (routeId != null && stoppedRoutes.add(routeId)) {
+            CamelContext context = exchange.getContext();
+            Thread stopper = new Thread(() -> {
+                try {
+                    context.getRouteController().stopRoute(routeId);
+                } catch (Exception e) {
+                    LOG.error("cannot stop route {} ({})", routeId, e.getClass().getSimpleName());
+                }
+            }, "war-room-stop-" + routeId);
+            stopper.setDaemon(true);
+            stopper.start();
+        } else if (!exchange.getContext().isStopping()) {
+            Thread.sleep(initialBackoff.toMillis()); // the record came again while the route stops: no spin
+        }
+        throw rethrowable(caught);
+    }
+
+    /** Readiness {@code kafka-access}: false once Kafka refused the module. */
+    public boolean isConsuming() {
+        return refusal.get() == null;
+    }
+
+    /** How long this record waits before it is handled again: doubling per failure of the same offset, ±20%. */
+    long backoffMillis(Exchange exchange) {
+        String partition = exchange.getProperty(IncomingRecord.TOPIC) + "/" + exchange.getProperty(IncomingRecord.PARTITION);
+        long offset = exchange.getProperty(IncomingRecord.OFFSET, -1L, Long.class);
+        long[] a = attempts.compute(partition, (k, v) -> v == null || v[0] != offset ? new long[] {offset, 1} : new long[] {offset, v[1] + 1});
+        long base = initialBackoff.toMillis() << Math.min(20, a[1] - 1);
+        long capped = Math.min(maxBackoff.toMillis(), base);
+        return Math.max(1, (long) (capped * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble())));
+    }
+
+    /** A bounded label: the class name of a Kafka or Camel exception (a fixed set), else {@code other}. */
+    static String causeLabel(Throwable caught) {
+        Throwable t = kafkaCause(caught);
+        if (t == null) {
+            for (t = caught; t != null && isWrapper(t); t = t.getCause()) {
+                // down to the first real cause
+            }
+        }
+        if (t == null) {
+            return "other";
+        }
+        String name = t.getClass().getName();
+        return name.startsWith("org.apache.kafka.") || name.startsWith("org.apache.camel.") || t instanceof InterruptedException
+                ? t.getClass().getSimpleName() : "other";
+    }
+
+    private static Exception rethrowable(Throwable caught) {
+        if (caught instanceof Exception e) {
+            return e;
+        }
+        return new RuntimeCamelException(caught == null ? new IllegalStateException("no exception caught") : caught);
+    }
+}

@@ -1,0 +1,194 @@
+package com.warroom.routes.kafka;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import com.warroom.routes.StartupProblem;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The largest record each topic the module reads or dead-letters to accepts, as the cluster says
+ * (its {@code max.message.bytes}, read once at start with the Admin client's {@code describeConfigs}),
+ * so the validation of the records coming in and the dead-letter producer are sized from what the
+ * topics really accept instead of from Kafka's 1 MiB default. A topic that does not exist yet gets
+ * the broker's {@code message.max.bytes} (what it will get when created). {@code KAFKA_MAX_RECORD_BYTES}
+ * overrides the two input limits, for a principal that may not describe configs or to dead-letter
+ * records smaller than what the topics accept.
+ * <p>
+ * Written here because neither Camel nor the Kafka clients size anything from a topic's settings.
+ * The values are set before any route starts ({@link com.warroom.routes.kafka.KafkaStartup}) and only
+ * read afterwards.
+ */
+public final class RecordLimits {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RecordLimits.class);
+    /** Kafka's default {@code message.max.bytes}, used when the cluster cannot be asked. */
+    public static final int KAFKA_DEFAULT = 1_048_588;
+    /** Room on top of the largest source record for the dead-letter headers a copy adds (a few hundred bytes). */
+    public static final int DEAD_LETTER_HEADROOM = 4_096;
+    private static final long ADMIN_TIMEOUT_SECONDS = 30;
+
+    private final String incidentTopic;
+    private final String templateRequestTopic;
+    private final String deadLetterTopic;
+    private final Integer inputOverride;
+    private volatile int incidentBytes;
+    private volatile int templateRequestBytes;
+    private volatile int deadLetterBytes;
+    private volatile String source = "not read yet";
+
+    /** @param inputOverride KAFKA_MAX_RECORD_BYTES, or null to read the input limits from the cluster */
+    public RecordLimits(String incidentTopic, String templateRequestTopic, String deadLetterTopic, Integer inputOverride) {
+        this.incidentTopic = incidentTopic;
+        this.templateRequestTopic = templateRequestTopic;
+        this.deadLetterTopic = deadLetterTopic;
+        this.inputOverride = inputOverride;
+        int initial = inputOverride != null ? inputOverride : KAFKA_DEFAULT;
+        this.incidentBytes = initial;
+        this.templateRequestBytes = initial;
+        this.deadLetterBytes = initial + DEAD_LETTER_HEADROOM;
+    }
+
+    /** Limits fixed by hand (tests, tools): no cluster is asked. */
+    public static RecordLimits fixed(int inputBytes, int deadLetterBytes) {
+        RecordLimits l = new RecordLimits("incidents", "template-requests", "incidents-dlq", inputBytes);
+        l.deadLetterBytes = deadLetterBytes;
+        l.source = "fixed";
+        return l;
+    }
+
+    /** The largest record of a topic the routes consume; a larger value (compressed on the wire) is dead-lettered. */
+    public int inputBytes(String topic) {
+        return templateRequestTopic.equals(topic) ? templateRequestBytes : incidentBytes;
+    }
+
+    public int incidentBytes() {
+        return incidentBytes;
+    }
+
+    public int templateRequestBytes() {
+        return templateRequestBytes;
+    }
+
+    /** The largest record the dead-letter topic takes: a larger copy is truncated to fit. */
+    public int deadLetterBytes() {
+        return deadLetterBytes;
+    }
+
+    /** What a dead-letter topic this module creates must accept: the largest source record plus the headers a copy adds. */
+    public int deadLetterTopicToCreate() {
+        return Math.max(incidentBytes, templateRequestBytes) + DEAD_LETTER_HEADROOM;
+    }
+
+    /** Step 1 at start, before missing topics are created: the two input topics. */
+    public void readInputs(Admin admin) throws InterruptedException {
+        if (inputOverride != null) {
+            incidentBytes = inputOverride;
+            templateRequestBytes = inputOverride;
+            source = "KAFKA_MAX_RECORD_BYTES";
+            return;
+        }
+        Map<String, Integer> read = read(admin, List.of(incidentTopic, templateRequestTopic));
+        incidentBytes = read.get(incidentTopic);
+        templateRequestBytes = read.get(templateRequestTopic);
+        source = "the cluster";
+    }
+
+    /** Step 2 at start, once the dead-letter topic exists (or not): its limit, then one line with every figure. */
+    public void readDeadLetter(Admin admin) throws InterruptedException {
+        deadLetterBytes = read(admin, List.of(deadLetterTopic)).get(deadLetterTopic);
+        LOG.info("Kafka record limits (max.message.bytes, inputs from {}): {} {} bytes, {} {} bytes, dead letters {} {} bytes{}",
+                source, incidentTopic, incidentBytes, templateRequestTopic, templateRequestBytes, deadLetterTopic, deadLetterBytes,
+                deadLetterBytes < Math.max(incidentBytes, templateRequestBytes) + DEAD_LETTER_HEADROOM
+                        ? " (smaller than its sources: larger dead-letter copies are truncated)" : "");
+    }
+
+    private Map<String, Integer> read(Admin admin, Collection<String> topics) throws InterruptedException {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        Integer brokerDefault = null;
+        for (String topic : topics) {
+            if (out.containsKey(topic)) {
+                continue;
+            }
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            Integer bytes;
+            try {
+                Config config = admin.describeConfigs(List.of(resource)).all().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS).get(resource);
+                bytes = intValue(config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG));
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                    bytes = null; // not created yet: it will get the broker's default
+                } else if (e.getCause() instanceof AuthorizationException) {
+                    LOG.warn("may not describe the configuration of topic {} ({}): assuming Kafka's default of {} bytes; "
+                            + "set KAFKA_MAX_RECORD_BYTES to the topics' max.message.bytes", topic,
+                            e.getCause().getClass().getSimpleName(), KAFKA_DEFAULT);
+                    bytes = KAFKA_DEFAULT;
+                } else {
+                    throw unreachable(topic, e.getCause());
+                }
+            } catch (TimeoutException e) {
+                throw unreachable(topic, e);
+            }
+            if (bytes == null) {
+                if (brokerDefault == null) {
+                    brokerDefault = brokerDefault(admin);
+                }
+                bytes = brokerDefault;
+            }
+            out.put(topic, bytes);
+        }
+        return out;
+    }
+
+    /** The broker's {@code message.max.bytes}: what a topic created without an override accepts. */
+    private static int brokerDefault(Admin admin) throws InterruptedException {
+        try {
+            Collection<Node> nodes = admin.describeCluster().nodes().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            if (nodes.isEmpty()) {
+                return KAFKA_DEFAULT;
+            }
+            ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, String.valueOf(nodes.iterator().next().id()));
+            Config config = admin.describeConfigs(List.of(broker)).all().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS).get(broker);
+            Integer bytes = intValue(config.get("message.max.bytes"));
+            return bytes == null ? KAFKA_DEFAULT : bytes;
+        } catch (ExecutionException | TimeoutException e) {
+            return KAFKA_DEFAULT;
+        }
+    }
+
+    private static Integer intValue(ConfigEntry entry) {
+        if (entry == null || entry.value() == null) {
+            return null;
+        }
+        try {
+            return Integer.parseInt(entry.value().trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private StartupProblem unreachable(String topic, Throwable cause) {
+        return new StartupProblem("cannot read max.message.bytes of topic " + topic + " from Kafka ("
+                + (cause == null ? "no cause" : cause.getClass().getSimpleName()) + ")");
+    }
+
+    @Override
+    public String toString() {
+        return "RecordLimits[" + incidentTopic + "=" + incidentBytes + ", " + templateRequestTopic + "=" + templateRequestBytes
+                + ", " + deadLetterTopic + "=" + deadLetterBytes + "]";
+    }
+}
