@@ -73,16 +73,26 @@ final class FaultRun implements AutoCloseable {
     final List<FlashdutySandbox> traps = new ArrayList<>();
     /** incidents whose create was in flight when the process was killed: these alone may have two */
     final Set<String> mayRepeat = new HashSet<>();
+    /** incidents of records set aside after their war room was opened (Kafka refused the result) */
+    final Set<String> openedThenSetAside = new HashSet<>();
     /** the health (full exposure) and metrics pages of every app this run started, read as it stopped */
     final List<String> managementPages = new CopyOnWriteArrayList<>();
     /** said after the scenario's name in the table */
     String note = "";
 
+    /** What the incident and template-request topics accept unless a scenario says otherwise: one poison kind is over 1 MiB. */
+    static final int TOPIC_BYTES = 2_097_152;
+
     FaultRun(String name) throws Exception {
-        this(name, KafkaBroker.shared());
+        this(name, KafkaBroker.shared(), TOPIC_BYTES);
     }
 
     FaultRun(String name, KafkaBroker broker) throws Exception {
+        this(name, broker, TOPIC_BYTES);
+    }
+
+    /** @param topicBytes max.message.bytes of the incident and template-request topics (the module reads it from there) */
+    FaultRun(String name, KafkaBroker broker, int topicBytes) throws Exception {
         this.name = name;
         this.brokers = broker.bootstrapServers();
         this.sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config().perSecond(PER_SECOND).secondWindowMillis(SECOND_WINDOW)
@@ -92,8 +102,9 @@ final class FaultRun implements AutoCloseable {
         this.kafka = new KafkaTestClient(brokers);
         this.topicsBefore = kafka.listTopics();
         this.offsetsBefore = endOffsets(topicsBefore);
-        // every record may be over 1 MiB (one poison kind): the incident topic is made to accept it
-        broker.createTopic(settings.get("incident.topic"), 1, Map.of("max.message.bytes", "2097152"));
+        for (String input : List.of("incident.topic", "template-request.topic")) {
+            broker.createTopic(settings.get(input), 1, Map.of("max.message.bytes", String.valueOf(topicBytes)));
+        }
         this.topics = new TopicCollector(brokers, List.of(settings.get("result.topic"), settings.get("dead-letter.topic")));
         this.logs = LogCapture.capture();
     }
@@ -133,7 +144,12 @@ final class FaultRun implements AutoCloseable {
     }
 
     Sent sendPoison(byte[] key, byte[] value, List<Header> headers) {
-        RecordMetadata m = kafka.send(topic("incident"), key, value, headers);
+        return sendPoison("incident", key, value, headers);
+    }
+
+    /** A record that must be set aside, on the input topic of {@code topicKey} ({@code incident}, {@code template-request}). */
+    Sent sendPoison(String topicKey, byte[] key, byte[] value, List<Header> headers) {
+        RecordMetadata m = kafka.send(topic(topicKey), key, value, headers);
         Sent s = new Sent(m.topic(), m.partition(), m.offset(), key, value, headers);
         poison.add(s);
         return s;
@@ -226,13 +242,16 @@ final class FaultRun implements AutoCloseable {
         // one war room per incident that should have one
         Map<String, Integer> creates = sandbox.createCounts();
         int duplicates = 0;
-        for (String incident : shouldOpen) {
+        for (String incident : union(shouldOpen, openedThenSetAside)) {
             if (creates.getOrDefault(incident, 0) == 0) {
                 lost++;
                 problems.add("no war room for incident " + incident);
             }
         }
         for (Map.Entry<String, Integer> c : creates.entrySet()) {
+            if (!shouldOpen.contains(c.getKey()) && !openedThenSetAside.contains(c.getKey())) {
+                problems.add("a create for incident " + c.getKey() + ", which was never sent as a good event");
+            }
             if (c.getValue() > 1) {
                 duplicates++;
                 if (!mayRepeat.contains(c.getKey())) {
@@ -254,6 +273,7 @@ final class FaultRun implements AutoCloseable {
                     + "@" + KafkaTestClient.lastHeader(d, "dlq-source-offset"), d);
         }
         int deadLettered = 0;
+        int truncated = 0;
         for (Sent p : poison) {
             ConsumerRecord<byte[], byte[]> d = deadBySource.get(p.topic() + "/" + p.partition() + "@" + p.offset());
             String where = "poison " + p.topic() + "/" + p.partition() + "@" + p.offset();
@@ -261,14 +281,24 @@ final class FaultRun implements AutoCloseable {
                 problems.add(where + " not in the dead-letter topic");
                 continue;
             }
-            Header[] copied = d.headers().toArray();
-            boolean same = Arrays.equals(p.key(), d.key()) && Arrays.equals(p.value(), d.value()) && copied.length > p.headers().size();
-            for (int i = 0; same && i < p.headers().size(); i++) {
-                same = p.headers().get(i).key().equals(copied[i].key()) && Arrays.equals(p.headers().get(i).value(), copied[i].value());
-            }
             String reason = KafkaTestClient.lastHeader(d, "dlq-reason");
-            if (!same) {
+            String originalSize = String.valueOf(p.value() == null ? 0 : p.value().length);
+            if ("true".equals(KafkaTestClient.lastHeader(d, "dlq-truncated"))) {
+                // a copy the dead-letter topic could not take whole: a prefix of the value, the original size
+                boolean prefix = d.value() != null && p.value() != null && d.value().length < p.value().length
+                        && Arrays.equals(d.value(), Arrays.copyOf(p.value(), d.value().length));
+                if (!prefix || !originalSize.equals(KafkaTestClient.lastHeader(d, "dlq-original-size"))) {
+                    problems.add(where + " dead-lettered truncated, but not as a prefix with its original size");
+                    continue;
+                }
+                truncated++;
+            } else if (!sameRecord(p, d)) {
                 problems.add(where + " dead-lettered but not byte for byte");
+                continue;
+            }
+            if (!originalSize.equals(KafkaTestClient.lastHeader(d, "dlq-original-size"))
+                    || KafkaTestClient.lastHeader(d, "dlq-source-timestamp") == null) {
+                problems.add(where + " dead-lettered without its original size or source timestamp");
             } else if (reason == null || reason.isBlank()) {
                 problems.add(where + " dead-lettered without a reason");
             } else {
@@ -277,6 +307,14 @@ final class FaultRun implements AutoCloseable {
         }
         if (dead.size() != poison.size()) {
             problems.add(dead.size() + " dead-letter records for " + poison.size() + " poison records");
+        }
+
+        // every record committed: nothing waits to be handled again, nothing was skipped uncommitted
+        for (String input : List.of("incident", "template-request")) {
+            String group = settings.get("consumer.group") + (input.equals("incident") ? "" : "-templates");
+            if (topicsAfter.contains(topic(input)) && kafka.endOffset(topic(input)) > 0 && kafka.lag(group, topic(input)) != 0) {
+                problems.add(kafka.lag(group, topic(input)) + " records of " + topic(input) + " not committed by " + group);
+            }
         }
 
         // the account budget: arrivals the sandbox saw, in both windows
@@ -351,7 +389,8 @@ final class FaultRun implements AutoCloseable {
             problems.add("the log capture saw nothing");
         }
 
-        ReliabilityTable.add(new Row(name + note, good.size(), lost, duplicates, deadLettered + "/" + poison.size(), sandbox.count429(),
+        ReliabilityTable.add(new Row(name + note, good.size(), lost, duplicates,
+                deadLettered + "/" + poison.size() + (truncated > 0 ? " (" + truncated + " truncated)" : ""), sandbox.count429(),
                 violations, secrets));
         return problems;
     }
@@ -367,6 +406,27 @@ final class FaultRun implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot read end offsets", e);
         }
+    }
+
+    /** The dead-letter copy holds the original key, value and headers (in order, before the dlq-* ones). */
+    private static boolean sameRecord(Sent p, ConsumerRecord<byte[], byte[]> d) {
+        Header[] copied = d.headers().toArray();
+        boolean same = Arrays.equals(p.key(), d.key()) && Arrays.equals(p.value(), d.value()) && copied.length > p.headers().size();
+        for (int i = 0; same && i < p.headers().size(); i++) {
+            same = p.headers().get(i).key().equals(copied[i].key()) && Arrays.equals(p.headers().get(i).value(), copied[i].value());
+        }
+        return same;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> u = new LinkedHashSet<>(a);
+        u.addAll(b);
+        return u;
+    }
+
+    /** Log lines that say a record is handled again: the module's own retry line and camel-kafka's seek back. */
+    long retries() {
+        return logLines().stream().filter(l -> l.contains("the record is handled again") || l.contains("Will seek consumer")).count();
     }
 
     static byte[] utf8(String s) {

@@ -6,10 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -19,12 +21,18 @@ import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.incident.EchoedFields;
+import com.warroom.routes.kafka.DeadLetterPublisher;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.KafkaTestClient;
+import com.warroom.routes.support.RandomInputs;
 import com.warroom.routes.support.RunningApp;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.awaitility.Awaitility;
@@ -477,7 +485,12 @@ class FaultScenariosIT {
     }
 
     static void askTemplates(FaultRun run, int n, List<Header> headers) {
-        for (int i = 0; i < n; i++) {
+        askTemplates(run, 0, n, headers);
+    }
+
+    /** Asks for the preset template n times, lookup ids L{from} to L{from + n - 1}. */
+    static void askTemplates(FaultRun run, int from, int n, List<Header> headers) {
+        for (int i = from; i < from + n; i++) {
             run.kafka.send(run.topic("template-request"), FaultRun.utf8("lookup-" + i),
                     FaultRun.utf8("{\"template_id\": \"" + FlashdutySandbox.PRESET_TEMPLATE + "\", \"lookup_id\": \"L" + i + "\"}"), headers);
         }
@@ -494,5 +507,237 @@ class FaultScenariosIT {
             lookups.add(j.path("lookup_id").asText());
         }
         assertEquals(n, lookups.size(), "every lookup answered");
+    }
+
+    // ---- 9, 10: records larger than Kafka's defaults ----------------------------------------------
+
+    /** Many production clusters raise max.message.bytes: the topics of scenarios 9, 10 and 12 take 5 MiB. */
+    static final int LARGE_TOPIC_BYTES = 5 * 1024 * 1024;
+
+    @Test
+    @Order(9)
+    void recordsUpTo4_5MiBOnTopicsThatTake5MiB() throws Exception {
+        largeRecords("9. records up to 4.5 MiB on topics that take 5 MiB", false);
+    }
+
+    @Test
+    @Order(10)
+    void aDeadLetterTopicSmallerThanItsSources() throws Exception {
+        largeRecords("10. a dead-letter topic of 1 MiB under sources of 5 MiB", true);
+    }
+
+    /**
+     * The module configured only as the README says (no size setting), on topics that take 5 MiB:
+     * poison records of 1.5 MiB and 4.5 MiB, an event whose event_id is 900 KB, template requests
+     * with a 600 KB template_id or lookup_id, each followed on the same partition by good ones, and a
+     * valid event of 3 MiB, which is not poison. Every good record gets its answer, every poison record
+     * is in the dead-letter topic (whole, or truncated when that topic takes less), every offset is
+     * committed, no record is tried twice and the sandbox saw no call for the poison.
+     */
+    void largeRecords(String name, boolean smallDeadLetterTopic) throws Exception {
+        try (FaultRun run = new FaultRun(name, KafkaBroker.shared(), LARGE_TOPIC_BYTES)) {
+            if (smallDeadLetterTopic) {
+                KafkaBroker.shared().createTopic(run.topic("dead-letter"), 1, Map.of("max.message.bytes", "1048588"));
+            }
+            Random random = new Random(9);
+            run.sendGood(3);
+            String cut = Events.json(withDescription(1_572_864));
+            run.sendPoison(FaultRun.utf8("poison-1.5MiB"), FaultRun.utf8(cut.substring(0, cut.length() - 2)),
+                    List.of(new RecordHeader("trace", FaultRun.utf8("t-1"))));
+            run.sendGood(3);
+            byte[] noise = new byte[4_718_592];
+            random.nextBytes(noise);
+            run.sendPoison(FaultRun.utf8("poison-4.5MiB"), noise, List.of());
+            run.sendGood(3);
+            ObjectNode longEventId = Events.fresh();
+            longEventId.put("event_id", "e".repeat(900_000));
+            run.sendPoison(FaultRun.utf8(Events.incidentId(longEventId)), FaultRun.utf8(Events.json(longEventId)), List.of());
+            run.sendGood(3);
+            run.sendGood(withDescription(3_145_728), List.of()); // large, and valid: handled like any other
+            run.sendGood(3);
+
+            askTemplates(run, 0, 2, List.of());
+            run.sendPoison("template-request", FaultRun.utf8("poison-template-id"),
+                    FaultRun.utf8("{\"template_id\": \"" + "0".repeat(614_400) + "\", \"lookup_id\": \"P1\"}"), List.of());
+            askTemplates(run, 2, 2, List.of());
+            run.sendPoison("template-request", FaultRun.utf8("poison-lookup-id"), FaultRun.utf8("{\"template_id\": \""
+                    + FlashdutySandbox.PRESET_TEMPLATE + "\", \"lookup_id\": \"" + "l".repeat(614_400) + "\"}"), List.of());
+            askTemplates(run, 4, 2, List.of());
+
+            try (RunningApp app = run.start()) {
+                run.awaitAllHandled(WAIT);
+                checkTemplates(run, 6);
+            }
+            assertEquals(6, run.sandbox.calls("/template/info").size(), "one /template/info call per good request, none for the poison");
+            assertEquals(0, run.retries(), "no record was handled twice");
+            int deadLetterBytes = Integer.parseInt(run.kafka.admin().describeConfigs(List.of(topicResource(run.topic("dead-letter"))))
+                    .all().get().get(topicResource(run.topic("dead-letter"))).get("max.message.bytes").value());
+            long truncated = run.topics.records(run.topic("dead-letter")).stream()
+                    .filter(d -> "true".equals(KafkaTestClient.lastHeader(d, "dlq-truncated"))).count();
+            if (smallDeadLetterTopic) {
+                assertEquals(1_048_588, deadLetterBytes, "an existing dead-letter topic is left as it is");
+                assertEquals(2, truncated, "the 1.5 MiB and 4.5 MiB copies are truncated, the others fit whole");
+            } else {
+                assertTrue(deadLetterBytes >= LARGE_TOPIC_BYTES, "the dead-letter topic the module created takes what its sources take: "
+                        + deadLetterBytes);
+                assertEquals(0, truncated);
+            }
+            for (ConsumerRecord<byte[], byte[]> d : run.topics.records(run.topic("dead-letter"))) {
+                String reason = KafkaTestClient.lastHeader(d, "dlq-reason");
+                String source = KafkaTestClient.lastHeader(d, "dlq-source-topic") + "@" + KafkaTestClient.lastHeader(d, "dlq-source-offset");
+                assertTrue(Set.of("malformed_json", "field_too_long").contains(reason), source + ": " + reason);
+            }
+            assertTrue(run.logLines().stream().anyMatch(l -> l.contains("Kafka record limits") && l.contains(String.valueOf(LARGE_TOPIC_BYTES))),
+                    "the limits read from the cluster are logged");
+            assertInvariants(run);
+        }
+    }
+
+    static ObjectNode withDescription(int bytes) {
+        ObjectNode e = Events.fresh();
+        Events.incident(e).put("description", "d".repeat(bytes));
+        return e;
+    }
+
+    static org.apache.kafka.common.config.ConfigResource topicResource(String topic) {
+        return new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+    }
+
+    // ---- 11 ---------------------------------------------------------------------------------------
+
+    /**
+     * An ordinary event whose result Kafka refuses for good (the result topic's max.message.bytes is
+     * lowered under it while the app runs: RecordTooLargeException from the broker, non-retriable).
+     * The war room was opened once and is in the ledger; the record is set aside as output_rejected,
+     * committed, and the partition goes on. No retry, no second create.
+     */
+    @Test
+    @Order(11)
+    void aResultKafkaRefusesForGoodIsSetAside() throws Exception {
+        try (FaultRun run = new FaultRun("11. a result the result topic refuses (non-retriable)")) {
+            KafkaBroker.shared().createTopic(run.topic("result"), 1);
+            run.sendGood(5);
+            try (RunningApp app = run.start()) {
+                run.awaitResults(5, WAIT);
+                int largest = run.kafka.readAll(run.topic("result")).stream()
+                        .mapToInt(r -> DeadLetterPublisher.size(r.key(), r.value(), r.headers())).max().orElseThrow();
+                // results are about the same size; one whose event_id is 224 characters longer no longer fits
+                String limit = String.valueOf(largest + 100);
+                run.kafka.admin().incrementalAlterConfigs(Map.of(topicResource(run.topic("result")), List.of(new AlterConfigOp(
+                        new ConfigEntry("max.message.bytes", limit), AlterConfigOp.OpType.SET)))).all().get();
+                Awaitility.await("the lower limit applies").atMost(WAIT).until(() -> limit.equals(run.kafka.admin()
+                        .describeConfigs(List.of(topicResource(run.topic("result")))).all().get()
+                        .get(topicResource(run.topic("result"))).get("max.message.bytes").value()));
+                run.sendGood(3);
+                ObjectNode refused = Events.fresh();
+                refused.put("event_id", "r".repeat(EchoedFields.MAX_CHARS));
+                String incident = Events.incidentId(refused);
+                run.sendPoison(FaultRun.utf8(incident), FaultRun.utf8(Events.json(refused)), List.of());
+                run.openedThenSetAside.add(incident);
+                run.sendGood(3);
+                run.awaitAllHandled(WAIT);
+                ConsumerRecord<byte[], byte[]> d = run.topics.records(run.topic("dead-letter")).get(0);
+                assertEquals("output_rejected", KafkaTestClient.lastHeader(d, "dlq-reason"));
+                assertEquals("RecordTooLargeException", KafkaTestClient.lastHeader(d, "dlq-detail"));
+                assertEquals(1, run.sandbox.createCount(incident), "its war room was opened once");
+                assertTrue(run.kafka.readAll(run.topic("ledger")).stream().anyMatch(r -> incident.equals(KafkaTestClient.key(r))),
+                        "and is in the ledger, so a replay finds it");
+                assertTrue(app.management("/observe/metrics").body().lines()
+                        .anyMatch(l -> l.startsWith("dead_lettered_total{reason=\"output_rejected\"") && l.endsWith(" 1.0")));
+            }
+            assertEquals(0, run.retries(), "set aside, not retried");
+            assertInvariants(run);
+        }
+    }
+
+    // ---- 12 ---------------------------------------------------------------------------------------
+
+    /**
+     * Generative: random incident records and template requests (valid, valid with one field mutated,
+     * random JSON, random bytes, truncated JSON, now and then one close to the 5 MiB limit), seeded
+     * (-Dfault.seed=N repeats a run). Each input ends as exactly one result (or template answer) or
+     * exactly one dead-letter record; no exception escapes a route (that would show as a retry or a
+     * stalled partition) and no record is tried a second time.
+     */
+    @Test
+    @Order(12)
+    void randomInputsEachEndAsExactlyOneResultOrDeadLetter() throws Exception {
+        long seed = Long.getLong("fault.seed", System.nanoTime());
+        Random random = new Random(seed);
+        int incidents = 400;
+        int requests = 80;
+        try (FaultRun run = new FaultRun("12. " + incidents + " random incident records, " + requests + " random template requests",
+                KafkaBroker.shared(), LARGE_TOPIC_BYTES)) {
+            run.note = " (seed " + seed + ")";
+            record Input(FaultRun.Sent sent, String id) {
+            }
+            List<Input> incidentInputs = new ArrayList<>();
+            for (int i = 0; i < incidents; i++) {
+                byte[] value = RandomInputs.incident(random, i, LARGE_TOPIC_BYTES - 1_024);
+                RecordMetadata m = run.kafka.send(run.topic("incident"), FaultRun.utf8("k" + i), value, List.of());
+                incidentInputs.add(new Input(new FaultRun.Sent(m.topic(), m.partition(), m.offset(), FaultRun.utf8("k" + i), value, List.of()),
+                        RandomInputs.idOf(value, "event_id")));
+            }
+            List<Input> requestInputs = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                byte[] value = RandomInputs.templateRequest(random, i, FlashdutySandbox.PRESET_TEMPLATE);
+                RecordMetadata m = run.kafka.send(run.topic("template-request"), FaultRun.utf8("q" + i), value, List.of());
+                requestInputs.add(new Input(new FaultRun.Sent(m.topic(), m.partition(), m.offset(), FaultRun.utf8("q" + i), value, List.of()),
+                        RandomInputs.idOf(value, "lookup_id")));
+            }
+            Map<String, List<JsonNode>> results;
+            Map<String, Integer> answers;
+            Map<String, Integer> deadLetters;
+            try (RunningApp app = run.start()) {
+                Awaitility.await(run.name + ": every input committed").atMost(WAIT).pollInterval(Duration.ofMillis(250))
+                        .until(() -> run.kafka.lag(run.settings.get("consumer.group"), run.topic("incident")) == 0
+                                && run.kafka.lag(run.settings.get("consumer.group") + "-templates", run.topic("template-request")) == 0);
+                results = run.resultsByEvent();
+                answers = new HashMap<>();
+                for (ConsumerRecord<byte[], byte[]> a : run.kafka.readAll(run.topic("template"))) {
+                    answers.merge(KafkaTestClient.json(a).path("lookup_id").asText(), 1, Integer::sum);
+                }
+                deadLetters = new HashMap<>();
+                for (ConsumerRecord<byte[], byte[]> d : run.topics.records(run.topic("dead-letter"))) {
+                    deadLetters.merge(KafkaTestClient.lastHeader(d, "dlq-source-topic") + "@" + KafkaTestClient.lastHeader(d, "dlq-source-offset"),
+                            1, Integer::sum);
+                }
+            }
+            List<String> problems = new ArrayList<>();
+            for (Input in : incidentInputs) {
+                int outcomes = deadLetters.getOrDefault(in.sent().topic() + "@" + in.sent().offset(), 0)
+                        + (in.id() == null ? 0 : results.getOrDefault(in.id(), List.of()).size());
+                if (outcomes != 1) {
+                    problems.add("incident input at offset " + in.sent().offset() + " ended " + outcomes + " times: "
+                            + new String(in.sent().value(), 0, Math.min(300, in.sent().value().length), StandardCharsets.UTF_8));
+                } else if (deadLetters.containsKey(in.sent().topic() + "@" + in.sent().offset())) {
+                    run.poison.add(in.sent());
+                } else {
+                    ObjectNode event = (ObjectNode) KafkaTestClient.json(in.sent().value());
+                    run.good.add(event);
+                    if ("created".equals(results.get(in.id()).get(0).path("status").asText())) {
+                        run.shouldOpen.add(Events.incidentId(event).toLowerCase(Locale.ROOT));
+                    }
+                }
+            }
+            for (Input in : requestInputs) {
+                int outcomes = deadLetters.getOrDefault(in.sent().topic() + "@" + in.sent().offset(), 0)
+                        + (in.id() == null ? 0 : answers.getOrDefault(in.id(), 0));
+                if (outcomes != 1) {
+                    problems.add("template request at offset " + in.sent().offset() + " ended " + outcomes + " times: "
+                            + new String(in.sent().value(), 0, Math.min(300, in.sent().value().length), StandardCharsets.UTF_8));
+                } else if (deadLetters.containsKey(in.sent().topic() + "@" + in.sent().offset())) {
+                    run.poison.add(in.sent());
+                }
+            }
+            System.out.printf("random inputs (seed %d): %d results, %d template answers, %d dead letters%n", seed,
+                    results.values().stream().mapToInt(List::size).sum(), answers.values().stream().mapToInt(Integer::intValue).sum(),
+                    deadLetters.size());
+            assertTrue(problems.isEmpty(), "seed " + seed + ": " + String.join("\n", problems));
+            assertTrue(run.good.size() > incidents / 5 && run.poison.size() > incidents / 5, "both outcomes happened: " + run.good.size()
+                    + " results, " + run.poison.size() + " dead letters");
+            assertEquals(0, run.retries(), "seed " + seed + ": no record was tried a second time");
+            assertInvariants(run);
+        }
     }
 }

@@ -37,7 +37,7 @@ import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
- * Byte-level Kafka access for tests: a producer (acks=all, 2 MiB requests), whole-topic reads,
+ * Byte-level Kafka access for tests: a producer (acks=all, 8 MiB requests), whole-topic reads,
  * waiting for records, and Admin look-ups (committed offsets, end offsets, topics).
  * Clients are created on first use and closed by {@link #close()}. Not thread-safe.
  */

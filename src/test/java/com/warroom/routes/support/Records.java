@@ -20,14 +20,14 @@ public final class Records implements AutoCloseable {
     }
 
     /**
-     * The producer every test feeds topics with: acks=all, 2 MB requests, and one request in flight
+     * The producer every test feeds topics with: acks=all, 8 MiB requests, and one request in flight
      * per partition. With several in flight, a batch sent to a partition that was created a moment ago
      * can be refused as not yet led while the next batch lands; the retried first batch is then out of
      * sequence for the idempotent producer, which retries it until its delivery time-out.
      */
     public static KafkaProducer<byte[], byte[]> producer(String brokers) {
         return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers, ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2_097_152, ProducerConfig.LINGER_MS_CONFIG, 0,
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8_388_608, ProducerConfig.LINGER_MS_CONFIG, 0,
                 ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1), new ByteArraySerializer(), new ByteArraySerializer());
     }
 
