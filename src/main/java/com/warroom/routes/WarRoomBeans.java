@@ -23,6 +23,7 @@ import com.warroom.routes.kafka.DeadLetterPublisher;
 import com.warroom.routes.kafka.IncomingRecord;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.kafka.KafkaFailures;
+import com.warroom.routes.kafka.KafkaPollFailures;
 import com.warroom.routes.kafka.KafkaStartup;
 import com.warroom.routes.kafka.RecordLimits;
 import com.warroom.routes.kafka.TopicSetup;
@@ -80,6 +81,7 @@ public final class WarRoomBeans implements CamelConfiguration {
             "warRoomResults", WarRoomResults.class,
             "recordLimits", RecordLimits.class,
             "kafkaFailures", KafkaFailures.class,
+            "kafkaPollFailures", KafkaPollFailures.class,
             "deadLetterPublisher", DeadLetterPublisher.class,
             "warRoomLedger", WarRoomLedger.class,
             "imCatalogPublisher", ImCatalogPublisher.class,
@@ -144,8 +146,10 @@ public final class WarRoomBeans implements CamelConfiguration {
         bind(context, "incomingRecord", new IncomingRecord());
         bind(context, "commitPerRecord", new CommitPerRecord());
         bind(context, "recordLimits", limits);
-        bind(context, "kafkaFailures", new KafkaFailures(Duration.ofMillis(millis(pc, "kafka.retry.initial-backoff")),
-                Duration.ofMillis(millis(pc, "kafka.retry.max-backoff")), meterRegistry(context)));
+        KafkaFailures failures = new KafkaFailures(Duration.ofMillis(millis(pc, "kafka.retry.initial-backoff")),
+                Duration.ofMillis(millis(pc, "kafka.retry.max-backoff")), meterRegistry(context));
+        bind(context, "kafkaFailures", failures);
+        bind(context, "kafkaPollFailures", new KafkaPollFailures(failures));
         bind(context, "incidentEventParser", new IncidentEventParser(limits));
         bind(context, "eventAge", new EventAge(Duration.ofMillis(millis(pc, "war-room.max-event-age")), Clock.systemUTC()));
         String pinned = prop(pc, "war-room.integration-id");
@@ -174,7 +178,6 @@ public final class WarRoomBeans implements CamelConfiguration {
                 "the IM catalog was never loaded from Flashduty"));
         bind(context, "flashdutyAuthHealthCheck", new ReadinessCheck("flashduty-auth", () -> !responses.isUnauthorized(),
                 "Flashduty answers Unauthorized: check FLASHDUTY_APP_KEY"));
-        KafkaFailures failures = context.getRegistry().lookupByNameAndType("kafkaFailures", KafkaFailures.class);
         bind(context, "kafkaAccessHealthCheck", new ReadinessCheck("kafka-access", failures::isConsuming,
                 "Kafka refused this module (authorization, authentication or the dead-letter topic): consuming stopped, see the log"));
         context.addService(new Closer(share, ledger, deadLetters, integrations, templates), true, true);

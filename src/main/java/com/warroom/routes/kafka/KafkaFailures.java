@@ -51,6 +51,9 @@ import org.slf4j.LoggerFactory;
  * record causes and no retry mends. The consumer route stops, one log line and readiness say why, and
  * nothing is committed, so a restart after the ACLs are fixed goes on where it stopped.</li>
  * </ul>
+ * Failures of the consumer's own poll, where there is no record to set aside, are sorted the same
+ * way by {@link KafkaPollFailures}.
+ * <p>
  * Written here because camel-kafka has one answer to a failed exchange (seek back and poll again at
  * once), which loops without pause on an error that comes back every time.
  */
@@ -161,8 +164,7 @@ public final class KafkaFailures {
     public void retryLater(Exchange exchange) throws Exception {
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (!exchange.getContext().isStopping()) {
-            String cause = causeLabel(caught);
-            registry.counter("kafka.records.retried", "cause", cause).increment();
+            String cause = countRetry(caught);
             long wait = backoffMillis(exchange);
             LOG.warn("{}/{}@{}: Kafka failed ({}); the record is handled again in {} ms", exchange.getProperty(IncomingRecord.TOPIC),
                     exchange.getProperty(IncomingRecord.PARTITION), exchange.getProperty(IncomingRecord.OFFSET), cause, wait);
@@ -181,12 +183,8 @@ public final class KafkaFailures {
         Throwable kafka = kafkaCause(caught);
         String what = (kafka != null ? kafka : caught == null ? new IllegalStateException() : caught).getClass().getSimpleName();
         String routeId = exchange.getFromRouteId();
-        if (refusal.compareAndSet(null, what)) {
-            LOG.error("Kafka refused this module ({}) while route {} handled {}/{}@{}: that route stops consuming and commits "
-                            + "nothing; fix the principal's ACLs, credentials or the dead-letter topic, then restart", what, routeId,
-                    exchange.getProperty(IncomingRecord.TOPIC), exchange.getProperty(IncomingRecord.PARTITION),
-                    exchange.getProperty(IncomingRecord.OFFSET));
-        }
+        refused(what, "route " + routeId + " handled " + exchange.getProperty(IncomingRecord.TOPIC) + "/"
+                + exchange.getProperty(IncomingRecord.PARTITION) + "@" + exchange.getProperty(IncomingRecord.OFFSET));
         if (routeId != null && stoppedRoutes.add(routeId)) {
             CamelContext context = exchange.getContext();
             Thread stopper = new Thread(() -> {
@@ -202,6 +200,29 @@ public final class KafkaFailures {
             Thread.sleep(initialBackoff.toMillis()); // the record came again while the route stops: no spin
         }
         throw rethrowable(caught);
+    }
+
+    /** Kafka refused the module: said once (the first refusal), readiness DOWN from now on. */
+    void refused(String what, String where) {
+        if (refusal.compareAndSet(null, what)) {
+            LOG.error("Kafka refused this module ({}) while {}: that consumer stops and commits nothing; fix the principal's "
+                    + "ACLs, credentials or the dead-letter topic, then restart", what, where);
+        }
+    }
+
+    /** Counts one retry of the given cause ({@code kafka_records_retried_total{cause}}) and returns the bounded label. */
+    String countRetry(Throwable caught) {
+        String cause = causeLabel(caught);
+        registry.counter("kafka.records.retried", "cause", cause).increment();
+        return cause;
+    }
+
+    Duration initialBackoff() {
+        return initialBackoff;
+    }
+
+    Duration maxBackoff() {
+        return maxBackoff;
     }
 
     /** Readiness {@code kafka-access}: false once Kafka refused the module. */

@@ -52,13 +52,18 @@ public final class KafkaBroker {
     private final Duration startupTime;
 
     private KafkaBroker() throws Exception {
+        this(Map.of());
+    }
+
+    /** @param extra broker settings on top of the ones every test broker has (e.g. an authorizer) */
+    private KafkaBroker(Map<String, String> extra) throws Exception {
         long t0 = System.nanoTime();
         // a broker in the test JVM must never end the JVM (Kafka exits or halts on fatal faults)
         Exit.setExitProcedure((status, message) -> LOG.error("Kafka asked the JVM to exit ({}): {}", status, message));
         Exit.setHaltProcedure((status, message) -> LOG.error("Kafka asked the JVM to halt ({}): {}", status, message));
         int port = freePort();
         TestKitNodes nodes = new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build();
-        cluster = new KafkaClusterTestKit.Builder(nodes)
+        KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes)
                 // a fixed client port (the kit's default is localhost:0) keeps the address across stop()/start()
                 .setConfigProp("listeners", "EXTERNAL://localhost:" + port + ",CONTROLLER://localhost:0")
                 .setConfigProp("offsets.topic.replication.factor", "1")
@@ -71,8 +76,9 @@ public final class KafkaBroker {
                 .setConfigProp("message.max.bytes", "2097152")
                 .setConfigProp("replica.fetch.max.bytes", "2097152")
                 // Kafka's default is 3; the benchmarks run with 1 (pom, profile bench), see NETWORK_THREADS
-                .setConfigProp("num.network.threads", System.getProperty(NETWORK_THREADS, "3"))
-                .build();
+                .setConfigProp("num.network.threads", System.getProperty(NETWORK_THREADS, "3"));
+        extra.forEach(builder::setConfigProp);
+        cluster = builder.build();
         cluster.format();
         cluster.startup();
         cluster.waitForReadyBrokers();
@@ -118,6 +124,15 @@ public final class KafkaBroker {
     public static KafkaBroker dedicated() {
         try {
             return new KafkaBroker();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start a dedicated test Kafka broker", e);
+        }
+    }
+
+    /** A broker of its own with extra settings (e.g. an authorizer). {@link #close()} it when done. */
+    public static KafkaBroker dedicated(Map<String, String> extra) {
+        try {
+            return new KafkaBroker(extra);
         } catch (Exception e) {
             throw new IllegalStateException("cannot start a dedicated test Kafka broker", e);
         }

@@ -1,0 +1,68 @@
+package com.warroom.routes.kafka;
+
+import org.apache.camel.component.kafka.PollExceptionStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a consumer route does when the Kafka consumer's poll itself fails (there is no record to set
+ * aside), as camel-kafka's {@code pollExceptionStrategy} of every Kafka endpoint
+ * (config/application.properties): Kafka refusing the module (authorization, authentication) stops
+ * that consumer (said once, readiness {@code kafka-access} DOWN, nothing committed); anything else is
+ * polled again from the same position after a backoff that doubles while the failures go on
+ * (KAFKA_RETRY_INITIAL_BACKOFF to KAFKA_RETRY_MAX_BACKOFF), counted in
+ * {@code kafka_records_retried_total{cause}}. Camel's default instead hands the error to the route's
+ * error handler and seeks past the offset, skipping records, at once and for every failure.
+ * <p>
+ * One instance serves every consumer thread; each thread keeps its own run of failures.
+ */
+public final class KafkaPollFailures implements PollExceptionStrategy {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaPollFailures.class);
+
+    private final KafkaFailures failures;
+    /** this thread's failures in a row, and when the last one came */
+    private final ThreadLocal<long[]> run = ThreadLocal.withInitial(() -> new long[2]);
+    private final ThreadLocal<Boolean> stopped = ThreadLocal.withInitial(() -> Boolean.FALSE);
+
+    public KafkaPollFailures(KafkaFailures failures) {
+        this.failures = failures;
+    }
+
+    @Override
+    public void reset() {
+        run.get()[0] = 0;
+        stopped.set(Boolean.FALSE);
+    }
+
+    @Override
+    public boolean canContinue() {
+        return !stopped.get();
+    }
+
+    @Override
+    public void handle(long partitionLastOffset, Exception exception) {
+        String thread = Thread.currentThread().getName();
+        if (KafkaFailures.kindOf(exception) == KafkaFailures.Kind.STOP) {
+            Throwable kafka = KafkaFailures.kafkaCause(exception);
+            failures.refused((kafka != null ? kafka : exception).getClass().getSimpleName(), "polling in " + thread);
+            stopped.set(Boolean.TRUE);
+            return;
+        }
+        long[] r = run.get();
+        long now = System.nanoTime();
+        if (r[0] > 0 && now - r[1] > 2 * failures.maxBackoff().toNanos()) {
+            r[0] = 0; // a new run of failures starts from the initial backoff
+        }
+        r[0]++;
+        r[1] = now;
+        String cause = failures.countRetry(exception);
+        long wait = Math.min(failures.maxBackoff().toMillis(), failures.initialBackoff().toMillis() << Math.min(20, r[0] - 1));
+        LOG.warn("{}: polling Kafka failed ({}, {} in a row); polling again from the same offset in {} ms", thread, cause, r[0], wait);
+        try {
+            Thread.sleep(wait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
