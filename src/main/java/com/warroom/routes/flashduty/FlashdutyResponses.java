@@ -30,8 +30,9 @@ import static com.warroom.routes.flashduty.FlashdutyCallState.*;
  * then the call is retried.</li>
  * <li>{@code InternalError}, {@code ServiceUnavailable}, {@code UndonedOrderExist}, {@code RequestLocked},
  * time-outs and connection errors: bounded retries with exponential backoff and jitter. A war-room
- * create that was sent but never answered is not repeated (unless configured): it may have opened
- * the room, and a second create could open a second one.</li>
+ * create whose outcome is unknown is not repeated (unless configured for time-outs): sent but never
+ * answered, or answered without Flashduty's envelope (a gateway's 502/504 may come after the backend
+ * opened the room: {@value #OUTCOME_UNKNOWN}). A second create could open a second room.</li>
  * <li>every other code (ResourceNotFound arrives as HTTP 400): terminal.</li>
  * </ul>
  * When a call ran out of retries on a transient error, Flashduty is taken as down: later calls get one
@@ -50,6 +51,8 @@ public final class FlashdutyResponses {
     public static final String TIMEOUT = "timeout";
     public static final String NO_RESPONSE = "no_response";
     public static final String INVALID_RESPONSE = "invalid_response";
+    /** a create answered by something other than Flashduty (a gateway's 502/504, a proxy's 500): it may have opened the room */
+    public static final String OUTCOME_UNKNOWN = "outcome_unknown";
 
     private final ObjectMapper mapper;
     private final int maxAttempts;
@@ -148,6 +151,10 @@ public final class FlashdutyResponses {
             } else if (status == 429) {
                 code = RATE_LIMITED;
                 message = "rate limited";
+            } else if ((status >= 500 || status >= 200 && status < 300) && NOT_IDEMPOTENT.contains(exchange.getProperty(PATH, String.class))) {
+                // only Flashduty's own error says nothing was done; a gateway's page does not
+                code = OUTCOME_UNKNOWN;
+                message = "HTTP " + status + " without a Flashduty envelope: the war room may exist";
             } else if (status >= 500) {
                 code = "ServiceUnavailable";
                 message = "HTTP " + status + " without a Flashduty envelope";
@@ -176,9 +183,10 @@ public final class FlashdutyResponses {
                 retry(exchange, 0, path, code, attempts);
                 return;
             }
-        } else if ((TIMEOUT.equals(code) || NO_RESPONSE.equals(code)) && NOT_IDEMPOTENT.contains(path) && !retryCreateAfterTimeout) {
+        } else if ((TIMEOUT.equals(code) || NO_RESPONSE.equals(code)) && NOT_IDEMPOTENT.contains(path) && !retryCreateAfterTimeout
+                || OUTCOME_UNKNOWN.equals(code)) {
             // the war room may have been opened: asking again could open a second one
-            LOG.warn("Flashduty {} sent but not answered ({}); not repeated, the war room may exist", path, code);
+            LOG.warn("Flashduty {} sent, outcome unknown ({}); not repeated, the war room may exist", path, code);
         } else if (RETRYABLE.contains(code) || CONNECTION_ERROR.equals(code) || TIMEOUT.equals(code) || NO_RESPONSE.equals(code)
                 || INVALID_RESPONSE.equals(code) && transport == null && exchange.getProperty(HTTP_STATUS, 0, Integer.class) >= 500) {
             int transient_ = attempts - exchange.getProperty(RATE_LIMITED_ATTEMPTS, 0, Integer.class);

@@ -178,4 +178,32 @@ class FlashdutyResponsesTest {
         assertNull(ex.getException());
         responses.classify(ex);
     }
+
+    /**
+     * A create answered by a gateway (502/504 and its own page, no Flashduty envelope) may have opened
+     * the room: it is not repeated. Other calls, and answers with Flashduty's envelope, keep their rules.
+     */
+    @Test
+    void aCreateAnsweredWithoutAnEnvelopeIsNotRepeated() {
+        for (int status : new int[] {500, 502, 504, 200}) {
+            Exchange create = call();
+            create.setProperty(PATH, "/incident/war-room/create");
+            answer(create, status, "<html><body>" + status + " from the gateway</body></html>", null);
+            assertEquals("failed", create.getProperty(OUTCOME), "HTTP " + status);
+            assertEquals(FlashdutyResponses.OUTCOME_UNKNOWN, create.getProperty(ERROR_CODE));
+            assertEquals(Boolean.FALSE, create.getProperty(NEXT_ATTEMPT));
+            assertEquals(1, create.getProperty(ATTEMPTS));
+        }
+        assertFalse(responses.isFlashdutyDown(), "an unknown outcome says nothing about Flashduty being down");
+
+        Exchange withEnvelope = call();
+        withEnvelope.setProperty(PATH, "/incident/war-room/create");
+        answer(withEnvelope, 503, error("ServiceUnavailable"), null);
+        assertEquals(Boolean.TRUE, withEnvelope.getProperty(NEXT_ATTEMPT), "Flashduty's own error says nothing was done");
+
+        Exchange info = call();
+        answer(info, 502, "<html>502</html>", null);
+        assertEquals(Boolean.TRUE, info.getProperty(NEXT_ATTEMPT), "a look-up is safe to repeat");
+        assertEquals("ServiceUnavailable", info.getProperty(ERROR_CODE));
+    }
 }

@@ -124,6 +124,8 @@ public final class FlashdutySandbox implements AutoCloseable {
     private final AtomicInteger slowNext = new AtomicInteger();
     private volatile long slowNextMillis;
     private final AtomicInteger stormNext = new AtomicInteger();
+    private final AtomicInteger gatewayAfterCreate = new AtomicInteger();
+    private volatile int gatewayStatus;
     private volatile Integer stormRetryAfter;
     private final Map<String, Failure> incidentFailures = new ConcurrentHashMap<>();
     private volatile Map<String, String> extraHeaders = Map.of();
@@ -339,6 +341,15 @@ public final class FlashdutySandbox implements AutoCloseable {
     }
 
     /** The next n Flashduty calls answer 429 RequestTooFrequently (with Retry-After when not null). */
+    /**
+     * The next n creates open the room, then a gateway in front answers {@code status} (502, 504)
+     * with its own HTML page instead of Flashduty's envelope: the client cannot tell the room exists.
+     */
+    public void gatewayErrorAfterCreate(int n, int status) {
+        gatewayStatus = status;
+        gatewayAfterCreate.set(n);
+    }
+
     public void rateLimitStorm(int n, Integer retryAfterSeconds) {
         stormRetryAfter = retryAfterSeconds;
         stormNext.set(n);
@@ -368,6 +379,7 @@ public final class FlashdutySandbox implements AutoCloseable {
 
     public void clearFaults() {
         failNext.set(0);
+        gatewayAfterCreate.set(0);
         failFraction = 0;
         slowMillis = 0;
         slowNext.set(0);
@@ -478,11 +490,11 @@ public final class FlashdutySandbox implements AutoCloseable {
         Map<String, String> masked = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         headers.forEach((k, v) -> masked.put(k, k.equalsIgnoreCase("X-Auth-Token") || k.equalsIgnoreCase("X-User-Id") ? "***" : v));
         String maskedQuery = rawQuery == null ? null : rawQuery.replaceAll("(app_key=)[^&]*", "$1***");
-        byte[] out = MAPPER.writeValueAsBytes(answer.body);
+        byte[] out = answer.raw != null ? answer.raw : MAPPER.writeValueAsBytes(answer.body);
         calls.add(new Call(arrival, http.getRequestMethod(), path, maskedQuery, masked, body, answer.status, answer.errorCode,
                 answer.requestId, answer.incidentId, answer.templateId, System.nanoTime() - arrival));
         LOG.debug("{} {} -> {} {}", http.getRequestMethod(), path, answer.status, answer.errorCode == null ? "" : answer.errorCode);
-        http.getResponseHeaders().set("Content-Type", "application/json");
+        http.getResponseHeaders().set("Content-Type", answer.raw != null ? "text/html" : "application/json");
         if (answer.requestId != null) {
             http.getResponseHeaders().set("Flashcat-Request-Id", answer.requestId);
         }
@@ -497,6 +509,8 @@ public final class FlashdutySandbox implements AutoCloseable {
     private static final class Answer {
         int status;
         Object body;
+        /** a body that is not Flashduty's (a gateway's page), sent as it is */
+        byte[] raw;
         String errorCode;
         String requestId;
         String incidentId;
@@ -633,6 +647,13 @@ public final class FlashdutySandbox implements AutoCloseable {
         data.put("chat_id", "oc_" + incidentId);
         data.put("chat_name", "Incident #" + incidentId.substring(18).toUpperCase(Locale.ROOT) + " war room");
         data.put("share_link", "");
+        if (gatewayAfterCreate.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+            Answer gateway = new Answer();
+            gateway.status = gatewayStatus;
+            gateway.errorCode = "gateway_" + gatewayStatus;
+            gateway.raw = ("<html><body><h1>" + gatewayStatus + " from the gateway</h1></body></html>").getBytes(StandardCharsets.UTF_8);
+            return tag(gateway, incidentId, null);
+        }
         return tag(ok(data), incidentId, null);
     }
 
