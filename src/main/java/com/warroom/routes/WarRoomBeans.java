@@ -28,6 +28,7 @@ import com.warroom.routes.kafka.KafkaStartup;
 import com.warroom.routes.kafka.RecordLimits;
 import com.warroom.routes.kafka.TopicSetup;
 import com.warroom.routes.ledger.WarRoomLedger;
+import com.warroom.routes.observe.BackgroundThreads;
 import com.warroom.routes.observe.ReadinessCheck;
 import com.warroom.routes.observe.WarRoomMetrics;
 import com.warroom.routes.security.Secret;
@@ -90,6 +91,8 @@ public final class WarRoomBeans implements CamelConfiguration {
             "imCatalogHealthCheck", ReadinessCheck.class,
             "flashdutyAuthHealthCheck", ReadinessCheck.class,
             "kafkaAccessHealthCheck", ReadinessCheck.class,
+            "backgroundThreads", BackgroundThreads.class,
+            "backgroundThreadsHealthCheck", ReadinessCheck.class,
             METRICS_REGISTRY, MeterRegistry.class);
 
     @Override
@@ -128,11 +131,15 @@ public final class WarRoomBeans implements CamelConfiguration {
                 Integer.parseInt(prop(pc, "flashduty.rate-per-second")), Integer.parseInt(prop(pc, "flashduty.rate-per-minute")),
                 millis(pc, "flashduty.second-window"), millis(pc, "flashduty.minute-window"));
         bind(context, "accountRateBudget", budget);
+        Duration kafkaInitialBackoff = Duration.ofMillis(millis(pc, "kafka.retry.initial-backoff"));
+        Duration kafkaMaxBackoff = Duration.ofMillis(millis(pc, "kafka.retry.max-backoff"));
+        BackgroundThreads threads = new BackgroundThreads(budget, meterRegistry(context));
+        bind(context, "backgroundThreads", threads);
         ReplicaBudgetShare share = null;
         if (Boolean.parseBoolean(prop(pc, "flashduty.budget-sharing"))) {
             String group = prop(pc, "flashduty.budget-group");
             share = new ReplicaBudgetShare(budget, kafka, group.isEmpty() ? prop(pc, "consumer.group") + "-budget" : group,
-                    ledgerTopic, millis(pc, "flashduty.budget-settle"));
+                    ledgerTopic, millis(pc, "flashduty.budget-settle"), threads, kafkaInitialBackoff, kafkaMaxBackoff);
             bind(context, "replicaBudgetShare", share);
         }
         bind(context, "flashdutyAuth", new FlashdutyAuth(appKey));
@@ -146,8 +153,7 @@ public final class WarRoomBeans implements CamelConfiguration {
         bind(context, "incomingRecord", new IncomingRecord());
         bind(context, "commitPerRecord", new CommitPerRecord());
         bind(context, "recordLimits", limits);
-        KafkaFailures failures = new KafkaFailures(Duration.ofMillis(millis(pc, "kafka.retry.initial-backoff")),
-                Duration.ofMillis(millis(pc, "kafka.retry.max-backoff")), meterRegistry(context));
+        KafkaFailures failures = new KafkaFailures(kafkaInitialBackoff, kafkaMaxBackoff, meterRegistry(context));
         bind(context, "kafkaFailures", failures);
         bind(context, "kafkaPollFailures", new KafkaPollFailures(failures));
         bind(context, "incidentEventParser", new IncidentEventParser(limits));
@@ -159,7 +165,9 @@ public final class WarRoomBeans implements CamelConfiguration {
                 Secret.from("ROCKETCHAT_AUTH_TOKEN", prop(pc, "rocketchat.auth-token-file"))));
         bind(context, "rocketChatPages", new RocketChatPages(mapper));
         bind(context, "templateLookups", new TemplateLookups(mapper, limits));
-        CompactedTopicView templates = new CompactedTopicView(kafka, templateTopic);
+        // the catalog followers only report; the ledger's guards the one-room promise, so it fails closed
+        CompactedTopicView.Restart reportOnly = new CompactedTopicView.Restart(threads, false, kafkaInitialBackoff, kafkaMaxBackoff);
+        CompactedTopicView templates = new CompactedTopicView(kafka, templateTopic, reportOnly);
         bind(context, "templateSync", new TemplateSync(syncMillis, templates, mapper));
         bind(context, "warRoomRequests", new WarRoomRequests(mapper,
                 Boolean.parseBoolean(prop(pc, "war-room.add-observers")), WarRoomRequests.parseIds(prop(pc, "war-room.member-ids"))));
@@ -167,9 +175,10 @@ public final class WarRoomBeans implements CamelConfiguration {
 
         DeadLetterPublisher deadLetters = new DeadLetterPublisher(kafka, deadLetterTopic, deliveryTimeoutMs);
         bind(context, "deadLetterPublisher", deadLetters);
-        WarRoomLedger ledger = new WarRoomLedger(kafka, ledgerTopic, mapper);
+        WarRoomLedger ledger = new WarRoomLedger(kafka, ledgerTopic, mapper,
+                new CompactedTopicView.Restart(threads, true, kafkaInitialBackoff, kafkaMaxBackoff));
         bind(context, "warRoomLedger", ledger);
-        CompactedTopicView integrations = new CompactedTopicView(kafka, integrationTopic);
+        CompactedTopicView integrations = new CompactedTopicView(kafka, integrationTopic, reportOnly);
         ImCatalogPublisher publisher = new ImCatalogPublisher(integrations, catalog, mapper);
         bind(context, "imCatalogPublisher", publisher);
         bind(context, "warRoomMetrics", new WarRoomMetrics(meterRegistry(context), ledger, responses, budget));
@@ -178,6 +187,7 @@ public final class WarRoomBeans implements CamelConfiguration {
                 "the IM catalog was never loaded from Flashduty"));
         bind(context, "flashdutyAuthHealthCheck", new ReadinessCheck("flashduty-auth", () -> !responses.isUnauthorized(),
                 "Flashduty answers Unauthorized: check FLASHDUTY_APP_KEY"));
+        bind(context, "backgroundThreadsHealthCheck", new ReadinessCheck("background-threads", threads::allRunning, threads::describe));
         bind(context, "kafkaAccessHealthCheck", new ReadinessCheck("kafka-access", failures::isConsuming,
                 "Kafka refused this module (authorization, authentication or the dead-letter topic): consuming stopped, see the log"));
         context.addService(new Closer(share, ledger, deadLetters, integrations, templates), true, true);

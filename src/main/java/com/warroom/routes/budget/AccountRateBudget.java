@@ -41,6 +41,8 @@ public final class AccountRateBudget {
     /** set when Flashduty answered RequestTooFrequently: the account is over its limit (another client?) */
     private boolean paused;
     private long pausedUntil;
+    /** why no call may start at all now (a background thread the guarantees rely on is down); guarded by lock */
+    private final java.util.Set<String> closedBy = new java.util.HashSet<>();
     private final AtomicLong granted = new AtomicLong();
     private final AtomicLong waitedNanos = new AtomicLong();
     private final AtomicLong maxWaitNanos = new AtomicLong();
@@ -115,6 +117,9 @@ public final class AccountRateBudget {
 
     /** 0 when a call may start now; else how long until the earliest slot frees (MAX_VALUE: when a call finishes). */
     private long nanosUntilFree(long now) {
+        if (!closedBy.isEmpty()) {
+            return Long.MAX_VALUE; // until reopen() signals
+        }
         long wait = paused ? Math.max(0, pausedUntil - now) : 0; // nanoTime values compare only by difference
         for (Window w : windows) {
             wait = Math.max(wait, w.nanosUntilFree(now));
@@ -175,10 +180,37 @@ public final class AccountRateBudget {
         }
     }
 
-    /** The calls this process may currently start in each window, shortest window first. */
+    /**
+     * Fails closed: no call starts until every {@code reason} given here is {@link #reopen reopened}
+     * (calls already sent finish). Used while a background thread the guarantees rely on is down.
+     */
+    public void closeFor(String reason) {
+        lock.lock();
+        try {
+            closedBy.add(reason);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public void reopen(String reason) {
+        lock.lock();
+        try {
+            if (closedBy.remove(reason)) {
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The calls this process may currently start in each window, shortest window first (0 while closed). */
     public int[] limits() {
         lock.lock();
         try {
+            if (!closedBy.isEmpty()) {
+                return new int[] {0, 0};
+            }
             return new int[] {windows[0].limit, windows[1].limit};
         } finally {
             lock.unlock();

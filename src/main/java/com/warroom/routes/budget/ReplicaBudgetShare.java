@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 import com.warroom.routes.kafka.KafkaClientSettings;
+import com.warroom.routes.observe.BackgroundThreads;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -36,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * their larger shares within the last window). Until it has joined the group at all, it makes no
  * call. The price is throughput: a replica never borrows an idle replica's share.
  * <p>
+ * If the member's Kafka client fails, this replica fails closed: no share (and no Flashduty call,
+ * {@link BackgroundThreads}) until a new member has joined, after a backoff that doubles while the
+ * failures go on; it then joins like a replica that starts, since the others may have taken its share
+ * meanwhile.
+ * <p>
  * Hand-written because no library divides a rate budget by group membership; Kafka does the
  * membership, this class only the arithmetic and the timing.
  */
@@ -43,25 +49,36 @@ public final class ReplicaBudgetShare implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaBudgetShare.class);
     private static final Duration POLL = Duration.ofMillis(250);
+    static final String THREAD = "budget-share";
 
     private final AccountRateBudget budget;
     private final KafkaClientSettings settings;
     private final String group;
     private final String topic;
-    private final Schedule schedule;
+    private final long holdNanos;
+    private final BackgroundThreads threads;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private Schedule schedule;
     private final LongSupplier clock = System::nanoTime;
     private volatile boolean closing;
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean membershipChanged;
+    private volatile boolean sessionJoined;
     private volatile int applied = -1;
     private volatile KafkaConsumer<byte[], byte[]> member;
     private Thread thread;
 
-    public ReplicaBudgetShare(AccountRateBudget budget, KafkaClientSettings settings, String group, String topic, long settleMillis) {
+    public ReplicaBudgetShare(AccountRateBudget budget, KafkaClientSettings settings, String group, String topic, long settleMillis,
+                              BackgroundThreads threads, Duration initialBackoff, Duration maxBackoff) {
         this.budget = budget;
         this.settings = settings;
         this.group = group;
         this.topic = topic;
-        this.schedule = new Schedule(TimeUnit.MILLISECONDS.toNanos(budget.longestWindowMillis() + settleMillis));
+        this.holdNanos = TimeUnit.MILLISECONDS.toNanos(budget.longestWindowMillis() + settleMillis);
+        this.threads = threads;
+        this.initialBackoff = initialBackoff;
+        this.maxBackoff = maxBackoff;
         apply(0); // no call before this replica knows who else shares the account
     }
 
@@ -70,7 +87,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         if (thread != null) {
             return;
         }
-        thread = new Thread(this::run, "budget-share");
+        thread = new Thread(this::run, THREAD);
         thread.setDaemon(true);
         thread.start();
     }
@@ -80,7 +97,41 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         return applied;
     }
 
+    /** Member sessions, one after the other: a failed client is replaced after a backoff, failing closed meanwhile. */
     private void run() {
+        long backoff = initialBackoff.toMillis();
+        while (!closing) {
+            schedule = new Schedule(holdNanos); // every session joins as a replica that starts
+            RuntimeException failure;
+            sessionJoined = false;
+            try {
+                session();
+                return; // closing
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            if (closing) {
+                return;
+            }
+            if (sessionJoined) {
+                backoff = initialBackoff.toMillis(); // it had run: a new run of failures
+            }
+            apply(0); // fail closed: this replica no longer knows who else shares the account
+            threads.failed(THREAD, failure, true, backoff);
+            try {
+                if (closed.await(backoff, TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            backoff = Math.min(maxBackoff.toMillis(), backoff * 2);
+        }
+    }
+
+    /** One member, until closing (returns) or its client fails (throws). */
+    private void session() {
         Properties p = settings.common("war-room-routes-budget");
         p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -96,6 +147,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
             if (closing) {
                 return;
             }
+            membershipChanged = false;
             consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
@@ -114,18 +166,21 @@ public final class ReplicaBudgetShare implements AutoCloseable {
                     if (members.isPresent()) {
                         membershipChanged = false;
                         apply(schedule.membership(clock.getAsLong(), members.getAsInt()));
+                        if (!sessionJoined) {
+                            sessionJoined = true;
+                            threads.running(THREAD);
+                        }
                     }
                 }
                 apply(schedule.tick(clock.getAsLong()));
             }
         } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            if (!closing) {
-                // keep the share it has: smaller than or equal to what the group allows
-                LOG.error("budget group {}: following the replicas stopped ({}); the current share is kept", group,
-                        e.getClass().getName());
+            if (closing) {
+                return;
             }
+            throw e; // woken by someone else than close(): the member is gone all the same
+        } finally {
+            member = null;
         }
     }
 
@@ -162,6 +217,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        closed.countDown(); // ends a backoff being waited out
         Thread t;
         synchronized (this) {
             t = thread;

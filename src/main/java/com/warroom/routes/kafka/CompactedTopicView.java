@@ -10,11 +10,13 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import com.warroom.routes.observe.BackgroundThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,22 +26,43 @@ import org.slf4j.LoggerFactory;
  * so writes by other replicas show up too. Tombstones remove keys. Values are kept as raw bytes.
  * Kafka Streams' KTable would do this too, but brings a state store and a second consumer group
  * protocol for what is one assigned consumer here.
+ * <p>
+ * When the follower's client fails, a new one goes on from the offsets already applied, after a
+ * backoff that doubles while the failures go on; meanwhile it is reported to {@link BackgroundThreads}
+ * (for the ledger: no Flashduty call until it is back, see {@link Restart#failClosed}). A topic that
+ * does not exist yet is looked for again until it does.
  */
 public final class CompactedTopicView implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CompactedTopicView.class);
 
+    /** How the follower comes back after its client failed; {@code threads} null: it only logs. */
+    public record Restart(BackgroundThreads threads, boolean failClosed, Duration initialBackoff, Duration maxBackoff) {
+        public static Restart logOnly() {
+            return new Restart(null, false, Duration.ofSeconds(1), Duration.ofSeconds(30));
+        }
+    }
+
     private final KafkaClientSettings settings;
     private final String topic;
+    private final Restart restart;
+    /** the next offset to apply, per partition: where a new follower goes on */
+    private final Map<TopicPartition, Long> next = new ConcurrentHashMap<>();
     private final Map<String, byte[]> values = new ConcurrentHashMap<>(1 << 16);
     private volatile KafkaConsumer<String, byte[]> tail;
     private volatile Thread tailThread;
     private volatile boolean closing;
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     private volatile long loadMillis;
 
     public CompactedTopicView(KafkaClientSettings settings, String topic) {
+        this(settings, topic, Restart.logOnly());
+    }
+
+    public CompactedTopicView(KafkaClientSettings settings, String topic, Restart restart) {
         this.settings = settings;
         this.topic = topic;
+        this.restart = restart;
     }
 
     /** Reads the topic to the end offsets seen now, then keeps following it. */
@@ -48,13 +71,7 @@ public final class CompactedTopicView implements AutoCloseable {
             return;
         }
         long start = System.nanoTime();
-        Properties p = settings.common("war-room-routes-view-" + topic);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false); // a broker default would not be compacted
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 * 1024 * 1024);
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        KafkaConsumer<String, byte[]> consumer = newConsumer();
         try {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(info -> new TopicPartition(topic, info.partition())).toList();
@@ -67,6 +84,9 @@ public final class CompactedTopicView implements AutoCloseable {
                     apply(r);
                     records++;
                 }
+            }
+            for (TopicPartition tp : partitions) {
+                next.put(tp, consumer.position(tp));
             }
             loadMillis = (System.nanoTime() - start) / 1_000_000;
             LOG.info("{}: {} keys read back from {} records in {} ms", topic, values.size(), records, loadMillis);
@@ -85,21 +105,128 @@ public final class CompactedTopicView implements AutoCloseable {
         return end.isEmpty();
     }
 
+    private KafkaConsumer<String, byte[]> newConsumer() {
+        Properties p = settings.common("war-room-routes-view-" + topic);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false); // a broker default would not be compacted
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 * 1024 * 1024);
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
+        return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** Follows the topic; a failed client is replaced after a backoff, going on from the offsets applied. */
     private void follow() {
-        try {
-            while (!closing) {
-                for (ConsumerRecord<String, byte[]> r : tail.poll(Duration.ofSeconds(1))) {
-                    apply(r);
+        String name = "follow-" + topic;
+        long backoff = restart.initialBackoff().toMillis();
+        KafkaConsumer<String, byte[]> consumer = tail;
+        boolean failing = false;
+        while (!closing) {
+            RuntimeException failure = null;
+            boolean polled = false;
+            try {
+                if (consumer == null) {
+                    consumer = reopen();
+                    tail = consumer;
+                }
+                if (consumer.assignment().isEmpty() && !waitForPartitions(consumer)) {
+                    return; // closing
+                }
+                while (!closing) {
+                    ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofSeconds(1));
+                    if (!polled) {
+                        polled = true;
+                        if (failing) {
+                            failing = false;
+                            backoff = restart.initialBackoff().toMillis();
+                            report(name, null, 0);
+                        }
+                    }
+                    for (ConsumerRecord<String, byte[]> r : records) {
+                        apply(r);
+                        next.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+                    }
+                }
+            } catch (RuntimeException e) { // a WakeupException too, when not closing: the follower is gone all the same
+                failure = e;
+            } finally {
+                if (consumer != null) {
+                    closeQuietly(consumer);
+                    consumer = null;
                 }
             }
-        } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            if (!closing) {
-                LOG.error("{}: following the topic stopped: {}", topic, e.getClass().getName());
+            if (closing) {
+                return;
             }
-        } finally {
-            tail.close(Duration.ofSeconds(2));
+            failing = true;
+            report(name, failure, backoff);
+            if (!pause(backoff)) {
+                return;
+            }
+            backoff = Math.min(restart.maxBackoff().toMillis(), backoff * 2);
+        }
+    }
+
+    /** A new follower where the last one left off. */
+    private KafkaConsumer<String, byte[]> reopen() {
+        KafkaConsumer<String, byte[]> consumer = newConsumer();
+        try {
+            if (!next.isEmpty()) {
+                consumer.assign(next.keySet());
+                next.forEach(consumer::seek);
+            }
+            return consumer;
+        } catch (RuntimeException e) {
+            closeQuietly(consumer);
+            throw e;
+        }
+    }
+
+    /** The topic had no partitions (not created yet): looks again until it has, then reads it from the start. */
+    private boolean waitForPartitions(KafkaConsumer<String, byte[]> consumer) {
+        while (!closing) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            if (!partitions.isEmpty()) {
+                consumer.assign(partitions);
+                consumer.seekToBeginning(partitions);
+                return true;
+            }
+            if (!pause(restart.maxBackoff().toMillis())) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** Waits, unless closing; false when closing. */
+    private boolean pause(long millis) {
+        try {
+            return !closed.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void report(String name, RuntimeException failure, long retryInMillis) {
+        BackgroundThreads threads = restart.threads();
+        if (threads == null) {
+            if (failure != null) {
+                LOG.error("{}: following the topic failed ({}); a new follower in {} ms", topic, failure.getClass().getName(), retryInMillis);
+            }
+        } else if (failure != null) {
+            threads.failed(name, failure, restart.failClosed(), retryInMillis);
+        } else {
+            threads.running(name);
+        }
+    }
+
+    private static void closeQuietly(KafkaConsumer<?, ?> consumer) {
+        try {
+            consumer.close(Duration.ofSeconds(2));
+        } catch (RuntimeException e) {
+            // gone already
         }
     }
 
@@ -146,6 +273,7 @@ public final class CompactedTopicView implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        closed.countDown(); // ends a backoff being waited out
         KafkaConsumer<String, byte[]> c = tail;
         if (c != null) {
             c.wakeup();

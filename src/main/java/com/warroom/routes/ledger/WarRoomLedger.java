@@ -48,7 +48,12 @@ public final class WarRoomLedger implements AutoCloseable {
     private final Map<String, ObjectNode> unrecorded = new ConcurrentHashMap<>();
 
     public WarRoomLedger(KafkaClientSettings settings, String topic, ObjectMapper mapper) {
-        this.view = new CompactedTopicView(settings, topic);
+        this(settings, topic, mapper, CompactedTopicView.Restart.logOnly());
+    }
+
+    /** @param restart how the ledger follower comes back; it should fail closed (no call while it cannot see other replicas' entries) */
+    public WarRoomLedger(KafkaClientSettings settings, String topic, ObjectMapper mapper, CompactedTopicView.Restart restart) {
+        this.view = new CompactedTopicView(settings, topic, restart);
         this.mapper = mapper;
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new Semaphore(1);

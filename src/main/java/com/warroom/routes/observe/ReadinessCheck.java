@@ -2,6 +2,7 @@ package com.warroom.routes.observe;
 
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
@@ -15,9 +16,14 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
 public final class ReadinessCheck extends AbstractHealthCheck {
 
     private final BooleanSupplier ready;
-    private final String notReadyMessage;
+    private final Supplier<String> notReadyMessage;
 
     public ReadinessCheck(String id, BooleanSupplier ready, String notReadyMessage) {
+        this(id, ready, () -> notReadyMessage);
+    }
+
+    /** A message made when down by a bean that says only names and classes, never values. */
+    public ReadinessCheck(String id, BooleanSupplier ready, Supplier<String> notReadyMessage) {
         super("war-room", id);
         this.ready = ready;
         this.notReadyMessage = notReadyMessage;
@@ -33,7 +39,7 @@ public final class ReadinessCheck extends AbstractHealthCheck {
         if (ready.getAsBoolean()) {
             builder.up();
         } else {
-            builder.message(notReadyMessage).down();
+            builder.message(notReadyMessage.get()).down();
         }
     }
 }
