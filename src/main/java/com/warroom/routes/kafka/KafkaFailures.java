@@ -76,6 +76,7 @@ public final class KafkaFailures {
     private final Map<String, long[]> attempts = new ConcurrentHashMap<>();
     private final AtomicReference<String> refusal = new AtomicReference<>();
     private final Set<String> stoppedRoutes = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong stoppingSince = new java.util.concurrent.atomic.AtomicLong();
 
     public KafkaFailures(Duration initialBackoff, Duration maxBackoff, MeterRegistry registry) {
         this.initialBackoff = initialBackoff;
@@ -171,6 +172,36 @@ public final class KafkaFailures {
             Thread.sleep(wait);
         }
         throw rethrowable(caught);
+    }
+
+    /**
+     * Route step {@code retry-ledger-write}: a write that must not be left to a later handling of the
+     * record (the ledger entry of a room just opened: if the partition moved meanwhile, its next owner
+     * would open a second room) is tried again in place, after the record's backoff, while the record
+     * keeps its partition. While the process stops it is tried for the shutdown time-out, then given up
+     * (the exchange fails; what stayed unrecorded is logged at close, see WarRoomLedger).
+     */
+    public void retryInPlace(Exchange exchange) throws Exception {
+        Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String cause = countRetry(caught);
+        CamelContext context = exchange.getContext();
+        long wait;
+        if (context.isStopping()) {
+            long now = System.nanoTime();
+            stoppingSince.compareAndSet(0, now);
+            long graceNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(Math.max(1, context.getShutdownStrategy().getTimeout() - 2));
+            if (now - stoppingSince.get() > graceNanos) {
+                throw rethrowable(caught);
+            }
+            wait = initialBackoff.toMillis();
+        } else {
+            wait = backoffMillis(exchange);
+        }
+        LOG.warn("{}/{}@{}: Kafka failed ({}); writing again in {} ms, the record keeps its partition",
+                exchange.getProperty(IncomingRecord.TOPIC), exchange.getProperty(IncomingRecord.PARTITION),
+                exchange.getProperty(IncomingRecord.OFFSET), cause, wait);
+        Thread.sleep(wait);
+        exchange.setException(null);
     }
 
     /**

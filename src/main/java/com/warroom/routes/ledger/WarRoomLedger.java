@@ -30,9 +30,10 @@ import org.slf4j.LoggerFactory;
  * same incident on different partitions would otherwise both miss the ledger and both create).
  * <p>
  * A war room this process opened stays in memory as "unrecorded" from its {@link #entry} until
- * Kafka acknowledged the ledger record ({@link #remember}). When that write fails (Kafka down past
- * the delivery time-out) the record is handled again after the consumer seeks back, and
- * {@link #recover} hands the kept answer to the routes instead of a second create.
+ * Kafka acknowledged the ledger record ({@link #remember}). The write is retried in place while Kafka
+ * cannot take it (routes/30-results.yaml); should the record still be handled again (the exchange
+ * failed another way), {@link #recover} hands the kept answer to the routes instead of a second
+ * create, and at stop {@link #close} names every war room still unrecorded.
  */
 public final class WarRoomLedger implements AutoCloseable {
 
@@ -182,8 +183,20 @@ public final class WarRoomLedger implements AutoCloseable {
         return view.loadMillis();
     }
 
+    /**
+     * At stop: war rooms opened whose ledger entry Kafka never took are said by incident and chat
+     * (a process that handles these incidents again, finding no entry, opens a second room: check the
+     * IM before replaying them).
+     */
     @Override
     public void close() {
+        if (!unrecorded.isEmpty()) {
+            StringBuilder sb = new StringBuilder();
+            unrecorded.forEach((incident, e) -> sb.append(sb.length() == 0 ? "" : ", ").append("incident_id=").append(incident)
+                    .append(" chat_id=").append(e.path("chat_id").asText()));
+            LOG.error("{} war room(s) opened but not in the ledger at the stop (Kafka did not take the entry): {}; handled again, "
+                    + "such an incident gets a second room: check the IM before replaying it", unrecorded.size(), sb);
+        }
         view.close();
     }
 }
