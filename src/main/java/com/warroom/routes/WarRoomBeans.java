@@ -25,6 +25,7 @@ import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.kafka.KafkaFailures;
 import com.warroom.routes.kafka.KafkaPollFailures;
 import com.warroom.routes.kafka.KafkaStartup;
+import com.warroom.routes.kafka.RecordDeadline;
 import com.warroom.routes.kafka.RecordLimits;
 import com.warroom.routes.kafka.TopicSetup;
 import com.warroom.routes.ledger.WarRoomLedger;
@@ -150,7 +151,16 @@ public final class WarRoomBeans implements CamelConfiguration {
                 Duration.ofMillis(millis(pc, "flashduty.retry.max-backoff")),
                 Boolean.parseBoolean(prop(pc, "flashduty.retry.create-after-timeout")));
         bind(context, "flashdutyResponses", responses);
-        bind(context, "incomingRecord", new IncomingRecord());
+        long responseTimeoutMillis = Long.parseLong(prop(pc, "flashduty.response-timeout-ms"));
+        long perRecordMillis = RecordDeadline.perRecordMillis(Long.parseLong(prop(pc, "kafka.max-poll-interval-ms")),
+                Integer.parseInt(prop(pc, "kafka.max-poll-records")), responseTimeoutMillis);
+        if (perRecordMillis < budget.longestWindowMillis()) {
+            // a record that must wait out a full window would be taken away mid-call by the group
+            throw new StartupProblem("KAFKA_MAX_POLL_INTERVAL_MS and KAFKA_MAX_POLL_RECORDS leave each record " + perRecordMillis
+                    + " ms (" + RecordDeadline.USABLE_PERCENT_TEXT + " of the interval per record, less a response time-out), "
+                    + "less than the longest rate window of " + budget.longestWindowMillis() + " ms: raise the interval or lower the records");
+        }
+        bind(context, "incomingRecord", new IncomingRecord(perRecordMillis));
         bind(context, "commitPerRecord", new CommitPerRecord());
         bind(context, "recordLimits", limits);
         KafkaFailures failures = new KafkaFailures(kafkaInitialBackoff, kafkaMaxBackoff, meterRegistry(context));

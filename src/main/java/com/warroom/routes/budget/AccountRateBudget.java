@@ -8,6 +8,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
+import com.warroom.routes.kafka.RecordDeadline;
 import org.apache.camel.Exchange;
 
 /**
@@ -224,11 +225,18 @@ public final class AccountRateBudget {
 
     // ---- Camel glue: bean steps of routes/40-flashduty-call.yaml --------------------------------
 
-    /** Acquires with the exchange's {@value #PRIORITY} (default 10) and keeps the permit on the exchange. */
-    public void acquire(Exchange exchange) throws InterruptedException {
+    /**
+     * Acquires with the exchange's {@value #PRIORITY} (default 10) and keeps the permit on the exchange;
+     * waits no longer than the record's deadline ({@link RecordDeadline}), else throws {@link DeadlineExceeded}.
+     */
+    public void acquire(Exchange exchange) throws InterruptedException, DeadlineExceeded {
         int priority = exchange.getProperty(PRIORITY, DEFAULT_PRIORITY, Integer.class);
         long before = System.nanoTime();
-        Permit permit = acquire(priority);
+        long left = RecordDeadline.nanosLeft(exchange);
+        Permit permit = left == Long.MAX_VALUE ? acquire(priority) : left <= 0 ? null : acquire(priority, left);
+        if (permit == null) {
+            throw new DeadlineExceeded();
+        }
         exchange.setProperty(PERMIT, permit);
         long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
         exchange.setProperty(WAIT_MILLIS, exchange.getProperty(WAIT_MILLIS, 0L, Long.class) + waitedMillis);

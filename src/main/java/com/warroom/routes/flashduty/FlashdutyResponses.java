@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.budget.AccountRateBudget;
+import com.warroom.routes.kafka.RecordDeadline;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
@@ -37,7 +39,11 @@ import static com.warroom.routes.flashduty.FlashdutyCallState.*;
  * </ul>
  * When a call ran out of retries on a transient error, Flashduty is taken as down: later calls get one
  * attempt each until one succeeds, so a long outage turns a backlog into {@code failed} results
- * (replayable) instead of stalling the consumer past {@code max.poll.interval.ms}.
+ * (replayable) instead of stalling the consumer past {@code max.poll.interval.ms}. A run of
+ * {@code RequestTooFrequently} that outlasts a call's rate-limited attempts is taken the same way:
+ * later calls get one attempt each until an answer other than 429 comes. And a call of a consumed
+ * record never retries past the record's deadline ({@link com.warroom.routes.kafka.RecordDeadline}):
+ * it fails with its last code, or {@value #DEADLINE_EXCEEDED} when it never got to be sent.
  */
 public final class FlashdutyResponses {
 
@@ -53,6 +59,8 @@ public final class FlashdutyResponses {
     public static final String INVALID_RESPONSE = "invalid_response";
     /** a create answered by something other than Flashduty (a gateway's 502/504, a proxy's 500): it may have opened the room */
     public static final String OUTCOME_UNKNOWN = "outcome_unknown";
+    /** the record's deadline passed before any attempt could be made (it waited for the budget throughout) */
+    public static final String DEADLINE_EXCEEDED = "deadline_exceeded";
 
     private final ObjectMapper mapper;
     private final int maxAttempts;
@@ -60,6 +68,7 @@ public final class FlashdutyResponses {
     private final long initialBackoffMillis;
     private final long maxBackoffMillis;
     private final AtomicBoolean flashdutyDown = new AtomicBoolean();
+    private final AtomicBoolean rateLimitedRun = new AtomicBoolean();
     private final AtomicBoolean unauthorized = new AtomicBoolean();
     private final AtomicLong rateLimitedAnswers = new AtomicLong();
     private final AccountRateBudget budget;
@@ -114,13 +123,32 @@ public final class FlashdutyResponses {
         exchange.setException(null);
     }
 
+    /** Called from doCatch when the record's deadline passed while the call waited for the budget: nothing was sent. */
+    public void deadlineReached(Exchange exchange) {
+        exchange.setProperty(TRANSPORT_ERROR, DEADLINE_EXCEEDED);
+        exchange.removeProperty(Exchange.EXCEPTION_CAUGHT);
+        exchange.setException(null);
+    }
+
     /** After an attempt: success, terminal failure, or another attempt after {@link FlashdutyCallState#BACKOFF_MILLIS}. */
     public void classify(Exchange exchange) {
         Message msg = exchange.getMessage();
-        int attempts = exchange.getProperty(ATTEMPTS, 0, Integer.class) + 1;
-        exchange.setProperty(ATTEMPTS, attempts);
         String transport = exchange.getProperty(TRANSPORT_ERROR, String.class);
         exchange.removeProperty(TRANSPORT_ERROR);
+        if (DEADLINE_EXCEEDED.equals(transport)) {
+            // not sent: the outcome is the last attempt's (if there was one), the call ends here
+            if (exchange.getProperty(ERROR_CODE) == null) {
+                exchange.setProperty(ERROR_CODE, DEADLINE_EXCEEDED);
+                exchange.setProperty(ERROR_MESSAGE, "the record's time ran out waiting for the rate budget");
+            }
+            rateLimitedRunIf(exchange.getProperty(ERROR_CODE, String.class), exchange.getProperty(PATH, String.class),
+                    exchange.getProperty(ATTEMPTS, 0, Integer.class));
+            fail(exchange, exchange.getProperty(PATH, String.class), exchange.getProperty(ERROR_CODE, String.class),
+                    exchange.getProperty(ATTEMPTS, 0, Integer.class));
+            return;
+        }
+        int attempts = exchange.getProperty(ATTEMPTS, 0, Integer.class) + 1;
+        exchange.setProperty(ATTEMPTS, attempts);
 
         String code;
         String message;
@@ -168,21 +196,25 @@ public final class FlashdutyResponses {
         if ("Unauthorized".equals(code)) {
             unauthorized.set(true);
         }
+        if (!RATE_LIMITED.equals(code) && rateLimitedRun.compareAndSet(true, false)) {
+            LOG.info("Flashduty answers other than {} again", RATE_LIMITED);
+        }
 
         String path = exchange.getProperty(PATH, String.class);
         if (RATE_LIMITED.equals(code)) {
             rateLimitedAnswers.incrementAndGet();
             int limited = exchange.getProperty(RATE_LIMITED_ATTEMPTS, 0, Integer.class) + 1;
             exchange.setProperty(RATE_LIMITED_ATTEMPTS, limited);
-            if (limited < rateLimitedAttempts) {
-                long wait = retryAfterMillis(retryAfter);
-                wait = wait >= 0 ? wait : backoff(limited);
-                if (budget != null) {
-                    budget.pause(wait); // every call waits, not just this one
-                }
+            long wait = retryAfterMillis(retryAfter);
+            wait = wait >= 0 ? wait : backoff(limited);
+            if (budget != null) {
+                budget.pause(wait); // every call waits, not just this one
+            }
+            if (limited < (rateLimitedRun.get() ? 1 : rateLimitedAttempts)) {
                 retry(exchange, 0, path, code, attempts);
                 return;
             }
+            rateLimitedRunIf(code, path, attempts);
         } else if ((TIMEOUT.equals(code) || NO_RESPONSE.equals(code)) && NOT_IDEMPOTENT.contains(path) && !retryCreateAfterTimeout
                 || OUTCOME_UNKNOWN.equals(code)) {
             // the war room may have been opened: asking again could open a second one
@@ -201,6 +233,18 @@ public final class FlashdutyResponses {
                         path, code, attempts);
             }
         }
+        fail(exchange, path, code, attempts);
+    }
+
+    /** A call gave up on RequestTooFrequently: a run of them is taken like an outage, one attempt per call until it ends. */
+    private void rateLimitedRunIf(String code, String path, int attempts) {
+        if (RATE_LIMITED.equals(code) && rateLimitedRun.compareAndSet(false, true)) {
+            LOG.error("Flashduty {} still answering {} after {} attempts; until another answer comes, later calls try once each",
+                    path, code, attempts);
+        }
+    }
+
+    private void fail(Exchange exchange, String path, String code, int attempts) {
         exchange.setProperty(OUTCOME, "failed");
         exchange.setProperty(NEXT_ATTEMPT, Boolean.FALSE);
         LOG.warn("Flashduty {} failed: {} (request_id {}, attempts {})", path, code,
@@ -208,6 +252,9 @@ public final class FlashdutyResponses {
     }
 
     private void succeed(Exchange exchange, JsonNode data) {
+        if (rateLimitedRun.compareAndSet(true, false)) {
+            LOG.info("Flashduty answers other than {} again", RATE_LIMITED);
+        }
         exchange.setProperty(OUTCOME, "success");
         exchange.setProperty(DATA, data);
         exchange.removeProperty(ERROR_CODE);
@@ -220,6 +267,12 @@ public final class FlashdutyResponses {
     }
 
     private void retry(Exchange exchange, long waitMillis, String path, String code, int attempts) {
+        if (RecordDeadline.nanosLeft(exchange) <= TimeUnit.MILLISECONDS.toNanos(waitMillis)) {
+            LOG.warn("Flashduty {} answered {} (attempt {}); the record's deadline comes first, no retry", path, code, attempts);
+            rateLimitedRunIf(code, path, attempts);
+            fail(exchange, path, code, attempts);
+            return;
+        }
         exchange.setProperty(BACKOFF_MILLIS, waitMillis);
         exchange.setProperty(NEXT_ATTEMPT, Boolean.TRUE);
         LOG.info("Flashduty {} answered {} (attempt {}), retrying in {} ms", path, code, attempts, waitMillis);

@@ -23,6 +23,18 @@ public final class IncomingRecord {
     public static final String HEADERS = "recordHeaders";
     static final String COMMIT = "recordCommit";
 
+    private final long deadlineNanos;
+
+    /** Records without a deadline (tools and tests). */
+    public IncomingRecord() {
+        this(0);
+    }
+
+    /** @param deadlineMillis how long each record may wait for Flashduty ({@link RecordDeadline}); 0: no deadline */
+    public IncomingRecord(long deadlineMillis) {
+        this.deadlineNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(deadlineMillis);
+    }
+
     public void capture(Exchange exchange) {
         Message in = exchange.getMessage();
         exchange.setProperty(TOPIC, in.getHeader(KafkaConstants.TOPIC, String.class));
@@ -33,6 +45,9 @@ public final class IncomingRecord {
         exchange.setProperty(HEADERS, in.getHeader(KafkaConstants.HEADERS, Headers.class));
         exchange.setProperty(COMMIT, in.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class));
         exchange.setProperty(VALUE, in.getBody());
+        if (deadlineNanos > 0) {
+            exchange.setProperty(RecordDeadline.PROPERTY, System.nanoTime() + deadlineNanos);
+        }
         in.getHeaders().clear();
     }
 

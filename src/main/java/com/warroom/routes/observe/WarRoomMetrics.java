@@ -39,7 +39,8 @@ public final class WarRoomMetrics {
             "MethodNotAllowed", "UndonedOrderExist", "RequestLocked", "EntityTooLarge", "RequestTooFrequently",
             "RequestVerifyRequired", "DangerousOperation", "InternalError", "ServiceUnavailable",
             FlashdutyResponses.CONNECTION_ERROR, FlashdutyResponses.TIMEOUT, FlashdutyResponses.NO_RESPONSE,
-            FlashdutyResponses.INVALID_RESPONSE, FlashdutyResponses.OUTCOME_UNKNOWN);
+            FlashdutyResponses.INVALID_RESPONSE, FlashdutyResponses.OUTCOME_UNKNOWN,
+            FlashdutyResponses.DEADLINE_EXCEEDED);
     /** a reason a route sets as a constant (skipped / channel_filtered and the like) */
     private static final Pattern ROUTE_REASON = Pattern.compile("[a-z][a-z0-9_]{0,39}");
 

@@ -46,6 +46,16 @@ class StartupIT {
         assertTrue(e.out().lines().noneMatch(l -> l.contains("startup-it-key")), e.out());
     }
 
+    /** A poll interval that leaves a record less than a full minute window could be exceeded mid-call: refused, one line. */
+    @Test
+    void aPollIntervalTooShortForARecordIsOneLine() throws Exception {
+        Exit e = start(Map.of("FLASHDUTY_APP_KEY", "startup-it-key", "KAFKA_BROKERS", "127.0.0.1:9", "KAFKA_MAX_POLL_INTERVAL_MS", "300000"));
+        assertEquals(2, e.code(), e.out());
+        assertTrue(e.out().lines().anyMatch(l -> l.startsWith("war-room-routes: KAFKA_MAX_POLL_INTERVAL_MS and KAFKA_MAX_POLL_RECORDS leave each record 2000 ms")),
+                e.out());
+        assertTrue(e.out().lines().noneMatch(l -> l.trim().startsWith("at ")), "no stack trace: " + e.out());
+    }
+
     private record Exit(int code, String out) {
     }
 

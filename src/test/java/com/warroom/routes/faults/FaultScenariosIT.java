@@ -776,4 +776,38 @@ class FaultScenariosIT {
             assertInvariants(run);
         }
     }
+
+    // ---- 14 ---------------------------------------------------------------------------------------
+
+    /**
+     * A 429 storm far longer than a record's deadline: max.poll.interval.ms 15 s over 2 records a poll
+     * leaves each record 3 s (80% of the interval per record, less the 3 s response time-out). Each call
+     * stops at its record's deadline, the run of 429 is taken like an outage (one attempt per record
+     * until it ends), the group never takes the partition away (no record is handled twice), every event
+     * has a result, and the operator's replay opens every missing room once.
+     */
+    @Test
+    @Order(14)
+    void aStormOf429LongerThanARecordsDeadline() throws Exception {
+        try (FaultRun run = new FaultRun("14. 429 storm of 40 s, longer than a record's deadline")) {
+            run.settings.put("kafka.max-poll-interval-ms", "15000");
+            run.settings.put("kafka.max-poll-records", "2");
+            run.sendGood(80);
+            try (RunningApp app = run.start()) {
+                run.awaitResults(10, WAIT);
+                run.sandbox.rateLimitStorm(40, 1); // 40 answers 429, each with Retry-After: 1
+                Awaitility.await("the storm").atMost(WAIT).until(() -> run.sandbox.count429() >= 40);
+                run.awaitAllHandled(WAIT);
+                List<JsonNode> limited = run.latestResults().stream()
+                        .filter(r -> "RequestTooFrequently".equals(r.path("reason").asText())).toList();
+                assertTrue(limited.size() >= 10, "the storm failed records at their deadline: " + limited.size());
+                for (JsonNode r : run.latestResults()) {
+                    assertTrue(Set.of("created", "failed").contains(r.path("status").asText()), r.toString());
+                }
+                assertEquals(0, run.retries(), "no record was handled twice: the group never took the partition away");
+                replayFailed(run);
+            }
+            assertInvariants(run);
+        }
+    }
 }
