@@ -9,6 +9,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.budget.AccountRateBudget;
+import com.warroom.routes.budget.BudgetJournal;
 import com.warroom.routes.budget.ReplicaBudgetShare;
 import com.warroom.routes.catalog.ImCatalogPublisher;
 import com.warroom.routes.catalog.RocketChatAuth;
@@ -17,6 +18,7 @@ import com.warroom.routes.flashduty.FlashdutyAuth;
 import com.warroom.routes.flashduty.FlashdutyResponses;
 import com.warroom.routes.incident.EventAge;
 import com.warroom.routes.incident.IncidentEventParser;
+import com.warroom.routes.incident.IncidentKeyCheck;
 import com.warroom.routes.kafka.CommitPerRecord;
 import com.warroom.routes.kafka.CompactedTopicView;
 import com.warroom.routes.kafka.DeadLetterPublisher;
@@ -73,6 +75,7 @@ public final class WarRoomBeans implements CamelConfiguration {
             "incomingRecord", IncomingRecord.class,
             "commitPerRecord", CommitPerRecord.class,
             "incidentEventParser", IncidentEventParser.class,
+            "incidentKeyCheck", IncidentKeyCheck.class,
             "eventAge", EventAge.class,
             "imIntegrationCatalog", ImIntegrationCatalog.class,
             "rocketChatAuth", RocketChatAuth.class,
@@ -88,6 +91,7 @@ public final class WarRoomBeans implements CamelConfiguration {
             "warRoomLedger", WarRoomLedger.class,
             "imCatalogPublisher", ImCatalogPublisher.class,
             "replicaBudgetShare", ReplicaBudgetShare.class, // only with flashduty.budget-sharing
+            "budgetJournal", BudgetJournal.class,
             "warRoomMetrics", WarRoomMetrics.class,
             "imCatalogHealthCheck", ReadinessCheck.class,
             "flashdutyAuthHealthCheck", ReadinessCheck.class,
@@ -136,10 +140,15 @@ public final class WarRoomBeans implements CamelConfiguration {
         Duration kafkaMaxBackoff = Duration.ofMillis(millis(pc, "kafka.retry.max-backoff"));
         BackgroundThreads threads = new BackgroundThreads(budget, meterRegistry(context));
         bind(context, "backgroundThreads", threads);
+        String configuredGroup = prop(pc, "flashduty.budget-group");
+        String budgetGroup = configuredGroup.isEmpty() ? prop(pc, "consumer.group") + "-budget" : configuredGroup;
+        String journalTopic = prop(pc, "budget-journal.topic").isEmpty() ? budgetGroup + "-journal" : prop(pc, "budget-journal.topic");
+        BudgetJournal journal = new BudgetJournal(kafka, journalTopic, deliveryTimeoutMs);
+        budget.journal(journal);
+        bind(context, "budgetJournal", journal);
         ReplicaBudgetShare share = null;
         if (Boolean.parseBoolean(prop(pc, "flashduty.budget-sharing"))) {
-            String group = prop(pc, "flashduty.budget-group");
-            share = new ReplicaBudgetShare(budget, kafka, group.isEmpty() ? prop(pc, "consumer.group") + "-budget" : group,
+            share = new ReplicaBudgetShare(budget, kafka, budgetGroup,
                     ledgerTopic, millis(pc, "flashduty.budget-settle"), threads, kafkaInitialBackoff, kafkaMaxBackoff);
             bind(context, "replicaBudgetShare", share);
         }
@@ -167,6 +176,7 @@ public final class WarRoomBeans implements CamelConfiguration {
         bind(context, "kafkaFailures", failures);
         bind(context, "kafkaPollFailures", new KafkaPollFailures(failures));
         bind(context, "incidentEventParser", new IncidentEventParser(limits));
+        bind(context, "incidentKeyCheck", new IncidentKeyCheck(meterRegistry(context)));
         bind(context, "eventAge", new EventAge(Duration.ofMillis(millis(pc, "war-room.max-event-age")), Clock.systemUTC()));
         String pinned = prop(pc, "war-room.integration-id");
         ImIntegrationCatalog catalog = new ImIntegrationCatalog(pinned.isBlank() ? null : Long.parseLong(pinned.trim()));
@@ -200,7 +210,7 @@ public final class WarRoomBeans implements CamelConfiguration {
         bind(context, "backgroundThreadsHealthCheck", new ReadinessCheck("background-threads", threads::allRunning, threads::describe));
         bind(context, "kafkaAccessHealthCheck", new ReadinessCheck("kafka-access", failures::isConsuming,
                 "Kafka refused this module (authorization, authentication or the dead-letter topic): consuming stopped, see the log"));
-        context.addService(new Closer(share, ledger, deadLetters, integrations, templates), true, true);
+        context.addService(new Closer(share, ledger, deadLetters, integrations, templates, journal), true, true);
         ReplicaBudgetShare budgetShare = share;
         // topics, ledger and catalog are read while Camel loads the routes; no route starts before they are
         context.addLifecycleStrategy(KafkaStartup.begin(() -> {
@@ -209,7 +219,7 @@ public final class WarRoomBeans implements CamelConfiguration {
                 limits.readInputs(admin);
                 if (createTopics) {
                     TopicSetup.ensure(admin, kafka, ledgerTopic, ledgerPartitions, catalogTopics, deadLetterTopic,
-                            limits.deadLetterTopicToCreate());
+                            limits.deadLetterTopicToCreate(), journalTopic);
                 }
                 limits.readDeadLetter(admin);
             }
@@ -222,6 +232,12 @@ public final class WarRoomBeans implements CamelConfiguration {
                         + " (" + e.getClass().getSimpleName() + ")");
             }
             publisher.load();
+            // the calls earlier processes made within the last window count before this one makes any
+            try {
+                journal.load(budget, responseTimeoutMillis);
+            } catch (RuntimeException e) {
+                journal.assumeFullWindow(budget, Integer.parseInt(prop(pc, "flashduty.rate-per-minute")), responseTimeoutMillis);
+            }
             if (budgetShare != null) {
                 budgetShare.start(); // the ledger topic exists now: its partitions are what the budget group is assigned
             }

@@ -44,6 +44,14 @@ public final class AccountRateBudget {
     private long pausedUntil;
     /** why no call may start at all now (a background thread the guarantees rely on is down); guarded by lock */
     private final java.util.Set<String> closedBy = new java.util.HashSet<>();
+    /** told before every permit is granted, under the lock (the usage journal: {@link BudgetJournal}) */
+    private volatile Journal journal = () -> { };
+
+    /** Something that must know of a call before it may start (it may block, or throw to refuse the permit). */
+    @FunctionalInterface
+    public interface Journal {
+        void beforeGrant() throws InterruptedException;
+    }
     private final AtomicLong granted = new AtomicLong();
     private final AtomicLong waitedNanos = new AtomicLong();
     private final AtomicLong maxWaitNanos = new AtomicLong();
@@ -83,6 +91,7 @@ public final class AccountRateBudget {
                 long now = clock.getAsLong();
                 long freeIn = waiters.peek() == me ? nanosUntilFree(now) : Long.MAX_VALUE;
                 if (freeIn == 0) {
+                    journal.beforeGrant(); // a call the journal does not know of must not start
                     waiters.remove();
                     for (Window w : windows) {
                         w.inFlight++;
@@ -107,7 +116,7 @@ public final class AccountRateBudget {
                     changed.awaitNanos(nap);
                 }
             }
-        } catch (InterruptedException e) {
+        } catch (InterruptedException | RuntimeException e) { // a journal that refused the permit too
             waiters.remove(me);
             changed.signalAll();
             throw e;
@@ -174,6 +183,39 @@ public final class AccountRateBudget {
         try {
             for (Window w : windows) {
                 w.limit = replicas <= 0 ? 0 : Math.max(1, w.accountLimit / replicas);
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Tells {@code j} of every call before it starts. */
+    public void journal(Journal j) {
+        this.journal = j;
+    }
+
+    /**
+     * Counts calls that earlier processes made (read back from the usage journal at start): {@code calls}
+     * calls, the last sent at {@code lastSentEpochMillis} and answered within {@code answeredWithinMillis},
+     * hold a slot in each window until one window length after that, as a call of this process would.
+     */
+    public void occupy(int calls, long lastSentEpochMillis, long answeredWithinMillis, long nowEpochMillis) {
+        lock.lock();
+        try {
+            long now = clock.getAsLong();
+            for (Window w : windows) {
+                long freeInMillis = lastSentEpochMillis + answeredWithinMillis + TimeUnit.NANOSECONDS.toMillis(w.lengthNanos) - nowEpochMillis;
+                if (freeInMillis <= 0) {
+                    continue;
+                }
+                java.util.List<Long> all = new java.util.ArrayList<>(w.freeAt);
+                for (int i = 0; i < calls; i++) {
+                    all.add(now + TimeUnit.MILLISECONDS.toNanos(freeInMillis));
+                }
+                all.sort((a, b) -> Long.compare(a - now, b - now)); // nanoTime values compare by difference
+                w.freeAt.clear();
+                w.freeAt.addAll(all);
             }
             changed.signalAll();
         } finally {

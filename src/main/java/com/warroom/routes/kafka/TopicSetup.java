@@ -33,7 +33,8 @@ public final class TopicSetup {
     }
 
     public static void ensure(Admin admin, KafkaClientSettings settings, String ledgerTopic, int ledgerPartitions,
-                              List<String> catalogTopics, String deadLetterTopic, int deadLetterMaxBytes) throws InterruptedException {
+                              List<String> catalogTopics, String deadLetterTopic, int deadLetterMaxBytes, String journalTopic)
+            throws InterruptedException {
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
@@ -46,6 +47,11 @@ public final class TopicSetup {
                     missing.add(new NewTopic(catalog, Optional.empty(), Optional.empty())
                             .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
                 }
+            }
+            if (journalTopic != null && !existing.contains(journalTopic)) {
+                // the budget journal is read back one window at start: an hour keeps more than enough
+                missing.add(new NewTopic(journalTopic, Optional.of(1), Optional.empty())
+                        .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "3600000")));
             }
             if (!existing.contains(deadLetterTopic)) {
                 missing.add(new NewTopic(deadLetterTopic, Optional.empty(), Optional.empty())

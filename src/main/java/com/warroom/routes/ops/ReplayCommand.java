@@ -297,6 +297,13 @@ public final class ReplayCommand {
             throw new StartupProblem("the routes lack what the replay weaves: "
                     + missing.stream().map(Missing::toString).collect(Collectors.joining("; ")));
         }
+        if (dryRun) {
+            com.warroom.routes.budget.BudgetJournal journal = context.getRegistry()
+                    .lookupByNameAndType("budgetJournal", com.warroom.routes.budget.BudgetJournal.class);
+            if (journal != null) {
+                journal.readOnly(); // a dry run writes nothing to Kafka
+            }
+        }
         for (String id : NOT_STARTED) {
             RouteDefinition route = model.getRouteDefinition(id);
             if (route != null) {

@@ -285,12 +285,7 @@ class FaultScenariosIT {
     }
 
     static Process spawn(FaultRun run, String which) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
-                "-Dlog4j2.configurationFile=" + Path.of("src/main/resources/log4j2.xml").toAbsolutePath(),
-                "-Djava.io.tmpdir=" + Path.of("target").toAbsolutePath(),
-                "-cp", System.getProperty("java.class.path"), SeparateJvmApp.class.getName()));
-        run.settings.forEach((k, v) -> cmd.add(k + "=" + v));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile(run, which).toFile()).start();
+        return SeparateJvmApp.spawn(run.settings, logFile(run, which));
     }
 
     static void readLog(FaultRun run, String which) throws IOException {

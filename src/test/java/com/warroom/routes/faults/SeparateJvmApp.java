@@ -1,7 +1,10 @@
 package com.warroom.routes.faults;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.warroom.routes.WarRoomApplication;
@@ -15,6 +18,16 @@ import org.apache.camel.main.Main;
 public final class SeparateJvmApp {
 
     private SeparateJvmApp() {
+    }
+
+    /** Starts the app in a JVM of its own with these override properties, its output going to {@code log}. */
+    static Process spawn(Map<String, String> settings, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
+                "-Dlog4j2.configurationFile=" + Path.of("src/main/resources/log4j2.xml").toAbsolutePath(),
+                "-Djava.io.tmpdir=" + Path.of("target").toAbsolutePath(),
+                "-cp", System.getProperty("java.class.path"), SeparateJvmApp.class.getName()));
+        settings.forEach((k, v) -> cmd.add(k + "=" + v));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     public static void main(String[] args) throws Exception {

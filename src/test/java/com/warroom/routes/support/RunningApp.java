@@ -50,6 +50,7 @@ public final class RunningApp implements AutoCloseable {
         s.put("template-request.topic", "template-requests-" + suffix);
         s.put("template.topic", "templates-" + suffix);
         s.put("integration.topic", "im-integrations-" + suffix);
+        s.put("budget-journal.topic", "war-room-budget-journal-" + suffix);
         s.put("flashduty.base-url", sandboxUrl);
         s.put("flashduty.app-key-file", secretFile(appKey).toString());
         s.put("kafka.poll-timeout-ms", "200");
