@@ -33,16 +33,25 @@ class KafkaAccessIT {
 
     static final Duration WAIT = Duration.ofMinutes(2);
 
+    /** A broker of its own that checks ACLs; with none on a resource, everyone may use it. */
+    static KafkaBroker authorizingBroker() {
+        return KafkaBroker.dedicated(Map.of("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "allow.everyone.if.no.acl.found", "true"));
+    }
+
+    static Map<String, String> settings(KafkaBroker broker, FlashdutySandbox sandbox) {
+        Map<String, String> settings = RunningApp.settings(broker.bootstrapServers(), sandbox.baseUrl(), sandbox.config().appKey());
+        RunningApp.budgetOf(sandbox.config(), settings);
+        return settings;
+    }
+
     @Test
     void anAuthorizationErrorStopsConsumingOnceAndLosesNothing() throws Exception {
-        KafkaBroker broker = KafkaBroker.dedicated(Map.of(
-                "authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-                "allow.everyone.if.no.acl.found", "true"));
+        KafkaBroker broker = authorizingBroker();
         try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config());
              KafkaTestClient kafka = new KafkaTestClient(broker.bootstrapServers());
              LogCapture logs = LogCapture.capture()) {
-            Map<String, String> settings = RunningApp.settings(broker.bootstrapServers(), sandbox.baseUrl(), sandbox.config().appKey());
-            RunningApp.budgetOf(sandbox.config(), settings);
+            Map<String, String> settings = settings(broker, sandbox);
             String results = settings.get("result.topic");
             String incidents = settings.get("incident.topic");
             broker.createTopic(incidents, 1);
@@ -88,14 +97,11 @@ class KafkaAccessIT {
     /** The consumer may not use its group: its poll fails; that consumer stops, said once, no loop. */
     @Test
     void aConsumerThatMayNotReadStopsOnceWithoutALoop() throws Exception {
-        KafkaBroker broker = KafkaBroker.dedicated(Map.of(
-                "authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-                "allow.everyone.if.no.acl.found", "true"));
+        KafkaBroker broker = authorizingBroker();
         try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config());
              KafkaTestClient kafka = new KafkaTestClient(broker.bootstrapServers());
              LogCapture logs = LogCapture.capture()) {
-            Map<String, String> settings = RunningApp.settings(broker.bootstrapServers(), sandbox.baseUrl(), sandbox.config().appKey());
-            RunningApp.budgetOf(sandbox.config(), settings);
+            Map<String, String> settings = settings(broker, sandbox);
             String incidents = settings.get("incident.topic");
             broker.createTopic(incidents, 1);
             kafka.admin().createAcls(List.of(new AclBinding(new ResourcePattern(ResourceType.GROUP, settings.get("consumer.group"),
