@@ -71,10 +71,6 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         this.deliveryTimeoutMs = deliveryTimeoutMs;
     }
 
-    public String topic() {
-        return topic;
-    }
-
     /** A replay's dry run writes nothing to Kafka: it still counts the calls of others, but journals its own one read-only call not. */
     public void readOnly() {
         readOnly = true;

@@ -25,11 +25,6 @@ public final class IncomingRecord {
 
     private final long deadlineNanos;
 
-    /** Records without a deadline (tools and tests). */
-    public IncomingRecord() {
-        this(0);
-    }
-
     /** @param deadlineMillis how long each record may wait for Flashduty ({@link RecordDeadline}); 0: no deadline */
     public IncomingRecord(long deadlineMillis) {
         this.deadlineNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(deadlineMillis);

@@ -71,11 +71,6 @@ public final class RecordLimits {
         return l;
     }
 
-    /** The largest record of a topic the routes consume; a larger value (compressed on the wire) is dead-lettered. */
-    public int inputBytes(String topic) {
-        return templateRequestTopic.equals(topic) ? templateRequestBytes : incidentBytes;
-    }
-
     public int incidentBytes() {
         return incidentBytes;
     }

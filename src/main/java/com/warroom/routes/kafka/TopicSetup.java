@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * Creates the topics whose settings matter for the guarantees when they are missing: the ledger
  * must be compacted (a deleting ledger would forget war rooms and open second ones after its
  * retention), so must the catalogs kept with tombstones, and the dead-letter topic must accept the
- * copy of the largest record its source topics accept ({@link RecordLimits#deadLetterTopicToCreate()}).
+ * copy of the largest record its source topics accept ({@link RecordLimits#deadLetterTopicToCreate()});
+ * the budget journal gets one partition and an hour's retention (it is read back one window).
  * An existing ledger that is not compacted is reported loudly, not changed.
  */
 public final class TopicSetup {
