@@ -41,7 +41,7 @@ class LedgerWriteIT {
         broker.createTopic(settings.get("incident.topic"), 1);
         app[0] = RunningApp.start(settings);
         await().atMost(WAIT).until(() -> app[0].management("/observe/health").statusCode() == 200);
-        sandbox.slow(3_000);
+        sandbox.slow(5_000); // long enough for the broker to be down before the answer comes
         var event = Events.fresh();
         String incident = Events.incidentId(event);
         kafka.sendJson(settings.get("incident.topic"), incident, Events.json(event));
