@@ -1,5 +1,7 @@
 package com.warroom.routes.observe;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -12,6 +14,7 @@ import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.KafkaTestClient;
+import com.warroom.routes.support.LocalAddresses;
 import com.warroom.routes.support.LogCapture;
 import com.warroom.routes.support.RunningApp;
 import com.warroom.routes.support.TopicCollector;
@@ -21,6 +24,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * /observe/health and /observe/metrics of the shipped routes and configuration, against the real
@@ -115,6 +119,19 @@ class ManagementIT {
         await().atMost(Duration.ofSeconds(90)).until(() -> app.management("/observe/health").statusCode() == 200);
     }
 
+    /** By default (MANAGEMENT_HOST 127.0.0.1) nothing but this machine reaches the management port. */
+    @Test
+    void theManagementPortListensOnLoopbackOnlyByDefault() throws Exception {
+        InetAddress external = LocalAddresses.nonLoopbackIpv4().orElse(null);
+        assumeTrue(external != null, "this machine has no non-loopback IPv4 address");
+        int port = Integer.parseInt(settings.get("management.port"));
+        assertTrue(LocalAddresses.accepts(InetAddress.getByName("127.0.0.1"), port), "reachable on 127.0.0.1");
+        try (ServerSocket everywhere = new ServerSocket(0)) {
+            assertTrue(LocalAddresses.accepts(external, everywhere.getLocalPort()), external + " is reachable from here");
+        }
+        assertFalse(LocalAddresses.accepts(external, port), "the management port is not reachable on " + external);
+    }
+
     @Test
     void metricsCountResultsCallsRateLimitsAndDeadLetters() throws Exception {
         String incidents = settings.get("incident.topic");
@@ -177,7 +194,7 @@ class ManagementIT {
     }
 
     static int probe() {
-        return HealthProbe.probe("localhost", Integer.parseInt(settings.get("management.port")), Duration.ofSeconds(10));
+        return HealthProbe.probe(HealthProbe.host(), Integer.parseInt(settings.get("management.port")), Duration.ofSeconds(10));
     }
 
     static String awaitResult(ObjectNode event) {
