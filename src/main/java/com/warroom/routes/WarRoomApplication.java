@@ -90,6 +90,9 @@ public final class WarRoomApplication {
         // used only when ROUTES_RELOAD=true (camel.main.routes-reload-enabled)
         main.configure().withRoutesReloadDirectory(routesDir.toAbsolutePath().toString());
         overrides.forEach(main::addOverrideProperty);
+        // HealthPage serves /observe/health; Camel's own page would let a caller's query ask for error
+        // texts, stack traces and the Kafka consumers' data, so not even an older config copy turns it on
+        main.addOverrideProperty("camel.management.health-check-enabled", "false");
         return main;
     }
 
