@@ -29,14 +29,14 @@ public final class WarRoomApplication {
             "         checks the routes: YAML, placeholders, endpoints and their options, bean references;",
             "         prints file:line: problem, exits 0 only when clean",
             "       java -jar war-room-routes.jar health",
-            "         asks the module running on this host (MANAGEMENT_PORT) whether it is ready");
+            "         asks the module running on this host (MANAGEMENT_HOST, MANAGEMENT_PORT) whether it is ready");
 
     private WarRoomApplication() {
     }
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && "health".equals(args[0])) {
-            System.exit(HealthProbe.probe("localhost", HealthProbe.port(), Duration.ofSeconds(5)));
+            System.exit(HealthProbe.probe(HealthProbe.host(), HealthProbe.port(), Duration.ofSeconds(5)));
         }
         if (args.length > 0 && (args[0].equals("validate") || args[0].equals("replay"))) {
             String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -90,6 +90,9 @@ public final class WarRoomApplication {
         // used only when ROUTES_RELOAD=true (camel.main.routes-reload-enabled)
         main.configure().withRoutesReloadDirectory(routesDir.toAbsolutePath().toString());
         overrides.forEach(main::addOverrideProperty);
+        // HealthPage serves /observe/health; Camel's own page would let a caller's query ask for error
+        // texts, stack traces and the Kafka consumers' data, so not even an older config copy turns it on
+        main.addOverrideProperty("camel.management.health-check-enabled", "false");
         return main;
     }
 

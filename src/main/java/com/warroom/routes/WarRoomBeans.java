@@ -32,6 +32,7 @@ import com.warroom.routes.kafka.RecordLimits;
 import com.warroom.routes.kafka.TopicSetup;
 import com.warroom.routes.ledger.WarRoomLedger;
 import com.warroom.routes.observe.BackgroundThreads;
+import com.warroom.routes.observe.HealthPage;
 import com.warroom.routes.observe.ReadinessCheck;
 import com.warroom.routes.observe.WarRoomMetrics;
 import com.warroom.routes.security.Secret;
@@ -210,6 +211,8 @@ public final class WarRoomBeans implements CamelConfiguration {
         bind(context, "backgroundThreadsHealthCheck", new ReadinessCheck("background-threads", threads::allRunning, threads::describe));
         bind(context, "kafkaAccessHealthCheck", new ReadinessCheck("kafka-access", failures::isConsuming,
                 "Kafka refused this module (authorization, authentication or the dead-letter topic): consuming stopped, see the log"));
+        // /observe/health at the configured detail, whatever the caller's query asks
+        context.addStartupListener(new HealthPage());
         context.addService(new Closer(share, ledger, deadLetters, integrations, templates, journal), true, true);
         ReplicaBudgetShare budgetShare = share;
         // topics, ledger and catalog are read while Camel loads the routes; no route starts before they are

@@ -8,7 +8,8 @@ import java.time.Duration;
 
 /**
  * {@code java -jar war-room-routes.jar health}: asks the running module's {@code /observe/health}
- * on {@code localhost:MANAGEMENT_PORT} and exits 0 when it answers ready (HTTP 200), 1 otherwise.
+ * on {@code MANAGEMENT_HOST:MANAGEMENT_PORT} (the loopback when the module listens on every
+ * interface) and exits 0 when it answers ready (HTTP 200), 1 otherwise.
  * The container's HEALTHCHECK uses it because the JRE image has no curl or wget.
  */
 public final class HealthProbe {
@@ -29,6 +30,29 @@ public final class HealthProbe {
             System.out.println("not reachable: " + e.getClass().getSimpleName());
             return 1;
         }
+    }
+
+    /** The address to ask: MANAGEMENT_HOST, as config/application.properties reads it (see {@link #hostFor}). */
+    public static String host() {
+        return hostFor(System.getenv("MANAGEMENT_HOST"));
+    }
+
+    /**
+     * Where a module listening on this bind address is reached from this machine: the loopback for
+     * the default and for "every interface" (0.0.0.0, ::), else the address itself.
+     */
+    static String hostFor(String bindAddress) {
+        String h = bindAddress == null ? "" : bindAddress.strip();
+        if (h.isEmpty() || h.equals("0.0.0.0")) {
+            return "127.0.0.1";
+        }
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        if (h.equals("::") || h.equals("0:0:0:0:0:0:0:0")) {
+            return "[::1]";
+        }
+        return h.contains(":") ? "[" + h + "]" : h;
     }
 
     /** The port the module listens on: MANAGEMENT_PORT, as config/application.properties reads it. */

@@ -110,6 +110,7 @@ class DockerFilesTest {
         assertEquals(List.of("[\"/app/routes\", \"/app/config\"]"), dockerfile("VOLUME"));
         assertEquals(List.of("8080"), dockerfile("EXPOSE"));
         assertTrue(dockerfile.contains("ENV MANAGEMENT_PORT=8080"));
+        assertTrue(dockerfile.contains("ENV MANAGEMENT_HOST=0.0.0.0"), "probes come from outside the container");
 
         List<String> health = dockerfile("HEALTHCHECK");
         assertEquals(1, health.size());
@@ -186,9 +187,14 @@ class DockerFilesTest {
         assertTrue(map(map(compose, "secrets"), "flashduty_app_key").containsKey("file"));
 
         assertEquals(8080, env.get("MANAGEMENT_PORT"));
+        assertEquals("0.0.0.0", env.get("MANAGEMENT_HOST"), "inside the container every interface, so the published port reaches it");
         List<String> ports = (List<String>) app.get("ports");
         assertEquals(1, ports.size());
-        assertTrue(ports.get(0).endsWith(":8080"), ports.get(0));
+        // host address : host port : container port; the host address defaults to the loopback
+        Matcher port = Pattern.compile("\\$\\{WAR_ROOM_MANAGEMENT_HOST_IP:-([^}]*)}:\\$\\{WAR_ROOM_MANAGEMENT_HOST_PORT:-8080}:8080")
+                .matcher(ports.get(0));
+        assertTrue(port.matches(), "published on an address of the host, by default: " + ports.get(0));
+        assertEquals("127.0.0.1", port.group(1), "by default only this host reaches the management port");
         assertEquals(List.of("../routes:/app/routes:ro", "../config:/app/config:ro"), app.get("volumes"));
 
         List<String> test = (List<String>) map(app, "healthcheck").get("test");

@@ -1,17 +1,22 @@
 package com.warroom.routes.observe;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.KafkaTestClient;
+import com.warroom.routes.support.LocalAddresses;
 import com.warroom.routes.support.LogCapture;
 import com.warroom.routes.support.RunningApp;
 import com.warroom.routes.support.TopicCollector;
@@ -21,6 +26,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * /observe/health and /observe/metrics of the shipped routes and configuration, against the real
@@ -31,6 +37,9 @@ import static org.junit.jupiter.api.Assertions.*;
 class ManagementIT {
 
     static final Duration WAIT = Duration.ofSeconds(30);
+    /** What a caller may add to ask Camel's own health page for more: error texts, stack traces, the checks' data. */
+    static final List<String> MORE_DETAIL = List.of("?exposureLevel=full", "?stackTrace=true", "?exposureLevel=full&stackTrace=true",
+            "?data=true", "?exposureLevel=full&stackTrace=true&data=true");
 
     static FlashdutySandbox sandbox;
     static Map<String, String> settings;
@@ -75,10 +84,12 @@ class ManagementIT {
         assertNoSecret(ready.body());
         assertEquals(0, probe(), "the container's health probe sees it ready");
         // what readiness is made of: the Kafka consumer, the IM catalog, Flashduty's answers
-        String full = app.management("/observe/health?exposureLevel=full").body();
-        assertTrue(full.contains("{\"name\":\"consumer:incidents\",\"status\":\"UP\"}"), full);
-        assertTrue(full.contains("{\"name\":\"im-catalog\",\"status\":\"UP\"}"), full);
-        assertTrue(full.contains("{\"name\":\"flashduty-auth\",\"status\":\"UP\"}"), full);
+        Map<String, String> states = new java.util.TreeMap<>();
+        org.apache.camel.health.HealthCheckHelper.invokeReadiness(app.context(), "full")
+                .forEach(r -> states.put(r.getCheck().getId(), r.getState().name()));
+        for (String check : List.of("consumer:incidents", "im-catalog", "flashduty-auth")) {
+            assertEquals("UP", states.get(check), check + " in " + states);
+        }
 
         // the key is revoked on Flashduty's side: the next catalog refresh answers Unauthorized
         String rightKey = sandbox.config().appKey();
@@ -109,10 +120,51 @@ class ManagementIT {
                     r -> r.statusCode() == 503);
             assertTrue(down.body().contains("consumer:incidents"), down.body());
             assertNoSecret(app.management("/observe/health?exposureLevel=full").body());
+            // the consumer's check holds the Kafka error and the brokers, group and topic: none of it is shown
+            for (String query : MORE_DETAIL) {
+                assertNoMoreThanDefaultDetail(app.management("/observe/health" + query).body());
+            }
         } finally {
             broker.start();
         }
         await().atMost(Duration.ofSeconds(90)).until(() -> app.management("/observe/health").statusCode() == 200);
+    }
+
+    @Test
+    void theCallerCannotAskForMoreDetailThanConfigured() throws Exception {
+        await().atMost(WAIT).until(() -> app.management("/observe/health").statusCode() == 200);
+        String rightKey = sandbox.config().appKey();
+        sandbox.config().appKey("rotated-" + Events.randomHex(12));
+        secrets.add(sandbox.config().appKey());
+        try {
+            await().atMost(WAIT).until(() -> app.management("/observe/health").statusCode() == 503);
+            for (String page : List.of("/observe/health", "/observe/health/ready", "/observe/health/live")) {
+                HttpResponse<String> plain = app.management(page);
+                assertNoMoreThanDefaultDetail(plain.body());
+                for (String query : MORE_DETAIL) {
+                    HttpResponse<String> asked = app.management(page + query);
+                    assertEquals(plain.statusCode(), asked.statusCode(), page + query);
+                    assertEquals(KafkaTestClient.MAPPER.readTree(plain.body()), KafkaTestClient.MAPPER.readTree(asked.body()),
+                            page + query + " answers what " + page + " does");
+                }
+            }
+        } finally {
+            sandbox.config().appKey(rightKey);
+        }
+        await().atMost(WAIT).until(() -> app.management("/observe/health").statusCode() == 200);
+    }
+
+    /** By default (MANAGEMENT_HOST 127.0.0.1) nothing but this machine reaches the management port. */
+    @Test
+    void theManagementPortListensOnLoopbackOnlyByDefault() throws Exception {
+        InetAddress external = LocalAddresses.nonLoopbackIpv4().orElse(null);
+        assumeTrue(external != null, "this machine has no non-loopback IPv4 address");
+        int port = Integer.parseInt(settings.get("management.port"));
+        assertTrue(LocalAddresses.accepts(InetAddress.getByName("127.0.0.1"), port), "reachable on 127.0.0.1");
+        try (ServerSocket everywhere = new ServerSocket(0)) {
+            assertTrue(LocalAddresses.accepts(external, everywhere.getLocalPort()), external + " is reachable from here");
+        }
+        assertFalse(LocalAddresses.accepts(external, port), "the management port is not reachable on " + external);
     }
 
     @Test
@@ -177,7 +229,7 @@ class ManagementIT {
     }
 
     static int probe() {
-        return HealthProbe.probe("localhost", Integer.parseInt(settings.get("management.port")), Duration.ofSeconds(10));
+        return HealthProbe.probe(HealthProbe.host(), Integer.parseInt(settings.get("management.port")), Duration.ofSeconds(10));
     }
 
     static String awaitResult(ObjectNode event) {
@@ -204,6 +256,23 @@ class ManagementIT {
             }
         }
         return found ? sum : -1;
+    }
+
+    /**
+     * A health answer at the default level: its status and the checks that are down with their fixed
+     * message; no error text, stack trace or check data, none of the brokers, group or topics.
+     */
+    static void assertNoMoreThanDefaultDetail(String body) throws Exception {
+        JsonNode answer = KafkaTestClient.MAPPER.readTree(body);
+        for (JsonNode check : answer.path("checks")) {
+            assertEquals("DOWN", check.path("status").asText(), "only checks that are down: " + body);
+            check.fieldNames().forEachRemaining(f -> assertTrue(Set.of("name", "status", "message").contains(f), f + " in " + body));
+        }
+        for (String detail : List.of(settings.get("kafka.brokers"), settings.get("consumer.group"), settings.get("incident.topic"),
+                "error-message", "error-stacktrace", "\"data\"")) {
+            assertFalse(body.contains(detail), detail + " in " + body);
+        }
+        assertFalse(java.util.regex.Pattern.compile("\\bat [\\w.$]+\\(").matcher(body).find(), "a stack frame in " + body);
     }
 
     static void assertNoSecret(String body) {

@@ -1,5 +1,10 @@
 package com.warroom.routes.ops;
 
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,11 +12,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import com.warroom.routes.sandbox.FlashdutySandbox;
+import com.warroom.routes.support.KafkaBroker;
+import com.warroom.routes.support.LocalAddresses;
+import com.warroom.routes.support.RunningApp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The operator commands through the packaged jar, as an operator types them. */
 class OperatorCommandsJarIT {
@@ -53,6 +64,32 @@ class OperatorCommandsJarIT {
         assertEquals(2, r.code, r.out);
         assertTrue(r.out.lines().anyMatch(l -> l.equals("war-room-routes: cannot reach Kafka at 127.0.0.1:9 (no answer within 10 s)")), r.out);
         assertTrue(r.out.lines().noneMatch(l -> l.trim().startsWith("at ")), "no stack trace: " + r.out);
+    }
+
+    /** The container's health check: {@code health} asks the address MANAGEMENT_HOST names, not always localhost. */
+    @Test
+    void healthAsksTheModuleOnItsManagementHost() throws Exception {
+        InetAddress external = LocalAddresses.nonLoopbackIpv4().orElse(null);
+        assumeTrue(external != null, "this machine has no non-loopback IPv4 address");
+        String host = external.getHostAddress();
+        try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config())) {
+            Map<String, String> settings = RunningApp.settings(KafkaBroker.shared().bootstrapServers(), sandbox.baseUrl(),
+                    sandbox.config().appKey());
+            settings.put("management.host", host);
+            try (RunningApp app = RunningApp.start(settings)) {
+                String port = settings.get("management.port");
+                HttpClient http = HttpClient.newHttpClient();
+                HttpRequest ready = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/observe/health")).build();
+                await().atMost(java.time.Duration.ofSeconds(60))
+                        .until(() -> http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+
+                Run there = jar(Map.of("MANAGEMENT_HOST", host, "MANAGEMENT_PORT", port), "health");
+                assertEquals(0, there.code, there.out);
+                assertTrue(there.out.contains("\"status\":\"UP\""), there.out);
+                Run loopback = jar(Map.of("MANAGEMENT_HOST", "127.0.0.1", "MANAGEMENT_PORT", port), "health");
+                assertEquals(1, loopback.code, "nothing listens on 127.0.0.1: " + loopback.out);
+            }
+        }
     }
 
     private static Run jar(Map<String, String> env, String... args) throws Exception {

@@ -1,0 +1,98 @@
+package com.warroom.routes.observe;
+
+import java.util.Collection;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.apache.camel.CamelContext;
+import org.apache.camel.StartupListener;
+import org.apache.camel.component.platform.http.main.ManagementHttpServer;
+import org.apache.camel.health.HealthCheck;
+import org.apache.camel.health.HealthCheckHelper;
+import org.apache.camel.health.HealthCheckRegistry;
+
+/**
+ * {@code /observe/health}, {@code /observe/health/live} and {@code /observe/health/ready} on the
+ * management server: Camel's health checks in Camel's format, at the detail of
+ * {@code camel.health.exposure-level} only (oneline: the status; default: and the checks that are
+ * down with their message; full: every check, and a failed check's error message). Never a stack
+ * trace, never a check's data.
+ * <p>
+ * Why not Camel's own page: camel-platform-http-main 4.18 takes {@code exposureLevel},
+ * {@code stackTrace} and {@code data} from the caller's query and no option turns that off, so
+ * anyone who reaches the port could read error texts, stack traces and the Kafka consumers' data
+ * (bootstrap servers, group, topic). A filter in front of it would be added only after Camel's page
+ * already answers, and would have to know every parameter Camel reads, now and in later versions.
+ * This page reads no parameter; Camel's is switched off ({@code camel.management.health-check-enabled},
+ * forced false by {@code WarRoomApplication.createMain}). Until the context has started the paths
+ * answer 404, which a probe takes as not ready.
+ */
+public final class HealthPage implements StartupListener {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private enum Kind { ALL, LIVENESS, READINESS }
+
+    @Override
+    public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+        ManagementHttpServer server = context.hasService(ManagementHttpServer.class);
+        if (server == null || server.getRouter() == null) {
+            return; // camel.management.enabled = false: no management server
+        }
+        Router router = server.getRouter();
+        String path = server.getHealthPath();
+        router.get(path).blockingHandler(ctx -> answer(context, ctx, Kind.ALL), true);
+        router.get(path + "/live").blockingHandler(ctx -> answer(context, ctx, Kind.LIVENESS), true);
+        router.get(path + "/ready").blockingHandler(ctx -> answer(context, ctx, Kind.READINESS), true);
+    }
+
+    private static void answer(CamelContext context, RoutingContext ctx, Kind kind) {
+        String level = HealthCheckRegistry.get(context).getExposureLevel();
+        Collection<HealthCheck.Result> results = switch (kind) {
+            case ALL -> HealthCheckHelper.invoke(context, level);
+            case LIVENESS -> HealthCheckHelper.invokeLiveness(context, level);
+            case READINESS -> HealthCheckHelper.invokeReadiness(context, level);
+        };
+        boolean up = HealthCheckHelper.isResultsUp(results, kind == Kind.READINESS);
+        ctx.response().putHeader("content-type", "application/json").setStatusCode(up ? 200 : 503)
+                .end(body(results, up, level).toString());
+    }
+
+    /** The answer Camel's page gives at this exposure level without any query parameter. */
+    static ObjectNode body(Collection<HealthCheck.Result> results, boolean up, String level) {
+        ObjectNode answer = JSON.createObjectNode().put("status", up ? "UP" : "DOWN");
+        if ("oneline".equals(level)) {
+            return answer;
+        }
+        boolean full = "full".equals(level);
+        List<HealthCheck.Result> shown = results.stream().filter(r -> full || r.getState() == HealthCheck.State.DOWN).toList();
+        if (shown.isEmpty()) {
+            return answer;
+        }
+        ArrayNode checks = answer.putArray("checks");
+        for (HealthCheck.Result r : shown) {
+            ObjectNode check = checks.addObject().put("name", r.getCheck().getId()).put("status", r.getState().name());
+            if (full) {
+                r.getError().ifPresent(e -> check.put("error-message", causes(e)));
+            }
+            r.getMessage().ifPresent(m -> check.put("message", m));
+        }
+        return answer;
+    }
+
+    /** The error's message and its causes', as Camel's page shows them (a cause chain that loops stops). */
+    private static String causes(Throwable e) {
+        StringBuilder s = new StringBuilder(String.valueOf(e.getMessage()));
+        Throwable c = e.getCause();
+        for (int depth = 0; c != null && depth < 20; depth++, c = c.getCause()) {
+            if (c.getMessage() != null) {
+                s.append("; Caused by: ").append(c.getClass().getName()).append(": ").append(c.getMessage());
+            }
+        }
+        return s.toString();
+    }
+}
