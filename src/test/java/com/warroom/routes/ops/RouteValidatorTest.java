@@ -41,15 +41,16 @@ class RouteValidatorTest {
     @Test
     void misspeltEndpointOptionNamesFileAndLine() throws Exception {
         Path routes = copyRoutes();
-        int line = breakLine(routes.resolve("10-incidents.yaml"), "        autoCommitEnable: false", "        autoCommitEnabel: false");
-        assertProblem(routes, "10-incidents.yaml", line, "unknown option autoCommitEnabel of the kafka endpoint");
+        int line = breakLine(routes.resolve("10-incidents.yaml"), "        consumersCount: \"{{kafka.consumers-count}}\"",
+                "        consumersCont: \"{{kafka.consumers-count}}\"");
+        assertProblem(routes, "10-incidents.yaml", line, "unknown option consumersCont of the kafka endpoint");
     }
 
     @Test
     void unknownPlaceholderNamesFileAndLine() throws Exception {
         Path routes = copyRoutes();
-        int line = breakLine(routes.resolve("60-template-lookups.yaml"), "        maxPollRecords: \"{{kafka.max-poll-records}}\"",
-                "        maxPollRecords: \"{{no.such.key}}\"");
+        int line = breakLine(routes.resolve("60-template-lookups.yaml"), "        consumersCount: \"{{template.consumers-count}}\"",
+                "        consumersCount: \"{{no.such.key}}\"");
         assertProblem(routes, "60-template-lookups.yaml", line, "unknown placeholder {{no.such.key}}");
     }
 
@@ -76,11 +77,11 @@ class RouteValidatorTest {
     void wrongOptionValueAndUnknownComponent() throws Exception {
         Path routes = copyRoutes();
         Path incidents = routes.resolve("10-incidents.yaml");
-        int value = breakLine(incidents, "        maxPollRecords: \"{{kafka.max-poll-records}}\"", "        maxPollRecords: \"many\"");
+        int value = breakLine(incidents, "        consumersCount: \"{{kafka.consumers-count}}\"", "        consumersCount: \"many\"");
         int component = breakLine(incidents, "uri: direct:publish-result", "uri: dirct:publish-result");
         Result r = validate(routes, Path.of("config/application.properties"));
         assertEquals(1, r.code, r.out);
-        assertEquals(List.of(incidents + ":" + value + ": option maxPollRecords of the kafka endpoint: many is not an integer",
+        assertEquals(List.of(incidents + ":" + value + ": option consumersCount of the kafka endpoint: many is not an integer",
                 incidents + ":" + component + ": unknown component dirct (not on the classpath)"), problemLines(r));
     }
 
