@@ -77,6 +77,8 @@ final class FaultRun implements AutoCloseable {
     final Set<String> openedThenSetAside = new HashSet<>();
     /** the health (full exposure) and metrics pages of every app this run started, read as it stopped */
     final List<String> managementPages = new CopyOnWriteArrayList<>();
+    /** a page that could not be read was not scanned: each is a problem of the scenario */
+    final List<String> unreadPages = new CopyOnWriteArrayList<>();
     /** said after the scenario's name in the table */
     String note = "";
 
@@ -119,9 +121,16 @@ final class FaultRun implements AutoCloseable {
         return app.beforeClose(() -> {
             for (String page : List.of("/observe/health?exposureLevel=full", "/observe/metrics")) {
                 try {
-                    managementPages.add(app.management(page).body());
+                    java.net.http.HttpResponse<String> r = app.management(page);
+                    // 503: the health page of an app that is not ready, still the page to scan
+                    boolean served = r.statusCode() == 200 || r.statusCode() == 503 && page.startsWith("/observe/health");
+                    if (!served || r.body() == null || r.body().isBlank()) {
+                        unreadPages.add(page + " answered HTTP " + r.statusCode() + (r.body() == null || r.body().isBlank() ? ", empty" : ""));
+                    } else {
+                        managementPages.add(r.body());
+                    }
                 } catch (Exception e) {
-                    managementPages.add("");
+                    unreadPages.add(page + " could not be read: " + e);
                 }
             }
         });
@@ -357,6 +366,9 @@ final class FaultRun implements AutoCloseable {
         });
 
         // no secret in any log line or record
+        for (String unread : unreadPages) {
+            problems.add("management page not scanned for secrets: " + unread);
+        }
         int secrets = 0;
         List<String> lines = logLines();
         for (String secret : sandbox.secretValues()) {

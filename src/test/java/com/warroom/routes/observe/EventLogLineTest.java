@@ -52,7 +52,7 @@ class EventLogLineTest {
     @Test
     void everyMaskedFormInBothPatterns() {
         String[] forms = {"?app_key=", "?APP_KEY=", "X-Auth-Token: ", "x-auth-token:", "X-User-Id: ", "X-USER-ID:",
-            "\"integration_key\": \"", "Integration_Key="};
+            "\"integration_key\": \"", "Integration_Key=", "\"token\":\"", "\"script\": \"", "\"scriptCompiled\":\""};
         for (String appender : new String[] {"console", "events"}) {
             for (String form : forms) {
                 String line = format(appender, "request " + form + "s3cr3t-value&next=1");
@@ -61,6 +61,17 @@ class EventLogLineTest {
             }
             String plain = format(appender, "incident_id=64b1352e376e32c85c56e25b status=created reason= request_id=r1");
             assertTrue(plain.contains("request_id=r1") && !plain.contains("******"), appender + ": " + plain);
+        }
+    }
+
+    /** A quoted value (a Rocket.Chat script in the HTTP client's wire log) is masked up to its closing quote, spaces and escapes included. */
+    @Test
+    void quotedValuesAreMaskedWhole() {
+        for (String appender : new String[] {"console", "events"}) {
+            String line = format(appender, "http-outgoing-1 << \"{\"_id\":\"Rc1\",\"token\":\"tok s3cr3t\",\"script\":\"const k = 's3cr3t \\\"q\\\" s3cr3t';\","
+                    + "\"scriptCompiled\":\"var k = 's3cr3t';\",\"integration_key\":\"ik s3cr3t\",\"enabled\":true}\"");
+            assertFalse(line.contains("s3cr3t"), appender + ": " + line);
+            assertTrue(line.contains("\"_id\":\"Rc1\"") && line.contains("\"enabled\":true"), appender + ": " + line);
         }
     }
 }

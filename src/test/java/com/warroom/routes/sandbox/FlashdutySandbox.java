@@ -95,6 +95,13 @@ public final class FlashdutySandbox implements AutoCloseable {
                        int status, String errorCode, String requestId, String incidentId, String templateId, long serviceNanos) {
     }
 
+    /**
+     * One request exactly as it arrived, nothing masked (the request target with its raw query, every
+     * header, the body): for a test that must see a leak the masked {@link Call} would hide. Never logged.
+     */
+    public record RawRequest(String method, String target, Map<String, List<String>> headers, String body) {
+    }
+
     private record Failure(int status, String code) {
     }
 
@@ -108,6 +115,7 @@ public final class FlashdutySandbox implements AutoCloseable {
     private final int port;
     private final AtomicLong requestIds = new AtomicLong();
     private final List<Call> calls = new CopyOnWriteArrayList<>();
+    private final List<RawRequest> rawRequests = new CopyOnWriteArrayList<>();
     private final List<Long> accepted = new ArrayList<>(); // arrival nanos of accepted Flashduty calls, guarded by this
     private final Map<String, AtomicInteger> creates = new ConcurrentHashMap<>();
     private final List<Map<String, Object>> warRoomIntegrations = new CopyOnWriteArrayList<>();
@@ -396,6 +404,11 @@ public final class FlashdutySandbox implements AutoCloseable {
         return List.copyOf(calls);
     }
 
+    /** Every request unmasked, as it arrived (see {@link RawRequest}). */
+    public List<RawRequest> rawRequests() {
+        return List.copyOf(rawRequests);
+    }
+
     public List<Call> calls(String path) {
         return calls.stream().filter(c -> c.path().equals(path)).toList();
     }
@@ -417,6 +430,7 @@ public final class FlashdutySandbox implements AutoCloseable {
 
     public void resetCalls() {
         calls.clear();
+        rawRequests.clear();
         synchronized (this) {
             accepted.clear();
         }
@@ -470,6 +484,9 @@ public final class FlashdutySandbox implements AutoCloseable {
         String body = new String(bodyBytes, StandardCharsets.UTF_8);
         Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         http.getRequestHeaders().forEach((k, v) -> headers.put(k, String.join(",", v)));
+        Map<String, List<String>> rawHeaders = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        http.getRequestHeaders().forEach((k, v) -> rawHeaders.put(k, List.copyOf(v)));
+        rawRequests.add(new RawRequest(http.getRequestMethod(), http.getRequestURI().toString(), rawHeaders, body));
         Answer answer;
         try {
             if (ROCKETCHAT_PATH.equals(path)) {

@@ -23,7 +23,7 @@ import org.apache.logging.log4j.core.layout.PatternLayout;
 /**
  * Captures every log line of the test JVM, formatted with the pattern of the SHIPPED
  * src/main/resources/log4j2.xml (so its masking is part of what is tested), optionally with
- * chosen loggers turned up to DEBUG for the capture's lifetime.
+ * chosen loggers, and every logger configured below them, turned up to DEBUG for the capture's lifetime.
  */
 public final class LogCapture extends AbstractAppender implements AutoCloseable {
 
@@ -47,8 +47,13 @@ public final class LogCapture extends AbstractAppender implements AutoCloseable 
             }
         });
         for (String name : debugLoggers) {
-            capture.previous.put(name, LogManager.getLogger(name).getLevel());
-            Configurator.setLevel(name, Level.DEBUG);
+            // a logger configured below the name (the test config quiets some) would keep its own level
+            List<String> names = new java.util.ArrayList<>(List.of(name));
+            config.getLoggers().keySet().stream().filter(n -> n.startsWith(name + ".")).forEach(names::add);
+            for (String n : names) {
+                capture.previous.putIfAbsent(n, LogManager.getLogger(n).getLevel());
+                Configurator.setLevel(n, Level.DEBUG);
+            }
         }
         ctx.updateLoggers();
         return capture;

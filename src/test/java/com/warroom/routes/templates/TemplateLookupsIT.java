@@ -60,9 +60,17 @@ class TemplateLookupsIT {
         return topics.await(settings.get("template.topic"), a -> lookupId.equals(a.path("lookup_id").asText()), WAIT);
     }
 
+    /** The request id of the sandbox's one /template/info answer for this template. */
+    static String infoRequestId(String templateId) {
+        List<FlashdutySandbox.Call> calls = sandbox.calls("/template/info").stream().filter(c -> templateId.equals(c.templateId())).toList();
+        assertEquals(1, calls.size(), "info calls for " + templateId);
+        return calls.get(0).requestId();
+    }
+
     @Test
     void infoAndThePreset() {
         String id = seeded.get(7);
+        java.time.Instant asked = java.time.Instant.now();
         request("{\"template_id\": \"" + id + "\", \"lookup_id\": \"info-1\"}");
         request("{\"template_id\": \"000000000000000000000001\", \"lookup_id\": \"preset-1\"}");
         JsonNode a = answer("info-1");
@@ -70,8 +78,9 @@ class TemplateLookupsIT {
         assertEquals("found", a.path("lookup_status").asText());
         assertEquals("Template 7", a.path("template_name").asText());
         assertEquals("enabled", a.path("status").asText(), "the Template's own status is kept");
-        assertFalse(a.path("request_id").asText().isEmpty());
-        assertFalse(a.path("looked_up_at").asText().isEmpty());
+        assertEquals(infoRequestId(id), a.path("request_id").asText(), "the request id of Flashduty's answer");
+        java.time.Instant lookedUp = java.time.Instant.parse(a.path("looked_up_at").asText());
+        assertFalse(lookedUp.isBefore(asked) || lookedUp.isAfter(java.time.Instant.now()), "looked up while asked: " + lookedUp);
         JsonNode preset = answer("preset-1");
         assertEquals("found", preset.path("lookup_status").asText());
         assertEquals("000000000000000000000001", preset.path("template_id").asText());
@@ -114,7 +123,7 @@ class TemplateLookupsIT {
         assertEquals("not_found", notFound.path("lookup_status").asText());
         assertEquals("ResourceNotFound", notFound.path("error_code").asText());
         assertEquals(missing, notFound.path("template_id").asText());
-        assertFalse(notFound.path("request_id").asText().isEmpty());
+        assertEquals(infoRequestId(missing), notFound.path("request_id").asText(), "the request id of Flashduty's answer");
     }
 
     @Test

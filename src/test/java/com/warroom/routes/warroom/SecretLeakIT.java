@@ -1,25 +1,24 @@
 package com.warroom.routes.warroom;
 
+import java.net.URI;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
+import com.warroom.routes.support.KafkaTestClient;
 import com.warroom.routes.support.LogCapture;
-import com.warroom.routes.support.Records;
 import com.warroom.routes.support.RunningApp;
 import com.warroom.routes.support.TopicCollector;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.Test;
 
@@ -28,83 +27,154 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Runs created, failed, retried and dead-lettered events with the Camel and HTTP client loggers at
- * DEBUG, then looks for every secret value of the sandbox (app_key, integration keys, Rocket.Chat
- * credentials) in every captured log line and in every record of every topic on the broker.
+ * Runs created, failed, retried and dead-lettered events, a template lookup and the IM catalog
+ * (Rocket.Chat included) with the Camel and HTTP client loggers at DEBUG, then looks for every secret
+ * value of the sandbox (app_key, integration keys, Rocket.Chat credentials and webhook tokens) wherever
+ * one could leak: every captured log line, the health and metrics pages, the key, value and headers of
+ * every record of every topic, and every request the sandbox received, unmasked (target with its query,
+ * every header, body). A secret may show in a request only where the contract puts it: the app_key as
+ * the {@code app_key} query parameter of a Flashduty call, the Rocket.Chat credentials as the
+ * {@code X-User-Id} and {@code X-Auth-Token} headers of a Rocket.Chat call.
  */
 class SecretLeakIT {
 
+    static final Duration WAIT = Duration.ofSeconds(30);
+
     @Test
-    void noSecretInAnyLogLineOrRecord() throws Exception {
+    void secretsShowOnlyWhereTheContractPutsThem() throws Exception {
         String brokers = KafkaBroker.shared().bootstrapServers();
         List<String> lines;
+        List<String> pages = new ArrayList<>();
         try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config());
-             KafkaProducer<byte[], byte[]> producer = Records.producer(brokers)) {
-            Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
+             KafkaTestClient kafka = new KafkaTestClient(brokers)) {
+            sandbox.seedRocketChatIntegrations(3);
+            FlashdutySandbox.Config config = sandbox.config();
+            Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), config.appKey());
+            settings.put("rocketchat.url", sandbox.baseUrl());
+            settings.put("rocketchat.user-id-file", RunningApp.secretFile(config.rocketChatUserId()).toString());
+            settings.put("rocketchat.auth-token-file", RunningApp.secretFile(config.rocketChatAuthToken()).toString());
             String results = settings.get("result.topic");
+            String templates = settings.get("template.topic");
+            String catalog = settings.get("integration.topic");
             ObjectNode ok = Events.fresh();
             ObjectNode notFound = Events.fresh();
             sandbox.failIncident(Events.incidentId(notFound), 400, "ResourceNotFound");
             ObjectNode retried = Events.fresh();
+            // a record carrying the key in its own value: only it and its dead-letter copy may hold it
+            byte[] poison = ("{\"event_id\": \"" + config.appKey() + "\"").getBytes(StandardCharsets.UTF_8);
             try (LogCapture logs = LogCapture.capture("com.warroom", "war-room", "org.apache.camel", "org.apache.hc.client5.http");
-                 TopicCollector topics = new TopicCollector(brokers, List.of(results))) {
+                 TopicCollector topics = new TopicCollector(brokers, List.of(results, templates, catalog))) {
                 try (RunningApp app = RunningApp.start(settings)) {
                     for (ObjectNode e : List.of(ok, notFound)) {
-                        send(producer, settings, Events.json(e));
+                        kafka.sendJson(settings.get("incident.topic"), Events.incidentId(e), Events.json(e));
                     }
-                    send(producer, settings, "{\"event_id\": \"" + sandbox.config().appKey() + "\"");
-                    topics.awaitCount(results, r -> true, 2, Duration.ofSeconds(30));
+                    kafka.send(settings.get("incident.topic"), null, poison, List.of());
+                    topics.awaitCount(results, r -> true, 2, WAIT);
                     sandbox.failNext(1, 503, "ServiceUnavailable");
-                    send(producer, settings, Events.json(retried));
-                    topics.await(results, r -> Events.incidentId(retried).equals(r.path("incident_id").asText()), Duration.ofSeconds(30));
+                    kafka.sendJson(settings.get("incident.topic"), Events.incidentId(retried), Events.json(retried));
+                    topics.await(results, r -> Events.incidentId(retried).equals(r.path("incident_id").asText()), WAIT);
+                    kafka.sendJson(settings.get("template-request.topic"), null,
+                            "{\"template_id\": \"" + FlashdutySandbox.PRESET_TEMPLATE + "\", \"lookup_id\": \"leak-1\"}");
+                    topics.await(templates, a -> "leak-1".equals(a.path("lookup_id").asText()), WAIT);
+                    topics.await(catalog, i -> "rocketchat".equals(i.path("provider").asText()), WAIT);
+                    for (String page : List.of("/observe/health?exposureLevel=full", "/observe/metrics")) {
+                        HttpResponse<String> r = app.management(page);
+                        assertEquals(200, r.statusCode(), page + ": " + r.body());
+                        assertFalse(r.body().isBlank(), page + " is empty");
+                        pages.add(r.body());
+                    }
                 }
                 lines = logs.lines();
             }
-            assertTrue(lines.size() > 20, "the capture saw the run (" + lines.size() + " lines)");
-            assertTrue(lines.stream().anyMatch(l -> l.contains("status=created")), "the capture saw the result log line");
-            // the HTTP client's DEBUG log prints the request line with the query: the shipped pattern masks it
-            assertTrue(lines.stream().anyMatch(l -> l.contains("app_key=******")), "the capture saw a masked request line");
+            List<String> secrets = sandbox.secretValues();
+            assertTrue(secrets.containsAll(List.of(config.appKey(), config.rocketChatUserId(), config.rocketChatAuthToken())));
+            assertTrue(secrets.size() > 6, "the Rocket.Chat webhook tokens and scripts too: " + secrets.size());
 
-            List<String> secrets = new ArrayList<>(sandbox.secretValues());
-            assertTrue(secrets.contains(sandbox.config().appKey()));
-            for (String line : lines) {
-                for (String secret : secrets) {
-                    assertFalse(line.contains(secret), "a log line shows a secret: " + line.replace(secret, "<SECRET>"));
+            // every request, unmasked: a secret only where the contract puts it
+            int flashdutyCalls = 0;
+            int rocketChatCalls = 0;
+            List<FlashdutySandbox.RawRequest> requests = sandbox.rawRequests();
+            for (FlashdutySandbox.RawRequest r : requests) {
+                URI target = URI.create(r.target());
+                boolean flashduty = FlashdutySandbox.FLASHDUTY_PATHS.contains(target.getRawPath());
+                boolean rocketChat = FlashdutySandbox.ROCKETCHAT_PATH.equals(target.getRawPath());
+                String where = r.method() + " " + target.getRawPath();
+                List<String> query = target.getRawQuery() == null ? List.of() : List.of(target.getRawQuery().split("&"));
+                String keyParameter = "app_key=" + config.appKey();
+                if (flashduty) {
+                    flashdutyCalls++;
+                    assertEquals(1, query.stream().filter(keyParameter::equals).count(), "the app_key in the query of " + where);
+                    query = query.stream().filter(p -> !p.equals(keyParameter)).toList();
+                } else {
+                    rocketChatCalls += rocketChat ? 1 : 0;
                 }
-            }
-            int scanned = 0;
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers))) {
-                Set<String> all = admin.listTopics().names().get();
-                try (TopicCollector everything = new TopicCollector(brokers, all)) {
-                    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
-                            .until(() -> everything.records(results).size() >= 3);
-                    for (ConsumerRecord<byte[], byte[]> r : everything.records()) {
-                        scanned++;
-                        for (String secret : secrets) {
-                            String where = r.topic() + "@" + r.offset();
-                            // the deliberately poisoned record carries the key in its own value; only its copy may
-                            boolean poisonCopy = r.topic().equals(settings.get("dead-letter.topic")) || r.topic().equals(settings.get("incident.topic"));
-                            if (!poisonCopy) {
-                                assertFalse(contains(r.value(), secret), "record value " + where);
-                            }
-                            assertFalse(contains(r.key(), secret), "record key " + where);
-                            for (Header h : r.headers()) {
-                                assertFalse(h.key().contains(secret) || contains(h.value(), secret), "record header " + where);
-                            }
+                assertNoSecret(secrets, target.getRawPath() + "?" + String.join("&", query), "the target of " + where);
+                assertNoSecret(secrets, r.body(), "the body of " + where);
+                for (Map.Entry<String, List<String>> h : r.headers().entrySet()) {
+                    for (String value : h.getValue()) {
+                        boolean credential = rocketChat && (h.getKey().equalsIgnoreCase("X-User-Id") && value.equals(config.rocketChatUserId())
+                                || h.getKey().equalsIgnoreCase("X-Auth-Token") && value.equals(config.rocketChatAuthToken()));
+                        if (!credential) {
+                            assertNoSecret(secrets, h.getKey() + ": " + value, "header " + h.getKey() + " of " + where);
                         }
                     }
                 }
             }
-            assertTrue(scanned >= 5, "scanned " + scanned + " records");
-            assertEquals(0, sandbox.calls().stream().filter(c -> c.path().contains("app_key")).count());
+            assertTrue(flashdutyCalls >= 6, "Flashduty calls seen: " + flashdutyCalls); // list, 2 creates, 503 + retry, template
+            assertTrue(rocketChatCalls >= 1, "Rocket.Chat calls seen: " + rocketChatCalls);
+            assertEquals(requests.size(), flashdutyCalls + rocketChatCalls, "no request to another path: "
+                    + requests.stream().map(r -> r.method() + " " + URI.create(r.target()).getRawPath()).collect(Collectors.joining(", ")));
+
+            // every record of every topic, read to its end
+            String deadLetters = settings.get("dead-letter.topic");
+            int poisonCopies = 0;
+            for (String topic : kafka.listTopics()) {
+                List<ConsumerRecord<byte[], byte[]>> records = kafka.readAll(topic);
+                if (List.of(results, deadLetters, settings.get("ledger.topic"), templates, catalog).contains(topic)) {
+                    assertFalse(records.isEmpty(), "records on " + topic);
+                }
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    String where = r.topic() + "@" + r.offset();
+                    boolean poisonItself = Arrays.equals(poison, r.value())
+                            && (topic.equals(settings.get("incident.topic")) || topic.equals(deadLetters));
+                    if (poisonItself && topic.equals(deadLetters)) {
+                        poisonCopies++;
+                    }
+                    if (!poisonItself) {
+                        assertNoSecret(secrets, latin1(r.value()), "the value of record " + where);
+                    }
+                    assertNoSecret(secrets, latin1(r.key()), "the key of record " + where);
+                    for (Header h : r.headers()) {
+                        assertNoSecret(secrets, h.key() + "=" + latin1(h.value()), "header " + h.key() + " of record " + where);
+                    }
+                }
+            }
+            assertEquals(1, poisonCopies, "the poisoned record dead-lettered once, byte for byte");
+
+            // logs (with the shipped pattern, whose masking is part of what is tested)
+            assertTrue(lines.size() > 20, "the capture saw the run (" + lines.size() + " lines)");
+            assertTrue(lines.stream().anyMatch(l -> l.contains("status=created")), "the capture saw the result log line");
+            // the HTTP client's DEBUG log prints the request line with the query: the shipped pattern masks it
+            assertTrue(lines.stream().anyMatch(l -> l.contains("app_key=******")), "the capture saw a masked request line");
+            for (String line : lines) {
+                assertNoSecret(secrets, line, "a log line");
+            }
+            for (String page : pages) {
+                assertNoSecret(secrets, page, "a management page");
+            }
         }
     }
 
-    private static void send(KafkaProducer<byte[], byte[]> producer, Map<String, String> settings, String value) throws Exception {
-        producer.send(new ProducerRecord<>(settings.get("incident.topic"), null, value.getBytes(StandardCharsets.UTF_8))).get();
+    /** Fails when the text shows a secret; the message shows where, with the secret itself replaced. */
+    private static void assertNoSecret(List<String> secrets, String text, String where) {
+        for (String secret : secrets) {
+            if (text != null && text.contains(secret)) {
+                throw new AssertionError(where + " shows a secret: " + text.replace(secret, "<SECRET>"));
+            }
+        }
     }
 
-    private static boolean contains(byte[] data, String secret) {
-        return data != null && new String(data, StandardCharsets.ISO_8859_1).contains(secret);
+    private static String latin1(byte[] data) {
+        return data == null ? null : new String(data, StandardCharsets.ISO_8859_1);
     }
 }

@@ -66,8 +66,15 @@ class WarRoomPipelineIT {
         send(Events.incidentId(event).getBytes(StandardCharsets.UTF_8), Events.json(event).getBytes(StandardCharsets.UTF_8), List.of());
     }
 
-    static void send(byte[] key, byte[] value, List<Header> headers) throws Exception {
-        producer.send(new ProducerRecord<>(settings.get("incident.topic"), null, key, value, headers)).get();
+    static org.apache.kafka.clients.producer.RecordMetadata send(byte[] key, byte[] value, List<Header> headers) throws Exception {
+        return producer.send(new ProducerRecord<>(settings.get("incident.topic"), null, key, value, headers)).get();
+    }
+
+    /** The sandbox's one create call for this incident (its log; incidents here are lower-case hex). */
+    static FlashdutySandbox.Call createCall(String incidentId) {
+        List<FlashdutySandbox.Call> calls = sandbox.calls(CREATE).stream().filter(c -> incidentId.equalsIgnoreCase(c.incidentId())).toList();
+        assertEquals(1, calls.size(), "create calls for " + incidentId);
+        return calls.get(0);
     }
 
     static JsonNode resultFor(String eventId) {
@@ -91,8 +98,9 @@ class WarRoomPipelineIT {
         assertEquals(incidentId, created.path("incident_id").asText());
         assertEquals(362, created.path("integration_id").asLong());
         assertEquals("feishu", created.path("plugin_type").asText());
-        assertFalse(created.path("chat_id").asText().isEmpty());
-        assertFalse(created.path("request_id").asText().isEmpty());
+        // the chat the sandbox opened for this incident, and the request id of its answer
+        assertEquals("oc_" + incidentId.toLowerCase(java.util.Locale.ROOT), created.path("chat_id").asText());
+        assertEquals(createCall(incidentId).requestId(), created.path("request_id").asText());
         assertEquals(1, sandbox.createCount(incidentId));
 
         JsonNode ledger = topics.await(settings.get("ledger.topic"), r -> incidentId.equals(r.path("incident_id").asText()), WAIT);
@@ -106,8 +114,7 @@ class WarRoomPipelineIT {
         assertEquals(created.path("chat_id").asText(), again.path("chat_id").asText());
         assertEquals(1, sandbox.createCount(incidentId), "no second create call");
 
-        JsonNode body = Events.MAPPER.readTree(sandbox.calls(CREATE).stream()
-                .filter(c -> incidentId.equals(c.incidentId())).findFirst().orElseThrow().body());
+        JsonNode body = Events.MAPPER.readTree(createCall(incidentId).body());
         assertEquals(362, body.path("integration_id").asLong());
         assertTrue(body.path("integration_id").isIntegralNumber());
         assertTrue(body.path("add_observers").asBoolean());
@@ -119,7 +126,7 @@ class WarRoomPipelineIT {
         byte[] value = "{\"event_id\": \"abc\", \"incident\": {".getBytes(StandardCharsets.UTF_8);
         List<Header> headers = List.of(new RecordHeader("trace", new byte[] {1, 2, 3}),
                 new RecordHeader("trace", new byte[] {4}), new RecordHeader("CamelHttpUri", "http://evil".getBytes()));
-        send(key, value, headers);
+        var sent = send(key, value, headers);
         ObjectNode next = Events.fresh();
         send(next);
 
@@ -137,8 +144,8 @@ class WarRoomPipelineIT {
         assertEquals("CamelHttpUri", copied.get(2).key());
         assertEquals("malformed_json", header(dead, "dlq-reason"));
         assertEquals(settings.get("incident.topic"), header(dead, "dlq-source-topic"));
-        assertNotNull(header(dead, "dlq-source-offset"));
-        assertNotNull(header(dead, "dlq-source-partition"));
+        assertEquals(String.valueOf(sent.offset()), header(dead, "dlq-source-offset"));
+        assertEquals(String.valueOf(sent.partition()), header(dead, "dlq-source-partition"));
     }
 
     @Test
@@ -197,41 +204,51 @@ class WarRoomPipelineIT {
         JsonNode r = resultFor(event);
         assertEquals("failed", r.path("status").asText());
         assertEquals("ResourceNotFound", r.path("reason").asText());
-        assertFalse(r.path("request_id").asText().isEmpty());
+        assertEquals(createCall(Events.incidentId(event)).requestId(), r.path("request_id").asText(), "the request id of Flashduty's answer");
         assertEquals(1, r.path("attempts").asInt(), "terminal: no retry");
     }
 
     @Test
     void recordHeadersNeverSteerTheCallAndResponseHeadersNeverSteerTheProducer() throws Exception {
         String evilTopic = "evil-" + Events.randomHex(6);
-        List<Header> hostile = new ArrayList<>();
-        for (String[] h : new String[][] {{"CamelHttpUri", "http://127.0.0.1:9/steal"}, {"camelhttpquery", "app_key=stolen"},
-                {"CAMELHTTPMETHOD", "DELETE"}, {"CamelHttpPath", "/template/info"}, {"Authorization", "Bearer stolen"},
-                {"kafka.OVERRIDE_TOPIC", evilTopic}, {"CamelKafkaOverrideTopic", evilTopic}, {"kafka.KEY", "evil-key"}}) {
-            hostile.add(new RecordHeader(h[0], h[1].getBytes(StandardCharsets.UTF_8)));
-        }
-        sandbox.extraResponseHeaders(Map.of("kafka.OVERRIDE_TOPIC", evilTopic, "CamelKafkaOverrideTopic", evilTopic,
-                "CamelKafkaKey", "evil-key", "Set-Cookie", "session=stolen"));
-        try {
-            ObjectNode event = Events.fresh();
-            String incidentId = Events.incidentId(event);
-            send(incidentId.getBytes(StandardCharsets.UTF_8), Events.json(event).getBytes(StandardCharsets.UTF_8), hostile);
-            assertEquals("created", resultFor(event).path("status").asText());
-
-            ConsumerRecord<byte[], byte[]> result = topics.records(settings.get("result.topic")).stream()
-                    .filter(r -> new String(r.value(), StandardCharsets.UTF_8).contains(incidentId)).findFirst().orElseThrow();
-            assertEquals(incidentId, new String(result.key(), StandardCharsets.UTF_8), "the key is the incident id");
-            assertFalse(result.headers().iterator().hasNext(), "no header reaches the result record");
-            var call = sandbox.calls(CREATE).stream().filter(c -> incidentId.equals(c.incidentId())).findFirst().orElseThrow();
-            assertEquals("POST", call.method());
-            assertFalse(call.headers().containsKey("Authorization"));
-            assertFalse(call.query().contains("stolen"));
-            assertTrue(sandbox.calls().stream().noneMatch(c -> c.path().equals("/steal")));
-            try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", KafkaBroker.shared().bootstrapServers()))) {
-                assertFalse(admin.listTopics().names().get().contains(evilTopic), "no record went to a topic named by a header");
+        // a second server that records any request: a followed CamelHttpUri would reach it (with the app_key the client adds)
+        try (FlashdutySandbox trap = FlashdutySandbox.start(new FlashdutySandbox.Config())) {
+            List<Header> hostile = new ArrayList<>();
+            for (String[] h : new String[][] {{"CamelHttpUri", trap.baseUrl() + "/steal"}, {"CamelHttpBaseUri", trap.baseUrl()},
+                    {"camelhttpquery", "app_key=stolen&steal=1"}, {"CamelHttpRawQuery", "app_key=stolen&steal=1"},
+                    {"CAMELHTTPMETHOD", "DELETE"}, {"CamelHttpPath", "/steal"}, {"Authorization", "Bearer stolen"},
+                    {"Cookie", "session=stolen"}, {"X-Auth-Token", "stolen"},
+                    {"kafka.OVERRIDE_TOPIC", evilTopic}, {"CamelKafkaOverrideTopic", evilTopic}, {"kafka.KEY", "evil-key"}}) {
+                hostile.add(new RecordHeader(h[0], h[1].getBytes(StandardCharsets.UTF_8)));
             }
-        } finally {
-            sandbox.extraResponseHeaders(Map.of());
+            sandbox.extraResponseHeaders(Map.of("kafka.OVERRIDE_TOPIC", evilTopic, "CamelKafkaOverrideTopic", evilTopic,
+                    "CamelKafkaKey", "evil-key", "Set-Cookie", "session=stolen"));
+            try {
+                ObjectNode event = Events.fresh();
+                String incidentId = Events.incidentId(event);
+                send(incidentId.getBytes(StandardCharsets.UTF_8), Events.json(event).getBytes(StandardCharsets.UTF_8), hostile);
+                JsonNode outcome = resultFor(event); // written only after the create call returned
+                assertEquals(List.of(), trap.calls().stream().map(c -> c.method() + " " + c.path() + "?" + c.query()).toList(),
+                        "the server named only by record headers got no call");
+                assertEquals("created", outcome.path("status").asText());
+
+                ConsumerRecord<byte[], byte[]> result = topics.records(settings.get("result.topic")).stream()
+                        .filter(r -> new String(r.value(), StandardCharsets.UTF_8).contains(incidentId)).findFirst().orElseThrow();
+                assertEquals(incidentId, new String(result.key(), StandardCharsets.UTF_8), "the key is the incident id");
+                assertFalse(result.headers().iterator().hasNext(), "no header reaches the result record");
+                var call = sandbox.calls(CREATE).stream().filter(c -> incidentId.equals(c.incidentId())).findFirst().orElseThrow();
+                assertEquals("POST", call.method());
+                for (String h : List.of("Authorization", "Cookie", "X-Auth-Token")) {
+                    assertFalse(call.headers().containsKey(h), h + " of a record header reached Flashduty");
+                }
+                assertEquals("app_key=***", call.query(), "only the app_key in the query");
+                assertTrue(sandbox.calls().stream().noneMatch(c -> c.path().contains("/steal")));
+                try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", KafkaBroker.shared().bootstrapServers()))) {
+                    assertFalse(admin.listTopics().names().get().contains(evilTopic), "no record went to a topic named by a header");
+                }
+            } finally {
+                sandbox.extraResponseHeaders(Map.of());
+            }
         }
     }
 

@@ -3,7 +3,9 @@ package com.warroom.routes.warroom;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,7 +21,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /** The ledger survives a restart: a fresh start replaying the topic from the beginning opens nothing twice. */
 class WarRoomRestartIT {
@@ -36,25 +38,37 @@ class WarRoomRestartIT {
                 producer.send(new ProducerRecord<>(settings.get("incident.topic"), Events.incidentId(e).getBytes(StandardCharsets.UTF_8),
                         Events.json(e).getBytes(StandardCharsets.UTF_8))).get();
             }
+            // the sandbox opens chat "oc_" + the incident id for each incident
+            Map<String, String> expectedChats = new TreeMap<>();
+            for (ObjectNode e : events) {
+                expectedChats.put(Events.incidentId(e), "oc_" + Events.incidentId(e).toLowerCase(Locale.ROOT));
+            }
             try (TopicCollector topics = new TopicCollector(brokers, List.of(results))) {
                 try (RunningApp first = RunningApp.start(settings)) {
                     List<JsonNode> created = topics.awaitCount(results, r -> "created".equals(r.path("status").asText()), 3, Duration.ofSeconds(30));
-                    assertEquals(3, created.size());
+                    assertEquals(expectedChats, chatsByIncident(created), "the chat the sandbox opened for each incident");
                 }
                 // a new consumer group starts from the earliest offset: every event comes again
                 settings.put("consumer.group", settings.get("consumer.group") + "-replay");
                 try (RunningApp second = RunningApp.start(settings)) {
                     assertEquals(3, second.bean("warRoomLedger", WarRoomLedger.class).size(), "ledger read back at start");
                     List<JsonNode> again = topics.awaitCount(results, r -> "already_exists".equals(r.path("status").asText()), 3, Duration.ofSeconds(30));
-                    assertEquals(3, again.size());
-                    for (JsonNode r : again) {
-                        assertTrue(r.path("chat_id").asText().startsWith("oc_") || !r.path("chat_id").asText().isEmpty());
-                    }
+                    assertEquals(expectedChats, chatsByIncident(again), "each incident's own chat, read back from the ledger");
                 }
             }
             for (ObjectNode e : events) {
                 assertEquals(1, sandbox.createCount(Events.incidentId(e)), "exactly one create per incident");
             }
         }
+    }
+
+    /** incident_id to chat_id of these results; an incident answered twice fails. */
+    static Map<String, String> chatsByIncident(List<JsonNode> results) {
+        Map<String, String> chats = new TreeMap<>();
+        for (JsonNode r : results) {
+            String previous = chats.put(r.path("incident_id").asText(), r.path("chat_id").asText());
+            assertNull(previous, "two results for incident " + r.path("incident_id").asText());
+        }
+        return chats;
     }
 }
