@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.budget.AccountRateBudget;
 import com.warroom.routes.budget.BudgetJournal;
 import com.warroom.routes.budget.ReplicaBudgetShare;
+import com.warroom.routes.catalog.ImCatalogFreshness;
 import com.warroom.routes.catalog.ImCatalogPublisher;
 import com.warroom.routes.catalog.RocketChatAuth;
 import com.warroom.routes.catalog.RocketChatPages;
@@ -91,6 +92,7 @@ public final class WarRoomBeans implements CamelConfiguration {
             "deadLetterPublisher", DeadLetterPublisher.class,
             "warRoomLedger", WarRoomLedger.class,
             "imCatalogPublisher", ImCatalogPublisher.class,
+            "imCatalogFreshness", ImCatalogFreshness.class,
             "replicaBudgetShare", ReplicaBudgetShare.class, // only with flashduty.budget-sharing
             "budgetJournal", BudgetJournal.class,
             "warRoomMetrics", WarRoomMetrics.class,
@@ -184,7 +186,11 @@ public final class WarRoomBeans implements CamelConfiguration {
         bind(context, "imIntegrationCatalog", catalog);
         bind(context, "rocketChatAuth", new RocketChatAuth(Secret.from("ROCKETCHAT_USER_ID", prop(pc, "rocketchat.user-id-file")),
                 Secret.from("ROCKETCHAT_AUTH_TOKEN", prop(pc, "rocketchat.auth-token-file"))));
-        bind(context, "rocketChatPages", new RocketChatPages(mapper));
+        // the 429 waits of one Rocket.Chat refresh end by its period, so the next refresh is never pushed out further
+        bind(context, "rocketChatPages", new RocketChatPages(mapper, positiveCount(pc, "rocketchat.page-size"),
+                positiveCount(pc, "rocketchat.max-pages"), millis(pc, "rocketchat.refresh")));
+        ImCatalogFreshness freshness = new ImCatalogFreshness(!prop(pc, "rocketchat.url").isEmpty());
+        bind(context, "imCatalogFreshness", freshness);
         bind(context, "templateLookups", new TemplateLookups(mapper, limits));
         // the catalog followers only report; the ledger's guards the one-room promise, so it fails closed
         CompactedTopicView.Restart reportOnly = new CompactedTopicView.Restart(threads, false, kafkaInitialBackoff, kafkaMaxBackoff);
@@ -202,10 +208,11 @@ public final class WarRoomBeans implements CamelConfiguration {
         CompactedTopicView integrations = new CompactedTopicView(kafka, integrationTopic, reportOnly);
         ImCatalogPublisher publisher = new ImCatalogPublisher(integrations, catalog, mapper);
         bind(context, "imCatalogPublisher", publisher);
-        bind(context, "warRoomMetrics", new WarRoomMetrics(meterRegistry(context), ledger, responses, budget));
+        bind(context, "warRoomMetrics", new WarRoomMetrics(meterRegistry(context), ledger, responses, budget, freshness));
         // readiness on /observe/health, beside Camel's own route and consumer checks
+        // a stale catalog (a source's latest refresh failed) is a note, not unready: war rooms open on the last good list
         bind(context, "imCatalogHealthCheck", new ReadinessCheck("im-catalog", catalog::isLoaded,
-                "the IM catalog was never loaded from Flashduty"));
+                () -> "the IM catalog was never loaded from Flashduty", freshness::staleNote));
         bind(context, "flashdutyAuthHealthCheck", new ReadinessCheck("flashduty-auth", () -> !responses.isUnauthorized(),
                 "Flashduty answers Unauthorized: check FLASHDUTY_APP_KEY"));
         bind(context, "backgroundThreadsHealthCheck", new ReadinessCheck("background-threads", threads::allRunning, threads::describe));
@@ -288,6 +295,19 @@ public final class WarRoomBeans implements CamelConfiguration {
             // reported below
         }
         throw new StartupProblem(key + " is not a positive number of bytes: " + value);
+    }
+
+    private static int positiveCount(PropertiesComponent pc, String key) {
+        String v = prop(pc, key);
+        try {
+            int n = Integer.parseInt(v);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new StartupProblem(key + " is not a positive number: " + v);
     }
 
     static String prop(PropertiesComponent pc, String key) {

@@ -47,9 +47,10 @@ public final class ImCatalogPublisher {
         diff(exchange, "flashduty", items);
     }
 
-    /** After the Rocket.Chat pages: its integrations, when every page arrived. */
+    /** After the Rocket.Chat pages: its integrations, when every page arrived; a failed refresh publishes nothing. */
     @SuppressWarnings("unchecked")
     public void rocketChat(Exchange exchange) throws IOException {
+        OutRecords.clear(exchange);
         if (!exchange.getProperty(RocketChatPages.COMPLETE, false, Boolean.class)) {
             return;
         }

@@ -19,6 +19,13 @@ import org.slf4j.LoggerFactory;
  * {@code X-RateLimit-Reset} (epoch milliseconds) before asking for the same page again. Each
  * integration is reduced to provider, id, name, type, enabled and channels the moment it arrives:
  * {@code token}, {@code script}, {@code scriptCompiled} and everything else never leave this class.
+ * <p>
+ * The server's paging is not trusted: a page must start at the offset asked for and move past it,
+ * the pages of one refresh are bounded by the first answer's {@code total} (at the server's page
+ * size, plus {@value #SLACK_PAGES} pages for integrations added meanwhile) and never more than
+ * {@code ROCKETCHAT_MAX_PAGES}, the items gathered by that many pages, and the 429 waits of one
+ * refresh by {@code ROCKETCHAT_REFRESH}. Anything else ends the refresh as failed, with one WARN
+ * line saying why: the catalog keeps its last good Rocket.Chat entries.
  */
 public final class RocketChatPages {
 
@@ -29,14 +36,35 @@ public final class RocketChatPages {
     public static final String ITEMS = "rocketChatItems";
     public static final String COMPLETE = "rocketChatComplete";
     static final String RATE_LIMITED = "rocketChatRateLimited";
+    static final String WAITED_MILLIS = "rocketChatWaitedMillis";
+    static final String PAGES = "rocketChatPages";
+    static final String PAGE_LIMIT = "rocketChatPageLimit";
+    static final String SERVED_PAGE_SIZE = "rocketChatServedPageSize";
     static final String TRANSPORT_ERROR = "rocketChatTransportError";
     static final int MAX_RATE_LIMITED = 20;
-    static final long MAX_WAIT_MILLIS = 300_000;
+    /** pages beyond what the first total needs: integrations added while paging, a short page */
+    static final int SLACK_PAGES = 2;
 
     private final ObjectMapper mapper;
+    private final int pageSize;
+    private final int maxPages;
+    private final long maxItems;
+    private final long maxWaitMillis;
 
-    public RocketChatPages(ObjectMapper mapper) {
+    /**
+     * @param pageSize      the count asked for per page (ROCKETCHAT_PAGE_SIZE)
+     * @param maxPages      the most pages one refresh may ask for, whatever the total says (ROCKETCHAT_MAX_PAGES)
+     * @param maxWaitMillis the most one refresh may wait for 429s, all together (ROCKETCHAT_REFRESH)
+     */
+    public RocketChatPages(ObjectMapper mapper, int pageSize, int maxPages, long maxWaitMillis) {
+        if (pageSize < 1 || maxPages < 1 || maxWaitMillis < 0) {
+            throw new IllegalArgumentException("page size and page limit must be positive, the wait limit not negative");
+        }
         this.mapper = mapper;
+        this.pageSize = pageSize;
+        this.maxPages = maxPages;
+        this.maxItems = (long) maxPages * pageSize;
+        this.maxWaitMillis = maxWaitMillis;
     }
 
     public void begin(Exchange exchange) {
@@ -46,6 +74,10 @@ public final class RocketChatPages {
         exchange.setProperty(ITEMS, new ArrayList<ObjectNode>());
         exchange.setProperty(COMPLETE, Boolean.FALSE);
         exchange.setProperty(RATE_LIMITED, 0);
+        exchange.setProperty(WAITED_MILLIS, 0L);
+        exchange.setProperty(PAGES, 0);
+        exchange.setProperty(PAGE_LIMIT, maxPages);
+        exchange.removeProperty(SERVED_PAGE_SIZE);
     }
 
     public void transportError(Exchange exchange) {
@@ -62,50 +94,126 @@ public final class RocketChatPages {
         String transport = exchange.getProperty(TRANSPORT_ERROR, String.class);
         if (transport != null) {
             exchange.removeProperty(TRANSPORT_ERROR);
-            stop(exchange, "Rocket.Chat could not be reached (" + transport + "); keeping the last good Rocket.Chat catalog");
+            fail(exchange, "Rocket.Chat could not be reached (" + transport + ")");
             return;
         }
         int status = msg.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         if (status == 401) {
-            stop(exchange, "Rocket.Chat refused the credentials (401): check ROCKETCHAT_USER_ID and ROCKETCHAT_AUTH_TOKEN;"
-                    + " keeping the last good Rocket.Chat catalog");
+            stop(exchange, true, "Rocket.Chat refused the credentials (401): check ROCKETCHAT_USER_ID and ROCKETCHAT_AUTH_TOKEN");
             return;
         }
         if (status == 429) {
-            int limited = exchange.getProperty(RATE_LIMITED, 0, Integer.class) + 1;
-            exchange.setProperty(RATE_LIMITED, limited);
-            if (limited > MAX_RATE_LIMITED) {
-                stop(exchange, "Rocket.Chat kept answering 429; keeping the last good Rocket.Chat catalog");
-                return;
-            }
-            long reset = msg.getHeader("X-RateLimit-Reset", 0L, Long.class);
-            long wait = reset > 0 ? reset - System.currentTimeMillis() : 1000;
-            exchange.setProperty(WAIT_MILLIS, Math.max(0, Math.min(MAX_WAIT_MILLIS, wait)) + 1);
-            LOG.info("Rocket.Chat rate limit reached; waiting {} ms for X-RateLimit-Reset", exchange.getProperty(WAIT_MILLIS));
+            rateLimited(exchange, msg);
             return; // same offset again
         }
         JsonNode body = read(msg);
         if (status != 200 || body == null || !body.path("integrations").isArray()) {
-            stop(exchange, "Rocket.Chat integrations.list answered HTTP " + status + "; keeping the last good Rocket.Chat catalog");
+            fail(exchange, "integrations.list answered HTTP " + status + " without a list of integrations");
+            return;
+        }
+        int asked = exchange.getProperty(OFFSET, 0, Integer.class);
+        JsonNode integrations = body.path("integrations");
+        int answeredOffset = body.path("offset").asInt(asked);
+        int count = body.path("items").asInt(integrations.size());
+        long total = body.path("total").asLong(0);
+        int pages = exchange.getProperty(PAGES, 0, Integer.class) + 1;
+        exchange.setProperty(PAGES, pages);
+        if (count > 0 && answeredOffset != asked) {
+            fail(exchange, "the page asked for at offset " + asked + " answered offset " + answeredOffset
+                    + ": the server's paging does not advance");
             return;
         }
         List<ObjectNode> items = exchange.getProperty(ITEMS, List.class);
-        for (JsonNode i : body.path("integrations")) {
+        if (items.size() + (long) integrations.size() > maxItems) {
+            fail(exchange, "more than " + maxItems + " integrations (ROCKETCHAT_MAX_PAGES x ROCKETCHAT_PAGE_SIZE)");
+            return;
+        }
+        long next = (long) asked + Math.max(0, count);
+        boolean more = next < total;
+        if (more) {
+            if (count <= 0) {
+                fail(exchange, "the page at offset " + asked + " of " + total + " held no integration: the server's paging does not advance");
+                return;
+            }
+            String beyond = beyondBound(exchange, pages, count, total);
+            if (beyond != null) {
+                fail(exchange, beyond);
+                return;
+            }
+        }
+        for (JsonNode i : integrations) {
             if (i.path("_id").isTextual()) {
                 items.add(reduce(i));
             }
         }
-        int offset = body.path("offset").asInt(exchange.getProperty(OFFSET, 0, Integer.class));
-        int count = body.path("items").asInt(body.path("integrations").size());
-        int total = body.path("total").asInt(0);
-        boolean more = count > 0 && offset + count < total;
-        exchange.setProperty(OFFSET, offset + count);
+        exchange.setProperty(OFFSET, (int) Math.min(Integer.MAX_VALUE, next));
         exchange.setProperty(NEXT_PAGE, more);
         exchange.setProperty(COMPLETE, !more);
     }
 
-    private void stop(Exchange exchange, String line) {
-        LOG.error(line);
+    /**
+     * Why another page after this one would pass the bound, or null. The first page fixes the bound:
+     * its total at the page size the server serves (it may cap the count asked for), plus slack.
+     */
+    private String beyondBound(Exchange exchange, int pages, int count, long total) {
+        Integer served = exchange.getProperty(SERVED_PAGE_SIZE, Integer.class);
+        if (served == null) {
+            served = Math.min(pageSize, count);
+            exchange.setProperty(SERVED_PAGE_SIZE, served);
+            long needed = pagesFor(total, served);
+            if (needed > maxPages) {
+                return "the total of " + total + " integrations needs " + needed + " pages of " + served
+                        + ", more than ROCKETCHAT_MAX_PAGES (" + maxPages + ")";
+            }
+            exchange.setProperty(PAGE_LIMIT, (int) Math.min(maxPages, needed + SLACK_PAGES));
+        }
+        int limit = exchange.getProperty(PAGE_LIMIT, maxPages, Integer.class);
+        if (pagesFor(total, served) > limit) {
+            return "the total grew to " + total + " integrations, more than the " + limit + " pages of " + served
+                    + " this refresh allows";
+        }
+        if (pages >= limit) {
+            return "the total of " + total + " integrations was not reached within " + limit + " pages";
+        }
+        return null;
+    }
+
+    static long pagesFor(long total, int perPage) {
+        return (total + perPage - 1) / perPage;
+    }
+
+    private void rateLimited(Exchange exchange, Message msg) {
+        int limited = exchange.getProperty(RATE_LIMITED, 0, Integer.class) + 1;
+        exchange.setProperty(RATE_LIMITED, limited);
+        if (limited > MAX_RATE_LIMITED) {
+            fail(exchange, "Rocket.Chat kept answering 429 (" + MAX_RATE_LIMITED + " times)");
+            return;
+        }
+        long reset = msg.getHeader("X-RateLimit-Reset", 0L, Long.class);
+        long wait = Math.max(0, reset > 0 ? reset - System.currentTimeMillis() : 1000) + 1;
+        long waited = exchange.getProperty(WAITED_MILLIS, 0L, Long.class);
+        if (waited + wait > maxWaitMillis) {
+            fail(exchange, "Rocket.Chat asks to wait " + wait + " ms (X-RateLimit-Reset), past the " + maxWaitMillis
+                    + " ms one refresh may wait (ROCKETCHAT_REFRESH; " + waited + " ms waited already)");
+            return;
+        }
+        exchange.setProperty(WAITED_MILLIS, waited + wait);
+        exchange.setProperty(WAIT_MILLIS, wait);
+        LOG.info("Rocket.Chat rate limit reached; waiting {} ms for X-RateLimit-Reset", wait);
+    }
+
+    private void fail(Exchange exchange, String why) {
+        stop(exchange, false, why);
+    }
+
+    /** Ends the refresh as failed: one line (ERROR for a refused credential, else WARN), nothing published. */
+    private void stop(Exchange exchange, boolean error, String why) {
+        String line = "Rocket.Chat catalog refresh failed: " + why + "; keeping the last good Rocket.Chat catalog";
+        if (error) {
+            LOG.error(line);
+        } else {
+            LOG.warn(line);
+        }
         exchange.setProperty(NEXT_PAGE, Boolean.FALSE);
         exchange.setProperty(COMPLETE, Boolean.FALSE);
     }

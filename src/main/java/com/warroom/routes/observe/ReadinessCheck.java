@@ -11,12 +11,14 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
  * A readiness check of /observe/health answered by a bean that already knows, e.g.
  * {@code im-catalog} (the IM catalog was loaded at least once) and {@code flashduty-auth} (Flashduty
  * does not answer Unauthorized). When down it reports a fixed message: never a value, URI or
- * exception text.
+ * exception text. A check that is up may carry a note (e.g. {@code im-catalog}: a source whose latest
+ * refresh failed), shown by {@code ?exposureLevel=full}; it does not change readiness.
  */
 public final class ReadinessCheck extends AbstractHealthCheck {
 
     private final BooleanSupplier ready;
     private final Supplier<String> notReadyMessage;
+    private final Supplier<String> upNote;
 
     public ReadinessCheck(String id, BooleanSupplier ready, String notReadyMessage) {
         this(id, ready, () -> notReadyMessage);
@@ -24,9 +26,15 @@ public final class ReadinessCheck extends AbstractHealthCheck {
 
     /** A message made when down by a bean that says only names and classes, never values. */
     public ReadinessCheck(String id, BooleanSupplier ready, Supplier<String> notReadyMessage) {
+        this(id, ready, notReadyMessage, () -> null);
+    }
+
+    /** With a note while up (null: none), made like the message from names only. */
+    public ReadinessCheck(String id, BooleanSupplier ready, Supplier<String> notReadyMessage, Supplier<String> upNote) {
         super("war-room", id);
         this.ready = ready;
         this.notReadyMessage = notReadyMessage;
+        this.upNote = upNote;
     }
 
     @Override
@@ -37,6 +45,10 @@ public final class ReadinessCheck extends AbstractHealthCheck {
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
         if (ready.getAsBoolean()) {
+            String note = upNote.get();
+            if (note != null) {
+                builder.message(note);
+            }
             builder.up();
         } else {
             builder.message(notReadyMessage.get()).down();

@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import com.warroom.routes.budget.AccountRateBudget;
+import com.warroom.routes.catalog.ImCatalogFreshness;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.flashduty.FlashdutyResponses;
 import com.warroom.routes.kafka.DeadLetterPublisher;
@@ -20,7 +21,7 @@ import org.apache.camel.Exchange;
  * The module's own Prometheus metrics, in the Micrometer registry that camel-micrometer-prometheus
  * serves on {@code /observe/metrics}. Counters are counted by bean steps the routes name
  * ({@code count-result}, {@code count-flashduty-call}, {@code count-dead-letter}); the budget wait,
- * 429 answers and ledger size are read from the beans that already keep them.
+ * 429 answers, ledger size and the IM catalog's staleness are read from the beans that already keep them.
  * <p>
  * Labels only ever hold values from a bounded set: a Flashduty error code or endpoint that is not
  * known here is counted as {@code other}, so a server answer can neither invent label values nor
@@ -46,7 +47,8 @@ public final class WarRoomMetrics {
 
     private final MeterRegistry registry;
 
-    public WarRoomMetrics(MeterRegistry registry, WarRoomLedger ledger, FlashdutyResponses responses, AccountRateBudget budget) {
+    public WarRoomMetrics(MeterRegistry registry, WarRoomLedger ledger, FlashdutyResponses responses, AccountRateBudget budget,
+            ImCatalogFreshness catalog) {
         this.registry = registry;
         Gauge.builder("war.room.ledger.size", ledger, WarRoomLedger::size).strongReference(true)
                 .description("incidents with a war room in the ledger").register(registry);
@@ -60,6 +62,16 @@ public final class WarRoomMetrics {
         Gauge.builder("flashduty.budget.share.per.minute", budget, b -> b.limits()[1]).strongReference(true)
                 .description("calls this replica may start in the long window (its share of the account budget; 0 while it waits to start)")
                 .register(registry);
+        for (String provider : catalog.providers()) {
+            Gauge.builder("im.catalog.stale", catalog, c -> c.isStale(provider) ? 1 : 0).strongReference(true)
+                    .tag("provider", provider)
+                    .description("1 while this source's latest catalog refresh failed (the catalog keeps its last good entries)")
+                    .register(registry);
+            Gauge.builder("im.catalog.last.success.seconds", catalog, c -> c.lastSuccessEpochSeconds(provider))
+                    .strongReference(true).tag("provider", provider)
+                    .description("epoch seconds of this source's last successful catalog refresh (0: none since start)")
+                    .register(registry);
+        }
     }
 
     /** Route step {@code count-result}: one per published result. */

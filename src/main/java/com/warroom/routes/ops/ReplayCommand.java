@@ -56,7 +56,7 @@ import org.apache.camel.util.TimeUtils;
 public final class ReplayCommand {
 
     /** Routes a replay does not need: they would refresh the catalog and answer template requests. */
-    private static final List<String> NOT_STARTED = List.of("im-catalog-refresh", "template-requests", "template-sync");
+    private static final List<String> NOT_STARTED = List.of("im-catalog-refresh", "rocketchat-catalog-refresh", "template-requests", "template-sync");
     /** The steps the replay weaves, by route id: renaming one in routes/ breaks the replay (validate reports it). */
     static final Map<String, List<String>> WOVEN_STEPS = Map.of(
             "incidents", List.of("capture-record", "publish-outcome", "commit-offset"),

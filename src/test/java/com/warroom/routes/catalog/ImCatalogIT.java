@@ -1,5 +1,6 @@
 package com.warroom.routes.catalog;
 
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -117,6 +118,107 @@ class ImCatalogIT {
                 assertEquals(6, liveKeys(topics, topic).size());
             }
         }
+    }
+
+    @Test
+    void anEndlessPagerAndAGrowingTotalEndAsFailedRefreshesThatKeepTheLastGoodCatalog() throws Exception {
+        try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config().rocketChatMaxCount(3))) {
+            sandbox.seedRocketChatIntegrations(8);
+            Map<String, String> settings = settings(sandbox);
+            settings.put("catalog.refresh", "1s");
+            String topic = settings.get("integration.topic");
+            try (TopicCollector topics = new TopicCollector(KafkaBroker.shared().bootstrapServers(), List.of(topic));
+                 LogCapture logs = LogCapture.capture();
+                 RunningApp app = RunningApp.start(settings)) {
+                Awaitility.await().atMost(WAIT).until(() -> liveKeys(topics, topic).size() == 9);
+                int recordsBefore = topics.records(topic).size();
+                int callsBefore = sandbox.calls(FlashdutySandbox.ROCKETCHAT_PATH).size();
+
+                // every page answers offset 0: the old pager asked for the same page for ever
+                sandbox.rocketChatOffsetStuck(true);
+                Awaitility.await().atMost(WAIT).until(() -> failedRefreshes(logs, "does not advance") >= 2);
+                long failed = failedRefreshes(logs, "does not advance");
+                int calls = sandbox.calls(FlashdutySandbox.ROCKETCHAT_PATH).size() - callsBefore;
+                // 8 integrations at 3 a page: 3 pages + 2 of slack a refresh, and one refresh may be under way
+                assertTrue(calls <= (failed + 1) * 5, calls + " calls for " + failed + " failed refreshes");
+                Awaitility.await().atMost(WAIT).until(() -> metric(app, "im_catalog_stale", "provider=\"rocketchat\"") == 1.0);
+                assertEquals(0.0, metric(app, "im_catalog_stale", "provider=\"flashduty\""));
+                assertTrue(metric(app, "im_catalog_last_success_seconds", "provider=\"rocketchat\"") > 0, "it was loaded once");
+                HttpResponse<String> health = app.management("/observe/health");
+                assertEquals(200, health.statusCode(), "a stale Rocket.Chat catalog does not make the module unready: " + health.body());
+                String full = app.management("/observe/health?exposureLevel=full").body();
+                assertTrue(full.contains("\"name\":\"im-catalog\"") && full.contains("rocketchat"), full);
+                assertEquals(9, liveKeys(topics, topic).size(), "the last good catalog stays");
+
+                // the total grows by a page with every page: never reached, ended at the page bound
+                sandbox.rocketChatOffsetStuck(false);
+                sandbox.rocketChatTotalGrows(true);
+                Awaitility.await().atMost(WAIT).until(() -> failedRefreshes(logs, "total grew") >= 1);
+                assertEquals(9, liveKeys(topics, topic).size(), "nothing of a failed refresh is published");
+                assertEquals(1.0, metric(app, "im_catalog_stale", "provider=\"rocketchat\""));
+                List<ConsumerRecord<byte[], byte[]>> during = topics.records(topic);
+                assertTrue(during.subList(recordsBefore, during.size()).stream().allMatch(r -> r.value() != null),
+                        "no tombstone for a failed refresh");
+                assertTrue(logs.lines().stream().filter(l -> l.contains("Rocket.Chat catalog refresh failed"))
+                        .allMatch(l -> l.contains("WARN")), "one WARN line per failed refresh");
+
+                // a good refresh clears the staleness
+                sandbox.rocketChatTotalGrows(false);
+                sandbox.seedRocketChatIntegrations(8);
+                Awaitility.await().atMost(WAIT).until(() -> metric(app, "im_catalog_stale", "provider=\"rocketchat\"") == 0.0);
+                Awaitility.await().atMost(WAIT).until(() -> app.management("/observe/health?exposureLevel=full").body()
+                        .contains("{\"name\":\"im-catalog\",\"status\":\"UP\"}"));
+                assertEquals(9, liveKeys(topics, topic).size());
+                for (ConsumerRecord<byte[], byte[]> r : topics.records(topic)) {
+                    for (String secret : sandbox.secretValues()) {
+                        assertFalse(r.value() != null && new String(r.value(), StandardCharsets.UTF_8).contains(secret), "secret in " + r.offset());
+                    }
+                }
+                logs.lines().forEach(l -> sandbox.secretValues().forEach(secret -> assertFalse(l.contains(secret), l)));
+            }
+        }
+    }
+
+    @Test
+    void flashdutyKeepsRefreshingWhileRocketChatWaitsOutALongRateLimit() throws Exception {
+        try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config().rocketChatMaxCount(3))) {
+            sandbox.seedRocketChatIntegrations(5);
+            Map<String, String> settings = settings(sandbox);
+            settings.put("catalog.refresh", "1s");
+            settings.put("rocketchat.refresh", "60s"); // the 429 wait of one refresh may take up to 60 s
+            String topic = settings.get("integration.topic");
+            sandbox.rocketChatRateLimitNext(1, 25_000);
+            try (TopicCollector topics = new TopicCollector(KafkaBroker.shared().bootstrapServers(), List.of(topic));
+                 RunningApp app = RunningApp.start(settings)) {
+                Awaitility.await().atMost(WAIT).until(() -> sandbox.calls("/datasource/im/war-room-enabled/list").size() >= 6);
+                List<FlashdutySandbox.Call> rc = sandbox.calls(FlashdutySandbox.ROCKETCHAT_PATH);
+                assertFalse(rc.isEmpty());
+                assertTrue(rc.stream().allMatch(c -> c.status() == 429), "Rocket.Chat still waits for X-RateLimit-Reset: " + rc);
+                assertTrue(liveKeys(topics, topic).contains("flashduty:362"));
+
+                Awaitility.await().atMost(Duration.ofSeconds(45)).until(() -> liveKeys(topics, topic).size() == 6);
+                assertEquals(0, sandbox.rocketChatCallsBeforeReset(), "no call before X-RateLimit-Reset");
+                assertEquals(0.0, metric(app, "im_catalog_stale", "provider=\"rocketchat\""));
+            }
+        }
+    }
+
+    /** WARN lines of failed Rocket.Chat refreshes that say this. */
+    static long failedRefreshes(LogCapture logs, String why) {
+        return logs.lines().stream().filter(l -> l.contains("Rocket.Chat catalog refresh failed") && l.contains(why)).count();
+    }
+
+    /** The sum of a metric's samples whose labels include this one, -1 when there is none. */
+    static double metric(RunningApp app, String name, String label) throws Exception {
+        double sum = 0;
+        boolean found = false;
+        for (String line : app.management("/observe/metrics").body().split("\n")) {
+            if (line.startsWith(name + "{") && line.contains(label)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                found = true;
+            }
+        }
+        return found ? sum : -1;
     }
 
     @Test

@@ -141,6 +141,9 @@ public final class FlashdutySandbox implements AutoCloseable {
     private final AtomicInteger rocketChatLimitNext = new AtomicInteger();
     private volatile long rocketChatResetAt;
     private final AtomicInteger rocketChatCallsBeforeReset = new AtomicInteger();
+    private volatile boolean rocketChatOffsetStuck;
+    private volatile boolean rocketChatTotalGrows;
+    private final AtomicInteger rocketChatGrown = new AtomicInteger();
 
     private FlashdutySandbox(Config config) throws IOException {
         this.config = config;
@@ -282,21 +285,25 @@ public final class FlashdutySandbox implements AutoCloseable {
     public void seedRocketChatIntegrations(int n) {
         List<Map<String, Object>> items = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            Map<String, Object> it = new LinkedHashMap<>();
-            it.put("_id", String.format("RcIntegration%04d", i));
-            it.put("type", i % 2 == 0 ? "webhook-incoming" : "webhook-outgoing");
-            it.put("name", "Integration " + i);
-            it.put("enabled", i % 5 != 4);
-            it.put("username", "rocket.cat");
-            it.put("channel", List.of("#ops-" + (i % 3)));
-            it.put("token", "rc-webhook-token-SECRET-" + i);
-            it.put("script", "const key = 'SECRET-SCRIPT-" + i + "';");
-            it.put("scriptCompiled", "var key = 'SECRET-SCRIPT-" + i + "';");
-            it.put("scriptEnabled", true);
-            it.put("_createdAt", "2017-01-05T17:06:05.660Z");
-            items.add(it);
+            items.add(rocketChatIntegration(String.format("RcIntegration%04d", i), i));
         }
         setRocketChatIntegrations(items);
+    }
+
+    private static Map<String, Object> rocketChatIntegration(String id, int i) {
+        Map<String, Object> it = new LinkedHashMap<>();
+        it.put("_id", id);
+        it.put("type", i % 2 == 0 ? "webhook-incoming" : "webhook-outgoing");
+        it.put("name", "Integration " + i);
+        it.put("enabled", i % 5 != 4);
+        it.put("username", "rocket.cat");
+        it.put("channel", List.of("#ops-" + (i % 3)));
+        it.put("token", "rc-webhook-token-SECRET-" + i);
+        it.put("script", "const key = 'SECRET-SCRIPT-" + i + "';");
+        it.put("scriptCompiled", "var key = 'SECRET-SCRIPT-" + i + "';");
+        it.put("scriptEnabled", true);
+        it.put("_createdAt", "2017-01-05T17:06:05.660Z");
+        return it;
     }
 
     /** Every secret value the sandbox knows: nothing of these may ever show outside the process. */
@@ -375,6 +382,24 @@ public final class FlashdutySandbox implements AutoCloseable {
         rocketChatUnauthorized = on;
     }
 
+    /**
+     * integrations.list answers {@code offset: 0} and the first page whatever offset is asked for,
+     * with the true total: a client that trusts the answer's offset asks for the same page for ever.
+     */
+    public void rocketChatOffsetStuck(boolean on) {
+        rocketChatOffsetStuck = on;
+    }
+
+    /**
+     * Each integrations.list call first adds as many new integrations as it was asked for, so the
+     * total grows by a page with every page: a client that pages until {@code offset+items >= total}
+     * never gets there. Turning it off leaves the added ones in the list.
+     */
+    public void rocketChatTotalGrows(boolean on) {
+        rocketChatTotalGrows = on;
+    }
+
+    /** The next n calls answer 429 with X-RateLimit-Reset {@code resetInMillis} from now (a long one: a long wait). */
     public void rocketChatRateLimitNext(int n, long resetInMillis) {
         rocketChatResetAt = System.currentTimeMillis() + resetInMillis;
         rocketChatLimitNext.set(n);
@@ -396,6 +421,8 @@ public final class FlashdutySandbox implements AutoCloseable {
         extraHeaders = Map.of();
         rocketChatUnauthorized = false;
         rocketChatLimitNext.set(0);
+        rocketChatOffsetStuck = false;
+        rocketChatTotalGrows = false;
     }
 
     // ---- what happened ----------------------------------------------------------------------
@@ -766,8 +793,14 @@ public final class FlashdutySandbox implements AutoCloseable {
             a.headers.put("X-RateLimit-Reset", String.valueOf(rocketChatResetAt));
             return a;
         }
-        int offset = parseInt(query.get("offset"), 0);
+        int offset = rocketChatOffsetStuck ? 0 : parseInt(query.get("offset"), 0);
         int count = Math.min(parseInt(query.get("count"), 50), config.rocketChatMaxCount);
+        if (rocketChatTotalGrows) {
+            for (int i = 0; i < count; i++) {
+                int n = rocketChatGrown.getAndIncrement();
+                rocketChatIntegrations.add(rocketChatIntegration(String.format("RcGrown%06d", n), n));
+            }
+        }
         List<Map<String, Object>> all = List.copyOf(rocketChatIntegrations);
         int from = Math.min(all.size(), Math.max(0, offset));
         int to = Math.min(all.size(), from + Math.max(0, count));

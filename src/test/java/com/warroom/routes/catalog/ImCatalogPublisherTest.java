@@ -1,0 +1,78 @@
+package com.warroom.routes.catalog;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.flashduty.FlashdutyCallState;
+import com.warroom.routes.kafka.CompactedTopicView;
+import com.warroom.routes.kafka.KafkaClientSettings;
+import com.warroom.routes.kafka.OutRecords;
+import com.warroom.routes.warroom.ImIntegrationCatalog;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** A failed or partial refresh publishes nothing, tombstones least of all; a complete one publishes what changed. */
+class ImCatalogPublisherTest {
+
+    static final ObjectMapper MAPPER = new ObjectMapper();
+    final DefaultCamelContext context = new DefaultCamelContext();
+    // never loaded: only what put() records, i.e. what the topic held after the last good refresh
+    final CompactedTopicView topic = new CompactedTopicView(new KafkaClientSettings("localhost:1", "PLAINTEXT", "GSSAPI", ""), "im");
+    final ImCatalogPublisher publisher = new ImCatalogPublisher(topic, new ImIntegrationCatalog(null), MAPPER);
+    final RocketChatPages pages = new RocketChatPages(MAPPER, 3, 1000, 1000);
+
+    ImCatalogPublisherTest() {
+        for (String id : List.of("a", "b", "c")) {
+            topic.put("rocketchat:" + id, ("{\"provider\":\"rocketchat\",\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8));
+        }
+        topic.put("flashduty:362", "{}".getBytes(StandardCharsets.UTF_8));
+    }
+
+    Exchange rocketChatRefresh(boolean complete, String... ids) {
+        Exchange e = new DefaultExchange(context);
+        List<ObjectNode> items = new ArrayList<>();
+        for (String id : ids) {
+            ObjectNode i = MAPPER.createObjectNode().put("_id", id);
+            items.add(pages.reduce(i));
+        }
+        e.setProperty(RocketChatPages.ITEMS, items);
+        e.setProperty(RocketChatPages.COMPLETE, complete);
+        return e;
+    }
+
+    @Test
+    void aFailedOrPartialRocketChatRefreshPublishesNoRecordAndNoTombstone() throws Exception {
+        Exchange partial = rocketChatRefresh(false, "a");
+        publisher.rocketChat(partial);
+        assertTrue(OutRecords.list(partial).isEmpty(), "b and c are not tombstoned by a refresh that stopped early");
+
+        Exchange failed = rocketChatRefresh(false);
+        publisher.rocketChat(failed);
+        assertTrue(OutRecords.list(failed).isEmpty());
+    }
+
+    @Test
+    void aCompleteRocketChatRefreshTombstonesWhatVanishedAndLeavesFlashdutyAlone() throws Exception {
+        Exchange e = rocketChatRefresh(true, "a", "b");
+        publisher.rocketChat(e);
+        List<Map<String, String>> out = OutRecords.list(e);
+        assertTrue(out.stream().anyMatch(r -> "rocketchat:c".equals(r.get("key")) && r.get("value") == null), out.toString());
+        assertTrue(out.stream().noneMatch(r -> r.get("key").startsWith("flashduty:")), out.toString());
+    }
+
+    @Test
+    void aFailedFlashdutyRefreshPublishesNothing() throws Exception {
+        Exchange e = new DefaultExchange(context);
+        e.setProperty(FlashdutyCallState.OUTCOME, "failed");
+        publisher.flashduty(e);
+        assertTrue(OutRecords.list(e).isEmpty(), "flashduty:362 is kept");
+    }
+}

@@ -1,0 +1,214 @@
+package com.warroom.routes.catalog;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** RocketChatPages does not trust the server's paging: every way of never reaching the end ends within the bound, failed. */
+class RocketChatPagesTest {
+
+    static final ObjectMapper MAPPER = new ObjectMapper();
+    final DefaultCamelContext context = new DefaultCamelContext();
+
+    @BeforeEach
+    void start() {
+        context.start(); // its type converter reads X-RateLimit-Reset as the HTTP client hands it over, a string
+    }
+
+    @AfterEach
+    void stop() {
+        context.stop();
+    }
+
+    /** A server: what it answers for the offset and count asked. */
+    interface Server {
+        ObjectNode answer(int offset, int count, int call);
+    }
+
+    static ObjectNode page(int offset, int items, long total, String idPrefix) {
+        ObjectNode body = MAPPER.createObjectNode();
+        ArrayNode list = body.putArray("integrations");
+        for (int i = 0; i < items; i++) {
+            ObjectNode it = list.addObject();
+            it.put("_id", idPrefix + (offset + i));
+            it.put("name", "n");
+            it.put("token", "secret-token");
+        }
+        body.put("offset", offset);
+        body.put("items", items);
+        body.put("total", total);
+        body.put("success", true);
+        return body;
+    }
+
+    /** A server with {@code total} integrations that serves at most {@code cap} a page. */
+    static Server honest(int total, int cap) {
+        return (offset, count, call) -> {
+            int from = Math.min(total, offset);
+            return page(from, Math.min(total - from, Math.min(count, cap)), total, "id");
+        };
+    }
+
+    /** Runs the route's loop the way routes/50-im-catalog.yaml does; returns the pages asked for (stops at 100,000). */
+    int run(RocketChatPages pages, Exchange exchange, int pageSize, Server server) throws Exception {
+        pages.begin(exchange);
+        int calls = 0;
+        while (exchange.getProperty(RocketChatPages.NEXT_PAGE, Boolean.class) && calls < 100_000) {
+            int offset = exchange.getProperty(RocketChatPages.OFFSET, Integer.class);
+            exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+            exchange.getMessage().setBody(MAPPER.writeValueAsBytes(server.answer(offset, pageSize, calls)));
+            calls++;
+            pages.page(exchange);
+        }
+        return calls;
+    }
+
+    static boolean complete(Exchange e) {
+        return e.getProperty(RocketChatPages.COMPLETE, Boolean.class);
+    }
+
+    static List<?> items(Exchange e) {
+        return e.getProperty(RocketChatPages.ITEMS, List.class);
+    }
+
+    @Test
+    void anHonestServerIsPagedToTheEndAtTheCountItServes() throws Exception {
+        Exchange e = new DefaultExchange(context);
+        int calls = run(new RocketChatPages(MAPPER, 100, 1000, 60_000), e, 100, honest(250, 30));
+        assertTrue(complete(e));
+        assertEquals(9, calls, "250 at 30 a page");
+        assertEquals(250, items(e).size());
+        assertFalse(MAPPER.writeValueAsString(items(e)).contains("secret-token"));
+    }
+
+    @Test
+    void anOffsetThatNeverAdvancesEndsAtTheSecondPageFailed() throws Exception {
+        Exchange e = new DefaultExchange(context);
+        int calls = run(new RocketChatPages(MAPPER, 3, 1000, 60_000), e, 3, (offset, count, call) -> page(0, 3, 8, "id"));
+        assertEquals(2, calls);
+        assertFalse(complete(e), "failed, not a partial success");
+    }
+
+    @Test
+    void anEmptyPageBeforeTheTotalEndsFailed() throws Exception {
+        Exchange e = new DefaultExchange(context);
+        int calls = run(new RocketChatPages(MAPPER, 3, 1000, 60_000), e, 3,
+                (offset, count, call) -> offset == 0 ? page(0, 3, 8, "id") : page(offset, 0, 8, "id"));
+        assertEquals(2, calls);
+        assertFalse(complete(e));
+    }
+
+    @Test
+    void pagesThatShrinkPastTheFirstTotalsBoundEndAtThePageLimit() throws Exception {
+        Exchange e = new DefaultExchange(context);
+        // 10 on the first page of 25, then one at a time: 3 pages + slack, not 16
+        int calls = run(new RocketChatPages(MAPPER, 10, 1000, 60_000), e, 10,
+                (offset, count, call) -> page(offset, offset == 0 ? 10 : 1, 25, "id"));
+        assertFalse(complete(e));
+        assertEquals(3 + RocketChatPages.SLACK_PAGES, calls);
+    }
+
+    @Test
+    void aTotalThatGrowsWithEveryPageEndsFailedWithinTheBound() throws Exception {
+        Exchange e = new DefaultExchange(context);
+        int calls = run(new RocketChatPages(MAPPER, 3, 1000, 60_000), e, 3,
+                (offset, count, call) -> page(offset, 3, 8 + 3L * (call + 1), "id"));
+        assertFalse(complete(e));
+        // first total 11 needs 4 pages of 3, plus the slack
+        assertTrue(calls <= 4 + RocketChatPages.SLACK_PAGES, "pages asked for: " + calls);
+    }
+
+    @Test
+    void aTotalThatNeedsMoreThanTheMostPagesFailsAtTheFirstPage() throws Exception {
+        Exchange e = new DefaultExchange(context);
+        int calls = run(new RocketChatPages(MAPPER, 100, 10, 60_000), e, 100, honest(1_001, 100));
+        assertEquals(1, calls);
+        assertFalse(complete(e));
+        assertTrue(items(e).isEmpty(), "nothing of a failed refresh is gathered");
+
+        Exchange fits = new DefaultExchange(context);
+        assertEquals(10, run(new RocketChatPages(MAPPER, 100, 10, 60_000), fits, 100, honest(1_000, 100)));
+        assertTrue(complete(fits));
+    }
+
+    @Test
+    void theItemsGatheredAreBoundedEvenWhenPagesHoldMoreThanAskedFor() throws Exception {
+        Exchange e = new DefaultExchange(context);
+        // asked for 5 a page, the server ignores count and sends 40 (max 4 pages x 5 = 20 items)
+        int calls = run(new RocketChatPages(MAPPER, 5, 4, 60_000), e, 5, (offset, count, call) -> page(offset, 40, 40, "id"));
+        assertEquals(1, calls);
+        assertFalse(complete(e));
+        assertTrue(items(e).isEmpty());
+    }
+
+    @Test
+    void rateLimitWaitsAreBoundedByTheRefreshPeriodInAll() throws Exception {
+        RocketChatPages pages = new RocketChatPages(MAPPER, 3, 1000, 10_000);
+        Exchange e = new DefaultExchange(context);
+        pages.begin(e);
+        rateLimited(e, System.currentTimeMillis() + 4_000);
+        pages.page(e);
+        assertTrue(e.getProperty(RocketChatPages.NEXT_PAGE, Boolean.class), "waits, then asks again");
+        long first = e.getProperty(RocketChatPages.WAIT_MILLIS, Long.class);
+        assertTrue(first > 0 && first <= 4_001, "waits until the reset: " + first);
+
+        rateLimited(e, System.currentTimeMillis() + 4_000);
+        pages.page(e);
+        assertTrue(e.getProperty(RocketChatPages.NEXT_PAGE, Boolean.class), "8 s of 10 s in all");
+
+        rateLimited(e, System.currentTimeMillis() + 4_000);
+        pages.page(e);
+        assertFalse(e.getProperty(RocketChatPages.NEXT_PAGE, Boolean.class), "a third wait would pass the refresh period");
+        assertFalse(complete(e));
+        assertEquals(0L, e.getProperty(RocketChatPages.WAIT_MILLIS, Long.class), "no wait before ending");
+    }
+
+    @Test
+    void aResetFurtherAwayThanTheRefreshPeriodEndsAtOnce() {
+        RocketChatPages pages = new RocketChatPages(MAPPER, 3, 1000, 60_000);
+        Exchange e = new DefaultExchange(context);
+        pages.begin(e);
+        rateLimited(e, System.currentTimeMillis() + 3_600_000);
+        pages.page(e);
+        assertFalse(e.getProperty(RocketChatPages.NEXT_PAGE, Boolean.class));
+        assertFalse(complete(e));
+    }
+
+    @Test
+    void tooMany429sEndTheRefreshFailed() {
+        RocketChatPages pages = new RocketChatPages(MAPPER, 3, 1000, Long.MAX_VALUE / 4);
+        Exchange e = new DefaultExchange(context);
+        pages.begin(e);
+        List<Boolean> more = new ArrayList<>();
+        for (int i = 0; i <= RocketChatPages.MAX_RATE_LIMITED; i++) {
+            rateLimited(e, 0);
+            pages.page(e);
+            more.add(e.getProperty(RocketChatPages.NEXT_PAGE, Boolean.class));
+        }
+        assertTrue(more.subList(0, RocketChatPages.MAX_RATE_LIMITED).stream().allMatch(b -> b));
+        assertFalse(more.get(RocketChatPages.MAX_RATE_LIMITED));
+        assertFalse(complete(e));
+    }
+
+    private static void rateLimited(Exchange e, long resetEpochMillis) {
+        e.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 429);
+        if (resetEpochMillis > 0) {
+            e.getMessage().setHeader("X-RateLimit-Reset", String.valueOf(resetEpochMillis));
+        } else {
+            e.getMessage().removeHeader("X-RateLimit-Reset");
+        }
+        e.getMessage().setBody("{\"success\":false}".getBytes(StandardCharsets.UTF_8));
+    }
+}
