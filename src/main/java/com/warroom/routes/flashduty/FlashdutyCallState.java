@@ -1,6 +1,6 @@
 package com.warroom.routes.flashduty;
 
-/** Names of the exchange properties a Flashduty call reads and writes (see routes/flashduty-call.yaml). */
+/** Names of the exchange properties a Flashduty call reads and writes (see routes/40-flashduty-call.yaml, whose header lists them). */
 public final class FlashdutyCallState {
     /** in: the API path, e.g. /incident/war-room/create */
     public static final String PATH = "flashdutyPath";

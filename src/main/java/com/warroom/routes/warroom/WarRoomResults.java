@@ -14,7 +14,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
 
 /**
- * The war-room-results record (DESIGN.md): JSON value, key incident_id, and no other header, so
+ * The war-room-results record (README, "Topics and records"): JSON value, key incident_id, and no other header, so
  * nothing from the incident record or an HTTP answer can reach the Kafka producer.
  */
 public final class WarRoomResults {

@@ -33,7 +33,7 @@ import org.awaitility.Awaitility;
 /**
  * One fault scenario: its sandbox (with short rate windows it enforces exactly), the shipped app's
  * settings on fresh topics, the good events and poison records it fed, and the invariants of
- * DESIGN.md checked afterwards from what actually reached Kafka and the sandbox's own call log:
+ * README ("Guarantees") checked afterwards from what actually reached Kafka and the sandbox's own call log:
  * every good event has a result; one war room per incident that should have one; every poison
  * record in the dead-letter topic byte for byte with a reason; no rate window exceeded; no call but
  * POST to a configured Flashduty path; no record on a topic that is not configured; no secret in

@@ -47,7 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Tries hard to break each promise of DESIGN.md: the shipped routes against the real broker and
+ * Tries hard to break each promise of the README's "Guarantees": the shipped routes against the real broker and
  * the sandbox, a backlog of incidents, and one fault per scenario (issue #4). Each scenario ends
  * with {@link FaultRun#verify()} (the same invariants for all) and adds a row to the reliability
  * table printed at the end ({@code target/reliability-table.md}).

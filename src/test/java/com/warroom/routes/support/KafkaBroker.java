@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A real single-node Kafka broker (KRaft, combined broker and controller) inside the test JVM,
- * from Kafka's own test kit (see ../shared/notes/kafka.md). One per JVM, started on first use.
+ * from Kafka's own test kit (its classes: the test-classifier jars in pom.xml). One per JVM, started on first use.
  *
  * <p>The client listener is bound to a port fixed when the broker is built, so {@link #stop()} then
  * {@link #start()} (or {@link #restart()}) brings the broker back on the same {@link #bootstrapServers()}:
