@@ -10,6 +10,7 @@ import com.warroom.routes.observe.HealthProbe;
 import com.warroom.routes.ops.ReplayCommand;
 import com.warroom.routes.ops.RouteValidator;
 import org.apache.camel.main.Main;
+import org.apache.camel.main.MainConfigurationProperties;
 
 /**
  * {@code java -jar war-room-routes.jar [run|replay|validate|health] [--routes DIR] [--config FILE]}: runs the YAML routes of
@@ -84,16 +85,22 @@ public final class WarRoomApplication {
     /** The Camel Main that production, tests, the demo and the benchmarks all run. */
     public static Main createMain(Path routesDir, Path configFile, Map<String, String> overrides) {
         Main main = new Main();
-        main.configure().addConfiguration(WarRoomBeans.class);
+        configure(main.configure(), routesDir);
+        main.configure().addConfiguration(new KafkaAtStart());
         main.setPropertyPlaceholderLocations("file:" + configFile.toAbsolutePath());
-        main.configure().withRoutesIncludePattern("file:" + routesDir.toAbsolutePath() + "/*.yaml");
-        // used only when ROUTES_RELOAD=true (camel.main.routes-reload-enabled)
-        main.configure().withRoutesReloadDirectory(routesDir.toAbsolutePath().toString());
         overrides.forEach(main::addOverrideProperty);
         // HealthPage serves /observe/health; Camel's own page would let a caller's query ask for error
         // texts, stack traces and the Kafka consumers' data, so not even an older config copy turns it on
         main.addOverrideProperty("camel.management.health-check-enabled", "false");
         return main;
+    }
+
+    /** The beans and the routes of {@code routesDir}: what the service and the route tests share (these add no Kafka start-up). */
+    public static void configure(MainConfigurationProperties main, Path routesDir) {
+        WarRoomBeans.configurations().forEach(main::addConfiguration);
+        main.withRoutesIncludePattern("file:" + routesDir.toAbsolutePath() + "/*.yaml");
+        // used only when ROUTES_RELOAD=true (camel.main.routes-reload-enabled)
+        main.withRoutesReloadDirectory(routesDir.toAbsolutePath().toString());
     }
 
     /** The {@link StartupProblem} behind a start-up failure, if that is what it was. */

@@ -1,19 +1,21 @@
 package com.warroom.routes;
 
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Parameter;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.budget.AccountRateBudget;
 import com.warroom.routes.budget.BudgetJournal;
 import com.warroom.routes.budget.ReplicaBudgetShare;
-import com.warroom.routes.catalog.ImCatalogFreshness;
 import com.warroom.routes.catalog.ImCatalogPublisher;
 import com.warroom.routes.catalog.RocketChatAuth;
+import com.warroom.routes.catalog.ImCatalogFreshness;
 import com.warroom.routes.catalog.RocketChatPages;
 import com.warroom.routes.flashduty.FlashdutyAuth;
 import com.warroom.routes.flashduty.FlashdutyResponses;
@@ -27,10 +29,8 @@ import com.warroom.routes.kafka.IncomingRecord;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.kafka.KafkaFailures;
 import com.warroom.routes.kafka.KafkaPollFailures;
-import com.warroom.routes.kafka.KafkaStartup;
 import com.warroom.routes.kafka.RecordDeadline;
 import com.warroom.routes.kafka.RecordLimits;
-import com.warroom.routes.kafka.TopicSetup;
 import com.warroom.routes.ledger.WarRoomLedger;
 import com.warroom.routes.observe.BackgroundThreads;
 import com.warroom.routes.observe.HealthPage;
@@ -45,244 +45,432 @@ import com.warroom.routes.warroom.WarRoomResults;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.camel.BeanInject;
+import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
-import org.apache.camel.spi.PropertiesComponent;
-import org.apache.camel.support.service.ServiceSupport;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.PropertyInject;
 import org.apache.camel.util.TimeUtils;
-import org.apache.kafka.clients.admin.Admin;
 
 /**
- * Builds the beans the YAML routes refer to by name, from config/application.properties, and binds
- * them into Camel's registry before any route starts. The topics are set up and the ledger and IM
- * catalog read back while Camel loads the routes ({@link KafkaStartup}); no route starts before that
- * is done, so no incident is handled before the ledger knows every war room already opened.
+ * Every bean the YAML routes refer to by name, and the few they are built on: each is one
+ * {@code @BindToRegistry} method (bean name = method name, type = return type) that Camel Main calls
+ * before any route starts, with the configuration keys it reads as {@code @PropertyInject} parameters
+ * and the beans it needs as parameters (found by type, or by {@code @BeanInject} name for library
+ * types). Binding talks to no one: the Kafka-backed beans only open their clients at start
+ * ({@link KafkaAtStart}), so a route test binds these same groups without a broker and replaces
+ * what it must with test doubles.
+ * <p>
+ * The beans come in four groups, bound in the order of {@link #GROUPS}: a group's beans are built from
+ * the configuration and from beans of the groups before it, never of its own group, because Camel
+ * calls the {@code @BindToRegistry} methods of one class in an order of its own (by parameter count,
+ * not by what each needs).
+ * <p>
+ * {@link #beans()} reads the names and types off these methods, so {@code validate} checks route
+ * references against the very methods that bind them, without building anything.
+ * <p>
+ * Values are injected as text and read here as before (trimmed; durations as 500ms, 60s or 1h;
+ * booleans as Java reads them), so a bad value stops the start with the same one-line message
+ * ({@link StartupProblem}), and a key missing from the properties too ({@link #requireKeys}).
  */
-public final class WarRoomBeans implements CamelConfiguration {
+public final class WarRoomBeans {
+
+    /** The groups, in the order they are bound. */
+    public static final List<Class<? extends CamelConfiguration>> GROUPS = List.of(Settings.class, Steps.class, Kafka.class, Observe.class);
 
     static final String METRICS_REGISTRY = "metricsRegistry";
     /** Kafka's producer requires delivery.timeout.ms >= linger.ms (0) + request.timeout.ms (30,000, Camel's and Kafka's default). */
     static final int MIN_DELIVERY_TIMEOUT_MS = 30_000;
+
+    private WarRoomBeans() {
+    }
+
     /**
-     * Every bean this class binds, by name, with its type. {@code validate} checks the routes'
-     * references against this list without building the beans (no Kafka, no secrets);
-     * {@link #bind} refuses a name missing here, so the list cannot drift from what is bound.
+     * One instance of each group, in order, for {@code MainConfigurationProperties.addConfiguration}.
+     * Instances, not classes: Camel Main post-processes a configuration class once when it creates it
+     * and again before {@code configure}, which would bind every bean twice.
      */
-    public static final Map<String, Class<?>> BEANS = beans(
-            "objectMapper", ObjectMapper.class,
-            "kafkaClientSettings", KafkaClientSettings.class,
-            "accountRateBudget", AccountRateBudget.class,
-            "flashdutyAuth", FlashdutyAuth.class,
-            "flashdutyResponses", FlashdutyResponses.class,
-            "incomingRecord", IncomingRecord.class,
-            "commitPerRecord", CommitPerRecord.class,
-            "incidentEventParser", IncidentEventParser.class,
-            "incidentKeyCheck", IncidentKeyCheck.class,
-            "eventAge", EventAge.class,
-            "imIntegrationCatalog", ImIntegrationCatalog.class,
-            "rocketChatAuth", RocketChatAuth.class,
-            "rocketChatPages", RocketChatPages.class,
-            "templateLookups", TemplateLookups.class,
-            "templateSync", TemplateSync.class,
-            "warRoomRequests", WarRoomRequests.class,
-            "warRoomResults", WarRoomResults.class,
-            "recordLimits", RecordLimits.class,
-            "kafkaFailures", KafkaFailures.class,
-            "kafkaPollFailures", KafkaPollFailures.class,
-            "deadLetterPublisher", DeadLetterPublisher.class,
-            "warRoomLedger", WarRoomLedger.class,
-            "imCatalogPublisher", ImCatalogPublisher.class,
-            "imCatalogFreshness", ImCatalogFreshness.class,
-            "replicaBudgetShare", ReplicaBudgetShare.class, // only with flashduty.budget-sharing
-            "budgetJournal", BudgetJournal.class,
-            "warRoomMetrics", WarRoomMetrics.class,
-            "imCatalogHealthCheck", ReadinessCheck.class,
-            "flashdutyAuthHealthCheck", ReadinessCheck.class,
-            "kafkaAccessHealthCheck", ReadinessCheck.class,
-            "backgroundThreads", BackgroundThreads.class,
-            "backgroundThreadsHealthCheck", ReadinessCheck.class,
-            METRICS_REGISTRY, MeterRegistry.class);
+    public static List<CamelConfiguration> configurations() {
+        return GROUPS.stream().map(WarRoomBeans::instance).toList();
+    }
 
-    @Override
-    public void configure(CamelContext context) throws Exception {
-        PropertiesComponent pc = context.getPropertiesComponent();
-        ObjectMapper mapper = new ObjectMapper();
-        KafkaClientSettings kafka = new KafkaClientSettings(prop(pc, "kafka.brokers"),
-                prop(pc, "kafka.security-protocol"), prop(pc, "kafka.sasl-mechanism"), prop(pc, "kafka.sasl-jaas-config"));
+    private static CamelConfiguration instance(Class<? extends CamelConfiguration> group) {
+        try {
+            return group.getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(group.getName() + " has no public no-argument constructor", e);
+        }
+    }
 
-        Secret appKey = Secret.from("FLASHDUTY_APP_KEY", prop(pc, "flashduty.app-key-file"));
-        if (!appKey.isPresent()) {
-            throw new StartupProblem("FLASHDUTY_APP_KEY (or FLASHDUTY_APP_KEY_FILE) is not set; it is required to call Flashduty");
-        }
-        String maxRecordBytes = prop(pc, "kafka.max-record-bytes");
-        int deliveryTimeoutMs = Integer.parseInt(prop(pc, "kafka.delivery-timeout-ms"));
-        if (deliveryTimeoutMs < MIN_DELIVERY_TIMEOUT_MS) {
-            // Kafka's producer would refuse it at construction, with a stack trace naming its own settings
-            throw new StartupProblem("KAFKA_DELIVERY_TIMEOUT_MS must be at least " + MIN_DELIVERY_TIMEOUT_MS
-                    + " (the producers' request time-out of 30 s plus linger.ms 0): " + deliveryTimeoutMs);
-        }
-        RecordLimits limits = new RecordLimits(prop(pc, "incident.topic"), prop(pc, "template-request.topic"),
-                prop(pc, "dead-letter.topic"), maxRecordBytes.isEmpty() ? null : positiveInt("kafka.max-record-bytes", maxRecordBytes));
-        String ledgerTopic = prop(pc, "ledger.topic");
-        String deadLetterTopic = prop(pc, "dead-letter.topic");
-        String integrationTopic = prop(pc, "integration.topic");
-        String templateTopic = prop(pc, "template.topic");
-        String syncInterval = prop(pc, "template.sync-interval");
-        long syncMillis = syncInterval.isEmpty() ? 0 : millis(pc, "template.sync-interval");
-        boolean createTopics = Boolean.parseBoolean(prop(pc, "kafka.create-topics"));
-        int ledgerPartitions = Integer.parseInt(prop(pc, "kafka.ledger-partitions"));
-        List<String> catalogTopics = syncMillis > 0 ? List.of(integrationTopic, templateTopic) : List.of(integrationTopic);
-
-        bind(context, "objectMapper", mapper);
-        bind(context, "kafkaClientSettings", kafka);
-        AccountRateBudget budget = new AccountRateBudget(
-                Integer.parseInt(prop(pc, "flashduty.rate-per-second")), Integer.parseInt(prop(pc, "flashduty.rate-per-minute")),
-                millis(pc, "flashduty.second-window"), millis(pc, "flashduty.minute-window"));
-        bind(context, "accountRateBudget", budget);
-        Duration kafkaInitialBackoff = Duration.ofMillis(millis(pc, "kafka.retry.initial-backoff"));
-        Duration kafkaMaxBackoff = Duration.ofMillis(millis(pc, "kafka.retry.max-backoff"));
-        BackgroundThreads threads = new BackgroundThreads(budget, meterRegistry(context));
-        bind(context, "backgroundThreads", threads);
-        String configuredGroup = prop(pc, "flashduty.budget-group");
-        String budgetGroup = configuredGroup.isEmpty() ? prop(pc, "consumer.group") + "-budget" : configuredGroup;
-        String journalTopic = prop(pc, "budget-journal.topic").isEmpty() ? budgetGroup + "-journal" : prop(pc, "budget-journal.topic");
-        BudgetJournal journal = new BudgetJournal(kafka, journalTopic, deliveryTimeoutMs);
-        budget.journal(journal);
-        bind(context, "budgetJournal", journal);
-        ReplicaBudgetShare share = null;
-        if (Boolean.parseBoolean(prop(pc, "flashduty.budget-sharing"))) {
-            share = new ReplicaBudgetShare(budget, kafka, budgetGroup,
-                    ledgerTopic, millis(pc, "flashduty.budget-settle"), threads, kafkaInitialBackoff, kafkaMaxBackoff);
-            bind(context, "replicaBudgetShare", share);
-        }
-        bind(context, "flashdutyAuth", new FlashdutyAuth(appKey));
-        FlashdutyResponses responses = new FlashdutyResponses(mapper, budget,
-                Integer.parseInt(prop(pc, "flashduty.retry.max-attempts")),
-                Integer.parseInt(prop(pc, "flashduty.retry.rate-limited-attempts")),
-                Duration.ofMillis(millis(pc, "flashduty.retry.initial-backoff")),
-                Duration.ofMillis(millis(pc, "flashduty.retry.max-backoff")),
-                Boolean.parseBoolean(prop(pc, "flashduty.retry.create-after-timeout")));
-        bind(context, "flashdutyResponses", responses);
-        long responseTimeoutMillis = Long.parseLong(prop(pc, "flashduty.response-timeout-ms"));
-        long perRecordMillis = RecordDeadline.perRecordMillis(Long.parseLong(prop(pc, "kafka.max-poll-interval-ms")),
-                Integer.parseInt(prop(pc, "kafka.max-poll-records")), responseTimeoutMillis);
-        if (perRecordMillis < budget.longestWindowMillis()) {
-            // a record that must wait out a full window would be taken away mid-call by the group
-            throw new StartupProblem("KAFKA_MAX_POLL_INTERVAL_MS and KAFKA_MAX_POLL_RECORDS leave each record " + perRecordMillis
-                    + " ms (" + RecordDeadline.USABLE_PERCENT_TEXT + " of the interval per record, less a response time-out), "
-                    + "less than the longest rate window of " + budget.longestWindowMillis() + " ms: raise the interval or lower the records");
-        }
-        bind(context, "incomingRecord", new IncomingRecord(perRecordMillis));
-        bind(context, "commitPerRecord", new CommitPerRecord());
-        bind(context, "recordLimits", limits);
-        KafkaFailures failures = new KafkaFailures(kafkaInitialBackoff, kafkaMaxBackoff, meterRegistry(context));
-        bind(context, "kafkaFailures", failures);
-        bind(context, "kafkaPollFailures", new KafkaPollFailures(failures));
-        bind(context, "incidentEventParser", new IncidentEventParser(limits));
-        bind(context, "incidentKeyCheck", new IncidentKeyCheck(meterRegistry(context)));
-        bind(context, "eventAge", new EventAge(Duration.ofMillis(millis(pc, "war-room.max-event-age")), Clock.systemUTC()));
-        String pinned = prop(pc, "war-room.integration-id");
-        ImIntegrationCatalog catalog = new ImIntegrationCatalog(pinned.isBlank() ? null : Long.parseLong(pinned.trim()));
-        bind(context, "imIntegrationCatalog", catalog);
-        bind(context, "rocketChatAuth", new RocketChatAuth(Secret.from("ROCKETCHAT_USER_ID", prop(pc, "rocketchat.user-id-file")),
-                Secret.from("ROCKETCHAT_AUTH_TOKEN", prop(pc, "rocketchat.auth-token-file"))));
-        // the 429 waits of one Rocket.Chat refresh end by its period, so the next refresh is never pushed out further
-        bind(context, "rocketChatPages", new RocketChatPages(mapper, positiveCount(pc, "rocketchat.page-size"),
-                positiveCount(pc, "rocketchat.max-pages"), millis(pc, "rocketchat.refresh")));
-        ImCatalogFreshness freshness = new ImCatalogFreshness(!prop(pc, "rocketchat.url").isEmpty());
-        bind(context, "imCatalogFreshness", freshness);
-        bind(context, "templateLookups", new TemplateLookups(mapper, limits));
-        // the catalog followers only report; the ledger's guards the one-room promise, so it fails closed
-        CompactedTopicView.Restart reportOnly = new CompactedTopicView.Restart(threads, false, kafkaInitialBackoff, kafkaMaxBackoff);
-        CompactedTopicView templates = new CompactedTopicView(kafka, templateTopic, reportOnly);
-        bind(context, "templateSync", new TemplateSync(syncMillis, templates, mapper));
-        bind(context, "warRoomRequests", new WarRoomRequests(mapper,
-                Boolean.parseBoolean(prop(pc, "war-room.add-observers")), WarRoomRequests.parseIds(prop(pc, "war-room.member-ids"))));
-        bind(context, "warRoomResults", new WarRoomResults(mapper));
-
-        DeadLetterPublisher deadLetters = new DeadLetterPublisher(kafka, deadLetterTopic, deliveryTimeoutMs);
-        bind(context, "deadLetterPublisher", deadLetters);
-        WarRoomLedger ledger = new WarRoomLedger(kafka, ledgerTopic, mapper,
-                new CompactedTopicView.Restart(threads, true, kafkaInitialBackoff, kafkaMaxBackoff));
-        bind(context, "warRoomLedger", ledger);
-        CompactedTopicView integrations = new CompactedTopicView(kafka, integrationTopic, reportOnly);
-        ImCatalogPublisher publisher = new ImCatalogPublisher(integrations, catalog, mapper);
-        bind(context, "imCatalogPublisher", publisher);
-        bind(context, "warRoomMetrics", new WarRoomMetrics(meterRegistry(context), ledger, responses, budget, freshness));
-        // readiness on /observe/health, beside Camel's own route and consumer checks
-        // a stale catalog (a source's latest refresh failed) is a note, not unready: war rooms open on the last good list
-        bind(context, "imCatalogHealthCheck", new ReadinessCheck("im-catalog", catalog::isLoaded,
-                () -> "the IM catalog was never loaded from Flashduty", freshness::staleNote));
-        bind(context, "flashdutyAuthHealthCheck", new ReadinessCheck("flashduty-auth", () -> !responses.isUnauthorized(),
-                "Flashduty answers Unauthorized: check FLASHDUTY_APP_KEY"));
-        bind(context, "backgroundThreadsHealthCheck", new ReadinessCheck("background-threads", threads::allRunning, threads::describe));
-        bind(context, "kafkaAccessHealthCheck", new ReadinessCheck("kafka-access", failures::isConsuming,
-                "Kafka refused this module (authorization, authentication or the dead-letter topic): consuming stopped, see the log"));
-        // /observe/health at the configured detail, whatever the caller's query asks
-        context.addStartupListener(new HealthPage());
-        context.addService(new Closer(share, ledger, deadLetters, integrations, templates, journal), true, true);
-        ReplicaBudgetShare budgetShare = share;
-        // topics, ledger and catalog are read while Camel loads the routes; no route starts before they are
-        context.addLifecycleStrategy(KafkaStartup.begin(() -> {
-            // the limits first: a dead-letter topic created here accepts what its sources accept
-            try (Admin admin = Admin.create(kafka.common("war-room-routes-setup"))) {
-                limits.readInputs(admin);
-                if (createTopics) {
-                    TopicSetup.ensure(admin, kafka, ledgerTopic, ledgerPartitions, catalogTopics, deadLetterTopic,
-                            limits.deadLetterTopicToCreate(), journalTopic);
+    /** Every bean the groups bind, by name (sorted), with its type: what {@code validate} checks references against. */
+    public static Map<String, Class<?>> beans() {
+        Map<String, Class<?>> beans = new TreeMap<>();
+        for (Class<?> group : GROUPS) {
+            for (Method m : group.getDeclaredMethods()) {
+                BindToRegistry bind = m.getAnnotation(BindToRegistry.class);
+                if (bind != null) {
+                    beans.put(bind.value().isEmpty() ? m.getName() : bind.value(), m.getReturnType());
                 }
-                limits.readDeadLetter(admin);
             }
-            deadLetters.open(limits);
-            try {
-                ledger.load();
-            } catch (org.apache.kafka.common.KafkaException e) {
-                deadLetters.close();
-                throw new StartupProblem("cannot read the ledger topic " + ledgerTopic + " from Kafka at " + kafka.brokers()
-                        + " (" + e.getClass().getSimpleName() + ")");
+        }
+        return beans;
+    }
+
+    /** Configuration values and the shared state built straight from them. */
+    public static final class Settings implements CamelConfiguration, CamelContextAware {
+
+        private CamelContext context;
+
+        /** Camel sets the context before it binds anything: the first moment every key can be checked. */
+        @Override
+        public void setCamelContext(CamelContext camelContext) {
+            this.context = camelContext;
+            requireKeys(camelContext, GROUPS);
+        }
+
+        @Override
+        public CamelContext getCamelContext() {
+            return context;
+        }
+
+        /** Whether each catalog source's latest refresh failed (a stale source keeps its last good entries). */
+        @BindToRegistry
+        public ImCatalogFreshness imCatalogFreshness(@PropertyInject("rocketchat.url") String rocketChatUrl) {
+            return new ImCatalogFreshness(!rocketChatUrl.trim().isEmpty());
+        }
+
+        @BindToRegistry
+        public ObjectMapper objectMapper() {
+            return new ObjectMapper();
+        }
+
+        /**
+         * The Prometheus registry /observe/metrics serves: camel-micrometer-prometheus uses the one bound
+         * as {@value #METRICS_REGISTRY} and creates it only when none is bound, so whichever comes first
+         * creates it and both share it.
+         */
+        @BindToRegistry
+        public MeterRegistry metricsRegistry(CamelContext camel) {
+            MeterRegistry existing = camel.getRegistry().lookupByNameAndType(METRICS_REGISTRY, MeterRegistry.class);
+            return existing != null ? existing : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        }
+
+        @BindToRegistry
+        public KafkaClientSettings kafkaClientSettings(@PropertyInject("kafka.brokers") String brokers,
+                                                       @PropertyInject("kafka.security-protocol") String securityProtocol,
+                                                       @PropertyInject("kafka.sasl-mechanism") String saslMechanism,
+                                                       @PropertyInject("kafka.sasl-jaas-config") String saslJaasConfig) {
+            return new KafkaClientSettings(brokers.trim(), securityProtocol.trim(), saslMechanism.trim(), saslJaasConfig.trim());
+        }
+
+        @BindToRegistry
+        public AccountRateBudget accountRateBudget(@PropertyInject("flashduty.rate-per-second") String perSecond,
+                                                   @PropertyInject("flashduty.rate-per-minute") String perMinute,
+                                                   @PropertyInject("flashduty.second-window") String secondWindow,
+                                                   @PropertyInject("flashduty.minute-window") String minuteWindow) {
+            return new AccountRateBudget(integer(perSecond), integer(perMinute),
+                    millis("flashduty.second-window", secondWindow), millis("flashduty.minute-window", minuteWindow));
+        }
+
+        @BindToRegistry
+        public RecordLimits recordLimits(@PropertyInject("incident.topic") String incidentTopic,
+                                         @PropertyInject("template-request.topic") String templateRequestTopic,
+                                         @PropertyInject("dead-letter.topic") String deadLetterTopic,
+                                         @PropertyInject("kafka.max-record-bytes") String maxRecordBytes) {
+            String max = maxRecordBytes.trim();
+            return new RecordLimits(incidentTopic.trim(), templateRequestTopic.trim(), deadLetterTopic.trim(),
+                    max.isEmpty() ? null : positiveInt("kafka.max-record-bytes", max));
+        }
+
+        @BindToRegistry
+        public ImIntegrationCatalog imIntegrationCatalog(@PropertyInject("war-room.integration-id") String pinned) {
+            return new ImIntegrationCatalog(pinned.isBlank() ? null : Long.parseLong(pinned.trim()));
+        }
+
+        @BindToRegistry
+        public FlashdutyAuth flashdutyAuth(@PropertyInject("flashduty.app-key-file") String appKeyFile) {
+            Secret appKey = Secret.from("FLASHDUTY_APP_KEY", appKeyFile.trim());
+            if (!appKey.isPresent()) {
+                throw new StartupProblem("FLASHDUTY_APP_KEY (or FLASHDUTY_APP_KEY_FILE) is not set; it is required to call Flashduty");
             }
-            publisher.load();
-            // the calls earlier processes made within the last window count before this one makes any
-            try {
-                journal.load(budget, responseTimeoutMillis);
-            } catch (RuntimeException e) {
-                journal.assumeFullWindow(budget, Integer.parseInt(prop(pc, "flashduty.rate-per-minute")), responseTimeoutMillis);
+            return new FlashdutyAuth(appKey);
+        }
+
+        @BindToRegistry
+        public RocketChatAuth rocketChatAuth(@PropertyInject("rocketchat.user-id-file") String userIdFile,
+                                             @PropertyInject("rocketchat.auth-token-file") String authTokenFile) {
+            return new RocketChatAuth(Secret.from("ROCKETCHAT_USER_ID", userIdFile.trim()),
+                    Secret.from("ROCKETCHAT_AUTH_TOKEN", authTokenFile.trim()));
+        }
+
+        @BindToRegistry
+        public EventAge eventAge(@PropertyInject("war-room.max-event-age") String maxAge) {
+            return new EventAge(Duration.ofMillis(millis("war-room.max-event-age", maxAge)), Clock.systemUTC());
+        }
+
+        @BindToRegistry
+        public CommitPerRecord commitPerRecord() {
+            return new CommitPerRecord();
+        }
+    }
+
+    /** What the route steps call, built on the settings; and the supervisor of the background threads. */
+    public static final class Steps implements CamelConfiguration {
+
+        @BindToRegistry
+        public FlashdutyResponses flashdutyResponses(@BeanInject("objectMapper") ObjectMapper mapper, AccountRateBudget budget,
+                                                     @PropertyInject("flashduty.retry.max-attempts") String maxAttempts,
+                                                     @PropertyInject("flashduty.retry.rate-limited-attempts") String rateLimitedAttempts,
+                                                     @PropertyInject("flashduty.retry.initial-backoff") String initialBackoff,
+                                                     @PropertyInject("flashduty.retry.max-backoff") String maxBackoff,
+                                                     @PropertyInject("flashduty.retry.create-after-timeout") String createAfterTimeout) {
+            return new FlashdutyResponses(mapper, budget, integer(maxAttempts), integer(rateLimitedAttempts),
+                    Duration.ofMillis(millis("flashduty.retry.initial-backoff", initialBackoff)),
+                    Duration.ofMillis(millis("flashduty.retry.max-backoff", maxBackoff)), bool(createAfterTimeout));
+        }
+
+        @BindToRegistry
+        public KafkaFailures kafkaFailures(@BeanInject(METRICS_REGISTRY) MeterRegistry registry,
+                                           @PropertyInject("kafka.retry.initial-backoff") String initialBackoff,
+                                           @PropertyInject("kafka.retry.max-backoff") String maxBackoff) {
+            return new KafkaFailures(Duration.ofMillis(millis("kafka.retry.initial-backoff", initialBackoff)),
+                    Duration.ofMillis(millis("kafka.retry.max-backoff", maxBackoff)), registry);
+        }
+
+        @BindToRegistry
+        public BackgroundThreads backgroundThreads(AccountRateBudget budget, @BeanInject(METRICS_REGISTRY) MeterRegistry registry) {
+            return new BackgroundThreads(budget, registry);
+        }
+
+        @BindToRegistry
+        public IncomingRecord incomingRecord(AccountRateBudget budget,
+                                             @PropertyInject("kafka.max-poll-interval-ms") String maxPollIntervalMs,
+                                             @PropertyInject("kafka.max-poll-records") String maxPollRecords,
+                                             @PropertyInject("flashduty.response-timeout-ms") String responseTimeoutMs) {
+            long perRecordMillis = RecordDeadline.perRecordMillis(Long.parseLong(maxPollIntervalMs.trim()), integer(maxPollRecords),
+                    Long.parseLong(responseTimeoutMs.trim()));
+            if (perRecordMillis < budget.longestWindowMillis()) {
+                // a record that must wait out a full window would be taken away mid-call by the group
+                throw new StartupProblem("KAFKA_MAX_POLL_INTERVAL_MS and KAFKA_MAX_POLL_RECORDS leave each record " + perRecordMillis
+                        + " ms (" + RecordDeadline.USABLE_PERCENT_TEXT + " of the interval per record, less a response time-out), "
+                        + "less than the longest rate window of " + budget.longestWindowMillis() + " ms: raise the interval or lower the records");
             }
-            if (budgetShare != null) {
-                budgetShare.start(); // the ledger topic exists now: its partitions are what the budget group is assigned
-            }
-        }));
+            return new IncomingRecord(perRecordMillis);
+        }
+
+        @BindToRegistry
+        public IncidentEventParser incidentEventParser(RecordLimits limits) {
+            return new IncidentEventParser(limits);
+        }
+
+        @BindToRegistry
+        public IncidentKeyCheck incidentKeyCheck(@BeanInject(METRICS_REGISTRY) MeterRegistry registry) {
+            return new IncidentKeyCheck(registry);
+        }
+
+        @BindToRegistry
+        public TemplateLookups templateLookups(@BeanInject("objectMapper") ObjectMapper mapper, RecordLimits limits) {
+            return new TemplateLookups(mapper, limits);
+        }
+
+        /** The 429 waits of one Rocket.Chat refresh end by its period, so the next refresh is never pushed out further. */
+        @BindToRegistry
+        public RocketChatPages rocketChatPages(@BeanInject("objectMapper") ObjectMapper mapper,
+                                               @PropertyInject("rocketchat.page-size") String pageSize,
+                                               @PropertyInject("rocketchat.max-pages") String maxPages,
+                                               @PropertyInject("rocketchat.refresh") String refresh) {
+            return new RocketChatPages(mapper, positiveCount("rocketchat.page-size", pageSize),
+                    positiveCount("rocketchat.max-pages", maxPages), millis("rocketchat.refresh", refresh));
+        }
+
+        @BindToRegistry
+        public WarRoomRequests warRoomRequests(@BeanInject("objectMapper") ObjectMapper mapper,
+                                               @PropertyInject("war-room.add-observers") String addObservers,
+                                               @PropertyInject("war-room.member-ids") String memberIds) {
+            return new WarRoomRequests(mapper, bool(addObservers), WarRoomRequests.parseIds(memberIds.trim()));
+        }
+
+        @BindToRegistry
+        public WarRoomResults warRoomResults(@BeanInject("objectMapper") ObjectMapper mapper) {
+            return new WarRoomResults(mapper);
+        }
     }
 
     /**
-     * The Prometheus registry /observe/metrics serves: camel-micrometer-prometheus uses the one bound
-     * as {@value #METRICS_REGISTRY} and creates it only when none is bound, so whichever starts first
-     * creates it and both share it.
+     * The beans with a Kafka client of their own. None connects here: {@link KafkaAtStart} opens them
+     * before any route starts and closes them when Camel stops (a route test replaces the ones it
+     * needs). With them, the consumers' poll-failure strategy.
      */
-    static MeterRegistry meterRegistry(CamelContext context) {
-        MeterRegistry existing = context.getRegistry().lookupByNameAndType(METRICS_REGISTRY, MeterRegistry.class);
-        if (existing != null) {
-            return existing;
+    public static final class Kafka implements CamelConfiguration {
+
+        /** how a failed background client comes back: the same backoff as a record Kafka failed */
+        @PropertyInject("kafka.retry.initial-backoff")
+        String initialBackoff;
+        @PropertyInject("kafka.retry.max-backoff")
+        String maxBackoff;
+
+        @BindToRegistry
+        public DeadLetterPublisher deadLetterPublisher(KafkaClientSettings kafka, @PropertyInject("dead-letter.topic") String topic,
+                                                       @PropertyInject("kafka.delivery-timeout-ms") String deliveryTimeoutMs) {
+            return new DeadLetterPublisher(kafka, topic.trim(), deliveryTimeout(deliveryTimeoutMs));
         }
-        PrometheusMeterRegistry created = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        bind(context, METRICS_REGISTRY, created);
-        return created;
+
+        @BindToRegistry
+        public BudgetJournal budgetJournal(KafkaClientSettings kafka, @PropertyInject("budget-journal.topic") String topic,
+                                           @PropertyInject("flashduty.budget-group") String budgetGroup,
+                                           @PropertyInject("consumer.group") String consumerGroup,
+                                           @PropertyInject("kafka.delivery-timeout-ms") String deliveryTimeoutMs) {
+            return new BudgetJournal(kafka, journalTopic(topic, budgetGroup, consumerGroup), deliveryTimeout(deliveryTimeoutMs));
+        }
+
+        /** Only with flashduty.budget-sharing (null is not bound). */
+        @BindToRegistry
+        public ReplicaBudgetShare replicaBudgetShare(AccountRateBudget budget, KafkaClientSettings kafka, BackgroundThreads threads,
+                                                     @PropertyInject("flashduty.budget-sharing") String sharing,
+                                                     @PropertyInject("flashduty.budget-group") String budgetGroup,
+                                                     @PropertyInject("consumer.group") String consumerGroup,
+                                                     @PropertyInject("ledger.topic") String ledgerTopic,
+                                                     @PropertyInject("flashduty.budget-settle") String settle) {
+            if (!bool(sharing)) {
+                return null;
+            }
+            return new ReplicaBudgetShare(budget, kafka, budgetGroup(budgetGroup, consumerGroup), ledgerTopic.trim(),
+                    millis("flashduty.budget-settle", settle), threads, initialBackoff(), maxBackoff());
+        }
+
+        /** The ledger's follower fails closed: while it cannot see other replicas' entries, no Flashduty call starts. */
+        @BindToRegistry
+        public WarRoomLedger warRoomLedger(KafkaClientSettings kafka, @BeanInject("objectMapper") ObjectMapper mapper,
+                                           BackgroundThreads threads, @PropertyInject("ledger.topic") String topic) {
+            return new WarRoomLedger(new CompactedTopicView(kafka, topic.trim(), restart(threads, true)), mapper);
+        }
+
+        /** The catalog followers only report. */
+        @BindToRegistry
+        public ImCatalogPublisher imCatalogPublisher(KafkaClientSettings kafka, ImIntegrationCatalog catalog,
+                                                     @BeanInject("objectMapper") ObjectMapper mapper, BackgroundThreads threads,
+                                                     @PropertyInject("integration.topic") String topic) {
+            return new ImCatalogPublisher(new CompactedTopicView(kafka, topic.trim(), restart(threads, false)), catalog, mapper);
+        }
+
+        @BindToRegistry
+        public TemplateSync templateSync(KafkaClientSettings kafka, @BeanInject("objectMapper") ObjectMapper mapper, BackgroundThreads threads,
+                                         @PropertyInject("template.topic") String topic,
+                                         @PropertyInject("template.sync-interval") String interval) {
+            long intervalMillis = interval.isBlank() ? 0 : millis("template.sync-interval", interval);
+            return new TemplateSync(intervalMillis, new CompactedTopicView(kafka, topic.trim(), restart(threads, false)), mapper);
+        }
+
+        @BindToRegistry
+        public KafkaPollFailures kafkaPollFailures(KafkaFailures failures) {
+            return new KafkaPollFailures(failures);
+        }
+
+        private CompactedTopicView.Restart restart(BackgroundThreads threads, boolean failClosed) {
+            return new CompactedTopicView.Restart(threads, failClosed, initialBackoff(), maxBackoff());
+        }
+
+        private Duration initialBackoff() {
+            return Duration.ofMillis(millis("kafka.retry.initial-backoff", initialBackoff));
+        }
+
+        private Duration maxBackoff() {
+            return Duration.ofMillis(millis("kafka.retry.max-backoff", maxBackoff));
+        }
+
+        /** The Kafka group whose members divide the budget: FLASHDUTY_BUDGET_GROUP, else CONSUMER_GROUP-budget. */
+        static String budgetGroup(String configured, String consumerGroup) {
+            return configured.isBlank() ? consumerGroup.trim() + "-budget" : configured.trim();
+        }
+
+        static String journalTopic(String configured, String budgetGroup, String consumerGroup) {
+            return configured.isBlank() ? budgetGroup(budgetGroup, consumerGroup) + "-journal" : configured.trim();
+        }
+
+        private static int deliveryTimeout(String value) {
+            int deliveryTimeoutMs = integer(value);
+            if (deliveryTimeoutMs < MIN_DELIVERY_TIMEOUT_MS) {
+                // Kafka's producer would refuse it at construction, with a stack trace naming its own settings
+                throw new StartupProblem("KAFKA_DELIVERY_TIMEOUT_MS must be at least " + MIN_DELIVERY_TIMEOUT_MS
+                        + " (the producers' request time-out of 30 s plus linger.ms 0): " + deliveryTimeoutMs);
+            }
+            return deliveryTimeoutMs;
+        }
     }
 
-    private static void bind(CamelContext context, String name, Object bean) {
-        Class<?> listed = BEANS.get(name);
-        if (listed == null || !listed.isInstance(bean)) {
-            throw new IllegalStateException("bean " + name + " is not listed in WarRoomBeans.BEANS with its type");
+    /** /observe/metrics and the readiness checks of /observe/health, beside Camel's own route and consumer checks. */
+    public static final class Observe implements CamelConfiguration {
+
+        /** /observe/health at the configured detail, whatever the caller's query asks. */
+        @Override
+        public void configure(CamelContext camel) throws Exception {
+            camel.addStartupListener(new HealthPage());
         }
-        context.getRegistry().bind(name, bean);
+
+        @BindToRegistry
+        public WarRoomMetrics warRoomMetrics(@BeanInject(METRICS_REGISTRY) MeterRegistry registry, WarRoomLedger ledger,
+                                             FlashdutyResponses responses, AccountRateBudget budget, ImCatalogFreshness freshness) {
+            return new WarRoomMetrics(registry, ledger, responses, budget, freshness);
+        }
+
+        /** A stale catalog (a source's latest refresh failed) is a note, not unready: war rooms open on the last good list. */
+        @BindToRegistry
+        public ReadinessCheck imCatalogHealthCheck(ImIntegrationCatalog catalog, ImCatalogFreshness freshness) {
+            return new ReadinessCheck("im-catalog", catalog::isLoaded,
+                    () -> "the IM catalog was never loaded from Flashduty", freshness::staleNote);
+        }
+
+        @BindToRegistry
+        public ReadinessCheck flashdutyAuthHealthCheck(FlashdutyResponses responses) {
+            return new ReadinessCheck("flashduty-auth", () -> !responses.isUnauthorized(),
+                    "Flashduty answers Unauthorized: check FLASHDUTY_APP_KEY");
+        }
+
+        @BindToRegistry
+        public ReadinessCheck backgroundThreadsHealthCheck(BackgroundThreads threads) {
+            return new ReadinessCheck("background-threads", threads::allRunning, threads::describe);
+        }
+
+        @BindToRegistry
+        public ReadinessCheck kafkaAccessHealthCheck(KafkaFailures failures) {
+            return new ReadinessCheck("kafka-access", failures::isConsuming,
+                    "Kafka refused this module (authorization, authentication or the dead-letter topic): consuming stopped, see the log");
+        }
     }
 
-    private static Map<String, Class<?>> beans(Object... nameTypePairs) {
-        Map<String, Class<?>> m = new LinkedHashMap<>();
-        for (int i = 0; i < nameTypePairs.length; i += 2) {
-            m.put((String) nameTypePairs[i], (Class<?>) nameTypePairs[i + 1]);
+    /**
+     * Every configuration key the classes inject ({@code @PropertyInject} on fields and on the
+     * parameters of {@code @BindToRegistry} methods) must resolve; the first that does not stops the
+     * start with one line instead of Camel's exception.
+     */
+    static void requireKeys(CamelContext context, List<? extends Class<?>> classes) {
+        for (Class<?> c : classes) {
+            for (Field f : c.getDeclaredFields()) {
+                requireKey(context, f.getAnnotation(PropertyInject.class));
+            }
+            for (Method m : c.getDeclaredMethods()) {
+                if (m.isAnnotationPresent(BindToRegistry.class)) {
+                    for (Parameter p : m.getParameters()) {
+                        requireKey(context, p.getAnnotation(PropertyInject.class));
+                    }
+                }
+            }
         }
-        return Collections.unmodifiableMap(m);
+    }
+
+    private static void requireKey(CamelContext context, PropertyInject inject) {
+        if (inject != null && context.getPropertiesComponent().resolveProperty(inject.value()).isEmpty()) {
+            throw new StartupProblem("configuration key " + inject.value() + " is missing from the properties");
+        }
+    }
+
+    static int integer(String value) {
+        return Integer.parseInt(value.trim());
+    }
+
+    static boolean bool(String value) {
+        return Boolean.parseBoolean(value.trim());
     }
 
     private static int positiveInt(String key, String value) {
@@ -297,49 +485,25 @@ public final class WarRoomBeans implements CamelConfiguration {
         throw new StartupProblem(key + " is not a positive number of bytes: " + value);
     }
 
-    private static int positiveCount(PropertiesComponent pc, String key) {
-        String v = prop(pc, key);
+    private static int positiveCount(String key, String value) {
         try {
-            int n = Integer.parseInt(v);
+            int n = Integer.parseInt(value.trim());
             if (n > 0) {
                 return n;
             }
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new StartupProblem(key + " is not a positive number: " + v);
-    }
-
-    static String prop(PropertiesComponent pc, String key) {
-        return pc.resolveProperty(key).map(String::trim)
-                .orElseThrow(() -> new StartupProblem("configuration key " + key + " is missing from the properties"));
+        throw new StartupProblem(key + " is not a positive number: " + value.trim());
     }
 
     /** "1h", "60s", "500ms" or plain milliseconds. */
-    static long millis(PropertiesComponent pc, String key) {
-        String v = prop(pc, key);
+    static long millis(String key, String value) {
+        String v = value.trim();
         try {
             return TimeUtils.toMilliSeconds(v);
         } catch (RuntimeException e) {
             throw new StartupProblem(key + " is not a duration (e.g. 500ms, 60s, 1h): " + v);
-        }
-    }
-
-    /** Closes the plain Kafka clients when Camel stops, after the routes. */
-    private static final class Closer extends ServiceSupport {
-        private final AutoCloseable[] closeables;
-
-        Closer(AutoCloseable... closeables) {
-            this.closeables = closeables;
-        }
-
-        @Override
-        protected void doStop() throws Exception {
-            for (AutoCloseable c : closeables) {
-                if (c != null) {
-                    c.close();
-                }
-            }
         }
     }
 }

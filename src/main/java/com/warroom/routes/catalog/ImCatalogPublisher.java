@@ -21,7 +21,7 @@ import org.apache.camel.Exchange;
  * fetch succeeded is compared, so a failed fetch keeps its last good entries. What the topic holds
  * is read from the topic itself, so a restart neither republishes everything nor forgets anything.
  */
-public final class ImCatalogPublisher {
+public final class ImCatalogPublisher implements AutoCloseable {
 
     private final CompactedTopicView topic;
     private final ImIntegrationCatalog flashduty;
@@ -35,6 +35,12 @@ public final class ImCatalogPublisher {
 
     public void load() {
         topic.load();
+    }
+
+    /** At stop: the topic's follower. */
+    @Override
+    public void close() {
+        topic.close();
     }
 
     /** After the war-room-enabled list call: the Flashduty integrations, when that call succeeded. */

@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import com.warroom.routes.incident.InvalidRecordException;
 import org.apache.camel.Exchange;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -60,7 +61,7 @@ public final class DeadLetterPublisher implements AutoCloseable {
     private final String topic;
     private final int deliveryTimeoutMs;
     private volatile RecordLimits limits;
-    private volatile KafkaProducer<byte[], byte[]> producer;
+    private volatile Producer<byte[], byte[]> producer;
 
     public DeadLetterPublisher(KafkaClientSettings settings, String topic, int deliveryTimeoutMs) {
         this.settings = settings;
@@ -73,7 +74,16 @@ public final class DeadLetterPublisher implements AutoCloseable {
         if (producer != null) {
             return;
         }
-        int maxBytes = recordLimits.deadLetterBytes();
+        open(recordLimits, newProducer(recordLimits.deadLetterBytes()));
+    }
+
+    /** With a producer of the caller's (a route test's {@code MockProducer}). */
+    public synchronized void open(RecordLimits recordLimits, Producer<byte[], byte[]> deadLetterProducer) {
+        this.limits = recordLimits;
+        this.producer = deadLetterProducer;
+    }
+
+    private KafkaProducer<byte[], byte[]> newProducer(int maxBytes) {
         Properties p = settings.common("war-room-routes-dead-letter");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -81,8 +91,7 @@ public final class DeadLetterPublisher implements AutoCloseable {
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(33_554_432L, 4L * maxBytes));
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, deliveryTimeoutMs);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        this.limits = recordLimits;
-        this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** Why the exchange's record is dead-lettered: the reason a bean set, else the one its exception carries. */
@@ -113,7 +122,7 @@ public final class DeadLetterPublisher implements AutoCloseable {
                 exchange.getProperty(IncomingRecord.PARTITION, Integer.class), exchange.getProperty(IncomingRecord.OFFSET, Long.class),
                 exchange.getProperty(IncomingRecord.TIMESTAMP, Long.class), exchange.getProperty(IncomingRecord.KEY, byte[].class),
                 exchange.getProperty(IncomingRecord.VALUE, byte[].class), exchange.getProperty(IncomingRecord.HEADERS, Headers.class));
-        KafkaProducer<byte[], byte[]> p = producer;
+        Producer<byte[], byte[]> p = producer;
         if (p == null) {
             throw new IllegalStateException("the dead-letter producer is not open yet");
         }
@@ -222,7 +231,7 @@ public final class DeadLetterPublisher implements AutoCloseable {
 
     @Override
     public void close() {
-        KafkaProducer<byte[], byte[]> p = producer;
+        Producer<byte[], byte[]> p = producer;
         if (p != null) {
             p.close();
         }

@@ -54,7 +54,12 @@ public final class WarRoomLedger implements AutoCloseable {
 
     /** @param restart how the ledger follower comes back; it should fail closed (no call while it cannot see other replicas' entries) */
     public WarRoomLedger(KafkaClientSettings settings, String topic, ObjectMapper mapper, CompactedTopicView.Restart restart) {
-        this.view = new CompactedTopicView(settings, topic, restart);
+        this(new CompactedTopicView(settings, topic, restart), mapper);
+    }
+
+    /** Over a view of the ledger topic; one never loaded holds only what is put into it (route tests). */
+    public WarRoomLedger(CompactedTopicView view, ObjectMapper mapper) {
+        this.view = view;
         this.mapper = mapper;
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new Semaphore(1);

@@ -47,9 +47,10 @@ import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
  * without starting a consumer or connecting anywhere. Camel does the work: its YAML DSL loader
  * parses each file (syntax errors carry their line), source locations give each step's line, the
  * properties component resolves every placeholder, and the runtime catalog checks every endpoint
- * and its options. Bean references are checked against {@link WarRoomBeans#BEANS} (the beans are
- * not built: building them reads the ledger from Kafka). Hand-written here: walking the route model
- * and finding the exact line of a problem inside a step (a step knows only where it starts).
+ * and its options. Bean references are checked against {@link WarRoomBeans#beans()}, the names and
+ * types of the methods that bind them (nothing is built: no app key is needed, no Kafka client is
+ * made). Hand-written here: walking the route model and finding the exact line of a problem inside
+ * a step (a step knows only where it starts).
  */
 public final class RouteValidator {
 
@@ -68,6 +69,8 @@ public final class RouteValidator {
         }
     }
 
+    /** the bean names the routes may refer to, with their types */
+    private static final Map<String, Class<?>> BEANS = WarRoomBeans.beans();
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([^{}]+)}}");
     private static final Pattern SIMPLE_BEAN = Pattern.compile("\\$\\{bean:([A-Za-z0-9_.-]+)(?:\\?method=([A-Za-z0-9_]+))?");
 
@@ -273,9 +276,9 @@ public final class RouteValidator {
         }
 
         private void bean(NamedNode node, String name, String method, String refKey, String methodKey) {
-            Class<?> type = WarRoomBeans.BEANS.get(name);
+            Class<?> type = BEANS.get(name);
             if (type == null) {
-                problems.add(at(node, refKey, name, "no bean named " + name + " (WarRoomBeans binds " + String.join(", ", WarRoomBeans.BEANS.keySet()) + ")"));
+                problems.add(at(node, refKey, name, "no bean named " + name + " (WarRoomBeans binds " + String.join(", ", BEANS.keySet()) + ")"));
             } else if (method != null && Arrays.stream(type.getMethods()).map(Method::getName).noneMatch(method::equals)) {
                 problems.add(at(node, methodKey, method, "bean " + name + " (" + type.getSimpleName() + ") has no method " + method));
             }
@@ -306,7 +309,7 @@ public final class RouteValidator {
                 String v = String.valueOf(value);
                 if (v.startsWith("#") && !v.startsWith("#class:") && !v.startsWith("#type:") && !v.startsWith("#valueAs")) {
                     String name = v.startsWith("#bean:") ? v.substring(6) : v.substring(1);
-                    if (!WarRoomBeans.BEANS.containsKey(name)) {
+                    if (!BEANS.containsKey(name)) {
                         problems.add(at(node, option, v, "option " + option + " refers to " + v + ": no bean named " + name));
                     }
                 }

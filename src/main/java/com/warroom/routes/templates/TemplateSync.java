@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * but the account no longer lists gets a tombstone, so the topic can serve as a compacted catalog.
  * What the topic holds is read from the topic itself, so a restart does not forget what to tombstone.
  */
-public final class TemplateSync {
+public final class TemplateSync implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TemplateSync.class);
     static final String PRESET = "000000000000000000000001";
@@ -37,6 +37,12 @@ public final class TemplateSync {
 
     public boolean isEnabled() {
         return intervalMillis > 0;
+    }
+
+    /** At stop: the topic's follower, if a sync started it. */
+    @Override
+    public void close() {
+        topic.close();
     }
 
     /** True (once) when a sync is due: at start, then every interval. */

@@ -1,0 +1,271 @@
+package com.warroom.routes.routetest;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.warroom.routes.WarRoomApplication;
+import com.warroom.routes.flashduty.FlashdutyCallState;
+import com.warroom.routes.kafka.CompactedTopicView;
+import com.warroom.routes.kafka.DeadLetterPublisher;
+import com.warroom.routes.kafka.KafkaClientSettings;
+import com.warroom.routes.kafka.RecordLimits;
+import com.warroom.routes.ledger.WarRoomLedger;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.BeanInject;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelContext;
+import org.apache.camel.EndpointInject;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.builder.AdviceWithRouteBuilder;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
+import org.apache.camel.component.mock.MockEndpoint;
+import org.apache.camel.main.MainConfigurationProperties;
+import org.apache.camel.support.DefaultExchange;
+import org.apache.camel.test.main.junit5.AdviceRouteMapping;
+import org.apache.camel.test.main.junit5.CamelMainTest;
+import org.apache.camel.test.main.junit5.Configure;
+import org.apache.camel.test.main.junit5.ReplaceInRegistry;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Route tests: the shipped {@code routes/*.yaml} with {@code config/application.properties} in Camel
+ * Main, with the beans {@code WarRoomBeans} binds (not {@code KafkaAtStart}: nothing talks to Kafka),
+ * and every edge replaced:
+ * <ul>
+ * <li>the two Kafka consumers and the two timers start from {@code direct:} endpoints instead;</li>
+ * <li>the Kafka writes {@code write-ledger}, {@code write-result} and {@code write-record} go to mock
+ * endpoints, and the dead-letter producer is Kafka's {@link MockProducer};</li>
+ * <li>the HTTP step {@code flashduty-http} is {@link FlashdutyStub};</li>
+ * <li>the ledger is a topic view never loaded from Kafka, seeded by the test.</li>
+ * </ul>
+ * One Camel context per test class; each test uses incidents of its own and finds mocks, stub and
+ * dead-letter producer reset, and Flashduty answering. No broker, no sandbox, no port.
+ */
+@CamelMainTest(
+        propertyPlaceholderLocations = "file:config/application.properties",
+        properties = {
+            "flashduty.app-key-file=" + RouteTestSupport.APP_KEY_FILE,
+            // no budget-group member (it would need Kafka), no management server (no port)
+            "flashduty.budget-sharing=false",
+            "camel.management.enabled=false",
+            // the budget is not what these tests are about: plenty, so no call waits for it
+            "flashduty.rate-per-second=10000",
+            "flashduty.rate-per-minute=100000",
+            "flashduty.retry.max-attempts=3",
+            "flashduty.retry.rate-limited-attempts=3",
+            "flashduty.retry.initial-backoff=5ms",
+            "flashduty.retry.max-backoff=20ms",
+            "kafka.retry.initial-backoff=5ms",
+            "kafka.retry.max-backoff=20ms",
+            "kafka.max-record-bytes=" + RouteTestSupport.MAX_RECORD_BYTES},
+        replaceRouteFromWith = {
+            "incidents=direct:incidents",
+            "template-requests=direct:template-requests",
+            "im-catalog-refresh=direct:im-catalog-refresh",
+            "template-sync=direct:template-sync"},
+        advices = {
+            @AdviceRouteMapping(route = "flashduty-call", advice = RouteTestSupport.FlashdutyEdge.class),
+            @AdviceRouteMapping(route = "publish-result", advice = RouteTestSupport.ResultEdges.class),
+            @AdviceRouteMapping(route = "publish-records", advice = RouteTestSupport.RecordEdge.class)})
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class RouteTestSupport {
+
+    static final String APP_KEY_FILE = "target/route-tests/flashduty-app-key";
+    static final int MAX_RECORD_BYTES = 65_536;
+    static final String INCIDENT_TOPIC = "incidents";
+    static final String DEAD_LETTER_TOPIC = "incidents-dlq";
+    static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final KafkaClientSettings NO_KAFKA = new KafkaClientSettings("localhost:1", "PLAINTEXT", "GSSAPI", "");
+
+    static {
+        try {
+            Files.createDirectories(Path.of(APP_KEY_FILE).getParent());
+            Files.writeString(Path.of(APP_KEY_FILE), "route-test-app-key");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The dead-letter producer: every copy the routes set aside, acknowledged at once. */
+    final MockProducer<byte[], byte[]> deadLetterProducer = new MockProducer<>(true, new ByteArraySerializer(), new ByteArraySerializer());
+
+    @ReplaceInRegistry
+    final DeadLetterPublisher deadLetterPublisher = deadLetterPublisher(deadLetterProducer);
+
+    /** The ledger topic as read back at start: whatever a test puts into it. */
+    final CompactedTopicView ledgerTopic = new CompactedTopicView(NO_KAFKA, "war-room-ledger");
+
+    @ReplaceInRegistry
+    final WarRoomLedger warRoomLedger = new WarRoomLedger(ledgerTopic, MAPPER);
+
+    @BindToRegistry("flashdutyStub")
+    final FlashdutyStub flashduty = new FlashdutyStub();
+
+    @BeanInject
+    CamelContext context;
+
+    @EndpointInject("mock:ledger-topic")
+    MockEndpoint ledgerWrites;
+
+    @EndpointInject("mock:result-topic")
+    MockEndpoint results;
+
+    @EndpointInject("mock:records")
+    MockEndpoint records;
+
+    /** "ledger" and "result", in the order the routes wrote them */
+    final List<String> writes = new CopyOnWriteArrayList<>();
+    private final AtomicInteger offsets = new AtomicInteger();
+    private ProducerTemplate template;
+
+    @Configure
+    protected void configureMain(MainConfigurationProperties main) {
+        WarRoomApplication.configure(main, Path.of("routes"));
+    }
+
+    @BeforeEach
+    void resetEdges() {
+        MockEndpoint.resetMocks(context);
+        writes.clear();
+        ledgerWrites.whenAnyExchangeReceived(e -> writes.add("ledger"));
+        results.whenAnyExchangeReceived(e -> writes.add("result"));
+        flashduty.reset();
+        deadLetterProducer.clear();
+        flashdutyAnswersAgain();
+    }
+
+    /**
+     * FlashdutyResponses remembers an outage, a run of 429 and Unauthorized until a call succeeds:
+     * one successful call leaves it as a start does, whatever the test before did.
+     */
+    private void flashdutyAnswersAgain() {
+        Exchange ex = new DefaultExchange(context);
+        ex.getMessage().setBody("{}");
+        ex.setProperty(FlashdutyCallState.PATH, FlashdutyStub.LIST);
+        Exchange ok = template().send("direct:flashduty-call", ex);
+        if (!"success".equals(ok.getProperty(FlashdutyCallState.OUTCOME))) {
+            throw new IllegalStateException("the stub's list call did not succeed");
+        }
+        flashduty.reset();
+    }
+
+    ProducerTemplate template() {
+        if (template == null) {
+            template = context.createProducerTemplate();
+        }
+        return template;
+    }
+
+    private static DeadLetterPublisher deadLetterPublisher(MockProducer<byte[], byte[]> producer) {
+        DeadLetterPublisher publisher = new DeadLetterPublisher(NO_KAFKA, DEAD_LETTER_TOPIC, 120_000);
+        publisher.open(RecordLimits.fixed(MAX_RECORD_BYTES, MAX_RECORD_BYTES + RecordLimits.DEAD_LETTER_HEADROOM), producer);
+        return publisher;
+    }
+
+    // ---- what a Kafka consumer would hand the route ---------------------------------------------
+
+    /** A consumed record: value, key, the record's own headers, where it came from, and its offset commit. */
+    record Consumed(String topic, byte[] key, byte[] value, Headers headers, int partition, long offset, long timestamp,
+                    AtomicInteger commits) implements KafkaManualCommit {
+        @Override
+        public void commit() {
+            commits.incrementAndGet();
+        }
+
+        boolean committed() {
+            return commits.get() == 1;
+        }
+    }
+
+    Consumed consumed(String topic, String key, byte[] value) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".getBytes(StandardCharsets.UTF_8));
+        return new Consumed(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value, headers, 3,
+                1000 + offsets.incrementAndGet(), System.currentTimeMillis(), new AtomicInteger());
+    }
+
+    /**
+     * Hands the record to a consumer route's first step as camel-kafka does: the value as the body, the
+     * record's metadata and its own headers as message headers. A record's header never steers anything:
+     * one named like Camel's HTTP headers is among them.
+     */
+    Exchange send(String endpoint, Consumed record) {
+        Exchange ex = new DefaultExchange(context);
+        ex.getMessage().setBody(record.value());
+        Map<String, Object> h = ex.getMessage().getHeaders();
+        h.put(KafkaConstants.TOPIC, record.topic());
+        h.put(KafkaConstants.PARTITION, record.partition());
+        h.put(KafkaConstants.OFFSET, record.offset());
+        h.put(KafkaConstants.TIMESTAMP, record.timestamp());
+        if (record.key() != null) {
+            h.put(KafkaConstants.KEY, record.key());
+        }
+        h.put(KafkaConstants.HEADERS, record.headers());
+        h.put(KafkaConstants.MANUAL_COMMIT, record);
+        h.put("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        h.put(Exchange.HTTP_URI, "http://attacker.example/steal");
+        h.put(Exchange.HTTP_PATH, "/steal");
+        return template().send(endpoint, ex);
+    }
+
+    static JsonNode json(Exchange recorded) {
+        try {
+            return MAPPER.readTree(recorded.getMessage().getBody(String.class));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    double counter(String name, String... tags) {
+        MeterRegistry registry = context.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
+        Counter c = registry.find(name).tags(tags).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    // ---- the edges ---------------------------------------------------------------------------------
+
+    /** The HTTP call to Flashduty answers from the stub. */
+    static final class FlashdutyEdge extends AdviceWithRouteBuilder {
+        @BeanInject("flashdutyStub")
+        FlashdutyStub stub;
+
+        @Override
+        public void configure() {
+            weaveById("flashduty-http").replace().process(stub);
+        }
+    }
+
+    /** The ledger and result writes go to mock endpoints. */
+    static final class ResultEdges extends AdviceWithRouteBuilder {
+        @Override
+        public void configure() {
+            weaveById("write-ledger").replace().to("mock:ledger-topic");
+            weaveById("write-result").replace().to("mock:result-topic");
+        }
+    }
+
+    /** Prepared records (template answers, catalog entries) go to a mock endpoint; outTopic stays on the exchange. */
+    static final class RecordEdge extends AdviceWithRouteBuilder {
+        @Override
+        public void configure() {
+            weaveById("write-record").replace().to("mock:records");
+        }
+    }
+}
