@@ -310,6 +310,18 @@ public final class WarRoomBeans {
         @PropertyInject("kafka.retry.max-backoff")
         String maxBackoff;
 
+        /** onWhen of the doCatch clauses that retry a record later (or in place): a Kafka failure a retry can change. */
+        @BindToRegistry
+        public KafkaFailures.Caught retriableKafkaFailure() {
+            return new KafkaFailures.Caught(KafkaFailures.Kind.RETRY);
+        }
+
+        /** onWhen of the doCatch clauses that stop consuming: Kafka refused this module. */
+        @BindToRegistry
+        public KafkaFailures.Caught kafkaRefusal() {
+            return new KafkaFailures.Caught(KafkaFailures.Kind.STOP);
+        }
+
         @BindToRegistry
         public DeadLetterPublisher deadLetterPublisher(KafkaClientSettings kafka, @PropertyInject("dead-letter.topic") String topic,
                                                        @PropertyInject("kafka.delivery-timeout-ms") String deliveryTimeoutMs) {

@@ -14,6 +14,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.CamelExchangeException;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.Exchange;
+import org.apache.camel.Predicate;
 import org.apache.camel.RuntimeCamelException;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.common.KafkaException;
@@ -144,17 +145,32 @@ public final class KafkaFailures {
         if (exchange.getContext().isStopping()) {
             return Kind.RETRY; // never set a record aside because the process is stopping under it
         }
-        return kindOf(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));
+        // while a doCatch decides, the exception being caught is still the exchange's own;
+        // EXCEPTION_CAUGHT is set only once a clause has taken it (and may still be an outer one's)
+        Throwable caught = exchange.getException();
+        return kindOf(caught != null ? caught : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));
     }
 
-    /** onWhen of the retry clauses. */
-    public boolean isRetriable(Exchange exchange) {
-        return kindOf(exchange) == Kind.RETRY;
-    }
+    /**
+     * The onWhen of a doCatch clause, named with the {@code ref} language ({@code retriableKafkaFailure},
+     * {@code kafkaRefusal}): true when the exception being caught is of this kind. A {@code method}
+     * predicate would not do: Camel calls the bean on a copy of the exchange without its exception,
+     * so the bean would see only EXCEPTION_CAUGHT, which inside a dead-letter route called from a
+     * catch is still the outer catch's (a dead-letter copy Kafka could not take for now was taken
+     * for a refusal and stopped the consumer).
+     */
+    public static final class Caught implements Predicate {
 
-    /** onWhen of the stop clauses. */
-    public boolean isRefusal(Exchange exchange) {
-        return kindOf(exchange) == Kind.STOP;
+        private final Kind kind;
+
+        public Caught(Kind kind) {
+            this.kind = kind;
+        }
+
+        @Override
+        public boolean matches(Exchange exchange) {
+            return kindOf(exchange) == kind;
+        }
     }
 
     /**

@@ -27,6 +27,7 @@ import static com.warroom.routes.kafka.KafkaFailures.kindOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class KafkaFailuresTest {
@@ -90,6 +91,15 @@ class KafkaFailuresTest {
     }
 
     @Test
+    void aClauseJudgesTheExceptionBeingCaughtNotAnOuterCatchs() {
+        Exchange e = record(0, 5);
+        e.setProperty(Exchange.EXCEPTION_CAUGHT, new TopicAuthorizationException("outer"));
+        e.setException(new ExecutionException(new TimeoutException("expired")));
+        assertTrue(new KafkaFailures.Caught(KafkaFailures.Kind.RETRY).matches(e));
+        assertFalse(new KafkaFailures.Caught(KafkaFailures.Kind.STOP).matches(e));
+    }
+
+    @Test
     void retryLaterCountsWaitsAndFailsTheExchangeWithTheSameException() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         KafkaFailures f = new KafkaFailures(Duration.ofMillis(1), Duration.ofMillis(2), registry);
@@ -97,7 +107,7 @@ class KafkaFailuresTest {
         TimeoutException cause = new TimeoutException("expired");
         ExecutionException caught = new ExecutionException(cause);
         e.setProperty(Exchange.EXCEPTION_CAUGHT, caught);
-        assertTrue(f.isRetriable(e));
+        assertTrue(new KafkaFailures.Caught(KafkaFailures.Kind.RETRY).matches(e));
         assertSame(caught, assertThrows(ExecutionException.class, () -> f.retryLater(e)));
         assertEquals(1.0, registry.counter("kafka.records.retried", "cause", "TimeoutException").count());
         assertTrue(f.isConsuming());

@@ -15,7 +15,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.Header;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -113,14 +112,10 @@ class IncidentDeadLetterRouteTest extends RouteTestSupport {
     }
 
     /**
-     * README: "If Kafka cannot take the copy for now, the record waits (backoff) and comes again".
-     * Disabled: it fails today. The onWhen of the dead-letter route's catches asks KafkaFailures, which
-     * reads CamelExceptionCaught; Camel runs a bean predicate on a copy without the exception, and sets
-     * that property only when a failure comes back from another route, so here it still holds the
-     * invalid record's exception of the outer catch: the copy's TimeoutException is taken for a
-     * refusal and the consumer route stops (readiness kafka-access DOWN) until a restart.
+     * README: "If Kafka cannot take the copy for now, the record waits (backoff) and comes again". The
+     * copy fails inside the dead-letter route, called from the incident route's catch: the clause must
+     * judge the copy's TimeoutException, not the invalid record's exception the outer catch holds.
      */
-    @Disabled("defect found by this test: a retriable dead-letter failure stops the consumer route (see the comment)")
     @Test
     void aDeadLetterCopyKafkaCannotTakeForNowIsNotCommittedAndTheConsumerGoesOn() {
         deadLetterProducer.sendException = new TimeoutException("Expiring 1 record(s)");
