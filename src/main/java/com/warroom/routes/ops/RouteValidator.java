@@ -267,6 +267,15 @@ public final class RouteValidator {
         private void expression(NamedNode node, ExpressionDefinition e) {
             if (e instanceof MethodCallExpression call && call.getRef() != null) {
                 bean(node, call.getRef(), call.getMethod(), "ref", "method");
+            } else if (e != null && e.getExpression() != null && "ref".equals(e.getLanguage())) {
+                // a predicate or expression bean used as it is (the ref language): it must be one
+                String name = e.getExpression().trim();
+                bean(node, name, null, "ref", null);
+                Class<?> type = BEANS.get(name);
+                if (type != null && !org.apache.camel.Predicate.class.isAssignableFrom(type)
+                        && !org.apache.camel.Expression.class.isAssignableFrom(type)) {
+                    problems.add(at(node, "ref", name, "bean " + name + " (" + type.getSimpleName() + ") is neither a Predicate nor an Expression"));
+                }
             } else if (e != null && e.getExpression() != null && "simple".equals(e.getLanguage())) {
                 Matcher m = SIMPLE_BEAN.matcher(e.getExpression());
                 while (m.find()) {

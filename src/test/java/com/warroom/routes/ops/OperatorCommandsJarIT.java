@@ -42,12 +42,12 @@ class OperatorCommandsJarIT {
         Path routes = Files.createDirectories(dir.resolve("routes"));
         Path file = routes.resolve("10-incidents.yaml");
         List<String> lines = Files.readAllLines(Path.of("routes/10-incidents.yaml")).stream()
-                .map(l -> l.replace("autoCommitEnable: false", "autoCommitEnabel: false")).toList();
+                .map(l -> l.replace("consumersCount:", "consumersCont:")).toList();
         Files.write(file, lines);
-        int line = lines.indexOf(lines.stream().filter(l -> l.contains("autoCommitEnabel")).findFirst().orElseThrow()) + 1;
+        int line = lines.indexOf(lines.stream().filter(l -> l.contains("consumersCont:")).findFirst().orElseThrow()) + 1;
         Run r = jar(Map.of(), "validate", "--routes", routes.toString());
         assertEquals(1, r.code, r.out);
-        assertTrue(r.out.lines().anyMatch(l -> l.startsWith(file + ":" + line + ": unknown option autoCommitEnabel of the kafka endpoint")), r.out);
+        assertTrue(r.out.lines().anyMatch(l -> l.startsWith(file + ":" + line + ": unknown option consumersCont of the kafka endpoint")), r.out);
     }
 
     @Test

@@ -62,6 +62,14 @@ class RouteValidatorTest {
     }
 
     @Test
+    void aCatchClauseNamingNoPredicateBean() throws Exception {
+        Path routes = copyRoutes();
+        int line = breakLine(routes.resolve("80-dead-letters.yaml"), "                  ref: retriableKafkaFailure",
+                "                  ref: retriableKafkaFailur");
+        assertProblem(routes, "80-dead-letters.yaml", line, "no bean named retriableKafkaFailur");
+    }
+
+    @Test
     void missingBeanInAnEndpointOptionAndAMisspeltMethod() throws Exception {
         Path routes = copyRoutes();
         int option = breakLine(routes.resolve("40-flashduty-call.yaml"), "httpClientConfigurer: \"#flashdutyAuth\"",
