@@ -19,6 +19,7 @@ import com.warroom.routes.support.KafkaTestClient;
 import com.warroom.routes.support.LocalAddresses;
 import com.warroom.routes.support.LogCapture;
 import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.support.TopicCollector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -144,7 +145,7 @@ class ManagementIT {
                 for (String query : MORE_DETAIL) {
                     HttpResponse<String> asked = app.management(page + query);
                     assertEquals(plain.statusCode(), asked.statusCode(), page + query);
-                    assertEquals(KafkaTestClient.MAPPER.readTree(plain.body()), KafkaTestClient.MAPPER.readTree(asked.body()),
+                    assertEquals(TestKafka.MAPPER.readTree(plain.body()), TestKafka.MAPPER.readTree(asked.body()),
                             page + query + " answers what " + page + " does");
                 }
             }
@@ -263,7 +264,7 @@ class ManagementIT {
      * message; no error text, stack trace or check data, none of the brokers, group or topics.
      */
     static void assertNoMoreThanDefaultDetail(String body) throws Exception {
-        JsonNode answer = KafkaTestClient.MAPPER.readTree(body);
+        JsonNode answer = TestKafka.MAPPER.readTree(body);
         for (JsonNode check : answer.path("checks")) {
             assertEquals("DOWN", check.path("status").asText(), "only checks that are down: " + body);
             check.fieldNames().forEachRemaining(f -> assertTrue(Set.of("name", "status", "message").contains(f), f + " in " + body));

@@ -13,6 +13,7 @@ import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.Records;
 import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.support.TopicCollector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
@@ -99,7 +100,7 @@ class TemplateLookupsIT {
         List<FlashdutySandbox.Call> pages = sandbox.calls("/template/list").stream().filter(c -> c.body().contains("\"query\":\"Template\"")).toList();
         assertEquals(3, pages.size(), "250 templates at 100 per page");
         for (int p = 1; p <= 3; p++) {
-            JsonNode body = Events.MAPPER.readTree(pages.get(p - 1).body());
+            JsonNode body = TestKafka.MAPPER.readTree(pages.get(p - 1).body());
             assertEquals(p, body.path("p").asInt());
             assertEquals(100, body.path("limit").asInt());
             assertEquals("created_at", body.path("orderby").asText());

@@ -14,6 +14,7 @@ import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.Records;
 import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.support.TopicCollector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -114,7 +115,7 @@ class WarRoomPipelineIT {
         assertEquals(created.path("chat_id").asText(), again.path("chat_id").asText());
         assertEquals(1, sandbox.createCount(incidentId), "no second create call");
 
-        JsonNode body = Events.MAPPER.readTree(createCall(incidentId).body());
+        JsonNode body = TestKafka.MAPPER.readTree(createCall(incidentId).body());
         assertEquals(362, body.path("integration_id").asLong());
         assertTrue(body.path("integration_id").isIntegralNumber());
         assertTrue(body.path("add_observers").asBoolean());
@@ -142,10 +143,10 @@ class WarRoomPipelineIT {
         assertEquals("trace", copied.get(1).key());
         assertArrayEquals(new byte[] {4}, copied.get(1).value());
         assertEquals("CamelHttpUri", copied.get(2).key());
-        assertEquals("malformed_json", header(dead, "dlq-reason"));
-        assertEquals(settings.get("incident.topic"), header(dead, "dlq-source-topic"));
-        assertEquals(String.valueOf(sent.offset()), header(dead, "dlq-source-offset"));
-        assertEquals(String.valueOf(sent.partition()), header(dead, "dlq-source-partition"));
+        assertEquals("malformed_json", TestKafka.header(dead, "dlq-reason"));
+        assertEquals(settings.get("incident.topic"), TestKafka.header(dead, "dlq-source-topic"));
+        assertEquals(String.valueOf(sent.offset()), TestKafka.header(dead, "dlq-source-offset"));
+        assertEquals(String.valueOf(sent.partition()), TestKafka.header(dead, "dlq-source-partition"));
     }
 
     @Test
@@ -250,10 +251,5 @@ class WarRoomPipelineIT {
                 sandbox.extraResponseHeaders(Map.of());
             }
         }
-    }
-
-    static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-        Header h = r.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 }
