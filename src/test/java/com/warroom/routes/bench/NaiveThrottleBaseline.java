@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.flashduty.FlashdutyAuth;
 import com.warroom.routes.security.Secret;
+import com.warroom.routes.support.TestKafka;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
@@ -23,7 +24,7 @@ final class NaiveThrottleBaseline implements AutoCloseable {
     private final CamelContext camel = new DefaultCamelContext();
     private final AtomicInteger tooFrequent = new AtomicInteger();
     private final AtomicInteger created = new AtomicInteger();
-    private final ObjectMapper mapper = new ObjectMapper();
+    private final ObjectMapper mapper = TestKafka.MAPPER;
 
     NaiveThrottleBaseline(String brokers, String incidentTopic, String sandboxUrl, String appKey) throws Exception {
         camel.getRegistry().bind("sandboxAuth", new FlashdutyAuth(Secret.of("FLASHDUTY_APP_KEY", appKey)));

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.support.PollingThreads;
+import com.warroom.routes.support.TestKafka;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -37,7 +38,7 @@ final class PlainKafkaLoop implements AutoCloseable {
 
     static final String THREAD = "plain-kafka-loop";
 
-    private final ObjectMapper mapper = new ObjectMapper();
+    private final ObjectMapper mapper = TestKafka.MAPPER;
     private final Map<String, byte[]> ledger = new HashMap<>();
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, String> producer;

@@ -1,7 +1,6 @@
 package com.warroom.routes.catalog;
 
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -11,14 +10,16 @@ import java.util.stream.Collectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
-import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.LogCapture;
 import com.warroom.routes.support.Records;
 import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.support.TopicCollector;
+import com.warroom.routes.support.WarRoomTestApp;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -27,182 +28,176 @@ class ImCatalogIT {
 
     static final Duration WAIT = Duration.ofSeconds(30);
 
-    static Map<String, String> settings(FlashdutySandbox sandbox) {
-        Map<String, String> s = RunningApp.settings(KafkaBroker.shared().bootstrapServers(), sandbox.baseUrl(), sandbox.config().appKey());
-        s.put("rocketchat.url", sandbox.baseUrl());
-        s.put("rocketchat.user-id-file", RunningApp.secretFile(sandbox.config().rocketChatUserId()).toString());
-        s.put("rocketchat.auth-token-file", RunningApp.secretFile(sandbox.config().rocketChatAuthToken()).toString());
-        s.put("rocketchat.page-size", "3");
-        return s;
+    @RegisterExtension
+    static WarRoomTestApp testApp = WarRoomTestApp.withDefaults().perTest().startedByTest().collect("integration.topic");
+
+    /** Rocket.Chat in the sandbox at most 3 a page, the app pointed at it asking 3 a page, both catalogs refreshed every second. */
+    static FlashdutySandbox withRocketChat() {
+        FlashdutySandbox sandbox = testApp.sandbox();
+        sandbox.config().rocketChatMaxCount(3);
+        WarRoomTestApp.rocketChatSettings(sandbox, testApp.settings());
+        testApp.settings().put("rocketchat.page-size", "3");
+        testApp.settings().put("catalog.refresh", "1s");
+        return sandbox;
     }
 
     static Set<String> liveKeys(TopicCollector topics, String topic) {
         Map<String, byte[]> latest = new java.util.HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : topics.records(topic)) {
-            latest.put(new String(r.key(), StandardCharsets.UTF_8), r.value());
+            latest.put(TestKafka.key(r), r.value());
         }
         return latest.entrySet().stream().filter(e -> e.getValue() != null).map(Map.Entry::getKey).collect(Collectors.toSet());
     }
 
     @Test
     void pagesThroughRocketChatPublishesBothProvidersAndTombstonesWhatVanished() throws Exception {
-        try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config().rocketChatMaxCount(3))) {
-            sandbox.seedRocketChatIntegrations(8);
-            Map<String, String> settings = settings(sandbox);
-            settings.put("catalog.refresh", "1s");
-            String topic = settings.get("integration.topic");
-            try (TopicCollector topics = new TopicCollector(KafkaBroker.shared().bootstrapServers(), List.of(topic));
-                 RunningApp app = RunningApp.start(settings)) {
-                Awaitility.await().atMost(WAIT).until(() -> liveKeys(topics, topic).size() == 9);
-                Set<String> keys = liveKeys(topics, topic);
-                assertTrue(keys.contains("flashduty:362"));
-                assertTrue(keys.contains("rocketchat:RcIntegration0007"));
-                List<FlashdutySandbox.Call> pages = sandbox.calls("/api/v1/integrations.list");
-                assertTrue(pages.size() >= 3, "8 integrations at most 3 a page: " + pages.size());
-                assertTrue(pages.stream().anyMatch(c -> c.query().contains("offset=6")));
+        FlashdutySandbox sandbox = withRocketChat();
+        sandbox.seedRocketChatIntegrations(8);
+        Map<String, String> settings = testApp.settings();
+        String topic = settings.get("integration.topic");
+        TopicCollector topics = testApp.topics();
+        RunningApp app = testApp.start();
+        Awaitility.await().atMost(WAIT).until(() -> liveKeys(topics, topic).size() == 9);
+        Set<String> keys = liveKeys(topics, topic);
+        assertTrue(keys.contains("flashduty:362"));
+        assertTrue(keys.contains("rocketchat:RcIntegration0007"));
+        List<FlashdutySandbox.Call> pages = sandbox.calls("/api/v1/integrations.list");
+        assertTrue(pages.size() >= 3, "8 integrations at most 3 a page: " + pages.size());
+        assertTrue(pages.stream().anyMatch(c -> c.query().contains("offset=6")));
 
-                JsonNode rc = topics.json(topic, j -> "RcIntegration0002".equals(j.path("id").asText())).get(0);
-                assertEquals(Set.of("provider", "id", "name", "type", "enabled", "channels"), fieldNames(rc));
-                assertEquals("rocketchat", rc.path("provider").asText());
-                assertEquals("#ops-2", rc.path("channels").get(0).asText());
-                JsonNode fd = topics.json(topic, j -> "flashduty".equals(j.path("provider").asText())).get(0);
-                assertEquals(Set.of("provider", "id", "name", "type", "enabled", "channels"), fieldNames(fd));
-                assertEquals("feishu", fd.path("type").asText());
+        JsonNode rc = topics.json(topic, j -> "RcIntegration0002".equals(j.path("id").asText())).get(0);
+        assertEquals(Set.of("provider", "id", "name", "type", "enabled", "channels"), fieldNames(rc));
+        assertEquals("rocketchat", rc.path("provider").asText());
+        assertEquals("#ops-2", rc.path("channels").get(0).asText());
+        JsonNode fd = topics.json(topic, j -> "flashduty".equals(j.path("provider").asText())).get(0);
+        assertEquals(Set.of("provider", "id", "name", "type", "enabled", "channels"), fieldNames(fd));
+        assertEquals("feishu", fd.path("type").asText());
 
-                // one Rocket.Chat integration and the Flashduty one vanish
-                List<Map<String, Object>> fewer = new java.util.ArrayList<>(sandbox.rocketChatIntegrations());
-                fewer.remove(4);
-                sandbox.setRocketChatIntegrations(fewer);
-                sandbox.setWarRoomIntegrations(List.of());
-                Awaitility.await().atMost(WAIT).until(() -> !liveKeys(topics, topic).contains("rocketchat:RcIntegration0004")
-                        && !liveKeys(topics, topic).contains("flashduty:362"));
-                assertEquals(7, liveKeys(topics, topic).size());
-                for (ConsumerRecord<byte[], byte[]> r : topics.records(topic)) {
-                    for (String secret : sandbox.secretValues()) {
-                        assertFalse(r.value() != null && new String(r.value(), StandardCharsets.UTF_8).contains(secret), "secret in " + r.offset());
-                    }
-                }
+        // one Rocket.Chat integration and the Flashduty one vanish
+        List<Map<String, Object>> fewer = new java.util.ArrayList<>(sandbox.rocketChatIntegrations());
+        fewer.remove(4);
+        sandbox.setRocketChatIntegrations(fewer);
+        sandbox.setWarRoomIntegrations(List.of());
+        Awaitility.await().atMost(WAIT).until(() -> !liveKeys(topics, topic).contains("rocketchat:RcIntegration0004")
+                && !liveKeys(topics, topic).contains("flashduty:362"));
+        assertEquals(7, liveKeys(topics, topic).size());
+        for (ConsumerRecord<byte[], byte[]> r : topics.records(topic)) {
+            for (String secret : sandbox.secretValues()) {
+                assertFalse(r.value() != null && TestKafka.value(r).contains(secret), "secret in " + r.offset());
             }
         }
     }
 
     @Test
     void unauthorizedKeepsTheLastGoodCatalogAndRateLimitWaitsForTheReset() throws Exception {
-        try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config().rocketChatMaxCount(3))) {
-            sandbox.seedRocketChatIntegrations(5);
-            Map<String, String> settings = settings(sandbox);
-            settings.put("catalog.refresh", "1s");
-            String topic = settings.get("integration.topic");
-            try (TopicCollector topics = new TopicCollector(KafkaBroker.shared().bootstrapServers(), List.of(topic));
-                 LogCapture logs = LogCapture.capture();
-                 RunningApp app = RunningApp.start(settings)) {
-                Awaitility.await().atMost(WAIT).until(() -> liveKeys(topics, topic).size() == 6);
+        FlashdutySandbox sandbox = withRocketChat();
+        sandbox.seedRocketChatIntegrations(5);
+        Map<String, String> settings = testApp.settings();
+        String topic = settings.get("integration.topic");
+        TopicCollector topics = testApp.topics();
+        try (LogCapture logs = LogCapture.capture()) {
+            RunningApp app = testApp.start();
+            Awaitility.await().atMost(WAIT).until(() -> liveKeys(topics, topic).size() == 6);
 
-                sandbox.rocketChatUnauthorized(true);
-                int before = sandbox.calls("/api/v1/integrations.list").size();
-                Awaitility.await().atMost(WAIT).until(() -> sandbox.calls("/api/v1/integrations.list").stream().skip(before)
-                        .filter(c -> c.status() == 401).count() >= 2);
-                List<String> errors = logs.lines().stream().filter(l -> l.contains("Rocket.Chat refused the credentials (401)")).toList();
-                assertFalse(errors.isEmpty());
-                long refreshesWith401 = sandbox.calls("/api/v1/integrations.list").stream().filter(c -> c.status() == 401).count();
-                assertTrue(errors.size() <= refreshesWith401, "one line per refresh, not per retry");
-                assertEquals(6, liveKeys(topics, topic).size(), "the last good catalog stays");
+            sandbox.rocketChatUnauthorized(true);
+            int before = sandbox.calls("/api/v1/integrations.list").size();
+            Awaitility.await().atMost(WAIT).until(() -> sandbox.calls("/api/v1/integrations.list").stream().skip(before)
+                    .filter(c -> c.status() == 401).count() >= 2);
+            List<String> errors = logs.lines().stream().filter(l -> l.contains("Rocket.Chat refused the credentials (401)")).toList();
+            assertFalse(errors.isEmpty());
+            long refreshesWith401 = sandbox.calls("/api/v1/integrations.list").stream().filter(c -> c.status() == 401).count();
+            assertTrue(errors.size() <= refreshesWith401, "one line per refresh, not per retry");
+            assertEquals(6, liveKeys(topics, topic).size(), "the last good catalog stays");
 
-                sandbox.rocketChatUnauthorized(false);
-                sandbox.rocketChatRateLimitNext(1, 1500);
-                int start429 = sandbox.calls("/api/v1/integrations.list").size();
-                Awaitility.await().atMost(WAIT).until(() -> sandbox.calls("/api/v1/integrations.list").stream().skip(start429)
-                        .anyMatch(c -> c.status() == 200));
-                assertTrue(sandbox.calls("/api/v1/integrations.list").stream().skip(start429).anyMatch(c -> c.status() == 429));
-                assertEquals(0, sandbox.rocketChatCallsBeforeReset(), "no call before X-RateLimit-Reset");
-                assertEquals(6, liveKeys(topics, topic).size());
-            }
+            sandbox.rocketChatUnauthorized(false);
+            sandbox.rocketChatRateLimitNext(1, 1500);
+            int start429 = sandbox.calls("/api/v1/integrations.list").size();
+            Awaitility.await().atMost(WAIT).until(() -> sandbox.calls("/api/v1/integrations.list").stream().skip(start429)
+                    .anyMatch(c -> c.status() == 200));
+            assertTrue(sandbox.calls("/api/v1/integrations.list").stream().skip(start429).anyMatch(c -> c.status() == 429));
+            assertEquals(0, sandbox.rocketChatCallsBeforeReset(), "no call before X-RateLimit-Reset");
+            assertEquals(6, liveKeys(topics, topic).size());
         }
     }
 
     @Test
     void anEndlessPagerAndAGrowingTotalEndAsFailedRefreshesThatKeepTheLastGoodCatalog() throws Exception {
-        try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config().rocketChatMaxCount(3))) {
+        FlashdutySandbox sandbox = withRocketChat();
+        sandbox.seedRocketChatIntegrations(8);
+        Map<String, String> settings = testApp.settings();
+        // every check with its note: the stale catalog is visible, the module stays ready
+        settings.put("health.exposure-level", "full");
+        String topic = settings.get("integration.topic");
+        TopicCollector topics = testApp.topics();
+        try (LogCapture logs = LogCapture.capture()) {
+            RunningApp app = testApp.start();
+            Awaitility.await().atMost(WAIT).until(() -> liveKeys(topics, topic).size() == 9);
+            int recordsBefore = topics.records(topic).size();
+            int callsBefore = sandbox.calls(FlashdutySandbox.ROCKETCHAT_PATH).size();
+
+            // every page answers offset 0: the old pager asked for the same page for ever
+            sandbox.rocketChatOffsetStuck(true);
+            Awaitility.await().atMost(WAIT).until(() -> failedRefreshes(logs, "does not advance") >= 2);
+            long failed = failedRefreshes(logs, "does not advance");
+            int calls = sandbox.calls(FlashdutySandbox.ROCKETCHAT_PATH).size() - callsBefore;
+            // 8 integrations at 3 a page: 3 pages + 2 of slack a refresh, and one refresh may be under way
+            assertTrue(calls <= (failed + 1) * 5, calls + " calls for " + failed + " failed refreshes");
+            Awaitility.await().atMost(WAIT).until(() -> metric(app, "im_catalog_stale", "provider=\"rocketchat\"") == 1.0);
+            assertEquals(0.0, metric(app, "im_catalog_stale", "provider=\"flashduty\""));
+            assertTrue(metric(app, "im_catalog_last_success_seconds", "provider=\"rocketchat\"") > 0, "it was loaded once");
+            HttpResponse<String> health = app.management("/observe/health");
+            assertEquals(200, health.statusCode(), "a stale Rocket.Chat catalog does not make the module unready: " + health.body());
+            String full = app.management("/observe/health").body();
+            assertTrue(full.contains("\"name\":\"im-catalog\"") && full.contains("rocketchat"), full);
+            assertEquals(9, liveKeys(topics, topic).size(), "the last good catalog stays");
+
+            // the total grows by a page with every page: never reached, ended at the page bound
+            sandbox.rocketChatOffsetStuck(false);
+            sandbox.rocketChatTotalGrows(true);
+            Awaitility.await().atMost(WAIT).until(() -> failedRefreshes(logs, "total grew") >= 1);
+            assertEquals(9, liveKeys(topics, topic).size(), "nothing of a failed refresh is published");
+            assertEquals(1.0, metric(app, "im_catalog_stale", "provider=\"rocketchat\""));
+            List<ConsumerRecord<byte[], byte[]>> during = topics.records(topic);
+            assertTrue(during.subList(recordsBefore, during.size()).stream().allMatch(r -> r.value() != null),
+                    "no tombstone for a failed refresh");
+            assertTrue(logs.lines().stream().filter(l -> l.contains("Rocket.Chat catalog refresh failed"))
+                    .allMatch(l -> l.contains("WARN")), "one WARN line per failed refresh");
+
+            // a good refresh clears the staleness
+            sandbox.rocketChatTotalGrows(false);
             sandbox.seedRocketChatIntegrations(8);
-            Map<String, String> settings = settings(sandbox);
-            settings.put("catalog.refresh", "1s");
-            // every check with its note: the stale catalog is visible, the module stays ready
-            settings.put("health.exposure-level", "full");
-            String topic = settings.get("integration.topic");
-            try (TopicCollector topics = new TopicCollector(KafkaBroker.shared().bootstrapServers(), List.of(topic));
-                 LogCapture logs = LogCapture.capture();
-                 RunningApp app = RunningApp.start(settings)) {
-                Awaitility.await().atMost(WAIT).until(() -> liveKeys(topics, topic).size() == 9);
-                int recordsBefore = topics.records(topic).size();
-                int callsBefore = sandbox.calls(FlashdutySandbox.ROCKETCHAT_PATH).size();
-
-                // every page answers offset 0: the old pager asked for the same page for ever
-                sandbox.rocketChatOffsetStuck(true);
-                Awaitility.await().atMost(WAIT).until(() -> failedRefreshes(logs, "does not advance") >= 2);
-                long failed = failedRefreshes(logs, "does not advance");
-                int calls = sandbox.calls(FlashdutySandbox.ROCKETCHAT_PATH).size() - callsBefore;
-                // 8 integrations at 3 a page: 3 pages + 2 of slack a refresh, and one refresh may be under way
-                assertTrue(calls <= (failed + 1) * 5, calls + " calls for " + failed + " failed refreshes");
-                Awaitility.await().atMost(WAIT).until(() -> metric(app, "im_catalog_stale", "provider=\"rocketchat\"") == 1.0);
-                assertEquals(0.0, metric(app, "im_catalog_stale", "provider=\"flashduty\""));
-                assertTrue(metric(app, "im_catalog_last_success_seconds", "provider=\"rocketchat\"") > 0, "it was loaded once");
-                HttpResponse<String> health = app.management("/observe/health");
-                assertEquals(200, health.statusCode(), "a stale Rocket.Chat catalog does not make the module unready: " + health.body());
-                String full = app.management("/observe/health").body();
-                assertTrue(full.contains("\"name\":\"im-catalog\"") && full.contains("rocketchat"), full);
-                assertEquals(9, liveKeys(topics, topic).size(), "the last good catalog stays");
-
-                // the total grows by a page with every page: never reached, ended at the page bound
-                sandbox.rocketChatOffsetStuck(false);
-                sandbox.rocketChatTotalGrows(true);
-                Awaitility.await().atMost(WAIT).until(() -> failedRefreshes(logs, "total grew") >= 1);
-                assertEquals(9, liveKeys(topics, topic).size(), "nothing of a failed refresh is published");
-                assertEquals(1.0, metric(app, "im_catalog_stale", "provider=\"rocketchat\""));
-                List<ConsumerRecord<byte[], byte[]>> during = topics.records(topic);
-                assertTrue(during.subList(recordsBefore, during.size()).stream().allMatch(r -> r.value() != null),
-                        "no tombstone for a failed refresh");
-                assertTrue(logs.lines().stream().filter(l -> l.contains("Rocket.Chat catalog refresh failed"))
-                        .allMatch(l -> l.contains("WARN")), "one WARN line per failed refresh");
-
-                // a good refresh clears the staleness
-                sandbox.rocketChatTotalGrows(false);
-                sandbox.seedRocketChatIntegrations(8);
-                Awaitility.await().atMost(WAIT).until(() -> metric(app, "im_catalog_stale", "provider=\"rocketchat\"") == 0.0);
-                Awaitility.await().atMost(WAIT).until(() -> app.management("/observe/health").body()
-                        .contains("{\"name\":\"im-catalog\",\"status\":\"UP\"}"));
-                assertEquals(9, liveKeys(topics, topic).size());
-                for (ConsumerRecord<byte[], byte[]> r : topics.records(topic)) {
-                    for (String secret : sandbox.secretValues()) {
-                        assertFalse(r.value() != null && new String(r.value(), StandardCharsets.UTF_8).contains(secret), "secret in " + r.offset());
-                    }
+            Awaitility.await().atMost(WAIT).until(() -> metric(app, "im_catalog_stale", "provider=\"rocketchat\"") == 0.0);
+            Awaitility.await().atMost(WAIT).until(() -> app.management("/observe/health").body()
+                    .contains("{\"name\":\"im-catalog\",\"status\":\"UP\"}"));
+            assertEquals(9, liveKeys(topics, topic).size());
+            for (ConsumerRecord<byte[], byte[]> r : topics.records(topic)) {
+                for (String secret : sandbox.secretValues()) {
+                    assertFalse(r.value() != null && TestKafka.value(r).contains(secret), "secret in " + r.offset());
                 }
-                logs.lines().forEach(l -> sandbox.secretValues().forEach(secret -> assertFalse(l.contains(secret), l)));
             }
+            logs.lines().forEach(l -> sandbox.secretValues().forEach(secret -> assertFalse(l.contains(secret), l)));
         }
     }
 
     @Test
     void flashdutyKeepsRefreshingWhileRocketChatWaitsOutALongRateLimit() throws Exception {
-        try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config().rocketChatMaxCount(3))) {
-            sandbox.seedRocketChatIntegrations(5);
-            Map<String, String> settings = settings(sandbox);
-            settings.put("catalog.refresh", "1s");
-            settings.put("rocketchat.refresh", "60s"); // the 429 wait of one refresh may take up to 60 s
-            String topic = settings.get("integration.topic");
-            sandbox.rocketChatRateLimitNext(1, 25_000);
-            try (TopicCollector topics = new TopicCollector(KafkaBroker.shared().bootstrapServers(), List.of(topic));
-                 RunningApp app = RunningApp.start(settings)) {
-                Awaitility.await().atMost(WAIT).until(() -> sandbox.calls("/datasource/im/war-room-enabled/list").size() >= 6);
-                List<FlashdutySandbox.Call> rc = sandbox.calls(FlashdutySandbox.ROCKETCHAT_PATH);
-                assertFalse(rc.isEmpty());
-                assertTrue(rc.stream().allMatch(c -> c.status() == 429), "Rocket.Chat still waits for X-RateLimit-Reset: " + rc);
-                assertTrue(liveKeys(topics, topic).contains("flashduty:362"));
+        FlashdutySandbox sandbox = withRocketChat();
+        sandbox.seedRocketChatIntegrations(5);
+        Map<String, String> settings = testApp.settings();
+        settings.put("rocketchat.refresh", "60s"); // the 429 wait of one refresh may take up to 60 s
+        String topic = settings.get("integration.topic");
+        sandbox.rocketChatRateLimitNext(1, 25_000);
+        TopicCollector topics = testApp.topics();
+        RunningApp app = testApp.start();
+        Awaitility.await().atMost(WAIT).until(() -> sandbox.calls("/datasource/im/war-room-enabled/list").size() >= 6);
+        List<FlashdutySandbox.Call> rc = sandbox.calls(FlashdutySandbox.ROCKETCHAT_PATH);
+        assertFalse(rc.isEmpty());
+        assertTrue(rc.stream().allMatch(c -> c.status() == 429), "Rocket.Chat still waits for X-RateLimit-Reset: " + rc);
+        assertTrue(liveKeys(topics, topic).contains("flashduty:362"));
 
-                Awaitility.await().atMost(Duration.ofSeconds(45)).until(() -> liveKeys(topics, topic).size() == 6);
-                assertEquals(0, sandbox.rocketChatCallsBeforeReset(), "no call before X-RateLimit-Reset");
-                assertEquals(0.0, metric(app, "im_catalog_stale", "provider=\"rocketchat\""));
-            }
-        }
+        Awaitility.await().atMost(Duration.ofSeconds(45)).until(() -> liveKeys(topics, topic).size() == 6);
+        assertEquals(0, sandbox.rocketChatCallsBeforeReset(), "no call before X-RateLimit-Reset");
+        assertEquals(0.0, metric(app, "im_catalog_stale", "provider=\"rocketchat\""));
     }
 
     /** WARN lines of failed Rocket.Chat refreshes that say this. */
@@ -225,23 +220,21 @@ class ImCatalogIT {
 
     @Test
     void oneFetchServesTheWarRoomCacheAndTheCatalog() throws Exception {
-        try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config());
-             Records records = new Records(KafkaBroker.shared().bootstrapServers())) {
-            Map<String, String> settings = RunningApp.settings(KafkaBroker.shared().bootstrapServers(), sandbox.baseUrl(), sandbox.config().appKey());
-            String results = settings.get("result.topic");
-            String topic = settings.get("integration.topic");
-            try (TopicCollector topics = new TopicCollector(KafkaBroker.shared().bootstrapServers(), List.of(results, topic));
-                 RunningApp app = RunningApp.start(settings)) {
-                for (int i = 0; i < 5; i++) {
-                    var e = Events.fresh();
-                    records.send(settings.get("incident.topic"), Events.incidentId(e), Events.json(e));
-                }
-                topics.awaitCount(results, r -> "created".equals(r.path("status").asText()), 5, WAIT);
-                Awaitility.await().atMost(WAIT).until(() -> liveKeys(topics, topic).contains("flashduty:362"));
-                assertEquals(1, sandbox.calls("/datasource/im/war-room-enabled/list").size(),
-                        "one list call at start served both the cache and the catalog, none per event");
-            }
+        FlashdutySandbox sandbox = testApp.sandbox();
+        Records records = testApp.records();
+        Map<String, String> settings = testApp.settings();
+        String results = settings.get("result.topic");
+        String topic = settings.get("integration.topic");
+        TopicCollector topics = testApp.topics();
+        testApp.start();
+        for (int i = 0; i < 5; i++) {
+            var e = Events.fresh();
+            records.send(settings.get("incident.topic"), Events.incidentId(e), Events.json(e));
         }
+        topics.awaitCount(results, r -> "created".equals(r.path("status").asText()), 5, WAIT);
+        Awaitility.await().atMost(WAIT).until(() -> liveKeys(topics, topic).contains("flashduty:362"));
+        assertEquals(1, sandbox.calls("/datasource/im/war-room-enabled/list").size(),
+                "one list call at start served both the cache and the catalog, none per event");
     }
 
     private static Set<String> fieldNames(JsonNode n) {

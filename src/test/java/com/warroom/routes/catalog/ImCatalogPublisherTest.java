@@ -11,6 +11,7 @@ import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.kafka.CompactedTopicView;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.kafka.OutRecords;
+import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.warroom.ImIntegrationCatalog;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -22,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /** A failed or partial refresh publishes nothing, tombstones least of all; a complete one publishes what changed. */
 class ImCatalogPublisherTest {
 
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    static final ObjectMapper MAPPER = TestKafka.MAPPER;
     final DefaultCamelContext context = new DefaultCamelContext();
     // never loaded: only what put() records, i.e. what the topic held after the last good refresh
     final CompactedTopicView topic = new CompactedTopicView(new KafkaClientSettings("localhost:1", "PLAINTEXT", "GSSAPI", ""), "im");

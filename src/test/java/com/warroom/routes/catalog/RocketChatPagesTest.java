@@ -7,6 +7,7 @@ import java.util.List;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.support.TestKafka;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
@@ -19,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /** RocketChatPages does not trust the server's paging: every way of never reaching the end ends within the bound, failed. */
 class RocketChatPagesTest {
 
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    static final ObjectMapper MAPPER = TestKafka.MAPPER;
     final DefaultCamelContext context = new DefaultCamelContext();
 
     @BeforeEach

@@ -15,6 +15,7 @@ import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.KafkaTestClient;
 import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TestKafka;
 import org.apache.camel.support.RouteWatcherReloadStrategy;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -86,7 +87,7 @@ class CustomizingIT {
 
     JsonNode resultFor(ObjectNode event) {
         String eventId = event.path("event_id").asText();
-        return await().atMost(WAIT).until(() -> KafkaTestClient.json(kafka.readAll(settings.get("result.topic"))).stream()
+        return await().atMost(WAIT).until(() -> TestKafka.json(kafka.readAll(settings.get("result.topic"))).stream()
                 .filter(r -> eventId.equals(r.path("event_id").asText())).findFirst().orElse(null), Objects::nonNull);
     }
 
@@ -117,7 +118,7 @@ class CustomizingIT {
 
         assertEquals("created", resultFor(event).path("status").asText());
         String incidentId = Events.incidentId(event);
-        JsonNode body = Events.MAPPER.readTree(sandbox.calls(CREATE).stream()
+        JsonNode body = TestKafka.MAPPER.readTree(sandbox.calls(CREATE).stream()
                 .filter(c -> incidentId.equals(c.incidentId())).findFirst().orElseThrow().body());
         assertEquals("[80011,80012]", body.path("member_ids").toString());
     }
@@ -135,11 +136,11 @@ class CustomizingIT {
         List<ConsumerRecord<byte[], byte[]>> originals = kafka.readAll(settings.get("result.topic"));
         assertEquals(originals.size(), copies.size());
         for (int i = 0; i < copies.size(); i++) {
-            assertEquals(KafkaTestClient.key(originals.get(i)), KafkaTestClient.key(copies.get(i)));
-            assertEquals(KafkaTestClient.value(originals.get(i)), KafkaTestClient.value(copies.get(i)));
+            assertEquals(TestKafka.key(originals.get(i)), TestKafka.key(copies.get(i)));
+            assertEquals(TestKafka.value(originals.get(i)), TestKafka.value(copies.get(i)));
         }
-        assertEquals(Events.incidentId(created), KafkaTestClient.key(copies.get(0)));
-        assertEquals(createdResult, KafkaTestClient.json(copies.get(0)));
+        assertEquals(Events.incidentId(created), TestKafka.key(copies.get(0)));
+        assertEquals(createdResult, TestKafka.json(copies.get(0)));
     }
 
     @Test

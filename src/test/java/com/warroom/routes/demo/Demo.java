@@ -14,6 +14,7 @@ import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.Records;
 import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.support.TopicCollector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -100,8 +101,8 @@ public final class Demo {
                     System.out.println();
                     System.out.println("== " + deadLetters + " ==");
                     for (ConsumerRecord<byte[], byte[]> r : topics.records(deadLetters)) {
-                        System.out.printf("key=%s reason=%s source=%s/%s@%s value=%s%n", text(r.key()), header(r, "dlq-reason"),
-                                header(r, "dlq-source-topic"), header(r, "dlq-source-partition"), header(r, "dlq-source-offset"), text(r.value()));
+                        System.out.printf("key=%s reason=%s source=%s/%s@%s value=%s%n", TestKafka.text(r.key()), orDash(TestKafka.header(r, "dlq-reason")),
+                                orDash(TestKafka.header(r, "dlq-source-topic")), orDash(TestKafka.header(r, "dlq-source-partition")), orDash(TestKafka.header(r, "dlq-source-offset")), TestKafka.text(r.value()));
                     }
                     System.out.println();
                     System.out.println("== " + ledger + " (compacted, key incident_id) ==");
@@ -159,16 +160,11 @@ public final class Demo {
         }
     }
 
-    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-        var h = r.headers().lastHeader(name);
-        return h == null ? "-" : new String(h.value(), StandardCharsets.UTF_8);
-    }
-
-    private static String text(byte[] b) {
-        return b == null ? "null" : new String(b, StandardCharsets.UTF_8);
-    }
-
     private static void say(String s) {
         System.out.println(Instant.now().toString().substring(11, 19) + " " + s);
+    }
+
+    private static String orDash(String header) {
+        return header == null ? "-" : header;
     }
 }

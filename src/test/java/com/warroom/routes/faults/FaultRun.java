@@ -22,6 +22,7 @@ import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.KafkaTestClient;
 import com.warroom.routes.support.LogCapture;
 import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.support.TopicCollector;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -146,7 +147,7 @@ final class FaultRun implements AutoCloseable {
     }
 
     ObjectNode sendGood(ObjectNode event, List<Header> headers) {
-        kafka.send(topic("incident"), utf8(Events.incidentId(event)), utf8(Events.json(event)), headers);
+        kafka.send(topic("incident"), TestKafka.utf8(Events.incidentId(event)), TestKafka.utf8(Events.json(event)), headers);
         good.add(event);
         shouldOpen.add(Events.incidentId(event).toLowerCase());
         return event;
@@ -232,13 +233,13 @@ final class FaultRun implements AutoCloseable {
         // every good event has a result
         Map<String, List<JsonNode>> results = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : written.getOrDefault(topic("result"), List.of())) {
-            JsonNode j = KafkaTestClient.json(r);
+            JsonNode j = TestKafka.json(r);
             results.computeIfAbsent(j.path("event_id").asText(), k -> new ArrayList<>()).add(j);
             if (r.headers().toArray().length > 0) {
                 problems.add("result record with headers " + Arrays.toString(r.headers().toArray()));
             }
-            if (!j.path("incident_id").asText().equals(KafkaTestClient.key(r))) {
-                problems.add("result record keyed " + KafkaTestClient.key(r) + " for incident " + j.path("incident_id").asText());
+            if (!j.path("incident_id").asText().equals(TestKafka.key(r))) {
+                problems.add("result record keyed " + TestKafka.key(r) + " for incident " + j.path("incident_id").asText());
             }
         }
         int lost = 0;
@@ -278,8 +279,8 @@ final class FaultRun implements AutoCloseable {
         List<ConsumerRecord<byte[], byte[]>> dead = written.getOrDefault(topic("dead-letter"), List.of());
         Map<String, ConsumerRecord<byte[], byte[]>> deadBySource = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> d : dead) {
-            deadBySource.put(KafkaTestClient.lastHeader(d, "dlq-source-topic") + "/" + KafkaTestClient.lastHeader(d, "dlq-source-partition")
-                    + "@" + KafkaTestClient.lastHeader(d, "dlq-source-offset"), d);
+            deadBySource.put(TestKafka.header(d, "dlq-source-topic") + "/" + TestKafka.header(d, "dlq-source-partition")
+                    + "@" + TestKafka.header(d, "dlq-source-offset"), d);
         }
         int deadLettered = 0;
         int truncated = 0;
@@ -290,13 +291,13 @@ final class FaultRun implements AutoCloseable {
                 problems.add(where + " not in the dead-letter topic");
                 continue;
             }
-            String reason = KafkaTestClient.lastHeader(d, "dlq-reason");
+            String reason = TestKafka.header(d, "dlq-reason");
             String originalSize = String.valueOf(p.value() == null ? 0 : p.value().length);
-            if ("true".equals(KafkaTestClient.lastHeader(d, "dlq-truncated"))) {
+            if ("true".equals(TestKafka.header(d, "dlq-truncated"))) {
                 // a copy the dead-letter topic could not take whole: a prefix of the value, the original size
                 boolean prefix = d.value() != null && p.value() != null && d.value().length < p.value().length
                         && Arrays.equals(d.value(), Arrays.copyOf(p.value(), d.value().length));
-                if (!prefix || !originalSize.equals(KafkaTestClient.lastHeader(d, "dlq-original-size"))) {
+                if (!prefix || !originalSize.equals(TestKafka.header(d, "dlq-original-size"))) {
                     problems.add(where + " dead-lettered truncated, but not as a prefix with its original size");
                     continue;
                 }
@@ -305,8 +306,8 @@ final class FaultRun implements AutoCloseable {
                 problems.add(where + " dead-lettered but not byte for byte");
                 continue;
             }
-            if (!originalSize.equals(KafkaTestClient.lastHeader(d, "dlq-original-size"))
-                    || KafkaTestClient.lastHeader(d, "dlq-source-timestamp") == null) {
+            if (!originalSize.equals(TestKafka.header(d, "dlq-original-size"))
+                    || TestKafka.header(d, "dlq-source-timestamp") == null) {
                 problems.add(where + " dead-lettered without its original size or source timestamp");
             } else if (reason == null || reason.isBlank()) {
                 problems.add(where + " dead-lettered without a reason");
@@ -439,10 +440,6 @@ final class FaultRun implements AutoCloseable {
     /** Log lines that say a record is handled again: the module's own retry line and camel-kafka's seek back. */
     long retries() {
         return logLines().stream().filter(l -> l.contains("the record is handled again") || l.contains("Will seek consumer")).count();
-    }
-
-    static byte[] utf8(String s) {
-        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
     }
 
     private static boolean contains(byte[] data, String secret) {

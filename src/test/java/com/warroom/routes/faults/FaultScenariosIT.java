@@ -26,9 +26,9 @@ import com.warroom.routes.kafka.DeadLetterPublisher;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
-import com.warroom.routes.support.KafkaTestClient;
 import com.warroom.routes.support.RandomInputs;
 import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TestKafka;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -125,7 +125,7 @@ class FaultScenariosIT {
         }).map(r -> r.path("event_id").asText()).collect(Collectors.toSet());
         List<ObjectNode> replay = run.good.stream().filter(e -> again.contains(e.path("event_id").asText())).toList();
         for (ObjectNode e : replay) {
-            run.kafka.send(run.topic("incident"), FaultRun.utf8(Events.incidentId(e)), FaultRun.utf8(Events.json(e)), List.of());
+            run.kafka.send(run.topic("incident"), TestKafka.utf8(Events.incidentId(e)), TestKafka.utf8(Events.json(e)), List.of());
         }
         Awaitility.await(run.name + ": replayed events answered").atMost(WAIT).pollInterval(Duration.ofMillis(250)).until(() -> {
             Map<String, List<JsonNode>> results = run.resultsByEvent();
@@ -254,7 +254,7 @@ class FaultScenariosIT {
             // in flight at the kill: creates the sandbox took that never reached the ledger
             Set<String> recorded = new HashSet<>();
             for (ConsumerRecord<byte[], byte[]> r : run.kafka.readAll(run.topic("ledger"))) {
-                recorded.add(KafkaTestClient.key(r));
+                recorded.add(TestKafka.key(r));
             }
             for (String incident : run.sandbox.createCounts().keySet()) {
                 if (!recorded.contains(incident)) {
@@ -334,30 +334,30 @@ class FaultScenariosIT {
 
     /** The i-th poison record: ten kinds, taking turns. */
     static Poison poison(int i) {
-        byte[] key = FaultRun.utf8("poison-" + i);
+        byte[] key = TestKafka.utf8("poison-" + i);
         List<Header> headers = i % 3 == 0 ? List.of(new RecordHeader("trace", new byte[] {(byte) i}), new RecordHeader("trace", null))
                 : List.of();
         String good = Events.json(Events.fresh());
         byte[] value = switch (i % 10) {
-            case 0 -> FaultRun.utf8(List.of("{\"event_id\": \"abc\", \"incident\": {", "not json", "{'a': 1}", "{\"a\":1,}", "{\"a\" 1}")
+            case 0 -> TestKafka.utf8(List.of("{\"event_id\": \"abc\", \"incident\": {", "not json", "{'a': 1}", "{\"a\":1,}", "{\"a\" 1}")
                     .get(i / 10 % 5));
-            case 1 -> FaultRun.utf8(good.substring(0, 1 + (i * 37) % (good.length() - 2)));
-            case 2 -> i < 30 ? oversized(good) : FaultRun.utf8(List.of("[1,2]", "42", "\"text\"", "null", "true").get(i / 10 % 5));
+            case 1 -> TestKafka.utf8(good.substring(0, 1 + (i * 37) % (good.length() - 2)));
+            case 2 -> i < 30 ? oversized(good) : TestKafka.utf8(List.of("[1,2]", "42", "\"text\"", "null", "true").get(i / 10 % 5));
             case 3 -> nonUtf8(good, i);
-            case 4 -> FaultRun.utf8(i % 20 == 4 ? "[".repeat(5000) + "]".repeat(5000) : nested(good));
-            case 5 -> FaultRun.utf8(wrongType(i));
-            case 6 -> FaultRun.utf8(missing(i));
+            case 4 -> TestKafka.utf8(i % 20 == 4 ? "[".repeat(5000) + "]".repeat(5000) : nested(good));
+            case 5 -> TestKafka.utf8(wrongType(i));
+            case 6 -> TestKafka.utf8(missing(i));
             case 7 -> {
                 ObjectNode e = Events.fresh();
                 Events.incident(e).put("incident_id", INJECTIONS.get(i / 10 % INJECTIONS.size()));
-                yield FaultRun.utf8(Events.json(e));
+                yield TestKafka.utf8(Events.json(e));
             }
-            case 8 -> List.of(new byte[0], FaultRun.utf8("   "), FaultRun.utf8("{}"), FaultRun.utf8("\"\""), new byte[] {0})
+            case 8 -> List.of(new byte[0], TestKafka.utf8("   "), TestKafka.utf8("{}"), TestKafka.utf8("\"\""), new byte[] {0})
                     .get(i / 10 % 5);
             default -> {
                 ObjectNode e = Events.fresh();
                 e.put("event_id", "");
-                yield FaultRun.utf8(Events.json(e));
+                yield TestKafka.utf8(Events.json(e));
             }
         };
         if (i % 10 == 8 && i / 10 % 5 == 0 && i % 20 == 8) {
@@ -374,11 +374,11 @@ class FaultScenariosIT {
         ObjectNode e = Events.fresh();
         Events.incident(e).put("title", "x".repeat(1_100_000));
         String json = Events.json(e);
-        return FaultRun.utf8(json.substring(0, json.length() - 1));
+        return TestKafka.utf8(json.substring(0, json.length() - 1));
     }
 
     static byte[] nonUtf8(String good, int i) {
-        byte[] bytes = FaultRun.utf8(good);
+        byte[] bytes = TestKafka.utf8(good);
         int at = good.indexOf("\"title\"") + 10;
         bytes[at] = (byte) (i % 2 == 0 ? 0xFF : 0xC3);
         bytes[at + 1] = (byte) (i % 2 == 0 ? 0xFE : 0x28);
@@ -436,7 +436,7 @@ class FaultScenariosIT {
                     default -> evilTopic;
                 };
                 for (String variant : List.of(name, name.toLowerCase(Locale.ROOT), name.toUpperCase(Locale.ROOT), mixedCase(name))) {
-                    hostile.add(new RecordHeader(variant, FaultRun.utf8(value)));
+                    hostile.add(new RecordHeader(variant, TestKafka.utf8(value)));
                 }
             }
             for (int i = 0; i < 100; i++) {
@@ -468,7 +468,7 @@ class FaultScenariosIT {
             }
             for (ConsumerRecord<byte[], byte[]> r : run.kafka.readAll(run.topic("integration"))) {
                 assertEquals(0, r.headers().toArray().length, "catalog record without headers");
-                assertTrue(KafkaTestClient.key(r).startsWith("flashduty:"), KafkaTestClient.key(r));
+                assertTrue(TestKafka.key(r).startsWith("flashduty:"), TestKafka.key(r));
             }
             assertFalse(run.kafka.listTopics().contains(evilTopic));
             assertInvariants(run);
@@ -491,8 +491,8 @@ class FaultScenariosIT {
     /** Asks for the preset template n times, lookup ids L{from} to L{from + n - 1}. */
     static void askTemplates(FaultRun run, int from, int n, List<Header> headers) {
         for (int i = from; i < from + n; i++) {
-            run.kafka.send(run.topic("template-request"), FaultRun.utf8("lookup-" + i),
-                    FaultRun.utf8("{\"template_id\": \"" + FlashdutySandbox.PRESET_TEMPLATE + "\", \"lookup_id\": \"L" + i + "\"}"), headers);
+            run.kafka.send(run.topic("template-request"), TestKafka.utf8("lookup-" + i),
+                    TestKafka.utf8("{\"template_id\": \"" + FlashdutySandbox.PRESET_TEMPLATE + "\", \"lookup_id\": \"L" + i + "\"}"), headers);
         }
     }
 
@@ -500,9 +500,9 @@ class FaultScenariosIT {
         List<ConsumerRecord<byte[], byte[]>> answers = run.kafka.awaitRecords(run.topic("template"), n, WAIT);
         Set<String> lookups = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> r : answers) {
-            JsonNode j = KafkaTestClient.json(r);
+            JsonNode j = TestKafka.json(r);
             assertEquals("found", j.path("lookup_status").asText(), j.toString());
-            assertEquals(FlashdutySandbox.PRESET_TEMPLATE, KafkaTestClient.key(r));
+            assertEquals(FlashdutySandbox.PRESET_TEMPLATE, TestKafka.key(r));
             assertEquals(0, r.headers().toArray().length, "template answer without headers");
             lookups.add(j.path("lookup_id").asText());
         }
@@ -542,25 +542,25 @@ class FaultScenariosIT {
             Random random = new Random(9);
             run.sendGood(3);
             String cut = Events.json(withDescription(1_572_864));
-            run.sendPoison(FaultRun.utf8("poison-1.5MiB"), FaultRun.utf8(cut.substring(0, cut.length() - 2)),
-                    List.of(new RecordHeader("trace", FaultRun.utf8("t-1"))));
+            run.sendPoison(TestKafka.utf8("poison-1.5MiB"), TestKafka.utf8(cut.substring(0, cut.length() - 2)),
+                    List.of(new RecordHeader("trace", TestKafka.utf8("t-1"))));
             run.sendGood(3);
             byte[] noise = new byte[4_718_592];
             random.nextBytes(noise);
-            run.sendPoison(FaultRun.utf8("poison-4.5MiB"), noise, List.of());
+            run.sendPoison(TestKafka.utf8("poison-4.5MiB"), noise, List.of());
             run.sendGood(3);
             ObjectNode longEventId = Events.fresh();
             longEventId.put("event_id", "e".repeat(900_000));
-            run.sendPoison(FaultRun.utf8(Events.incidentId(longEventId)), FaultRun.utf8(Events.json(longEventId)), List.of());
+            run.sendPoison(TestKafka.utf8(Events.incidentId(longEventId)), TestKafka.utf8(Events.json(longEventId)), List.of());
             run.sendGood(3);
             run.sendGood(withDescription(3_145_728), List.of()); // large, and valid: handled like any other
             run.sendGood(3);
 
             askTemplates(run, 0, 2, List.of());
-            run.sendPoison("template-request", FaultRun.utf8("poison-template-id"),
-                    FaultRun.utf8("{\"template_id\": \"" + "0".repeat(614_400) + "\", \"lookup_id\": \"P1\"}"), List.of());
+            run.sendPoison("template-request", TestKafka.utf8("poison-template-id"),
+                    TestKafka.utf8("{\"template_id\": \"" + "0".repeat(614_400) + "\", \"lookup_id\": \"P1\"}"), List.of());
             askTemplates(run, 2, 2, List.of());
-            run.sendPoison("template-request", FaultRun.utf8("poison-lookup-id"), FaultRun.utf8("{\"template_id\": \""
+            run.sendPoison("template-request", TestKafka.utf8("poison-lookup-id"), TestKafka.utf8("{\"template_id\": \""
                     + FlashdutySandbox.PRESET_TEMPLATE + "\", \"lookup_id\": \"" + "l".repeat(614_400) + "\"}"), List.of());
             askTemplates(run, 4, 2, List.of());
 
@@ -573,7 +573,7 @@ class FaultScenariosIT {
             int deadLetterBytes = Integer.parseInt(run.kafka.admin().describeConfigs(List.of(topicResource(run.topic("dead-letter"))))
                     .all().get().get(topicResource(run.topic("dead-letter"))).get("max.message.bytes").value());
             long truncated = run.topics.records(run.topic("dead-letter")).stream()
-                    .filter(d -> "true".equals(KafkaTestClient.lastHeader(d, "dlq-truncated"))).count();
+                    .filter(d -> "true".equals(TestKafka.header(d, "dlq-truncated"))).count();
             if (smallDeadLetterTopic) {
                 assertEquals(1_048_588, deadLetterBytes, "an existing dead-letter topic is left as it is");
                 assertEquals(2, truncated, "the 1.5 MiB and 4.5 MiB copies are truncated, the others fit whole");
@@ -583,8 +583,8 @@ class FaultScenariosIT {
                 assertEquals(0, truncated);
             }
             for (ConsumerRecord<byte[], byte[]> d : run.topics.records(run.topic("dead-letter"))) {
-                String reason = KafkaTestClient.lastHeader(d, "dlq-reason");
-                String source = KafkaTestClient.lastHeader(d, "dlq-source-topic") + "@" + KafkaTestClient.lastHeader(d, "dlq-source-offset");
+                String reason = TestKafka.header(d, "dlq-reason");
+                String source = TestKafka.header(d, "dlq-source-topic") + "@" + TestKafka.header(d, "dlq-source-offset");
                 assertTrue(Set.of("malformed_json", "field_too_long").contains(reason), source + ": " + reason);
             }
             assertTrue(run.logLines().stream().anyMatch(l -> l.contains("Kafka record limits") && l.contains(String.valueOf(LARGE_TOPIC_BYTES))),
@@ -632,15 +632,15 @@ class FaultScenariosIT {
                 ObjectNode refused = Events.fresh();
                 refused.put("event_id", "r".repeat(EchoedFields.MAX_CHARS));
                 String incident = Events.incidentId(refused);
-                run.sendPoison(FaultRun.utf8(incident), FaultRun.utf8(Events.json(refused)), List.of());
+                run.sendPoison(TestKafka.utf8(incident), TestKafka.utf8(Events.json(refused)), List.of());
                 run.openedThenSetAside.add(incident);
                 run.sendGood(3);
                 run.awaitAllHandled(WAIT);
                 ConsumerRecord<byte[], byte[]> d = run.topics.records(run.topic("dead-letter")).get(0);
-                assertEquals("output_rejected", KafkaTestClient.lastHeader(d, "dlq-reason"));
-                assertEquals("RecordTooLargeException", KafkaTestClient.lastHeader(d, "dlq-detail"));
+                assertEquals("output_rejected", TestKafka.header(d, "dlq-reason"));
+                assertEquals("RecordTooLargeException", TestKafka.header(d, "dlq-detail"));
                 assertEquals(1, run.sandbox.createCount(incident), "its war room was opened once");
-                assertTrue(run.kafka.readAll(run.topic("ledger")).stream().anyMatch(r -> incident.equals(KafkaTestClient.key(r))),
+                assertTrue(run.kafka.readAll(run.topic("ledger")).stream().anyMatch(r -> incident.equals(TestKafka.key(r))),
                         "and is in the ledger, so a replay finds it");
                 assertTrue(app.management("/observe/metrics").body().lines()
                         .anyMatch(l -> l.startsWith("dead_lettered_total{reason=\"output_rejected\"") && l.endsWith(" 1.0")));
@@ -674,15 +674,15 @@ class FaultScenariosIT {
             List<Input> incidentInputs = new ArrayList<>();
             for (int i = 0; i < incidents; i++) {
                 byte[] value = RandomInputs.incident(random, i, LARGE_TOPIC_BYTES - 1_024);
-                RecordMetadata m = run.kafka.send(run.topic("incident"), FaultRun.utf8("k" + i), value, List.of());
-                incidentInputs.add(new Input(new FaultRun.Sent(m.topic(), m.partition(), m.offset(), FaultRun.utf8("k" + i), value, List.of()),
+                RecordMetadata m = run.kafka.send(run.topic("incident"), TestKafka.utf8("k" + i), value, List.of());
+                incidentInputs.add(new Input(new FaultRun.Sent(m.topic(), m.partition(), m.offset(), TestKafka.utf8("k" + i), value, List.of()),
                         RandomInputs.idOf(value, "event_id")));
             }
             List<Input> requestInputs = new ArrayList<>();
             for (int i = 0; i < requests; i++) {
                 byte[] value = RandomInputs.templateRequest(random, i, FlashdutySandbox.PRESET_TEMPLATE);
-                RecordMetadata m = run.kafka.send(run.topic("template-request"), FaultRun.utf8("q" + i), value, List.of());
-                requestInputs.add(new Input(new FaultRun.Sent(m.topic(), m.partition(), m.offset(), FaultRun.utf8("q" + i), value, List.of()),
+                RecordMetadata m = run.kafka.send(run.topic("template-request"), TestKafka.utf8("q" + i), value, List.of());
+                requestInputs.add(new Input(new FaultRun.Sent(m.topic(), m.partition(), m.offset(), TestKafka.utf8("q" + i), value, List.of()),
                         RandomInputs.idOf(value, "lookup_id")));
             }
             Map<String, List<JsonNode>> results;
@@ -695,11 +695,11 @@ class FaultScenariosIT {
                 results = run.resultsByEvent();
                 answers = new HashMap<>();
                 for (ConsumerRecord<byte[], byte[]> a : run.kafka.readAll(run.topic("template"))) {
-                    answers.merge(KafkaTestClient.json(a).path("lookup_id").asText(), 1, Integer::sum);
+                    answers.merge(TestKafka.json(a).path("lookup_id").asText(), 1, Integer::sum);
                 }
                 deadLetters = new HashMap<>();
                 for (ConsumerRecord<byte[], byte[]> d : run.topics.records(run.topic("dead-letter"))) {
-                    deadLetters.merge(KafkaTestClient.lastHeader(d, "dlq-source-topic") + "@" + KafkaTestClient.lastHeader(d, "dlq-source-offset"),
+                    deadLetters.merge(TestKafka.header(d, "dlq-source-topic") + "@" + TestKafka.header(d, "dlq-source-offset"),
                             1, Integer::sum);
                 }
             }
@@ -713,7 +713,7 @@ class FaultScenariosIT {
                 } else if (deadLetters.containsKey(in.sent().topic() + "@" + in.sent().offset())) {
                     run.poison.add(in.sent());
                 } else {
-                    ObjectNode event = (ObjectNode) KafkaTestClient.json(in.sent().value());
+                    ObjectNode event = (ObjectNode) TestKafka.json(in.sent().value());
                     run.good.add(event);
                     if ("created".equals(results.get(in.id()).get(0).path("status").asText())) {
                         run.shouldOpen.add(Events.incidentId(event).toLowerCase(Locale.ROOT));

@@ -5,7 +5,7 @@ import java.net.SocketTimeoutException;
 import java.time.Duration;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.warroom.routes.support.TestKafka;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
@@ -19,7 +19,7 @@ class FlashdutyResponsesTest {
     private final DefaultCamelContext context = new DefaultCamelContext();
     private final com.warroom.routes.budget.AccountRateBudget budget = new com.warroom.routes.budget.AccountRateBudget(50, 1000, 1000, 60_000);
     private final FlashdutyResponses responses =
-            new FlashdutyResponses(new ObjectMapper(), budget, 3, 4, Duration.ofMillis(100), Duration.ofMillis(1000), false);
+            new FlashdutyResponses(TestKafka.MAPPER, budget, 3, 4, Duration.ofMillis(100), Duration.ofMillis(1000), false);
 
     private Exchange call() {
         Exchange ex = new DefaultExchange(context);

@@ -11,6 +11,7 @@ import com.warroom.routes.kafka.IncomingRecord;
 import com.warroom.routes.kafka.RecordLimits;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.RandomInputs;
+import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.templates.TemplateLookups;
 import com.warroom.routes.warroom.WarRoomResults;
 import com.warroom.routes.warroom.WarRoomState;
@@ -40,7 +41,7 @@ class RecordOutcomesGenerativeTest {
     private static final RecordLimits LIMITS = RecordLimits.fixed(TOPIC_BYTES, TOPIC_BYTES + RecordLimits.DEAD_LETTER_HEADROOM);
 
     private final DefaultCamelContext context = new DefaultCamelContext();
-    private final ObjectMapper mapper = new ObjectMapper();
+    private final ObjectMapper mapper = TestKafka.MAPPER;
     private final IncidentEventParser parser = new IncidentEventParser(LIMITS);
     private final WarRoomResults results = new WarRoomResults(mapper);
     private final TemplateLookups templates = new TemplateLookups(mapper, LIMITS);

@@ -1,22 +1,22 @@
 package com.warroom.routes.kafka;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
-import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.Records;
-import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.support.TopicCollector;
+import com.warroom.routes.support.WarRoomTestApp;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
@@ -26,6 +26,7 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -42,62 +43,61 @@ class CompactedTopicKeysIT {
 
     static final Duration WAIT = Duration.ofSeconds(30);
 
+    @RegisterExtension
+    static WarRoomTestApp testApp = WarRoomTestApp.withDefaults().rocketChat().collectEveryTopic().startedByTest()
+            // the module does not create the template topic; docker/compose.yaml makes it compacted, so here too
+            .beforeStart(t -> createCompacted(t.brokers(), t.setting("template.topic")));
+
     @Test
     void everyRecordOnEveryCompactedTopicHasItsKey() throws Exception {
-        try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config())) {
-            List<String> templates = sandbox.seedTemplates(3);
-            sandbox.seedRocketChatIntegrations(2);
-            String brokers = KafkaBroker.shared().bootstrapServers();
-            Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
-            settings.put("rocketchat.url", sandbox.baseUrl());
-            settings.put("rocketchat.user-id-file", RunningApp.secretFile(sandbox.config().rocketChatUserId()).toString());
-            settings.put("rocketchat.auth-token-file", RunningApp.secretFile(sandbox.config().rocketChatAuthToken()).toString());
-            List<String> topicNames = settings.entrySet().stream().filter(e -> e.getKey().endsWith(".topic"))
-                    .map(Map.Entry::getValue).collect(Collectors.toList());
-            // the module does not create the template topic; docker/compose.yaml makes it compacted, so here too
-            createCompacted(brokers, settings.get("template.topic"));
-            try (TopicCollector topics = new TopicCollector(brokers, topicNames);
-                 Records records = new Records(brokers);
-                 RunningApp app = RunningApp.start(settings)) {
-                ObjectNode event = Events.fresh();
-                String incidentId = Events.incidentId(event);
-                records.send(settings.get("incident.topic"), incidentId, Events.json(event));
-                records.send(settings.get("template-request.topic"), null,
-                        "{\"template_id\": \"" + templates.get(1) + "\", \"lookup_id\": \"keys-1\"}");
+        FlashdutySandbox sandbox = testApp.sandbox();
+        List<String> templates = sandbox.seedTemplates(3);
+        sandbox.seedRocketChatIntegrations(2);
+        String brokers = testApp.brokers();
+        Map<String, String> settings = testApp.settings();
+        List<String> topicNames = settings.entrySet().stream().filter(e -> e.getKey().endsWith(".topic"))
+                .map(Map.Entry::getValue).collect(Collectors.toList());
+        TopicCollector topics = testApp.topics();
+        Records records = testApp.records();
+        testApp.start();
+        ObjectNode event = Events.fresh();
+        String incidentId = Events.incidentId(event);
+        records.send(settings.get("incident.topic"), incidentId, Events.json(event));
+        records.send(settings.get("template-request.topic"), null,
+                "{\"template_id\": \"" + templates.get(1) + "\", \"lookup_id\": \"keys-1\"}");
 
-                String ledger = settings.get("ledger.topic");
-                String template = settings.get("template.topic");
-                String integration = settings.get("integration.topic");
-                // one record of each kind: a war room in the ledger, a template answer, both catalogs
-                Awaitility.await().atMost(WAIT).until(() -> topics.records(ledger).size() >= 1
-                        && topics.records(template).size() >= 1 && topics.records(integration).size() >= 3);
+        String ledger = settings.get("ledger.topic");
+        String template = settings.get("template.topic");
+        String integration = settings.get("integration.topic");
+        // one record of each kind: a war room in the ledger, a template answer, both catalogs
+        Awaitility.await().atMost(WAIT).until(() -> topics.records(ledger).size() >= 1
+                && topics.records(template).size() >= 1 && topics.records(integration).size() >= 3);
 
-                Set<String> compacted = compacted(brokers, topicNames);
-                assertTrue(compacted.containsAll(List.of(ledger, template, integration)),
-                        "the ledger, template and catalog topics are compacted: " + compacted);
-                for (String topic : compacted) {
-                    for (ConsumerRecord<byte[], byte[]> r : topics.records(topic)) {
-                        assertNotNull(r.key(), topic + " record at offset " + r.offset() + " has no key");
-                        assertTrue(r.key().length > 0, topic + " record at offset " + r.offset() + " has an empty key");
-                    }
-                }
-                assertEquals(incidentId, key(topics.records(ledger).get(0)));
-                assertEquals(templates.get(1), key(topics.records(template).get(0)));
-                Set<String> catalogKeys = topics.records(integration).stream().map(CompactedTopicKeysIT::key)
-                        .collect(Collectors.toCollection(TreeSet::new));
-                assertEquals(Set.of("flashduty:362", "rocketchat:RcIntegration0000", "rocketchat:RcIntegration0001"), catalogKeys);
+        Set<String> compacted = compacted(brokers, topicNames);
+        assertTrue(compacted.containsAll(List.of(ledger, template, integration)),
+                "the ledger, template and catalog topics are compacted: " + compacted);
+        for (String topic : compacted) {
+            for (ConsumerRecord<byte[], byte[]> r : topics.records(topic)) {
+                assertNotNull(r.key(), topic + " record at offset " + r.offset() + " has no key");
+                assertTrue(r.key().length > 0, topic + " record at offset " + r.offset() + " has an empty key");
             }
         }
+        assertEquals(incidentId, TestKafka.key(topics.records(ledger).get(0)));
+        assertEquals(templates.get(1), TestKafka.key(topics.records(template).get(0)));
+        Set<String> catalogKeys = topics.records(integration).stream().map(TestKafka::key)
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(Set.of("flashduty:362", "rocketchat:RcIntegration0000", "rocketchat:RcIntegration0001"), catalogKeys);
     }
 
-    static String key(ConsumerRecord<byte[], byte[]> r) {
-        return r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-    }
-
-    static void createCompacted(String brokers, String topic) throws Exception {
+    static void createCompacted(String brokers, String topic) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers))) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
                     .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)))).all().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("creating " + topic, e.getCause());
         }
     }
 

@@ -9,6 +9,7 @@ import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.KafkaTestClient;
 import com.warroom.routes.support.LogCapture;
 import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TestKafka;
 import org.junit.jupiter.api.Test;
 
 import static org.awaitility.Awaitility.await;
@@ -62,7 +63,7 @@ class LedgerWriteIT {
             Setup setup = s;
             await("the result").atMost(WAIT).until(() -> !setup.kafka().readAll(setup.settings().get("result.topic")).isEmpty());
             assertEquals(1, s.sandbox().createCount(s.incident()), "one war room");
-            assertTrue(s.kafka().readAll(s.settings().get("ledger.topic")).stream().anyMatch(r -> setup.incident().equals(KafkaTestClient.key(r))),
+            assertTrue(s.kafka().readAll(s.settings().get("ledger.topic")).stream().anyMatch(r -> setup.incident().equals(TestKafka.key(r))),
                     "its ledger entry was written");
             assertTrue(logs.lines().stream().noneMatch(l -> l.contains("the ledger write failed; writing it now")),
                     "the record was never handled again: it kept its partition while the write was retried");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.incident.IncidentEventParser;
 import com.warroom.routes.kafka.KafkaClientSettings;
+import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.warroom.WarRoomState;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -19,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WarRoomLedgerTest {
 
     static final String INCIDENT = "64b1352e376e32c85c56e25b";
-    final ObjectMapper mapper = new ObjectMapper();
+    final ObjectMapper mapper = TestKafka.MAPPER;
     final DefaultCamelContext context = new DefaultCamelContext();
     // no Kafka is reached: the view is never loaded in this test
     final WarRoomLedger ledger = new WarRoomLedger(new KafkaClientSettings("localhost:1", "PLAINTEXT", "GSSAPI", ""), "ledger", mapper);

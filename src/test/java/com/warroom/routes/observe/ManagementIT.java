@@ -3,7 +3,6 @@ package com.warroom.routes.observe;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,14 +14,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
-import com.warroom.routes.support.KafkaTestClient;
 import com.warroom.routes.support.LocalAddresses;
 import com.warroom.routes.support.LogCapture;
 import com.warroom.routes.support.RunningApp;
-import com.warroom.routes.support.TopicCollector;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import com.warroom.routes.support.TestKafka;
+import com.warroom.routes.support.WarRoomTestApp;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
@@ -41,117 +39,113 @@ class ManagementIT {
     static final List<String> MORE_DETAIL = List.of("?exposureLevel=full", "?stackTrace=true", "?exposureLevel=full&stackTrace=true",
             "?data=true", "?exposureLevel=full&stackTrace=true&data=true");
 
-    static FlashdutySandbox sandbox;
-    static Map<String, String> settings;
-    static RunningApp app;
-    static TopicCollector topics;
-    static KafkaTestClient kafka;
     static final List<String> secrets = new ArrayList<>();
+    /** Kafka credentials are secrets too (unused with PLAINTEXT, but configured on every client). */
+    static final String JAAS_PASSWORD = "jaas-" + Events.randomHex(16);
 
-    @BeforeAll
-    static void start() throws Exception {
-        sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config());
-        secrets.addAll(sandbox.secretValues());
-        String brokers = KafkaBroker.shared().bootstrapServers();
-        settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
-        settings.put("catalog.refresh", "500ms");
-        // Kafka credentials are secrets too (unused with PLAINTEXT, but configured on every client)
-        String jaasPassword = "jaas-" + Events.randomHex(16);
-        settings.put("kafka.sasl-jaas-config",
-                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"" + jaasPassword + "\";");
-        secrets.add(jaasPassword);
-        kafka = new KafkaTestClient(brokers);
-        topics = new TopicCollector(brokers, List.of(settings.get("result.topic")));
-        app = RunningApp.start(settings);
+    @RegisterExtension
+    static WarRoomTestApp testApp = WarRoomTestApp.withDefaults()
+            .setting("catalog.refresh", "500ms")
+            .setting("kafka.sasl-jaas-config",
+                    "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"" + JAAS_PASSWORD + "\";")
+            .beforeStart(t -> {
+                secrets.addAll(t.sandbox().secretValues());
+                secrets.add(JAAS_PASSWORD);
+            });
+
+    static RunningApp app() {
+        return testApp.app();
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        if (app != null) {
-            app.close();
-        }
-        topics.close();
-        kafka.close();
-        sandbox.close();
+    static FlashdutySandbox sandbox() {
+        return testApp.sandbox();
+    }
+
+    static String setting(String key) {
+        return testApp.setting(key);
+    }
+
+    static void send(String topic, String key, String value) {
+        testApp.records().send(topic, key, value);
     }
 
     @Test
     void readyOnlyWhileFlashdutyAcceptsTheKeyAndNoSecretOnEitherPage() throws Exception {
-        HttpResponse<String> ready = await().atMost(WAIT).until(() -> app.management("/observe/health"),
+        HttpResponse<String> ready = await().atMost(WAIT).until(() -> app().management("/observe/health"),
                 r -> r.statusCode() == 200);
         assertTrue(ready.body().contains("UP"), ready.body());
-        assertTrue(app.bean("imIntegrationCatalog", com.warroom.routes.warroom.ImIntegrationCatalog.class).isLoaded());
+        assertTrue(app().bean("imIntegrationCatalog", com.warroom.routes.warroom.ImIntegrationCatalog.class).isLoaded());
         assertNoSecret(ready.body());
         assertEquals(0, probe(), "the container's health probe sees it ready");
         // what readiness is made of: the Kafka consumer, the IM catalog, Flashduty's answers
         Map<String, String> states = new java.util.TreeMap<>();
-        org.apache.camel.health.HealthCheckHelper.invokeReadiness(app.context(), "full")
+        org.apache.camel.health.HealthCheckHelper.invokeReadiness(app().context(), "full")
                 .forEach(r -> states.put(r.getCheck().getId(), r.getState().name()));
         for (String check : List.of("consumer:incidents", "im-catalog", "flashduty-auth")) {
             assertEquals("UP", states.get(check), check + " in " + states);
         }
 
         // the key is revoked on Flashduty's side: the next catalog refresh answers Unauthorized
-        String rightKey = sandbox.config().appKey();
-        sandbox.config().appKey("rotated-" + Events.randomHex(12));
-        secrets.add(sandbox.config().appKey());
+        String rightKey = sandbox().config().appKey();
+        sandbox().config().appKey("rotated-" + Events.randomHex(12));
+        secrets.add(sandbox().config().appKey());
         try {
-            HttpResponse<String> down = await().atMost(WAIT).until(() -> app.management("/observe/health"),
+            HttpResponse<String> down = await().atMost(WAIT).until(() -> app().management("/observe/health"),
                     r -> r.statusCode() == 503);
             assertTrue(down.body().contains("DOWN"), down.body());
             assertTrue(down.body().contains("flashduty-auth"), down.body());
             assertNoSecret(down.body());
             assertEquals(1, probe(), "the container's health probe sees it not ready");
-            assertNoSecret(app.management("/observe/health?exposureLevel=full").body());
-            assertNoSecret(app.management("/observe/metrics").body());
+            assertNoSecret(app().management("/observe/health?exposureLevel=full").body());
+            assertNoSecret(app().management("/observe/metrics").body());
         } finally {
-            sandbox.config().appKey(rightKey);
+            sandbox().config().appKey(rightKey);
         }
-        await().atMost(WAIT).until(() -> app.management("/observe/health").statusCode() == 200);
+        await().atMost(WAIT).until(() -> app().management("/observe/health").statusCode() == 200);
     }
 
     @Test
     void notReadyWhileTheKafkaConsumerCannotRun() throws Exception {
-        await().atMost(WAIT).until(() -> app.management("/observe/health").statusCode() == 200);
+        await().atMost(WAIT).until(() -> app().management("/observe/health").statusCode() == 200);
         KafkaBroker broker = KafkaBroker.shared();
         try {
             broker.stop();
-            HttpResponse<String> down = await().atMost(Duration.ofSeconds(90)).until(() -> app.management("/observe/health"),
+            HttpResponse<String> down = await().atMost(Duration.ofSeconds(90)).until(() -> app().management("/observe/health"),
                     r -> r.statusCode() == 503);
             assertTrue(down.body().contains("consumer:incidents"), down.body());
-            assertNoSecret(app.management("/observe/health?exposureLevel=full").body());
+            assertNoSecret(app().management("/observe/health?exposureLevel=full").body());
             // the consumer's check holds the Kafka error and the brokers, group and topic: none of it is shown
             for (String query : MORE_DETAIL) {
-                assertNoMoreThanDefaultDetail(app.management("/observe/health" + query).body());
+                assertNoMoreThanDefaultDetail(app().management("/observe/health" + query).body());
             }
         } finally {
             broker.start();
         }
-        await().atMost(Duration.ofSeconds(90)).until(() -> app.management("/observe/health").statusCode() == 200);
+        await().atMost(Duration.ofSeconds(90)).until(() -> app().management("/observe/health").statusCode() == 200);
     }
 
     @Test
     void theCallerCannotAskForMoreDetailThanConfigured() throws Exception {
-        await().atMost(WAIT).until(() -> app.management("/observe/health").statusCode() == 200);
-        String rightKey = sandbox.config().appKey();
-        sandbox.config().appKey("rotated-" + Events.randomHex(12));
-        secrets.add(sandbox.config().appKey());
+        await().atMost(WAIT).until(() -> app().management("/observe/health").statusCode() == 200);
+        String rightKey = sandbox().config().appKey();
+        sandbox().config().appKey("rotated-" + Events.randomHex(12));
+        secrets.add(sandbox().config().appKey());
         try {
-            await().atMost(WAIT).until(() -> app.management("/observe/health").statusCode() == 503);
+            await().atMost(WAIT).until(() -> app().management("/observe/health").statusCode() == 503);
             for (String page : List.of("/observe/health", "/observe/health/ready", "/observe/health/live")) {
-                HttpResponse<String> plain = app.management(page);
+                HttpResponse<String> plain = app().management(page);
                 assertNoMoreThanDefaultDetail(plain.body());
                 for (String query : MORE_DETAIL) {
-                    HttpResponse<String> asked = app.management(page + query);
+                    HttpResponse<String> asked = app().management(page + query);
                     assertEquals(plain.statusCode(), asked.statusCode(), page + query);
-                    assertEquals(KafkaTestClient.MAPPER.readTree(plain.body()), KafkaTestClient.MAPPER.readTree(asked.body()),
+                    assertEquals(TestKafka.MAPPER.readTree(plain.body()), TestKafka.MAPPER.readTree(asked.body()),
                             page + query + " answers what " + page + " does");
                 }
             }
         } finally {
-            sandbox.config().appKey(rightKey);
+            sandbox().config().appKey(rightKey);
         }
-        await().atMost(WAIT).until(() -> app.management("/observe/health").statusCode() == 200);
+        await().atMost(WAIT).until(() -> app().management("/observe/health").statusCode() == 200);
     }
 
     /** By default (MANAGEMENT_HOST 127.0.0.1) nothing but this machine reaches the management port. */
@@ -159,7 +153,7 @@ class ManagementIT {
     void theManagementPortListensOnLoopbackOnlyByDefault() throws Exception {
         InetAddress external = LocalAddresses.nonLoopbackIpv4().orElse(null);
         assumeTrue(external != null, "this machine has no non-loopback IPv4 address");
-        int port = Integer.parseInt(settings.get("management.port"));
+        int port = testApp.managementPort();
         assertTrue(LocalAddresses.accepts(InetAddress.getByName("127.0.0.1"), port), "reachable on 127.0.0.1");
         try (ServerSocket everywhere = new ServerSocket(0)) {
             assertTrue(LocalAddresses.accepts(external, everywhere.getLocalPort()), external + " is reachable from here");
@@ -169,22 +163,22 @@ class ManagementIT {
 
     @Test
     void metricsCountResultsCallsRateLimitsAndDeadLetters() throws Exception {
-        String incidents = settings.get("incident.topic");
+        String incidents = setting("incident.topic");
         ObjectNode created = Events.fresh();
         ObjectNode filtered = Events.fresh();
         filtered.put("event_type", "i_ack");
-        kafka.sendJson(incidents, Events.incidentId(created), Events.json(created));
-        kafka.sendJson(incidents, Events.incidentId(filtered), Events.json(filtered));
-        kafka.send(incidents, "bad".getBytes(StandardCharsets.UTF_8), "{not json".getBytes(StandardCharsets.UTF_8), List.of());
+        send(incidents, Events.incidentId(created), Events.json(created));
+        send(incidents, Events.incidentId(filtered), Events.json(filtered));
+        send(incidents, "bad", "{not json");
         awaitResult(created);
         awaitResult(filtered);
 
-        sandbox.rateLimitStorm(2, 0);
+        sandbox().rateLimitStorm(2, 0);
         ObjectNode afterStorm = Events.fresh();
-        kafka.sendJson(incidents, Events.incidentId(afterStorm), Events.json(afterStorm));
+        send(incidents, Events.incidentId(afterStorm), Events.json(afterStorm));
         assertEquals("created", awaitResult(afterStorm));
 
-        String metrics = await().atMost(WAIT).until(() -> app.management("/observe/metrics").body(),
+        String metrics = await().atMost(WAIT).until(() -> app().management("/observe/metrics").body(),
                 body -> value(body, "dead_lettered_total", "reason=\"malformed_json\"") >= 1);
         assertTrue(value(metrics, "war_room_results_total", "status=\"created\"", "reason=\"none\"") >= 2, metrics);
         assertTrue(value(metrics, "war_room_results_total", "status=\"skipped\"", "reason=\"event_type_filtered\"") >= 1);
@@ -200,13 +194,13 @@ class ManagementIT {
 
     @Test
     void oneLogLinePerHandledEventWithItsOutcomeAndNoSecret() throws Exception {
-        String incidents = settings.get("incident.topic");
+        String incidents = setting("incident.topic");
         ObjectNode created = Events.fresh();
         ObjectNode closed = Events.fresh();
         Events.incident(closed).put("progress", "Closed");
         try (LogCapture log = LogCapture.capture("war-room")) {
-            kafka.sendJson(incidents, Events.incidentId(created), Events.json(created));
-            kafka.sendJson(incidents, Events.incidentId(closed), Events.json(closed));
+            send(incidents, Events.incidentId(created), Events.json(created));
+            send(incidents, Events.incidentId(closed), Events.json(closed));
             awaitResult(created);
             awaitResult(closed);
             String createdLine = onlyLine(log, created);
@@ -229,12 +223,12 @@ class ManagementIT {
     }
 
     static int probe() {
-        return HealthProbe.probe(HealthProbe.host(), Integer.parseInt(settings.get("management.port")), Duration.ofSeconds(10));
+        return HealthProbe.probe(HealthProbe.host(), testApp.managementPort(), Duration.ofSeconds(10));
     }
 
     static String awaitResult(ObjectNode event) {
         String eventId = event.path("event_id").asText();
-        return topics.await(settings.get("result.topic"), r -> eventId.equals(r.path("event_id").asText()), WAIT)
+        return testApp.topics().await(setting("result.topic"), r -> eventId.equals(r.path("event_id").asText()), WAIT)
                 .path("status").asText();
     }
 
@@ -263,12 +257,12 @@ class ManagementIT {
      * message; no error text, stack trace or check data, none of the brokers, group or topics.
      */
     static void assertNoMoreThanDefaultDetail(String body) throws Exception {
-        JsonNode answer = KafkaTestClient.MAPPER.readTree(body);
+        JsonNode answer = TestKafka.MAPPER.readTree(body);
         for (JsonNode check : answer.path("checks")) {
             assertEquals("DOWN", check.path("status").asText(), "only checks that are down: " + body);
             check.fieldNames().forEachRemaining(f -> assertTrue(Set.of("name", "status", "message").contains(f), f + " in " + body));
         }
-        for (String detail : List.of(settings.get("kafka.brokers"), settings.get("consumer.group"), settings.get("incident.topic"),
+        for (String detail : List.of(setting("kafka.brokers"), setting("consumer.group"), setting("incident.topic"),
                 "error-message", "error-stacktrace", "\"data\"")) {
             assertFalse(body.contains(detail), detail + " in " + body);
         }

@@ -24,6 +24,7 @@ import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.KafkaTestClient;
 import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TestKafka;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -91,7 +92,7 @@ class ReplayIT {
             eventIds.add(i == 3 ? null : e.get("event_id").asText());
             incidentIds.add(Events.incidentId(e));
             written.add(kafka.send(new ProducerRecord<>(topic, i % PARTITIONS, at.toEpochMilli(),
-                    KafkaTestClient.utf8(Events.incidentId(e)), KafkaTestClient.utf8(json))));
+                    TestKafka.utf8(Events.incidentId(e)), TestKafka.utf8(json))));
         }
         // incidents 5 and 6 already have a war room
         for (int i : new int[] {5, 6}) {
@@ -172,7 +173,7 @@ class ReplayIT {
         assertEquals(11, lines.size(), String.join("\n", lines));
         Map<String, String> seen = new LinkedHashMap<>();
         for (String line : lines) {
-            JsonNode j = KafkaTestClient.MAPPER.readTree(line);
+            JsonNode j = TestKafka.MAPPER.readTree(line);
             String decision = j.get("decision").asText() + (j.get("reason").isNull() ? "" : "/" + j.get("reason").asText());
             seen.put(j.get("partition").asInt() + "/" + j.get("offset").asLong(), decision);
         }
@@ -234,7 +235,7 @@ class ReplayIT {
                 ObjectNode e = Events.fresh();
                 eventIds.add(e.get("event_id").asText());
                 producer.send(new ProducerRecord<>(topic, i % PARTITIONS, minute(i).toEpochMilli(),
-                        KafkaTestClient.utf8(Events.incidentId(e)), KafkaTestClient.utf8(Events.json(e))));
+                        TestKafka.utf8(Events.incidentId(e)), TestKafka.utf8(Events.json(e))));
             }
             producer.flush(); // the records are in the log before the abort too
             if (commit) {

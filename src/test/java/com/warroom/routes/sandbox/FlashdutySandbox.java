@@ -30,6 +30,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.warroom.routes.support.TestKafka;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +48,7 @@ import org.slf4j.LoggerFactory;
 public final class FlashdutySandbox implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FlashdutySandbox.class);
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = TestKafka.MAPPER;
     private static final Pattern OBJECT_ID = Pattern.compile("^[0-9a-fA-F]{24}$");
     public static final String PRESET_TEMPLATE = "000000000000000000000001";
     public static final Set<String> FLASHDUTY_PATHS = Set.of("/datasource/im/war-room-enabled/list", "/incident/war-room/create",

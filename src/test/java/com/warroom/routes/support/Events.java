@@ -12,7 +12,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /** Incident events for tests, built from the documented example (src/test/resources/example-incident-event.json). */
 public final class Events {
 
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    /** The shared {@link TestKafka#MAPPER}, kept so that callers written before it compile. */
+    public static final ObjectMapper MAPPER = TestKafka.MAPPER;
     private static final String EXAMPLE = load();
 
     private Events() {

@@ -1,10 +1,5 @@
 package com.warroom.routes.support;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +56,7 @@ public final class KafkaBroker {
         // a broker in the test JVM must never end the JVM (Kafka exits or halts on fatal faults)
         Exit.setExitProcedure((status, message) -> LOG.error("Kafka asked the JVM to exit ({}): {}", status, message));
         Exit.setHaltProcedure((status, message) -> LOG.error("Kafka asked the JVM to halt ({}): {}", status, message));
-        int port = freePort();
+        int port = TestKafka.freePort();
         TestKitNodes nodes = new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build();
         KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes)
                 // a fixed client port (the kit's default is localhost:0) keeps the address across stop()/start()
@@ -239,16 +234,6 @@ public final class KafkaBroker {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

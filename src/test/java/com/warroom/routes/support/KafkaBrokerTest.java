@@ -68,14 +68,14 @@ class KafkaBrokerTest {
                 int i = r.headers().lastHeader("other").value()[0];
                 assertArrayEquals(keys[i], r.key());
                 assertArrayEquals(values[i], r.value());
-                assertEquals(List.of("first-" + i, "second-" + i), KafkaTestClient.headers(r, "dup"));
-                assertEquals("second-" + i, KafkaTestClient.lastHeader(r, "dup"));
+                assertEquals(List.of("first-" + i, "second-" + i), TestKafka.headers(r, "dup"));
+                assertEquals("second-" + i, TestKafka.header(r, "dup"));
                 Header[] all = r.headers().toArray();
                 assertEquals(List.of("dup", "other", "dup", "empty"), Arrays.stream(all).map(Header::key).toList());
                 assertNull(r.headers().lastHeader("empty").value());
             }
             ConsumerRecord<byte[], byte[]> json = records.stream().filter(r -> r.headers().lastHeader("other").value()[0] == 0).findFirst().orElseThrow();
-            assertEquals(1, KafkaTestClient.json(json).path("n").asInt());
+            assertEquals(1, TestKafka.json(json).path("n").asInt());
 
             assertEquals(3, client.awaitRecords(topic, 3, Duration.ofSeconds(10)).size());
         }
@@ -175,7 +175,7 @@ class KafkaBrokerTest {
                 polled.forEach(rest::add);
                 return rest.size() >= 2;
             });
-            assertEquals(List.of("k2", "k3"), rest.stream().map(KafkaTestClient::key).toList());
+            assertEquals(List.of("k2", "k3"), rest.stream().map(TestKafka::key).toList());
             consumer.commitSync(Map.of(tp, new OffsetAndMetadata(4)));
             assertEquals(0, client.lag(group, topic));
         }

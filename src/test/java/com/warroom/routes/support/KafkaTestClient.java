@@ -2,7 +2,6 @@ package com.warroom.routes.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -43,7 +42,8 @@ import org.awaitility.core.ConditionTimeoutException;
  */
 public final class KafkaTestClient implements AutoCloseable {
 
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    /** The shared {@link TestKafka#MAPPER}, kept so that callers written before it compile. */
+    public static final ObjectMapper MAPPER = TestKafka.MAPPER;
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
     /** Upper bound for {@link #readAll(String)} (records already in the topic come much faster). */
     private static final Duration READ_ALL_TIMEOUT = Duration.ofSeconds(30);
@@ -91,13 +91,13 @@ public final class KafkaTestClient implements AutoCloseable {
     }
 
     public RecordMetadata sendJson(String topic, String key, String json, List<Header> headers) {
-        return send(topic, utf8(key), utf8(json), headers);
+        return send(topic, TestKafka.utf8(key), TestKafka.utf8(json), headers);
     }
 
     /** Sends a Jackson tree as JSON. */
     public RecordMetadata sendJson(String topic, String key, JsonNode json) {
         try {
-            return send(topic, utf8(key), MAPPER.writeValueAsBytes(json), List.of());
+            return send(topic, TestKafka.utf8(key), MAPPER.writeValueAsBytes(json), List.of());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -220,58 +220,11 @@ public final class KafkaTestClient implements AutoCloseable {
         return admin;
     }
 
-    // ---- JSON and record helpers ----
-
-    public static JsonNode json(ConsumerRecord<byte[], byte[]> record) {
-        return json(record.value());
-    }
-
-    public static JsonNode json(byte[] value) {
-        if (value == null) {
-            throw new IllegalArgumentException("tombstone (null value), not JSON");
-        }
-        try {
-            return MAPPER.readTree(value);
-        } catch (IOException e) {
-            throw new UncheckedIOException("not JSON: " + new String(value, StandardCharsets.UTF_8), e);
-        }
-    }
-
-    /** JSON values of the records, tombstones left out. */
-    public static List<JsonNode> json(List<ConsumerRecord<byte[], byte[]>> records) {
-        return records.stream().filter(r -> r.value() != null).map(KafkaTestClient::json).toList();
-    }
+    // ---- JSON ----
 
     /** {@link #readAll(String)} as JSON, tombstones left out. */
     public List<JsonNode> readAllJson(String topic) {
-        return json(readAll(topic));
-    }
-
-    public static String key(ConsumerRecord<byte[], byte[]> record) {
-        return record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-    }
-
-    public static String value(ConsumerRecord<byte[], byte[]> record) {
-        return record.value() == null ? null : new String(record.value(), StandardCharsets.UTF_8);
-    }
-
-    /** Every value of a header key, in order, as UTF-8 (a null value stays null). */
-    public static List<String> headers(ConsumerRecord<byte[], byte[]> record, String key) {
-        List<String> out = new ArrayList<>();
-        for (Header h : record.headers().headers(key)) {
-            out.add(h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
-        }
-        return out;
-    }
-
-    /** The last value of a header key as UTF-8, or null if absent. */
-    public static String lastHeader(ConsumerRecord<byte[], byte[]> record, String key) {
-        Header h = record.headers().lastHeader(key);
-        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
-    }
-
-    public static byte[] utf8(String s) {
-        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+        return TestKafka.json(readAll(topic));
     }
 
     @Override

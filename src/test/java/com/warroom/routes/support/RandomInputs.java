@@ -1,6 +1,5 @@
 package com.warroom.routes.support;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Random;
 
@@ -31,29 +30,29 @@ public final class RandomInputs {
     public static byte[] incident(Random r, int i, int maxBytes) {
         int kind = r.nextInt(100);
         if (kind < 30) {
-            return utf8(Events.json(event(r, i)));
+            return TestKafka.utf8(Events.json(event(r, i)));
         }
         if (kind < 65) {
             ObjectNode e = event(r, i);
             mutate(r, e, INCIDENT_FIELDS[r.nextInt(INCIDENT_FIELDS.length)], i);
-            return utf8(Events.json(e));
+            return TestKafka.utf8(Events.json(e));
         }
         if (kind < 75) {
-            return utf8(randomValue(r, 0, i).toString());
+            return TestKafka.utf8(randomValue(r, 0, i).toString());
         }
         if (kind < 83) {
             return bytes(r, r.nextInt(2_000));
         }
         if (kind < 93) {
             String json = Events.json(event(r, i));
-            return utf8(json.substring(0, r.nextInt(json.length())));
+            return TestKafka.utf8(json.substring(0, r.nextInt(json.length())));
         }
         if (kind < 97) {
             ObjectNode e = event(r, i);
             // up to the topic's limit: a valid event, or the same cut short
             Events.incident(e).put("description", "d".repeat(Math.max(0, r.nextInt(maxBytes) - 4_096)));
             String json = Events.json(e);
-            return utf8(r.nextBoolean() ? json : json.substring(0, json.length() - 1));
+            return TestKafka.utf8(r.nextBoolean() ? json : json.substring(0, json.length() - 1));
         }
         return bytes(r, r.nextInt(maxBytes));
     }
@@ -82,17 +81,17 @@ public final class RandomInputs {
             q.set("template_id", randomValue(r, 2, i));
             q.put("lookup_id", lookup);
         } else if (kind < 95) {
-            return utf8(randomValue(r, 0, i).toString());
+            return TestKafka.utf8(randomValue(r, 0, i).toString());
         } else {
             return bytes(r, r.nextInt(500));
         }
-        return utf8(q.toString());
+        return TestKafka.utf8(q.toString());
     }
 
     /** The unique id an input carries, as an output would echo it; null when it carries none that is text. */
     public static String idOf(byte[] value, String field) {
         try {
-            JsonNode n = KafkaTestClient.MAPPER.readTree(value);
+            JsonNode n = TestKafka.MAPPER.readTree(value);
             JsonNode id = n == null ? null : n.get(field);
             return id != null && (id.isTextual() || id.isIntegralNumber()) ? id.asText() : null;
         } catch (Exception e) {
@@ -177,9 +176,5 @@ public final class RandomInputs {
         byte[] b = new byte[n];
         r.nextBytes(b);
         return b;
-    }
-
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -1,12 +1,12 @@
 package com.warroom.routes.support;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -32,12 +32,13 @@ public final class Records implements AutoCloseable {
     }
 
     public void send(String topic, String key, String value) {
-        send(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value == null ? null : value.getBytes(StandardCharsets.UTF_8), List.of());
+        send(topic, TestKafka.utf8(key), TestKafka.utf8(value), List.of());
     }
 
-    public void send(String topic, byte[] key, byte[] value, List<Header> headers) {
+    /** Sends and waits for the acknowledgement, whose offset it returns. */
+    public RecordMetadata send(String topic, byte[] key, byte[] value, List<Header> headers) {
         try {
-            producer.send(new ProducerRecord<>(topic, null, key, value, headers)).get();
+            return producer.send(new ProducerRecord<>(topic, null, key, value, headers)).get();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -45,7 +46,7 @@ public final class Records implements AutoCloseable {
 
     /** Sends without waiting for each acknowledgement; {@link #flush()} waits for all. */
     public void sendAsync(String topic, String key, String value) {
-        producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)));
+        producer.send(new ProducerRecord<>(topic, TestKafka.utf8(key), TestKafka.utf8(value)));
     }
 
     public void flush() {

@@ -1,14 +1,9 @@
 package com.warroom.routes.support;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +20,6 @@ import org.apache.camel.main.Main;
  * override properties only. Topic names and the consumer group carry a per-test suffix.
  */
 public final class RunningApp implements AutoCloseable {
-
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final Main main;
     private final Map<String, String> settings;
@@ -58,7 +51,7 @@ public final class RunningApp implements AutoCloseable {
         s.put("flashduty.retry.initial-backoff", "50ms");
         s.put("flashduty.retry.max-backoff", "400ms");
         s.put("flashduty.response-timeout-ms", "3000");
-        s.put("management.port", String.valueOf(freePort()));
+        s.put("management.port", String.valueOf(TestKafka.freePort()));
         s.put("camel.main.shutdown-timeout", "5");
         return s;
     }
@@ -96,9 +89,7 @@ public final class RunningApp implements AutoCloseable {
 
     /** GET on the management server ({@code /observe/health}, {@code /observe/metrics}). */
     public HttpResponse<String> management(String path) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + settings.get("management.port") + path))
-                .timeout(Duration.ofSeconds(10)).GET().build();
-        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        return TestKafka.get(Integer.parseInt(settings.get("management.port")), path);
     }
 
     /** Runs before the app stops (a test reading its pages while it still serves them). */
@@ -113,15 +104,6 @@ public final class RunningApp implements AutoCloseable {
             action.run();
         }
         main.stop();
-    }
-
-    /** A port free right now, for the management server (known before start, unlike port 0). */
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** A temporary file holding a secret, as FLASHDUTY_APP_KEY_FILE and the like name one. */

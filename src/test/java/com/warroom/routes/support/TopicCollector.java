@@ -1,8 +1,5 @@
 package com.warroom.routes.support;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -84,7 +81,7 @@ public final class TopicCollector implements AutoCloseable {
         List<JsonNode> out = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : records(topic)) {
             if (r.value() != null) {
-                out.add(parse(r.value()));
+                out.add(TestKafka.json(r.value()));
             }
         }
         return out;
@@ -104,14 +101,6 @@ public final class TopicCollector implements AutoCloseable {
     public List<JsonNode> awaitCount(String topic, Predicate<JsonNode> filter, int count, Duration timeout) {
         return Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(50))
                 .until(() -> json(topic, filter), l -> l.size() >= count);
-    }
-
-    public static JsonNode parse(byte[] value) {
-        try {
-            return Events.MAPPER.readTree(value);
-        } catch (IOException e) {
-            throw new UncheckedIOException("not JSON: " + new String(value, StandardCharsets.UTF_8), e);
-        }
     }
 
     @Override

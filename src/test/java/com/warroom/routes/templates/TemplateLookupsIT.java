@@ -1,24 +1,19 @@
 package com.warroom.routes.templates;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
-import com.warroom.routes.support.KafkaBroker;
-import com.warroom.routes.support.Records;
-import com.warroom.routes.support.RunningApp;
-import com.warroom.routes.support.TopicCollector;
+import com.warroom.routes.support.TestKafka;
+import com.warroom.routes.support.WarRoomTestApp;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -26,43 +21,31 @@ import static org.junit.jupiter.api.Assertions.*;
 class TemplateLookupsIT {
 
     static final Duration WAIT = Duration.ofSeconds(30);
-    static FlashdutySandbox sandbox;
-    static Map<String, String> settings;
-    static RunningApp app;
-    static TopicCollector topics;
-    static Records records;
     static List<String> seeded;
 
-    @BeforeAll
-    static void start() throws Exception {
-        sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config());
-        seeded = sandbox.seedTemplates(250);
-        String brokers = KafkaBroker.shared().bootstrapServers();
-        settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
-        records = new Records(brokers);
-        topics = new TopicCollector(brokers, List.of(settings.get("template.topic"), settings.get("dead-letter.topic")));
-        app = RunningApp.start(settings);
+    @RegisterExtension
+    static WarRoomTestApp app = WarRoomTestApp.withDefaults().collect("template.topic")
+            .beforeStart(t -> seeded = t.sandbox().seedTemplates(250));
+
+    static FlashdutySandbox sandbox() {
+        return app.sandbox();
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        app.close();
-        topics.close();
-        records.close();
-        sandbox.close();
+    static String topic(String key) {
+        return app.setting(key);
     }
 
     static void request(String json) {
-        records.send(settings.get("template-request.topic"), null, json);
+        app.records().send(topic("template-request.topic"), null, json);
     }
 
     static JsonNode answer(String lookupId) {
-        return topics.await(settings.get("template.topic"), a -> lookupId.equals(a.path("lookup_id").asText()), WAIT);
+        return app.topics().await(topic("template.topic"), a -> lookupId.equals(a.path("lookup_id").asText()), WAIT);
     }
 
     /** The request id of the sandbox's one /template/info answer for this template. */
     static String infoRequestId(String templateId) {
-        List<FlashdutySandbox.Call> calls = sandbox.calls("/template/info").stream().filter(c -> templateId.equals(c.templateId())).toList();
+        List<FlashdutySandbox.Call> calls = sandbox().calls("/template/info").stream().filter(c -> templateId.equals(c.templateId())).toList();
         assertEquals(1, calls.size(), "info calls for " + templateId);
         return calls.get(0).requestId();
     }
@@ -84,22 +67,22 @@ class TemplateLookupsIT {
         JsonNode preset = answer("preset-1");
         assertEquals("found", preset.path("lookup_status").asText());
         assertEquals("000000000000000000000001", preset.path("template_id").asText());
-        ConsumerRecord<byte[], byte[]> rec = topics.records(settings.get("template.topic")).stream()
-                .filter(r -> new String(r.value(), StandardCharsets.UTF_8).contains("\"info-1\"")).findFirst().orElseThrow();
-        assertEquals(id, new String(rec.key(), StandardCharsets.UTF_8), "key template_id");
+        ConsumerRecord<byte[], byte[]> rec = app.topics().records(topic("template.topic")).stream()
+                .filter(r -> TestKafka.value(r).contains("\"info-1\"")).findFirst().orElseThrow();
+        assertEquals(id, TestKafka.key(rec), "key template_id");
         assertFalse(rec.headers().iterator().hasNext());
     }
 
     @Test
     void listFetchesEveryPageWithTheFiltersPassedThrough() throws Exception {
         request("{\"list\": {\"orderby\": \"created_at\", \"asc\": true, \"team_ids\": [1, 2, 3], \"query\": \"Template\"}, \"lookup_id\": \"list-1\"}");
-        List<JsonNode> answers = topics.awaitCount(settings.get("template.topic"), a -> "list-1".equals(a.path("lookup_id").asText()), 250, WAIT);
+        List<JsonNode> answers = app.topics().awaitCount(topic("template.topic"), a -> "list-1".equals(a.path("lookup_id").asText()), 250, WAIT);
         Set<String> ids = answers.stream().map(a -> a.path("template_id").asText()).collect(Collectors.toSet());
         assertEquals(Set.copyOf(seeded), ids, "every seeded template, once per id");
-        List<FlashdutySandbox.Call> pages = sandbox.calls("/template/list").stream().filter(c -> c.body().contains("\"query\":\"Template\"")).toList();
+        List<FlashdutySandbox.Call> pages = sandbox().calls("/template/list").stream().filter(c -> c.body().contains("\"query\":\"Template\"")).toList();
         assertEquals(3, pages.size(), "250 templates at 100 per page");
         for (int p = 1; p <= 3; p++) {
-            JsonNode body = Events.MAPPER.readTree(pages.get(p - 1).body());
+            JsonNode body = TestKafka.MAPPER.readTree(pages.get(p - 1).body());
             assertEquals(p, body.path("p").asInt());
             assertEquals(100, body.path("limit").asInt());
             assertEquals("created_at", body.path("orderby").asText());
@@ -110,12 +93,12 @@ class TemplateLookupsIT {
 
     @Test
     void notFoundAndInvalidIdsAreAnswered() {
-        int infoCallsBefore = sandbox.calls("/template/info").size();
+        int infoCallsBefore = sandbox().calls("/template/info").size();
         request("{\"template_id\": \"xyz\", \"lookup_id\": \"invalid-1\"}");
         JsonNode invalid = answer("invalid-1");
         assertEquals("invalid", invalid.path("lookup_status").asText());
         assertEquals("InvalidParameter", invalid.path("error_code").asText());
-        assertEquals(infoCallsBefore, sandbox.calls("/template/info").size(), "no budget spent on an invalid id");
+        assertEquals(infoCallsBefore, sandbox().calls("/template/info").size(), "no budget spent on an invalid id");
 
         String missing = Events.randomObjectId();
         request("{\"template_id\": \"" + missing + "\", \"lookup_id\": \"missing-1\"}");
@@ -134,10 +117,10 @@ class TemplateLookupsIT {
         request("{\"template_id\": \"" + seeded.get(1) + "\", \"lookup_id\": \"after-poison\"}");
         assertEquals("found", answer("after-poison").path("lookup_status").asText(), "the requests after the bad ones are answered");
         List<ConsumerRecord<byte[], byte[]>> dead = Awaitility.await().atMost(WAIT)
-                .until(() -> topics.records(settings.get("dead-letter.topic")), l -> l.size() >= 3);
-        List<String> reasons = dead.stream().map(r -> new String(r.headers().lastHeader("dlq-reason").value(), StandardCharsets.UTF_8)).toList();
+                .until(() -> app.topics().records(topic("dead-letter.topic")), l -> l.size() >= 3);
+        List<String> reasons = dead.stream().map(r -> TestKafka.header(r, "dlq-reason")).toList();
         assertTrue(reasons.containsAll(List.of("malformed_json", "wrong_type", "unknown_field")), reasons.toString());
-        assertEquals("{ not json", new String(dead.get(0).value(), StandardCharsets.UTF_8));
-        assertEquals(settings.get("template-request.topic"), new String(dead.get(0).headers().lastHeader("dlq-source-topic").value(), StandardCharsets.UTF_8));
+        assertEquals("{ not json", TestKafka.value(dead.get(0)));
+        assertEquals(topic("template-request.topic"), TestKafka.header(dead.get(0), "dlq-source-topic"));
     }
 }

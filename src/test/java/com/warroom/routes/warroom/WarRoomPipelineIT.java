@@ -12,17 +12,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
-import com.warroom.routes.support.Records;
-import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.support.TopicCollector;
+import com.warroom.routes.support.WarRoomTestApp;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -35,31 +32,19 @@ class WarRoomPipelineIT {
     static final Duration WAIT = Duration.ofSeconds(30);
     static final String CREATE = "/incident/war-room/create";
 
-    static FlashdutySandbox sandbox;
-    static Map<String, String> settings;
-    static RunningApp app;
-    static TopicCollector topics;
-    static KafkaProducer<byte[], byte[]> producer;
+    @RegisterExtension
+    static WarRoomTestApp testApp = WarRoomTestApp.withDefaults().collect("ledger.topic");
 
-    @BeforeAll
-    static void start() throws Exception {
-        sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config());
-        String brokers = KafkaBroker.shared().bootstrapServers();
-        settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
-        producer = Records.producer(brokers);
-        topics = new TopicCollector(brokers, List.of(settings.get("result.topic"), settings.get("dead-letter.topic"),
-                settings.get("ledger.topic")));
-        app = RunningApp.start(settings);
+    static FlashdutySandbox sandbox() {
+        return testApp.sandbox();
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        if (app != null) {
-            app.close();
-        }
-        topics.close();
-        producer.close();
-        sandbox.close();
+    static TopicCollector topics() {
+        return testApp.topics();
+    }
+
+    static String setting(String key) {
+        return testApp.setting(key);
     }
 
     static void send(ObjectNode event) throws Exception {
@@ -67,18 +52,18 @@ class WarRoomPipelineIT {
     }
 
     static org.apache.kafka.clients.producer.RecordMetadata send(byte[] key, byte[] value, List<Header> headers) throws Exception {
-        return producer.send(new ProducerRecord<>(settings.get("incident.topic"), null, key, value, headers)).get();
+        return testApp.records().send(setting("incident.topic"), key, value, headers);
     }
 
     /** The sandbox's one create call for this incident (its log; incidents here are lower-case hex). */
     static FlashdutySandbox.Call createCall(String incidentId) {
-        List<FlashdutySandbox.Call> calls = sandbox.calls(CREATE).stream().filter(c -> incidentId.equalsIgnoreCase(c.incidentId())).toList();
+        List<FlashdutySandbox.Call> calls = sandbox().calls(CREATE).stream().filter(c -> incidentId.equalsIgnoreCase(c.incidentId())).toList();
         assertEquals(1, calls.size(), "create calls for " + incidentId);
         return calls.get(0);
     }
 
     static JsonNode resultFor(String eventId) {
-        return topics.await(settings.get("result.topic"), r -> eventId.equals(r.path("event_id").asText()), WAIT);
+        return topics().await(setting("result.topic"), r -> eventId.equals(r.path("event_id").asText()), WAIT);
     }
 
     static JsonNode resultFor(ObjectNode event) {
@@ -101,20 +86,20 @@ class WarRoomPipelineIT {
         // the chat the sandbox opened for this incident, and the request id of its answer
         assertEquals("oc_" + incidentId.toLowerCase(java.util.Locale.ROOT), created.path("chat_id").asText());
         assertEquals(createCall(incidentId).requestId(), created.path("request_id").asText());
-        assertEquals(1, sandbox.createCount(incidentId));
+        assertEquals(1, sandbox().createCount(incidentId));
 
-        JsonNode ledger = topics.await(settings.get("ledger.topic"), r -> incidentId.equals(r.path("incident_id").asText()), WAIT);
+        JsonNode ledger = topics().await(setting("ledger.topic"), r -> incidentId.equals(r.path("incident_id").asText()), WAIT);
         assertEquals(created.path("chat_id").asText(), ledger.path("chat_id").asText());
 
         send(event); // redelivered
-        List<JsonNode> both = topics.awaitCount(settings.get("result.topic"),
+        List<JsonNode> both = topics().awaitCount(setting("result.topic"),
                 r -> incidentId.equals(r.path("incident_id").asText()), 2, WAIT);
         JsonNode again = both.get(1);
         assertEquals("already_exists", again.path("status").asText());
         assertEquals(created.path("chat_id").asText(), again.path("chat_id").asText());
-        assertEquals(1, sandbox.createCount(incidentId), "no second create call");
+        assertEquals(1, sandbox().createCount(incidentId), "no second create call");
 
-        JsonNode body = Events.MAPPER.readTree(createCall(incidentId).body());
+        JsonNode body = TestKafka.MAPPER.readTree(createCall(incidentId).body());
         assertEquals(362, body.path("integration_id").asLong());
         assertTrue(body.path("integration_id").isIntegralNumber());
         assertTrue(body.path("add_observers").asBoolean());
@@ -132,7 +117,7 @@ class WarRoomPipelineIT {
 
         assertEquals("created", resultFor(next).path("status").asText());
         ConsumerRecord<byte[], byte[]> dead = org.awaitility.Awaitility.await().atMost(WAIT).until(
-                () -> topics.records(settings.get("dead-letter.topic")).stream()
+                () -> topics().records(setting("dead-letter.topic")).stream()
                         .filter(r -> Arrays.equals(key, r.key())).findFirst().orElse(null), java.util.Objects::nonNull);
         assertArrayEquals(value, dead.value());
         List<Header> copied = new ArrayList<>();
@@ -142,10 +127,10 @@ class WarRoomPipelineIT {
         assertEquals("trace", copied.get(1).key());
         assertArrayEquals(new byte[] {4}, copied.get(1).value());
         assertEquals("CamelHttpUri", copied.get(2).key());
-        assertEquals("malformed_json", header(dead, "dlq-reason"));
-        assertEquals(settings.get("incident.topic"), header(dead, "dlq-source-topic"));
-        assertEquals(String.valueOf(sent.offset()), header(dead, "dlq-source-offset"));
-        assertEquals(String.valueOf(sent.partition()), header(dead, "dlq-source-partition"));
+        assertEquals("malformed_json", TestKafka.header(dead, "dlq-reason"));
+        assertEquals(setting("incident.topic"), TestKafka.header(dead, "dlq-source-topic"));
+        assertEquals(String.valueOf(sent.offset()), TestKafka.header(dead, "dlq-source-offset"));
+        assertEquals(String.valueOf(sent.partition()), TestKafka.header(dead, "dlq-source-partition"));
     }
 
     @Test
@@ -175,31 +160,31 @@ class WarRoomPipelineIT {
         assigned.put("event_type", "i_assign");
         send(assigned);
         assertEquals("created", resultFor(assigned).path("status").asText());
-        assertEquals(1, sandbox.createCount(Events.incidentId(lonely)));
+        assertEquals(1, sandbox().createCount(Events.incidentId(lonely)));
     }
 
     static void assertSkipped(ObjectNode event, String reason) {
         JsonNode r = resultFor(event);
         assertEquals("skipped", r.path("status").asText(), reason);
         assertEquals(reason, r.path("reason").asText());
-        assertEquals(0, sandbox.createCount(Events.incidentId(event)), reason);
+        assertEquals(0, sandbox().createCount(Events.incidentId(event)), reason);
     }
 
     @Test
     void rateLimitedAnswerIsRetriedAndSucceeds() throws Exception {
-        sandbox.rateLimitStorm(1, 0);
+        sandbox().rateLimitStorm(1, 0);
         ObjectNode event = Events.fresh();
         send(event);
         JsonNode r = resultFor(event);
         assertEquals("created", r.path("status").asText());
         assertEquals(2, r.path("attempts").asInt());
-        assertEquals(1, sandbox.createCount(Events.incidentId(event)));
+        assertEquals(1, sandbox().createCount(Events.incidentId(event)));
     }
 
     @Test
     void terminalCodeFailsWithRequestId() throws Exception {
         ObjectNode event = Events.fresh();
-        sandbox.failIncident(Events.incidentId(event), 400, "ResourceNotFound");
+        sandbox().failIncident(Events.incidentId(event), 400, "ResourceNotFound");
         send(event);
         JsonNode r = resultFor(event);
         assertEquals("failed", r.path("status").asText());
@@ -221,7 +206,7 @@ class WarRoomPipelineIT {
                     {"kafka.OVERRIDE_TOPIC", evilTopic}, {"CamelKafkaOverrideTopic", evilTopic}, {"kafka.KEY", "evil-key"}}) {
                 hostile.add(new RecordHeader(h[0], h[1].getBytes(StandardCharsets.UTF_8)));
             }
-            sandbox.extraResponseHeaders(Map.of("kafka.OVERRIDE_TOPIC", evilTopic, "CamelKafkaOverrideTopic", evilTopic,
+            sandbox().extraResponseHeaders(Map.of("kafka.OVERRIDE_TOPIC", evilTopic, "CamelKafkaOverrideTopic", evilTopic,
                     "CamelKafkaKey", "evil-key", "Set-Cookie", "session=stolen"));
             try {
                 ObjectNode event = Events.fresh();
@@ -232,28 +217,23 @@ class WarRoomPipelineIT {
                         "the server named only by record headers got no call");
                 assertEquals("created", outcome.path("status").asText());
 
-                ConsumerRecord<byte[], byte[]> result = topics.records(settings.get("result.topic")).stream()
+                ConsumerRecord<byte[], byte[]> result = topics().records(setting("result.topic")).stream()
                         .filter(r -> new String(r.value(), StandardCharsets.UTF_8).contains(incidentId)).findFirst().orElseThrow();
                 assertEquals(incidentId, new String(result.key(), StandardCharsets.UTF_8), "the key is the incident id");
                 assertFalse(result.headers().iterator().hasNext(), "no header reaches the result record");
-                var call = sandbox.calls(CREATE).stream().filter(c -> incidentId.equals(c.incidentId())).findFirst().orElseThrow();
+                var call = sandbox().calls(CREATE).stream().filter(c -> incidentId.equals(c.incidentId())).findFirst().orElseThrow();
                 assertEquals("POST", call.method());
                 for (String h : List.of("Authorization", "Cookie", "X-Auth-Token")) {
                     assertFalse(call.headers().containsKey(h), h + " of a record header reached Flashduty");
                 }
                 assertEquals("app_key=***", call.query(), "only the app_key in the query");
-                assertTrue(sandbox.calls().stream().noneMatch(c -> c.path().contains("/steal")));
+                assertTrue(sandbox().calls().stream().noneMatch(c -> c.path().contains("/steal")));
                 try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", KafkaBroker.shared().bootstrapServers()))) {
                     assertFalse(admin.listTopics().names().get().contains(evilTopic), "no record went to a topic named by a header");
                 }
             } finally {
-                sandbox.extraResponseHeaders(Map.of());
+                sandbox().extraResponseHeaders(Map.of());
             }
         }
-    }
-
-    static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-        Header h = r.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 }
