@@ -180,7 +180,7 @@ public final class WarRoomBeans {
                                          @PropertyInject("kafka.max-record-bytes") String maxRecordBytes) {
             String max = maxRecordBytes.trim();
             return new RecordLimits(incidentTopic.trim(), templateRequestTopic.trim(), deadLetterTopic.trim(),
-                    max.isEmpty() ? null : positiveInt("kafka.max-record-bytes", max));
+                    max.isEmpty() ? null : positiveInt("kafka.max-record-bytes", max, "number of bytes"));
         }
 
         @BindToRegistry
@@ -280,8 +280,8 @@ public final class WarRoomBeans {
                                                @PropertyInject("rocketchat.page-size") String pageSize,
                                                @PropertyInject("rocketchat.max-pages") String maxPages,
                                                @PropertyInject("rocketchat.refresh") String refresh) {
-            return new RocketChatPages(mapper, positiveCount("rocketchat.page-size", pageSize),
-                    positiveCount("rocketchat.max-pages", maxPages), millis("rocketchat.refresh", refresh));
+            return new RocketChatPages(mapper, positiveInt("rocketchat.page-size", pageSize, "number"),
+                    positiveInt("rocketchat.max-pages", maxPages, "number"), millis("rocketchat.refresh", refresh));
         }
 
         @BindToRegistry
@@ -485,28 +485,18 @@ public final class WarRoomBeans {
         return Boolean.parseBoolean(value.trim());
     }
 
-    private static int positiveInt(String key, String value) {
+    /** {@code what}: how the message names the unit, e.g. "number of bytes". */
+    private static int positiveInt(String key, String value, String what) {
+        String v = value.trim();
         try {
-            int n = Integer.parseInt(value);
+            int n = Integer.parseInt(v);
             if (n > 0) {
                 return n;
             }
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new StartupProblem(key + " is not a positive number of bytes: " + value);
-    }
-
-    private static int positiveCount(String key, String value) {
-        try {
-            int n = Integer.parseInt(value.trim());
-            if (n > 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new StartupProblem(key + " is not a positive number: " + value.trim());
+        throw new StartupProblem(key + " is not a positive " + what + ": " + v);
     }
 
     /** "1h", "60s", "500ms" or plain milliseconds. */
