@@ -1,0 +1,202 @@
+package com.warroom.routes.sandbox;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The switchable faults, set by a test through {@link FlashdutySandbox} and consulted by the
+ * endpoints and the server as each request is answered. "Next n" faults count down once per request
+ * they apply to; {@link #clear()} turns every fault off (Rocket.Chat's reset time and the count of
+ * calls that came too early stay, as before).
+ */
+final class SandboxFaults {
+
+    /** An injected error answer. */
+    record Failure(int status, String code) {
+    }
+
+    // Flashduty
+    private final AtomicInteger failNext = new AtomicInteger();
+    private volatile Failure failNextAs;
+    private volatile double failFraction;
+    private volatile Failure failRandomAs;
+    private final AtomicInteger stormNext = new AtomicInteger();
+    private volatile Integer stormRetryAfter;
+    private final AtomicInteger gatewayAfterCreate = new AtomicInteger();
+    private volatile int gatewayStatus;
+    private final Map<String, Failure> incidentFailures = new ConcurrentHashMap<>();
+    // every answer
+    private volatile long slowMillis;
+    private final AtomicInteger slowNext = new AtomicInteger();
+    private volatile long slowNextMillis;
+    private volatile Map<String, String> extraHeaders = Map.of();
+    // Rocket.Chat
+    private volatile boolean rocketChatUnauthorized;
+    private final AtomicInteger rocketChatLimitNext = new AtomicInteger();
+    private volatile long rocketChatResetAt;
+    private final AtomicInteger rocketChatCallsBeforeReset = new AtomicInteger();
+    private volatile boolean rocketChatOffsetStuck;
+    private volatile boolean rocketChatTotalGrows;
+
+    // ---- switches ----
+
+    void failNext(int n, int status, String code) {
+        failNextAs = new Failure(status, code);
+        failNext.set(n);
+    }
+
+    void failRandomly(double fraction, int status, String code) {
+        failRandomAs = new Failure(status, code);
+        failFraction = fraction;
+    }
+
+    void slow(long millis) {
+        slowMillis = millis;
+    }
+
+    void slowNext(int n, long millis) {
+        slowNextMillis = millis;
+        slowNext.set(n);
+    }
+
+    void gatewayErrorAfterCreate(int n, int status) {
+        gatewayStatus = status;
+        gatewayAfterCreate.set(n);
+    }
+
+    void rateLimitStorm(int n, Integer retryAfterSeconds) {
+        stormRetryAfter = retryAfterSeconds;
+        stormNext.set(n);
+    }
+
+    void failIncident(String incidentId, int status, String code) {
+        incidentFailures.put(incidentId.toLowerCase(Locale.ROOT), new Failure(status, code));
+    }
+
+    void extraResponseHeaders(Map<String, String> headers) {
+        extraHeaders = Map.copyOf(headers);
+    }
+
+    void rocketChatUnauthorized(boolean on) {
+        rocketChatUnauthorized = on;
+    }
+
+    void rocketChatOffsetStuck(boolean on) {
+        rocketChatOffsetStuck = on;
+    }
+
+    void rocketChatTotalGrows(boolean on) {
+        rocketChatTotalGrows = on;
+    }
+
+    void rocketChatRateLimitNext(int n, long resetInMillis) {
+        rocketChatResetAt = System.currentTimeMillis() + resetInMillis;
+        rocketChatLimitNext.set(n);
+    }
+
+    int rocketChatCallsBeforeReset() {
+        return rocketChatCallsBeforeReset.get();
+    }
+
+    void clear() {
+        failNext.set(0);
+        gatewayAfterCreate.set(0);
+        failFraction = 0;
+        slowMillis = 0;
+        slowNext.set(0);
+        stormNext.set(0);
+        incidentFailures.clear();
+        extraHeaders = Map.of();
+        rocketChatUnauthorized = false;
+        rocketChatLimitNext.set(0);
+        rocketChatOffsetStuck = false;
+        rocketChatTotalGrows = false;
+    }
+
+    // ---- what the endpoints ask, once per request ----
+
+    /** A 429 storm's answer for this accepted Flashduty call, or null. */
+    Answer storm() {
+        if (takeOne(stormNext)) {
+            Answer a = Answer.error(429, "RequestTooFrequently", "request too frequently");
+            if (stormRetryAfter != null) {
+                a.headers.put("Retry-After", String.valueOf(stormRetryAfter));
+            }
+            return a;
+        }
+        return null;
+    }
+
+    /** An injected error (the next n, or a random fraction) for this accepted Flashduty call, or null. */
+    Answer injectedError() {
+        if (takeOne(failNext)) {
+            return Answer.error(failNextAs.status(), failNextAs.code(), "injected fault");
+        }
+        if (failFraction > 0 && Math.random() < failFraction) {
+            return Answer.error(failRandomAs.status(), failRandomAs.code(), "injected fault");
+        }
+        return null;
+    }
+
+    /** The failure set for this incident's creates, or null. */
+    Failure incidentFailure(String incidentId) {
+        return incidentFailures.get(incidentId);
+    }
+
+    /** Whether this create, already made, is answered by the gateway's page; then {@link #gatewayStatus()}. */
+    boolean gatewayAfterThisCreate() {
+        return takeOne(gatewayAfterCreate);
+    }
+
+    int gatewayStatus() {
+        return gatewayStatus;
+    }
+
+    /** How long this answer is held back, in ms (0: not at all). */
+    long delayMillis() {
+        long delay = slowMillis;
+        if (takeOne(slowNext)) {
+            delay = Math.max(delay, slowNextMillis);
+        }
+        return delay;
+    }
+
+    Map<String, String> extraHeaders() {
+        return extraHeaders;
+    }
+
+    /** Counts a Rocket.Chat call that came while a 429's reset time had not passed (after the last 429). */
+    void noteRocketChatCall() {
+        if (rocketChatResetAt > System.currentTimeMillis() && rocketChatLimitNext.get() == 0) {
+            rocketChatCallsBeforeReset.incrementAndGet();
+        }
+    }
+
+    boolean rocketChatUnauthorized() {
+        return rocketChatUnauthorized;
+    }
+
+    /** Whether this Rocket.Chat call is answered 429; then {@link #rocketChatResetAt()}. */
+    boolean rocketChatLimited() {
+        return takeOne(rocketChatLimitNext);
+    }
+
+    long rocketChatResetAt() {
+        return rocketChatResetAt;
+    }
+
+    boolean rocketChatOffsetStuck() {
+        return rocketChatOffsetStuck;
+    }
+
+    boolean rocketChatTotalGrows() {
+        return rocketChatTotalGrows;
+    }
+
+    /** Takes one from a "next n" count; false when it is spent. */
+    private static boolean takeOne(AtomicInteger next) {
+        return next.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0;
+    }
+}
