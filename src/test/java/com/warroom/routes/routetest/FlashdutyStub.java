@@ -10,6 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import com.warroom.routes.support.FlashdutyEnvelope;
+import com.warroom.routes.support.TestKafka;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
@@ -40,13 +42,16 @@ public final class FlashdutyStub implements Processor {
 
         /** 2xx: {@code {"request_id", "data"}}. */
         public static Answer ok(String dataJson) {
-            return new Answer(200, "{\"request_id\":\"" + nextRequestId() + "\",\"data\":" + dataJson + "}", Map.of(), null);
+            return envelope(200, FlashdutyEnvelope.ok(nextRequestId(), TestKafka.json(dataJson)));
         }
 
         /** Failure: {@code {"request_id", "error": {"code", "message"}}}, with the status Flashduty gives that code. */
         public static Answer error(int status, String code, String message) {
-            return new Answer(status, "{\"request_id\":\"" + nextRequestId() + "\",\"error\":{\"code\":\"" + code
-                    + "\",\"message\":\"" + message + "\"}}", Map.of(), null);
+            return envelope(status, FlashdutyEnvelope.error(nextRequestId(), code, message));
+        }
+
+        private static Answer envelope(int status, Map<String, Object> envelope) {
+            return new Answer(status, TestKafka.toJson(envelope), Map.of(), null);
         }
 
         /** An answer without Flashduty's envelope (a gateway's or proxy's page). */

@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
+import com.warroom.routes.support.FlashdutyEnvelope;
+
 /**
  * What the sandbox answers one request with: a status and a JSON body (or a raw page), extra
  * response headers, and what the call log records of it (error code, request id, the incident or
@@ -29,10 +31,7 @@ final class Answer {
         Answer a = new Answer();
         a.status = 200;
         a.requestId = nextRequestId();
-        Map<String, Object> env = new LinkedHashMap<>();
-        env.put("request_id", a.requestId);
-        env.put("data", data);
-        a.body = env;
+        a.body = FlashdutyEnvelope.ok(a.requestId, data);
         return a;
     }
 
@@ -42,10 +41,7 @@ final class Answer {
         a.status = status;
         a.errorCode = code;
         a.requestId = nextRequestId();
-        Map<String, Object> env = new LinkedHashMap<>();
-        env.put("request_id", a.requestId);
-        env.put("error", Map.of("code", code, "message", message));
-        a.body = env;
+        a.body = FlashdutyEnvelope.error(a.requestId, code, message);
         return a;
     }
 

@@ -92,6 +92,14 @@ public final class TestKafka {
         return records.stream().filter(r -> r.value() != null).map(TestKafka::json).toList();
     }
 
+    public static String toJson(Object value) {
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write as JSON: " + value.getClass().getName(), e);
+        }
+    }
+
     // ---- network ----
 
     /** A loopback port free right now (known before a server starts, unlike port 0). */
