@@ -8,6 +8,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
+import com.warroom.routes.Backoff;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.observe.BackgroundThreads;
 import org.apache.kafka.clients.admin.Admin;
@@ -57,8 +58,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
     private final String topic;
     private final long holdNanos;
     private final BackgroundThreads threads;
-    private final Duration initialBackoff;
-    private final Duration maxBackoff;
+    private final Backoff restartBackoff;
     private Schedule schedule;
     private final LongSupplier clock = System::nanoTime;
     private volatile boolean closing;
@@ -77,8 +77,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         this.topic = topic;
         this.holdNanos = TimeUnit.MILLISECONDS.toNanos(budget.longestWindowMillis() + settleMillis);
         this.threads = threads;
-        this.initialBackoff = initialBackoff;
-        this.maxBackoff = maxBackoff;
+        this.restartBackoff = new Backoff(initialBackoff, maxBackoff);
         apply(0); // no call before this replica knows who else shares the account
     }
 
@@ -99,7 +98,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
 
     /** Member sessions, one after the other: a failed client is replaced after a backoff, failing closed meanwhile. */
     private void run() {
-        long backoff = initialBackoff.toMillis();
+        long backoff = restartBackoff.millis(1);
         while (!closing) {
             schedule = new Schedule(holdNanos); // every session joins as a replica that starts
             RuntimeException failure;
@@ -114,7 +113,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
                 return;
             }
             if (sessionJoined) {
-                backoff = initialBackoff.toMillis(); // it had run: a new run of failures
+                backoff = restartBackoff.millis(1); // it had run: a new run of failures
             }
             apply(0); // fail closed: this replica no longer knows who else shares the account
             threads.failed(THREAD, failure, true, backoff);
@@ -126,7 +125,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             }
-            backoff = Math.min(maxBackoff.toMillis(), backoff * 2);
+            backoff = restartBackoff.after(backoff);
         }
     }
 

@@ -9,10 +9,10 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import com.warroom.routes.Backoff;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.budget.AccountRateBudget;
@@ -67,6 +67,7 @@ public final class FlashdutyResponses {
     private final int rateLimitedAttempts;
     private final long initialBackoffMillis;
     private final long maxBackoffMillis;
+    private final Backoff backoff;
     private final AtomicBoolean flashdutyDown = new AtomicBoolean();
     private final AtomicBoolean rateLimitedRun = new AtomicBoolean();
     private final AtomicBoolean unauthorized = new AtomicBoolean();
@@ -86,6 +87,7 @@ public final class FlashdutyResponses {
         this.rateLimitedAttempts = rateLimitedAttempts;
         this.initialBackoffMillis = Math.max(1, initialBackoff.toMillis());
         this.maxBackoffMillis = Math.max(initialBackoffMillis, maxBackoff.toMillis());
+        this.backoff = new Backoff(Duration.ofMillis(initialBackoffMillis), Duration.ofMillis(maxBackoffMillis));
     }
 
     /** Starts a call: keeps the request body for every attempt and clears the previous call's outcome. */
@@ -280,10 +282,7 @@ public final class FlashdutyResponses {
 
     /** Exponential backoff from the initial value, capped, with +-20% jitter so replicas do not retry in step. */
     long backoff(int failures) {
-        long base = initialBackoffMillis << Math.min(20, Math.max(0, failures - 1));
-        long capped = Math.min(maxBackoffMillis, base);
-        double jitter = 0.8 + ThreadLocalRandom.current().nextDouble() * 0.4;
-        return Math.max(1, Math.round(capped * jitter));
+        return backoff.jitteredMillis(failures);
     }
 
     /** Retry-After as delta-seconds or an HTTP date; -1 when absent or unreadable. Capped at 5 minutes. */

@@ -8,6 +8,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import com.warroom.routes.Backoff;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -38,6 +39,11 @@ public final class CompactedTopicView implements AutoCloseable {
 
     /** How the follower comes back after its client failed; {@code threads} null: it only logs. */
     public record Restart(BackgroundThreads threads, boolean failClosed, Duration initialBackoff, Duration maxBackoff) {
+
+        Backoff backoff() {
+            return new Backoff(initialBackoff, maxBackoff);
+        }
+
         public static Restart logOnly() {
             return new Restart(null, false, Duration.ofSeconds(1), Duration.ofSeconds(30));
         }
@@ -118,7 +124,7 @@ public final class CompactedTopicView implements AutoCloseable {
     /** Follows the topic; a failed client is replaced after a backoff, going on from the offsets applied. */
     private void follow() {
         String name = "follow-" + topic;
-        long backoff = restart.initialBackoff().toMillis();
+        long backoff = restart.backoff().millis(1);
         KafkaConsumer<String, byte[]> consumer = tail;
         boolean failing = false;
         while (!closing) {
@@ -138,7 +144,7 @@ public final class CompactedTopicView implements AutoCloseable {
                         polled = true;
                         if (failing) {
                             failing = false;
-                            backoff = restart.initialBackoff().toMillis();
+                            backoff = restart.backoff().millis(1);
                             report(name, null, 0);
                         }
                     }
@@ -163,7 +169,7 @@ public final class CompactedTopicView implements AutoCloseable {
             if (!pause(backoff)) {
                 return;
             }
-            backoff = Math.min(restart.maxBackoff().toMillis(), backoff * 2);
+            backoff = restart.backoff().after(backoff);
         }
     }
 

@@ -6,9 +6,9 @@ import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 
+import com.warroom.routes.Backoff;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelExchangeException;
@@ -72,6 +72,7 @@ public final class KafkaFailures {
 
     private final Duration initialBackoff;
     private final Duration maxBackoff;
+    private final Backoff backoff;
     private final MeterRegistry registry;
     /** topic/partition → the offset that failed last and how often in a row */
     private final Map<String, long[]> attempts = new ConcurrentHashMap<>();
@@ -82,6 +83,7 @@ public final class KafkaFailures {
     public KafkaFailures(Duration initialBackoff, Duration maxBackoff, MeterRegistry registry) {
         this.initialBackoff = initialBackoff;
         this.maxBackoff = maxBackoff;
+        this.backoff = new Backoff(initialBackoff, maxBackoff);
         this.registry = registry;
     }
 
@@ -264,12 +266,12 @@ public final class KafkaFailures {
         return cause;
     }
 
-    Duration initialBackoff() {
-        return initialBackoff;
-    }
-
     Duration maxBackoff() {
         return maxBackoff;
+    }
+
+    Backoff backoff() {
+        return backoff;
     }
 
     /** Readiness {@code kafka-access}: false once Kafka refused the module. */
@@ -282,9 +284,7 @@ public final class KafkaFailures {
         String partition = exchange.getProperty(IncomingRecord.TOPIC) + "/" + exchange.getProperty(IncomingRecord.PARTITION);
         long offset = exchange.getProperty(IncomingRecord.OFFSET, -1L, Long.class);
         long[] a = attempts.compute(partition, (k, v) -> v == null || v[0] != offset ? new long[] {offset, 1} : new long[] {offset, v[1] + 1});
-        long base = initialBackoff.toMillis() << Math.min(20, a[1] - 1);
-        long capped = Math.min(maxBackoff.toMillis(), base);
-        return Math.max(1, (long) (capped * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble())));
+        return backoff.jitteredMillis(a[1]);
     }
 
     /** A bounded label: the class name of a Kafka or Camel exception (a fixed set), else {@code other}. */

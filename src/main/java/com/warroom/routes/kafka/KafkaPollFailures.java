@@ -57,7 +57,7 @@ public final class KafkaPollFailures implements PollExceptionStrategy {
         r[0]++;
         r[1] = now;
         String cause = failures.countRetry(exception);
-        long wait = Math.min(failures.maxBackoff().toMillis(), failures.initialBackoff().toMillis() << Math.min(20, r[0] - 1));
+        long wait = failures.backoff().millis(r[0]);
         LOG.warn("{}: polling Kafka failed ({}, {} in a row); polling again from the same offset in {} ms", thread, cause, r[0], wait);
         try {
             Thread.sleep(wait);
