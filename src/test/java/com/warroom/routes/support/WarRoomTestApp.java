@@ -19,8 +19,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The set-up of an integration test, as a JUnit 5 extension: a sandbox, the app's settings for it
- * and the shared broker ({@link RunningApp#settings}), a {@link TopicCollector}, a {@link Records}
- * producer and the {@link RunningApp}, opened in that order and closed in reverse.
+ * and the broker ({@link RunningApp#settings}; the shared one unless {@link #dedicatedBroker()}), a
+ * {@link TopicCollector}, a {@link Records} producer and the {@link RunningApp}, opened in that order and closed in reverse.
  *
  * <pre>
  * &#64;RegisterExtension
@@ -42,7 +42,9 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
     private final List<Consumer<WarRoomTestApp>> beforeStart = new ArrayList<>();
     private boolean perTest;
     private boolean startsApp = true;
+    private boolean dedicatedBroker;
 
+    private KafkaBroker broker;
     private FlashdutySandbox sandbox;
     private Map<String, String> settings;
     private Records records;
@@ -105,6 +107,16 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
         return this;
     }
 
+    /**
+     * A broker of its own ({@link KafkaBroker#dedicated()}) instead of the shared one, started first and
+     * closed last: for a test that stops and starts it ({@link #broker()}), which must not happen to the
+     * broker the other tests of the JVM use.
+     */
+    public WarRoomTestApp dedicatedBroker() {
+        dedicatedBroker = true;
+        return this;
+    }
+
     /** A new sandbox, topics and app for each test instead of one for the class. */
     public WarRoomTestApp perTest() {
         perTest = true;
@@ -151,6 +163,9 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
 
     private void open() throws Exception {
         try {
+            if (dedicatedBroker) {
+                broker = KafkaBroker.dedicated();
+            }
             sandbox = FlashdutySandbox.start(sandboxConfig.apply(new FlashdutySandbox.Config()));
             settings = RunningApp.settings(brokers(), sandbox.baseUrl(), sandbox.config().appKey());
             for (BiConsumer<FlashdutySandbox, Map<String, String>> step : settingSteps) {
@@ -227,6 +242,10 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
         records = null;
         sandbox = null;
         settings = null;
+        if (broker != null) {
+            broker.close();
+            broker = null;
+        }
         if (failure != null) {
             throw failure;
         }
@@ -234,8 +253,13 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
 
     // ---- what a test uses ----
 
+    /** The shared broker, or the test's own ({@link #dedicatedBroker()}). */
+    public KafkaBroker broker() {
+        return dedicatedBroker ? broker : KafkaBroker.shared();
+    }
+
     public String brokers() {
-        return KafkaBroker.shared().bootstrapServers();
+        return broker().bootstrapServers();
     }
 
     public FlashdutySandbox sandbox() {
