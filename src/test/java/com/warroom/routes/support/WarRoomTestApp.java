@@ -67,6 +67,12 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
         return this;
     }
 
+    /** A sandbox that enforces these two windows (it answers 429 beyond them), and the app given the same budget. */
+    public WarRoomTestApp budget(int perSecond, long secondWindowMillis, int perMinute, long minuteWindowMillis) {
+        sandbox(c -> c.perSecond(perSecond).secondWindowMillis(secondWindowMillis).perMinute(perMinute).minuteWindowMillis(minuteWindowMillis));
+        return settings((sandbox, s) -> RunningApp.budgetOf(sandbox.config(), s));
+    }
+
     /** A setting override, applied after {@link RunningApp#settings} in the order given. */
     public WarRoomTestApp setting(String key, String value) {
         return settings((sandbox, s) -> s.put(key, value));
