@@ -1,11 +1,13 @@
 package com.warroom.routes.support;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -212,10 +214,19 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
 
     /** Starts the app on the current {@link #settings()}. */
     public RunningApp start() throws Exception {
+        return start(() -> RunningApp.start(settings));
+    }
+
+    /** The same, on other routes and configuration than the shipped ones (an operator's customized copy of them). */
+    public RunningApp start(Path routesDir, Path configFile) throws Exception {
+        return start(() -> RunningApp.start(settings, routesDir, configFile));
+    }
+
+    private RunningApp start(Callable<RunningApp> starting) throws Exception {
         if (app != null) {
             throw new IllegalStateException("the app is running");
         }
-        app = RunningApp.start(settings);
+        app = starting.call();
         return app;
     }
 
