@@ -1,18 +1,19 @@
 package com.warroom.routes.app;
 
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import com.warroom.routes.support.TestKafka;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The packaged jar refuses a start it cannot make (no app key, an impossible setting): one clear line, no stack trace. */
+// no WarRoomTestApp: the jar runs in a JVM of its own and exits before it would reach a broker or the sandbox
 class StartupIT {
 
     private static final Path JAR = Path.of("target/war-room-routes.jar");
@@ -68,6 +69,6 @@ class StartupIT {
         pb.environment().putAll(env);
         Process p = pb.start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "exits by itself");
-        return new Exit(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
+        return new Exit(p.exitValue(), TestKafka.text(p.getInputStream().readAllBytes()).trim());
     }
 }

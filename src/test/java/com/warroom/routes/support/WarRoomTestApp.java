@@ -1,11 +1,13 @@
 package com.warroom.routes.support;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -19,8 +21,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The set-up of an integration test, as a JUnit 5 extension: a sandbox, the app's settings for it
- * and the shared broker ({@link RunningApp#settings}), a {@link TopicCollector}, a {@link Records}
- * producer and the {@link RunningApp}, opened in that order and closed in reverse.
+ * and the broker ({@link RunningApp#settings}; the shared one unless {@link #dedicatedBroker()}), a
+ * {@link TopicCollector}, a {@link Records} producer and the {@link RunningApp}, opened in that order and closed in reverse.
  *
  * <pre>
  * &#64;RegisterExtension
@@ -42,7 +44,9 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
     private final List<Consumer<WarRoomTestApp>> beforeStart = new ArrayList<>();
     private boolean perTest;
     private boolean startsApp = true;
+    private boolean dedicatedBroker;
 
+    private KafkaBroker broker;
     private FlashdutySandbox sandbox;
     private Map<String, String> settings;
     private Records records;
@@ -63,6 +67,12 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
         UnaryOperator<FlashdutySandbox.Config> before = sandboxConfig;
         sandboxConfig = c -> configure.apply(before.apply(c));
         return this;
+    }
+
+    /** A sandbox that enforces these two windows (it answers 429 beyond them), and the app given the same budget. */
+    public WarRoomTestApp budget(int perSecond, long secondWindowMillis, int perMinute, long minuteWindowMillis) {
+        sandbox(c -> c.perSecond(perSecond).secondWindowMillis(secondWindowMillis).perMinute(perMinute).minuteWindowMillis(minuteWindowMillis));
+        return settings((sandbox, s) -> RunningApp.budgetOf(sandbox.config(), s));
     }
 
     /** A setting override, applied after {@link RunningApp#settings} in the order given. */
@@ -102,6 +112,16 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
     /** Runs once the sandbox, settings, collector and producer are ready, before the app starts (seed data, create topics). */
     public WarRoomTestApp beforeStart(Consumer<WarRoomTestApp> step) {
         beforeStart.add(step);
+        return this;
+    }
+
+    /**
+     * A broker of its own ({@link KafkaBroker#dedicated()}) instead of the shared one, started first and
+     * closed last: for a test that stops and starts it ({@link #broker()}), which must not happen to the
+     * broker the other tests of the JVM use.
+     */
+    public WarRoomTestApp dedicatedBroker() {
+        dedicatedBroker = true;
         return this;
     }
 
@@ -151,6 +171,9 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
 
     private void open() throws Exception {
         try {
+            if (dedicatedBroker) {
+                broker = KafkaBroker.dedicated();
+            }
             sandbox = FlashdutySandbox.start(sandboxConfig.apply(new FlashdutySandbox.Config()));
             settings = RunningApp.settings(brokers(), sandbox.baseUrl(), sandbox.config().appKey());
             for (BiConsumer<FlashdutySandbox, Map<String, String>> step : settingSteps) {
@@ -191,10 +214,19 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
 
     /** Starts the app on the current {@link #settings()}. */
     public RunningApp start() throws Exception {
+        return start(() -> RunningApp.start(settings));
+    }
+
+    /** The same, on other routes and configuration than the shipped ones (an operator's customized copy of them). */
+    public RunningApp start(Path routesDir, Path configFile) throws Exception {
+        return start(() -> RunningApp.start(settings, routesDir, configFile));
+    }
+
+    private RunningApp start(Callable<RunningApp> starting) throws Exception {
         if (app != null) {
             throw new IllegalStateException("the app is running");
         }
-        app = RunningApp.start(settings);
+        app = starting.call();
         return app;
     }
 
@@ -227,6 +259,10 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
         records = null;
         sandbox = null;
         settings = null;
+        if (broker != null) {
+            broker.close();
+            broker = null;
+        }
         if (failure != null) {
             throw failure;
         }
@@ -234,8 +270,13 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
 
     // ---- what a test uses ----
 
+    /** The shared broker, or the test's own ({@link #dedicatedBroker()}). */
+    public KafkaBroker broker() {
+        return dedicatedBroker ? broker : KafkaBroker.shared();
+    }
+
     public String brokers() {
-        return KafkaBroker.shared().bootstrapServers();
+        return broker().bootstrapServers();
     }
 
     public FlashdutySandbox sandbox() {

@@ -8,11 +8,11 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
-import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.Records;
-import com.warroom.routes.support.RunningApp;
 import com.warroom.routes.support.TopicCollector;
+import com.warroom.routes.support.WarRoomTestApp;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,57 +29,57 @@ class BudgetPriorityIT {
     static final int PER_MINUTE = 40;
     static final long MINUTE_WINDOW = 1600;
 
+    @RegisterExtension
+    static WarRoomTestApp testApp = WarRoomTestApp.withDefaults().budget(PER_SECOND, SECOND_WINDOW, PER_MINUTE, MINUTE_WINDOW)
+            .setting("template.consumers-count", "4").collect("template.topic").startedByTest();
+
     @Test
     void createCallsGoFirstAndNoWindowIsExceeded() throws Exception {
-        String brokers = KafkaBroker.shared().bootstrapServers();
-        FlashdutySandbox.Config limits = new FlashdutySandbox.Config().perSecond(PER_SECOND).secondWindowMillis(SECOND_WINDOW)
-                .perMinute(PER_MINUTE).minuteWindowMillis(MINUTE_WINDOW);
-        try (FlashdutySandbox sandbox = FlashdutySandbox.start(limits); Records records = new Records(brokers)) {
-            List<String> templates = sandbox.seedTemplates(50);
-            Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
-            RunningApp.budgetOf(limits, settings);
-            settings.put("template.consumers-count", "4");
-            KafkaBroker.shared().createTopic(settings.get("template-request.topic"), 4);
-            for (int i = 0; i < 300; i++) {
-                records.sendAsync(settings.get("template-request.topic"), "k" + i,
-                        "{\"template_id\": \"" + templates.get(i % templates.size()) + "\", \"lookup_id\": \"p" + i + "\"}");
-            }
-            records.flush();
-            String results = settings.get("result.topic");
-            String answers = settings.get("template.topic");
-            try (TopicCollector topics = new TopicCollector(brokers, List.of(results, answers));
-                 RunningApp app = RunningApp.start(settings)) {
-                // the template lookups are flowing and hold the budget
-                topics.awaitCount(answers, a -> true, 30, Duration.ofSeconds(30));
-                List<ObjectNode> incidents = new ArrayList<>();
-                for (int i = 0; i < 10; i++) {
-                    ObjectNode e = Events.fresh();
-                    incidents.add(e);
-                    records.send(settings.get("incident.topic"), Events.incidentId(e), Events.json(e));
-                }
-                topics.awaitCount(results, r -> "created".equals(r.path("status").asText()), 10, Duration.ofSeconds(60));
-                topics.awaitCount(answers, a -> true, 300, Duration.ofSeconds(90));
-            }
-            List<FlashdutySandbox.Call> calls = sandbox.calls();
-            int first = -1;
-            int last = -1;
-            for (int i = 0; i < calls.size(); i++) {
-                if (calls.get(i).path().equals("/incident/war-room/create")) {
-                    first = first < 0 ? i : first;
-                    last = i;
-                }
-            }
-            long creates = calls.subList(first, last + 1).stream().filter(c -> c.path().equals("/incident/war-room/create")).count();
-            long templatesBetween = calls.subList(first, last + 1).stream().filter(c -> c.path().equals("/template/info")).count();
-            assertEquals(10, creates);
-            // FIFO would put the four waiting template calls ahead of every create: at least 4 between two
-            // creates, 36 in all. Served first, a create waits only for the next free slot; a template call
-            // still takes a slot that frees while the consumer writes the previous result to Kafka, so
-            // slow writes on a loaded machine let through about one per create.
-            assertTrue(templatesBetween <= 2 * creates, templatesBetween + " template calls went between the first and last of " + creates + " creates");
-            assertEquals(0, sandbox.count429(), "no call refused");
-            assertTrue(sandbox.maxInAnyWindow(SECOND_WINDOW) <= PER_SECOND);
-            assertTrue(sandbox.maxInAnyWindow(MINUTE_WINDOW) <= PER_MINUTE);
+        FlashdutySandbox sandbox = testApp.sandbox();
+        Records records = testApp.records();
+        Map<String, String> settings = testApp.settings();
+        List<String> templates = sandbox.seedTemplates(50);
+        testApp.broker().createTopic(settings.get("template-request.topic"), 4);
+        for (int i = 0; i < 300; i++) {
+            records.sendAsync(settings.get("template-request.topic"), "k" + i,
+                    "{\"template_id\": \"" + templates.get(i % templates.size()) + "\", \"lookup_id\": \"p" + i + "\"}");
         }
+        records.flush();
+        String results = settings.get("result.topic");
+        String answers = settings.get("template.topic");
+        TopicCollector topics = testApp.topics();
+        testApp.start();
+        // the template lookups are flowing and hold the budget
+        topics.awaitCount(answers, a -> true, 30, Duration.ofSeconds(30));
+        List<ObjectNode> incidents = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            ObjectNode e = Events.fresh();
+            incidents.add(e);
+            records.send(settings.get("incident.topic"), Events.incidentId(e), Events.json(e));
+        }
+        topics.awaitCount(results, r -> "created".equals(r.path("status").asText()), 10, Duration.ofSeconds(60));
+        topics.awaitCount(answers, a -> true, 300, Duration.ofSeconds(90));
+        testApp.stop();
+
+        List<FlashdutySandbox.Call> calls = sandbox.calls();
+        int first = -1;
+        int last = -1;
+        for (int i = 0; i < calls.size(); i++) {
+            if (calls.get(i).path().equals("/incident/war-room/create")) {
+                first = first < 0 ? i : first;
+                last = i;
+            }
+        }
+        long creates = calls.subList(first, last + 1).stream().filter(c -> c.path().equals("/incident/war-room/create")).count();
+        long templatesBetween = calls.subList(first, last + 1).stream().filter(c -> c.path().equals("/template/info")).count();
+        assertEquals(10, creates);
+        // FIFO would put the four waiting template calls ahead of every create: at least 4 between two
+        // creates, 36 in all. Served first, a create waits only for the next free slot; a template call
+        // still takes a slot that frees while the consumer writes the previous result to Kafka, so
+        // slow writes on a loaded machine let through about one per create.
+        assertTrue(templatesBetween <= 2 * creates, templatesBetween + " template calls went between the first and last of " + creates + " creates");
+        assertEquals(0, sandbox.count429(), "no call refused");
+        assertTrue(sandbox.maxInAnyWindow(SECOND_WINDOW) <= PER_SECOND);
+        assertTrue(sandbox.maxInAnyWindow(MINUTE_WINDOW) <= PER_MINUTE);
     }
 }

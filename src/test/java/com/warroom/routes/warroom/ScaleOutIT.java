@@ -14,12 +14,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.budget.ReplicaBudgetShare;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
-import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.Records;
 import com.warroom.routes.support.RunningApp;
 import com.warroom.routes.support.TopicCollector;
+import com.warroom.routes.support.WarRoomTestApp;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,59 +39,60 @@ class ScaleOutIT {
     static final long MINUTE_WINDOW = 1500;
     static final int BATCH = 60;
 
+    /** The extension's one app is never started: the test starts and stops three replicas of its own on copies of the settings. */
+    @RegisterExtension
+    static WarRoomTestApp testApp = WarRoomTestApp.withDefaults().budget(PER_SECOND, SECOND_WINDOW, PER_MINUTE, MINUTE_WINDOW)
+            .setting("flashduty.budget-settle", "500ms")
+            .setting("kafka.max-poll-records", "5")
+            .startedByTest();
+
     @Test
     void replicasTogetherStayInsideTheAccountBudgetThroughARebalance() throws Exception {
-        String brokers = KafkaBroker.shared().bootstrapServers();
-        FlashdutySandbox.Config limits = new FlashdutySandbox.Config().perSecond(PER_SECOND).secondWindowMillis(SECOND_WINDOW)
-                .perMinute(PER_MINUTE).minuteWindowMillis(MINUTE_WINDOW);
-        try (FlashdutySandbox sandbox = FlashdutySandbox.start(limits);
-             Records records = new Records(brokers)) {
-            Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
-            RunningApp.budgetOf(limits, settings);
-            settings.put("flashduty.budget-settle", "500ms");
-            settings.put("kafka.max-poll-records", "5");
-            String incidents = settings.get("incident.topic");
-            String results = settings.get("result.topic");
-            KafkaBroker.shared().createTopic(incidents, 6);
+        FlashdutySandbox sandbox = testApp.sandbox();
+        Map<String, String> settings = testApp.settings();
+        String incidents = settings.get("incident.topic");
+        String results = settings.get("result.topic");
+        testApp.broker().createTopic(incidents, 6);
+        Records records = testApp.records();
+        TopicCollector topics = testApp.topics();
 
-            List<String> ids = new ArrayList<>(send(records, incidents, BATCH));
-            List<RunningApp> replicas = new ArrayList<>();
-            try (TopicCollector topics = new TopicCollector(brokers, List.of(results))) {
-                for (int i = 0; i < 3; i++) {
-                    replicas.add(RunningApp.start(new LinkedHashMap<>(settings)));
-                }
-                Awaitility.await().atMost(Duration.ofSeconds(30))
-                        .until(() -> replicas.stream().allMatch(r -> share(r) == 3));
-
-                topics.awaitCount(results, r -> true, BATCH / 3, Duration.ofSeconds(60));
-                replicas.remove(2).close(); // its partitions move to the other two
-                Awaitility.await().atMost(Duration.ofSeconds(30))
-                        .until(() -> replicas.stream().allMatch(r -> share(r) == 2));
-                topics.awaitCount(results, r -> true, BATCH * 2 / 3, Duration.ofSeconds(60));
-                ids.addAll(send(records, incidents, BATCH));
-                replicas.add(RunningApp.start(new LinkedHashMap<>(settings))); // and back
-                Awaitility.await().atMost(Duration.ofSeconds(30))
-                        .until(() -> replicas.stream().allMatch(r -> share(r) == 3));
-
-                Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
-                        .until(() -> handled(topics.json(results)).containsAll(ids));
-                Map<String, Long> created = topics.json(results).stream()
-                        .filter(r -> "created".equals(r.path("status").asText()))
-                        .collect(Collectors.groupingBy(r -> r.path("incident_id").asText(), Collectors.counting()));
-                assertEquals(Set.copyOf(ids), created.keySet(), "every incident got its war room");
-                assertTrue(created.values().stream().allMatch(n -> n == 1), "one created result each: " + created);
-            } finally {
-                for (RunningApp r : replicas) {
-                    r.close();
-                }
+        List<String> ids = new ArrayList<>(send(records, incidents, BATCH));
+        List<RunningApp> replicas = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                replicas.add(RunningApp.start(new LinkedHashMap<>(settings)));
             }
-            Map<String, Integer> creates = new HashMap<>(sandbox.createCounts());
-            assertEquals(ids.size(), creates.size());
-            assertTrue(creates.values().stream().allMatch(n -> n == 1), "exactly one create call per incident: " + creates);
-            assertEquals(0, sandbox.count429(), "no call refused");
-            assertTrue(sandbox.maxInAnyWindow(SECOND_WINDOW) <= PER_SECOND, "short window: " + sandbox.maxInAnyWindow(SECOND_WINDOW));
-            assertTrue(sandbox.maxInAnyWindow(MINUTE_WINDOW) <= PER_MINUTE, "long window: " + sandbox.maxInAnyWindow(MINUTE_WINDOW));
+            Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> replicas.stream().allMatch(r -> share(r) == 3));
+
+            topics.awaitCount(results, r -> true, BATCH / 3, Duration.ofSeconds(60));
+            replicas.remove(2).close(); // its partitions move to the other two
+            Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> replicas.stream().allMatch(r -> share(r) == 2));
+            topics.awaitCount(results, r -> true, BATCH * 2 / 3, Duration.ofSeconds(60));
+            ids.addAll(send(records, incidents, BATCH));
+            replicas.add(RunningApp.start(new LinkedHashMap<>(settings))); // and back
+            Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> replicas.stream().allMatch(r -> share(r) == 3));
+
+            Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> handled(topics.json(results)).containsAll(ids));
+            Map<String, Long> created = topics.json(results).stream()
+                    .filter(r -> "created".equals(r.path("status").asText()))
+                    .collect(Collectors.groupingBy(r -> r.path("incident_id").asText(), Collectors.counting()));
+            assertEquals(Set.copyOf(ids), created.keySet(), "every incident got its war room");
+            assertTrue(created.values().stream().allMatch(n -> n == 1), "one created result each: " + created);
+        } finally {
+            for (RunningApp r : replicas) {
+                r.close();
+            }
         }
+        Map<String, Integer> creates = new HashMap<>(sandbox.createCounts());
+        assertEquals(ids.size(), creates.size());
+        assertTrue(creates.values().stream().allMatch(n -> n == 1), "exactly one create call per incident: " + creates);
+        assertEquals(0, sandbox.count429(), "no call refused");
+        assertTrue(sandbox.maxInAnyWindow(SECOND_WINDOW) <= PER_SECOND, "short window: " + sandbox.maxInAnyWindow(SECOND_WINDOW));
+        assertTrue(sandbox.maxInAnyWindow(MINUTE_WINDOW) <= PER_MINUTE, "long window: " + sandbox.maxInAnyWindow(MINUTE_WINDOW));
     }
 
     private static List<String> send(Records records, String topic, int n) {

@@ -13,14 +13,16 @@ import java.util.stream.Collectors;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
-import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.KafkaTestClient;
 import com.warroom.routes.support.LogCapture;
-import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.Records;
+import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.support.TopicCollector;
+import com.warroom.routes.support.WarRoomTestApp;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -40,19 +42,22 @@ class SecretLeakIT {
 
     static final Duration WAIT = Duration.ofSeconds(30);
 
+    @RegisterExtension
+    static WarRoomTestApp testApp = WarRoomTestApp.withDefaults().rocketChat().collect("template.topic", "integration.topic")
+            .startedByTest(); // the log capture starts before the app
+
     @Test
     void secretsShowOnlyWhereTheContractPutsThem() throws Exception {
-        String brokers = KafkaBroker.shared().bootstrapServers();
+        FlashdutySandbox sandbox = testApp.sandbox();
+        FlashdutySandbox.Config config = sandbox.config();
+        Map<String, String> settings = testApp.settings();
+        Records producer = testApp.records();
+        TopicCollector topics = testApp.topics();
         List<String> lines;
         List<String> pages = new ArrayList<>();
-        try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config());
-             KafkaTestClient kafka = new KafkaTestClient(brokers)) {
+        // every topic of the broker is read to its end below, not only the collected ones
+        try (KafkaTestClient kafka = new KafkaTestClient(testApp.brokers())) {
             sandbox.seedRocketChatIntegrations(3);
-            FlashdutySandbox.Config config = sandbox.config();
-            Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), config.appKey());
-            settings.put("rocketchat.url", sandbox.baseUrl());
-            settings.put("rocketchat.user-id-file", RunningApp.secretFile(config.rocketChatUserId()).toString());
-            settings.put("rocketchat.auth-token-file", RunningApp.secretFile(config.rocketChatAuthToken()).toString());
             String results = settings.get("result.topic");
             String templates = settings.get("template.topic");
             String catalog = settings.get("integration.topic");
@@ -61,29 +66,28 @@ class SecretLeakIT {
             sandbox.failIncident(Events.incidentId(notFound), 400, "ResourceNotFound");
             ObjectNode retried = Events.fresh();
             // a record carrying the key in its own value: only it and its dead-letter copy may hold it
-            byte[] poison = ("{\"event_id\": \"" + config.appKey() + "\"").getBytes(StandardCharsets.UTF_8);
-            try (LogCapture logs = LogCapture.capture("com.warroom", "war-room", "org.apache.camel", "org.apache.hc.client5.http");
-                 TopicCollector topics = new TopicCollector(brokers, List.of(results, templates, catalog))) {
-                try (RunningApp app = RunningApp.start(settings)) {
-                    for (ObjectNode e : List.of(ok, notFound)) {
-                        kafka.sendJson(settings.get("incident.topic"), Events.incidentId(e), Events.json(e));
-                    }
-                    kafka.send(settings.get("incident.topic"), null, poison, List.of());
-                    topics.awaitCount(results, r -> true, 2, WAIT);
-                    sandbox.failNext(1, 503, "ServiceUnavailable");
-                    kafka.sendJson(settings.get("incident.topic"), Events.incidentId(retried), Events.json(retried));
-                    topics.await(results, r -> Events.incidentId(retried).equals(r.path("incident_id").asText()), WAIT);
-                    kafka.sendJson(settings.get("template-request.topic"), null,
-                            "{\"template_id\": \"" + FlashdutySandbox.PRESET_TEMPLATE + "\", \"lookup_id\": \"leak-1\"}");
-                    topics.await(templates, a -> "leak-1".equals(a.path("lookup_id").asText()), WAIT);
-                    topics.await(catalog, i -> "rocketchat".equals(i.path("provider").asText()), WAIT);
-                    for (String page : List.of("/observe/health?exposureLevel=full", "/observe/metrics")) {
-                        HttpResponse<String> r = app.management(page);
-                        assertEquals(200, r.statusCode(), page + ": " + r.body());
-                        assertFalse(r.body().isBlank(), page + " is empty");
-                        pages.add(r.body());
-                    }
+            byte[] poison = TestKafka.utf8("{\"event_id\": \"" + config.appKey() + "\"");
+            try (LogCapture logs = LogCapture.capture("com.warroom", "war-room", "org.apache.camel", "org.apache.hc.client5.http")) {
+                testApp.start();
+                for (ObjectNode e : List.of(ok, notFound)) {
+                    producer.send(settings.get("incident.topic"), Events.incidentId(e), Events.json(e));
                 }
+                producer.send(settings.get("incident.topic"), null, poison, List.of());
+                topics.awaitCount(results, r -> true, 2, WAIT);
+                sandbox.failNext(1, 503, "ServiceUnavailable");
+                producer.send(settings.get("incident.topic"), Events.incidentId(retried), Events.json(retried));
+                topics.await(results, r -> Events.incidentId(retried).equals(r.path("incident_id").asText()), WAIT);
+                producer.send(settings.get("template-request.topic"), null,
+                        "{\"template_id\": \"" + FlashdutySandbox.PRESET_TEMPLATE + "\", \"lookup_id\": \"leak-1\"}");
+                topics.await(templates, a -> "leak-1".equals(a.path("lookup_id").asText()), WAIT);
+                topics.await(catalog, i -> "rocketchat".equals(i.path("provider").asText()), WAIT);
+                for (String page : List.of("/observe/health?exposureLevel=full", "/observe/metrics")) {
+                    HttpResponse<String> r = testApp.management(page);
+                    assertEquals(200, r.statusCode(), page + ": " + r.body());
+                    assertFalse(r.body().isBlank(), page + " is empty");
+                    pages.add(r.body());
+                }
+                testApp.stop();
                 lines = logs.lines();
             }
             List<String> secrets = sandbox.secretValues();
@@ -174,6 +178,7 @@ class SecretLeakIT {
         }
     }
 
+    /** Every byte as one character, so that a secret shows whatever else the record holds (not UTF-8 on purpose). */
     private static String latin1(byte[] data) {
         return data == null ? null : new String(data, StandardCharsets.ISO_8859_1);
     }
