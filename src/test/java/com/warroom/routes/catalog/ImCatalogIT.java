@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
 import com.warroom.routes.support.LogCapture;
-import com.warroom.routes.support.Records;
+import com.warroom.routes.support.KafkaTestClient;
 import com.warroom.routes.support.RunningApp;
 import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.support.TopicCollector;
@@ -221,7 +221,7 @@ class ImCatalogIT {
     @Test
     void oneFetchServesTheWarRoomCacheAndTheCatalog() throws Exception {
         FlashdutySandbox sandbox = testApp.sandbox();
-        Records records = testApp.records();
+        KafkaTestClient kafka = testApp.kafka();
         Map<String, String> settings = testApp.settings();
         String results = settings.get("result.topic");
         String topic = settings.get("integration.topic");
@@ -229,7 +229,7 @@ class ImCatalogIT {
         testApp.start();
         for (int i = 0; i < 5; i++) {
             var e = Events.fresh();
-            records.send(settings.get("incident.topic"), Events.incidentId(e), Events.json(e));
+            kafka.send(settings.get("incident.topic"), Events.incidentId(e), Events.json(e));
         }
         topics.awaitCount(results, r -> "created".equals(r.path("status").asText()), 5, WAIT);
         Awaitility.await().atMost(WAIT).until(() -> liveKeys(topics, topic).contains("flashduty:362"));

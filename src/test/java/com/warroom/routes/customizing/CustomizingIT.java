@@ -60,7 +60,7 @@ class CustomizingIT {
     static ObjectNode send(String severity, String channel) {
         ObjectNode event = Events.fresh();
         Events.incident(event).put("incident_severity", severity).put("channel_id", Long.parseLong(channel));
-        testApp.records().send(settings().get("incident.topic"), Events.incidentId(event), Events.json(event));
+        testApp.kafka().send(settings().get("incident.topic"), Events.incidentId(event), Events.json(event));
         return event;
     }
 
@@ -109,17 +109,16 @@ class CustomizingIT {
         resultFor(skipped);
 
         // both topics read whole, in offset order: the copy topic is named by this test only, after the collector started
-        try (KafkaTestClient kafka = new KafkaTestClient(testApp.brokers())) {
-            List<ConsumerRecord<byte[], byte[]>> copies = kafka.awaitRecords(settings().get("result-copy.topic"), 2, WAIT);
-            List<ConsumerRecord<byte[], byte[]>> originals = kafka.readAll(settings().get("result.topic"));
-            assertEquals(originals.size(), copies.size());
-            for (int i = 0; i < copies.size(); i++) {
-                assertEquals(TestKafka.key(originals.get(i)), TestKafka.key(copies.get(i)));
-                assertEquals(TestKafka.value(originals.get(i)), TestKafka.value(copies.get(i)));
-            }
-            assertEquals(Events.incidentId(created), TestKafka.key(copies.get(0)));
-            assertEquals(createdResult, TestKafka.json(copies.get(0)));
+        KafkaTestClient kafka = testApp.kafka();
+        List<ConsumerRecord<byte[], byte[]>> copies = kafka.awaitRecords(settings().get("result-copy.topic"), 2, WAIT);
+        List<ConsumerRecord<byte[], byte[]>> originals = kafka.readAll(settings().get("result.topic"));
+        assertEquals(originals.size(), copies.size());
+        for (int i = 0; i < copies.size(); i++) {
+            assertEquals(TestKafka.key(originals.get(i)), TestKafka.key(copies.get(i)));
+            assertEquals(TestKafka.value(originals.get(i)), TestKafka.value(copies.get(i)));
         }
+        assertEquals(Events.incidentId(created), TestKafka.key(copies.get(0)));
+        assertEquals(createdResult, TestKafka.json(copies.get(0)));
     }
 
     @Test

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
-import com.warroom.routes.support.Records;
+import com.warroom.routes.support.KafkaTestClient;
 import com.warroom.routes.support.RunningApp;
 import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.support.TopicCollector;
@@ -48,7 +48,7 @@ public final class Demo {
         String brokers = KafkaBroker.shared().bootstrapServers();
         say("starting the Flashduty/Rocket.Chat sandbox (50 calls/s, 1000 calls/min) ...");
         try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config());
-             KafkaProducer<byte[], byte[]> producer = Records.producer(brokers)) {
+             KafkaProducer<byte[], byte[]> producer = KafkaTestClient.producer(brokers)) {
             Map<String, String> settings = RunningApp.settings(brokers, sandbox.baseUrl(), sandbox.config().appKey());
             for (String topic : List.of("incident", "result", "dead-letter", "ledger")) {
                 settings.remove(topic + ".topic"); // the defaults of config/application.properties

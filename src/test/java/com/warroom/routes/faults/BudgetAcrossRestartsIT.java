@@ -43,7 +43,7 @@ class BudgetAcrossRestartsIT {
             List<String> sent = new ArrayList<>();
             for (int i = 0; i < 1_000; i++) {
                 var e = Events.fresh();
-                kafka.sendJson(incidents, Events.incidentId(e), Events.json(e));
+                kafka.send(incidents, Events.incidentId(e), Events.json(e));
                 sent.add(Events.incidentId(e));
             }
             Process first = spawn(settings, "first");
@@ -59,7 +59,7 @@ class BudgetAcrossRestartsIT {
             long lastCallOfFirst = sandbox.calls().stream().mapToLong(FlashdutySandbox.Call::arrivalNanos).max().orElseThrow();
             for (int i = 0; i < 100; i++) {
                 var e = Events.fresh();
-                kafka.sendJson(incidents, Events.incidentId(e), Events.json(e));
+                kafka.send(incidents, Events.incidentId(e), Events.json(e));
                 sent.add(Events.incidentId(e));
             }
             Process second = spawn(settings, "second");

@@ -4,24 +4,19 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
-import com.warroom.routes.support.Records;
+import com.warroom.routes.support.KafkaTestClient;
 import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.support.TopicCollector;
 import com.warroom.routes.support.WarRoomTestApp;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
@@ -46,24 +41,23 @@ class CompactedTopicKeysIT {
     @RegisterExtension
     static WarRoomTestApp testApp = WarRoomTestApp.withDefaults().rocketChat().collectEveryTopic().startedByTest()
             // the module does not create the template topic; docker/compose.yaml makes it compacted, so here too
-            .beforeStart(t -> createCompacted(t.brokers(), t.setting("template.topic")));
+            .beforeStart(t -> t.broker().createCompactedTopic(t.setting("template.topic"), 1));
 
     @Test
     void everyRecordOnEveryCompactedTopicHasItsKey() throws Exception {
         FlashdutySandbox sandbox = testApp.sandbox();
         List<String> templates = sandbox.seedTemplates(3);
         sandbox.seedRocketChatIntegrations(2);
-        String brokers = testApp.brokers();
         Map<String, String> settings = testApp.settings();
         List<String> topicNames = settings.entrySet().stream().filter(e -> e.getKey().endsWith(".topic"))
                 .map(Map.Entry::getValue).collect(Collectors.toList());
         TopicCollector topics = testApp.topics();
-        Records records = testApp.records();
+        KafkaTestClient kafka = testApp.kafka();
         testApp.start();
         ObjectNode event = Events.fresh();
         String incidentId = Events.incidentId(event);
-        records.send(settings.get("incident.topic"), incidentId, Events.json(event));
-        records.send(settings.get("template-request.topic"), null,
+        kafka.send(settings.get("incident.topic"), incidentId, Events.json(event));
+        kafka.send(settings.get("template-request.topic"), null,
                 "{\"template_id\": \"" + templates.get(1) + "\", \"lookup_id\": \"keys-1\"}");
 
         String ledger = settings.get("ledger.topic");
@@ -73,7 +67,7 @@ class CompactedTopicKeysIT {
         Awaitility.await().atMost(WAIT).until(() -> topics.records(ledger).size() >= 1
                 && topics.records(template).size() >= 1 && topics.records(integration).size() >= 3);
 
-        Set<String> compacted = compacted(brokers, topicNames);
+        Set<String> compacted = compacted(kafka.admin(), topicNames);
         assertTrue(compacted.containsAll(List.of(ledger, template, integration)),
                 "the ledger, template and catalog topics are compacted: " + compacted);
         for (String topic : compacted) {
@@ -89,29 +83,13 @@ class CompactedTopicKeysIT {
         assertEquals(Set.of("flashduty:362", "rocketchat:RcIntegration0000", "rocketchat:RcIntegration0001"), catalogKeys);
     }
 
-    static void createCompacted(String brokers, String topic) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers))) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
-                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)))).all().get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("creating " + topic, e.getCause());
-        }
-    }
-
-    static Set<String> compacted(String brokers, Collection<String> topicNames) throws Exception {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
-        try (Admin admin = Admin.create(p)) {
-            Set<String> existing = admin.listTopics().names().get();
-            List<ConfigResource> resources = topicNames.stream().filter(existing::contains)
-                    .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).collect(Collectors.toList());
-            Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get();
-            return configs.entrySet().stream()
-                    .filter(e -> e.getValue().get("cleanup.policy").value().contains("compact"))
-                    .map(e -> e.getKey().name()).collect(Collectors.toCollection(TreeSet::new));
-        }
+    static Set<String> compacted(Admin admin, Collection<String> topicNames) throws Exception {
+        Set<String> existing = admin.listTopics().names().get();
+        List<ConfigResource> resources = topicNames.stream().filter(existing::contains)
+                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).collect(Collectors.toList());
+        Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get();
+        return configs.entrySet().stream()
+                .filter(e -> e.getValue().get("cleanup.policy").value().contains("compact"))
+                .map(e -> e.getKey().name()).collect(Collectors.toCollection(TreeSet::new));
     }
 }

@@ -60,7 +60,7 @@ class KafkaAccessIT {
                     new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.WRITE, AclPermissionType.DENY));
             kafka.admin().createAcls(List.of(denyResults)).all().get();
             List<String> sent = List.of(Events.fresh(), Events.fresh(), Events.fresh()).stream().map(e -> {
-                kafka.sendJson(incidents, Events.incidentId(e), Events.json(e));
+                kafka.send(incidents, Events.incidentId(e), Events.json(e));
                 return Events.incidentId(e);
             }).toList();
 
@@ -107,7 +107,7 @@ class KafkaAccessIT {
             kafka.admin().createAcls(List.of(new AclBinding(new ResourcePattern(ResourceType.GROUP, settings.get("consumer.group"),
                     PatternType.LITERAL), new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.READ, AclPermissionType.DENY))))
                     .all().get();
-            kafka.sendJson(incidents, "k", Events.json(Events.fresh()));
+            kafka.send(incidents, "k", Events.json(Events.fresh()));
             try (RunningApp app = RunningApp.start(settings)) {
                 HttpResponse<String> health = await().atMost(WAIT).until(() -> app.management("/observe/health"),
                         r -> r.body().contains("kafka-access"));

@@ -42,7 +42,7 @@ class LedgerWriteIT {
         sandbox.slow(5_000); // long enough for the broker to be down before the answer comes
         var event = Events.fresh();
         String incident = Events.incidentId(event);
-        testApp.records().send(testApp.setting("incident.topic"), incident, Events.json(event));
+        testApp.kafka().send(testApp.setting("incident.topic"), incident, Events.json(event));
         await("the create arrived").atMost(WAIT).pollInterval(Duration.ofMillis(5)).until(() -> sandbox.createCount(incident) == 1);
         testApp.broker().stop(); // the answer comes back to a process whose broker is gone
         await("the ledger write is retried in place").atMost(WAIT)
@@ -53,7 +53,8 @@ class LedgerWriteIT {
     @Test
     void aLedgerWriteThatFailsIsRetriedInPlaceUntilKafkaTakesIt() throws Exception {
         // whole-topic reads, each up to the end offsets of the moment (the collector may not have the ledger entry yet)
-        try (LogCapture logs = LogCapture.capture(); KafkaTestClient kafka = new KafkaTestClient(testApp.brokers())) {
+        try (LogCapture logs = LogCapture.capture()) {
+            KafkaTestClient kafka = testApp.kafka();
             String incident = brokerStopsDuringTheCreate(logs);
             testApp.broker().start();
             await("the result").atMost(WAIT).until(() -> !kafka.readAll(testApp.setting("result.topic")).isEmpty());

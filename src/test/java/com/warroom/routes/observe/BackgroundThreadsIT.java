@@ -65,7 +65,7 @@ class BackgroundThreadsIT {
             List<String> sent = new java.util.ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 var e = Events.fresh();
-                kafka.sendJson(incidents, Events.incidentId(e), Events.json(e));
+                kafka.send(incidents, Events.incidentId(e), Events.json(e));
                 sent.add(Events.incidentId(e));
             }
             try (RunningApp app = RunningApp.start(settings)) {
@@ -84,7 +84,7 @@ class BackgroundThreadsIT {
                         && health.body().contains("WakeupException"), health.body());
                 for (int i = 0; i < 20; i++) {
                     var e = Events.fresh();
-                    kafka.sendJson(incidents, Events.incidentId(e), Events.json(e));
+                    kafka.send(incidents, Events.incidentId(e), Events.json(e));
                     sent.add(Events.incidentId(e));
                 }
 

@@ -66,7 +66,7 @@ class ManagementIT {
     }
 
     static void send(String topic, String key, String value) {
-        testApp.records().send(topic, key, value);
+        testApp.kafka().send(topic, key, value);
     }
 
     @Test

@@ -96,7 +96,7 @@ class ReplayIT {
         }
         // incidents 5 and 6 already have a war room
         for (int i : new int[] {5, 6}) {
-            kafka.sendJson(settings.get("ledger.topic"), incidentIds.get(i),
+            kafka.send(settings.get("ledger.topic"), incidentIds.get(i),
                     "{\"incident_id\":\"" + incidentIds.get(i) + "\",\"chat_id\":\"oc_before\",\"chat_name\":\"earlier\"}");
         }
         // the live group has read part of the topic

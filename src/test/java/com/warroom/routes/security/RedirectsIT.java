@@ -76,7 +76,7 @@ class RedirectsIT {
         String results = settings.get("result.topic");
         ObjectNode event = Events.fresh();
         String incidentId = Events.incidentId(event);
-        testApp.records().send(settings.get("incident.topic"), incidentId, Events.json(event));
+        testApp.kafka().send(settings.get("incident.topic"), incidentId, Events.json(event));
         JsonNode result = testApp.topics().await(results, r -> incidentId.equals(r.path("incident_id").asText()), WAIT);
         assertNotEquals("created", result.path("status").asText(), "a redirect is not a war room: " + result);
         Awaitility.await().atMost(WAIT).until(() -> asked.contains("/api/v1/integrations.list")

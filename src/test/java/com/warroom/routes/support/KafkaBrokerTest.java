@@ -88,7 +88,7 @@ class KafkaBrokerTest {
         String group = "group-" + UUID.randomUUID();
         try (KafkaTestClient client = new KafkaTestClient(broker.bootstrapServers())) {
             for (int i = 0; i < 5; i++) {
-                client.sendJson(topic, "k" + i, "{\"i\":" + i + "}"); // auto-created, 1 partition
+                client.send(topic, "k" + i, "{\"i\":" + i + "}"); // auto-created, 1 partition
             }
             try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(broker.bootstrapServers(), group)) {
                 consumer.subscribe(List.of(topic));
@@ -141,7 +141,7 @@ class KafkaBrokerTest {
         try (KafkaTestClient client = new KafkaTestClient(address);
              KafkaConsumer<byte[], byte[]> consumer = groupConsumer(address, group)) {
             for (int i = 0; i < 3; i++) {
-                client.sendJson(topic, "k" + i, "{\"i\":" + i + "}");
+                client.send(topic, "k" + i, "{\"i\":" + i + "}");
             }
             TopicPartition tp = new TopicPartition(topic, 0);
             consumer.assign(List.of(tp));
@@ -154,7 +154,7 @@ class KafkaBrokerTest {
                 assertFalse(broker.isRunning());
                 long stopped = System.nanoTime();
                 // a send while the broker is down is held by the producer and delivered after the restart
-                sentWhileDown = CompletableFuture.supplyAsync(() -> client.sendJson(topic, "k3", "{\"i\":3}"));
+                sentWhileDown = CompletableFuture.supplyAsync(() -> client.send(topic, "k3", "{\"i\":3}"));
                 broker.start();
                 LOG.info("broker stop took {} ms, start again {} ms", TimeUnit.NANOSECONDS.toMillis(stopped - t0),
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopped));

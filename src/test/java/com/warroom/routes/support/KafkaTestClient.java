@@ -25,6 +25,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaFuture;
@@ -32,6 +33,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -69,6 +71,18 @@ public final class KafkaTestClient implements AutoCloseable {
 
     // ---- producing ----
 
+    /**
+     * The producer every test feeds topics with: acks=all, 8 MiB requests, and one request in flight
+     * per partition. With several in flight, a batch sent to a partition that was created a moment ago
+     * can be refused as not yet led while the next batch lands; the retried first batch is then out of
+     * sequence for the idempotent producer, which retries it until its delivery time-out.
+     */
+    public static KafkaProducer<byte[], byte[]> producer(String brokers) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers, ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8_388_608, ProducerConfig.LINGER_MS_CONFIG, 0,
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1), new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
     /** Sends one record and waits for its acknowledgement (acks=all). Null key or value allowed (a null value is a tombstone). */
     public RecordMetadata send(String topic, byte[] key, byte[] value, List<Header> headers) {
         return send(new ProducerRecord<>(topic, null, key, value, headers));
@@ -85,17 +99,26 @@ public final class KafkaTestClient implements AutoCloseable {
         }
     }
 
-    /** Sends a UTF-8 key (may be null) and a UTF-8 JSON value, no headers. */
-    public RecordMetadata sendJson(String topic, String key, String json) {
-        return sendJson(topic, key, json, List.of());
+    /** Sends a UTF-8 key (may be null) and a UTF-8 value, no headers, and waits for the acknowledgement. */
+    public RecordMetadata send(String topic, String key, String value) {
+        return send(topic, key, value, List.of());
     }
 
-    public RecordMetadata sendJson(String topic, String key, String json, List<Header> headers) {
-        return send(topic, TestKafka.utf8(key), TestKafka.utf8(json), headers);
+    public RecordMetadata send(String topic, String key, String value, List<Header> headers) {
+        return send(topic, TestKafka.utf8(key), TestKafka.utf8(value), headers);
+    }
+
+    /** Sends without waiting for each acknowledgement; {@link #flush()} waits for all. */
+    public void sendAsync(String topic, String key, String value) {
+        producer().send(new ProducerRecord<>(topic, TestKafka.utf8(key), TestKafka.utf8(value)));
+    }
+
+    public void flush() {
+        producer().flush();
     }
 
     /** Sends a Jackson tree as JSON. */
-    public RecordMetadata sendJson(String topic, String key, JsonNode json) {
+    public RecordMetadata send(String topic, String key, JsonNode json) {
         try {
             return send(topic, TestKafka.utf8(key), MAPPER.writeValueAsBytes(json), List.of());
         } catch (IOException e) {
@@ -243,7 +266,7 @@ public final class KafkaTestClient implements AutoCloseable {
 
     private KafkaProducer<byte[], byte[]> producer() {
         if (producer == null) {
-            producer = Records.producer(bootstrapServers);
+            producer = producer(bootstrapServers);
         }
         return producer;
     }

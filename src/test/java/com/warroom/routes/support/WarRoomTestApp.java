@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * The set-up of an integration test, as a JUnit 5 extension: a sandbox, the app's settings for it
  * and the broker ({@link RunningApp#settings}; the shared one unless {@link #dedicatedBroker()}), a
- * {@link TopicCollector}, a {@link Records} producer and the {@link RunningApp}, opened in that order and closed in reverse.
+ * {@link TopicCollector}, a {@link KafkaTestClient} and the {@link RunningApp}, opened in that order and closed in reverse.
  *
  * <pre>
  * &#64;RegisterExtension
@@ -49,7 +49,7 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
     private KafkaBroker broker;
     private FlashdutySandbox sandbox;
     private Map<String, String> settings;
-    private Records records;
+    private KafkaTestClient kafka;
     private TopicCollector topics;
     private RunningApp app;
 
@@ -179,7 +179,7 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
             for (BiConsumer<FlashdutySandbox, Map<String, String>> step : settingSteps) {
                 step.accept(sandbox, settings);
             }
-            records = new Records(brokers());
+            kafka = new KafkaTestClient(brokers());
             topics = new TopicCollector(brokers(), collectedTopics());
             for (Consumer<WarRoomTestApp> step : beforeStart) {
                 step.accept(this);
@@ -241,7 +241,7 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
 
     private void close() throws Exception {
         Exception failure = null;
-        for (AutoCloseable c : new AutoCloseable[] {this::stop, topics, records, sandbox}) {
+        for (AutoCloseable c : new AutoCloseable[] {this::stop, topics, kafka, sandbox}) {
             if (c == null) {
                 continue;
             }
@@ -256,7 +256,7 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
             }
         }
         topics = null;
-        records = null;
+        kafka = null;
         sandbox = null;
         settings = null;
         if (broker != null) {
@@ -296,8 +296,9 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
         return topics;
     }
 
-    public Records records() {
-        return records;
+    /** The tests' Kafka client: producer, whole-topic reads, Admin. */
+    public KafkaTestClient kafka() {
+        return kafka;
     }
 
     /** The running app. */

@@ -8,7 +8,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
-import com.warroom.routes.support.Records;
+import com.warroom.routes.support.KafkaTestClient;
 import com.warroom.routes.support.TopicCollector;
 import com.warroom.routes.support.WarRoomTestApp;
 import org.junit.jupiter.api.Test;
@@ -36,15 +36,15 @@ class BudgetPriorityIT {
     @Test
     void createCallsGoFirstAndNoWindowIsExceeded() throws Exception {
         FlashdutySandbox sandbox = testApp.sandbox();
-        Records records = testApp.records();
+        KafkaTestClient kafka = testApp.kafka();
         Map<String, String> settings = testApp.settings();
         List<String> templates = sandbox.seedTemplates(50);
         testApp.broker().createTopic(settings.get("template-request.topic"), 4);
         for (int i = 0; i < 300; i++) {
-            records.sendAsync(settings.get("template-request.topic"), "k" + i,
+            kafka.sendAsync(settings.get("template-request.topic"), "k" + i,
                     "{\"template_id\": \"" + templates.get(i % templates.size()) + "\", \"lookup_id\": \"p" + i + "\"}");
         }
-        records.flush();
+        kafka.flush();
         String results = settings.get("result.topic");
         String answers = settings.get("template.topic");
         TopicCollector topics = testApp.topics();
@@ -55,7 +55,7 @@ class BudgetPriorityIT {
         for (int i = 0; i < 10; i++) {
             ObjectNode e = Events.fresh();
             incidents.add(e);
-            records.send(settings.get("incident.topic"), Events.incidentId(e), Events.json(e));
+            kafka.send(settings.get("incident.topic"), Events.incidentId(e), Events.json(e));
         }
         topics.awaitCount(results, r -> "created".equals(r.path("status").asText()), 10, Duration.ofSeconds(60));
         topics.awaitCount(answers, a -> true, 300, Duration.ofSeconds(90));

@@ -36,7 +36,7 @@ class TemplateLookupsIT {
     }
 
     static void request(String json) {
-        app.records().send(topic("template-request.topic"), null, json);
+        app.kafka().send(topic("template-request.topic"), null, json);
     }
 
     static JsonNode answer(String lookupId) {

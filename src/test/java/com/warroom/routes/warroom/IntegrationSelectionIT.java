@@ -58,6 +58,6 @@ class IntegrationSelectionIT {
     }
 
     private static void send(Map<String, String> settings, ObjectNode e) {
-        testApp.records().send(settings.get("incident.topic"), Events.incidentId(e), Events.json(e));
+        testApp.kafka().send(settings.get("incident.topic"), Events.incidentId(e), Events.json(e));
     }
 }

@@ -8,7 +8,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
-import com.warroom.routes.support.Records;
+import com.warroom.routes.support.KafkaTestClient;
 import com.warroom.routes.support.TopicCollector;
 import com.warroom.routes.support.WarRoomTestApp;
 import org.junit.jupiter.api.Test;
@@ -40,14 +40,14 @@ class RateBudgetIT {
         FlashdutySandbox sandbox = testApp.sandbox();
         Map<String, String> settings = testApp.settings();
         testApp.broker().createTopic(settings.get("incident.topic"), 3);
-        Records records = testApp.records();
+        KafkaTestClient kafka = testApp.kafka();
         List<ObjectNode> events = new ArrayList<>();
         for (int i = 0; i < 45; i++) {
             ObjectNode e = Events.fresh();
             events.add(e);
-            records.sendAsync(settings.get("incident.topic"), Events.incidentId(e), Events.json(e));
+            kafka.sendAsync(settings.get("incident.topic"), Events.incidentId(e), Events.json(e));
         }
-        records.flush();
+        kafka.flush();
         String results = settings.get("result.topic");
         TopicCollector topics = testApp.topics();
         testApp.start();

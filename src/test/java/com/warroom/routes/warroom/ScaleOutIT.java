@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.budget.ReplicaBudgetShare;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
-import com.warroom.routes.support.Records;
+import com.warroom.routes.support.KafkaTestClient;
 import com.warroom.routes.support.RunningApp;
 import com.warroom.routes.support.TopicCollector;
 import com.warroom.routes.support.WarRoomTestApp;
@@ -53,10 +53,10 @@ class ScaleOutIT {
         String incidents = settings.get("incident.topic");
         String results = settings.get("result.topic");
         testApp.broker().createTopic(incidents, 6);
-        Records records = testApp.records();
+        KafkaTestClient kafka = testApp.kafka();
         TopicCollector topics = testApp.topics();
 
-        List<String> ids = new ArrayList<>(send(records, incidents, BATCH));
+        List<String> ids = new ArrayList<>(send(kafka, incidents, BATCH));
         List<RunningApp> replicas = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
@@ -70,7 +70,7 @@ class ScaleOutIT {
             Awaitility.await().atMost(Duration.ofSeconds(30))
                     .until(() -> replicas.stream().allMatch(r -> share(r) == 2));
             topics.awaitCount(results, r -> true, BATCH * 2 / 3, Duration.ofSeconds(60));
-            ids.addAll(send(records, incidents, BATCH));
+            ids.addAll(send(kafka, incidents, BATCH));
             replicas.add(RunningApp.start(new LinkedHashMap<>(settings))); // and back
             Awaitility.await().atMost(Duration.ofSeconds(30))
                     .until(() -> replicas.stream().allMatch(r -> share(r) == 3));
@@ -95,12 +95,12 @@ class ScaleOutIT {
         assertTrue(sandbox.maxInAnyWindow(MINUTE_WINDOW) <= PER_MINUTE, "long window: " + sandbox.maxInAnyWindow(MINUTE_WINDOW));
     }
 
-    private static List<String> send(Records records, String topic, int n) {
+    private static List<String> send(KafkaTestClient kafka, String topic, int n) {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             ObjectNode e = Events.fresh();
             ids.add(Events.incidentId(e));
-            records.send(topic, Events.incidentId(e), Events.json(e)); // keyed by incident: one partition each
+            kafka.send(topic, Events.incidentId(e), Events.json(e)); // keyed by incident: one partition each
         }
         return ids;
     }

@@ -52,7 +52,7 @@ class WarRoomPipelineIT {
     }
 
     static org.apache.kafka.clients.producer.RecordMetadata send(byte[] key, byte[] value, List<Header> headers) throws Exception {
-        return testApp.records().send(setting("incident.topic"), key, value, headers);
+        return testApp.kafka().send(setting("incident.topic"), key, value, headers);
     }
 
     /** The sandbox's one create call for this incident (its log; incidents here are lower-case hex). */

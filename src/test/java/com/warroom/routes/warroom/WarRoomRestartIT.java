@@ -31,7 +31,7 @@ class WarRoomRestartIT {
         String results = settings.get("result.topic");
         List<ObjectNode> events = List.of(Events.fresh(), Events.fresh(), Events.fresh());
         for (ObjectNode e : events) {
-            testApp.records().send(settings.get("incident.topic"), Events.incidentId(e), Events.json(e));
+            testApp.kafka().send(settings.get("incident.topic"), Events.incidentId(e), Events.json(e));
         }
         // the sandbox opens chat "oc_" + the incident id for each incident
         Map<String, String> expectedChats = new TreeMap<>();
