@@ -19,6 +19,7 @@ import com.warroom.routes.kafka.DeadLetterPublisher;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.kafka.RecordLimits;
 import com.warroom.routes.ledger.WarRoomLedger;
+import com.warroom.routes.support.TestKafka;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.BeanInject;
@@ -91,7 +92,7 @@ abstract class RouteTestSupport {
     static final int MAX_RECORD_BYTES = 65_536;
     static final String INCIDENT_TOPIC = "incidents";
     static final String DEAD_LETTER_TOPIC = "incidents-dlq";
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    static final ObjectMapper MAPPER = TestKafka.MAPPER;
     private static final KafkaClientSettings NO_KAFKA = new KafkaClientSettings("localhost:1", "PLAINTEXT", "GSSAPI", "");
 
     static {
