@@ -241,7 +241,7 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
 
     private void close() throws Exception {
         Exception failure = null;
-        for (AutoCloseable c : new AutoCloseable[] {this::stop, topics, kafka, sandbox}) {
+        for (AutoCloseable c : new AutoCloseable[] {this::stop, topics, kafka, sandbox, broker == null ? null : broker::close}) {
             if (c == null) {
                 continue;
             }
@@ -259,10 +259,7 @@ public final class WarRoomTestApp implements BeforeAllCallback, AfterAllCallback
         kafka = null;
         sandbox = null;
         settings = null;
-        if (broker != null) {
-            broker.close();
-            broker = null;
-        }
+        broker = null;
         if (failure != null) {
             throw failure;
         }
