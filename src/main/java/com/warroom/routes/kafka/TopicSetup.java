@@ -15,6 +15,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,7 @@ import org.slf4j.LoggerFactory;
 public final class TopicSetup {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
+    private static final long KNOWN_AGAIN_MILLIS = 100;
 
     private TopicSetup() {
     }
@@ -68,16 +70,42 @@ public final class TopicSetup {
                     }
                 }
             }
-            ConfigResource ledger = new ConfigResource(ConfigResource.Type.TOPIC, ledgerTopic);
-            Config config = admin.describeConfigs(List.of(ledger)).all().get(30, TimeUnit.SECONDS).get(ledger);
+            // each topic created here is known before anything reads it (RecordLimits reads the dead-letter topic next)
+            for (NewTopic t : missing) {
+                describeOnceKnown(admin, t.name());
+            }
+            Config config = describeOnceKnown(admin, ledgerTopic);
             String policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
             if (policy == null || !policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
                 LOG.error("ledger topic {} has cleanup.policy={}, not compact: war rooms older than its retention "
                         + "would be forgotten and opened again after a replay", ledgerTopic, policy);
             }
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             throw new StartupProblem("cannot reach Kafka at " + settings.brokers() + " to check topics " + ledgerTopic
-                    + " and " + deadLetterTopic + " (" + e.getClass().getSimpleName() + ")");
+                    + " and " + deadLetterTopic + " (" + cause.getClass().getSimpleName() + ")");
+        }
+    }
+
+    /**
+     * A topic's configuration; for one created a moment ago, once the broker answering knows it. The
+     * controller acknowledges a creation before every broker's metadata has it, and a describe in
+     * between answers UnknownTopicOrPartition (seen at start with a new ledger topic, then the start
+     * failed). Kafka's clients have no option to wait for that, so this asks again for up to 30 s.
+     */
+    static Config describeOnceKnown(Admin admin, String topic)
+            throws ExecutionException, java.util.concurrent.TimeoutException, InterruptedException {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                return admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(KNOWN_AGAIN_MILLIS);
+            }
         }
     }
 }

@@ -1,0 +1,67 @@
+package com.warroom.routes.kafka;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.DescribeConfigsOptions;
+import org.apache.kafka.clients.admin.DescribeConfigsResult;
+import org.apache.kafka.clients.admin.MockAdminClient;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.internals.KafkaFutureImpl;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Topic set-up at start, on Kafka's MockAdminClient. */
+class TopicSetupTest {
+
+    private static final Node BROKER = new Node(0, "localhost", 9092);
+    private static final KafkaClientSettings SETTINGS = new KafkaClientSettings("localhost:1", "PLAINTEXT", "GSSAPI", "");
+
+    /**
+     * The controller acknowledges a creation before the broker answering a describe knows the topic:
+     * the first describes of each new topic answer UnknownTopicOrPartition, as a KRaft broker may.
+     */
+    static final class LateMetadataAdmin extends MockAdminClient {
+        final AtomicInteger unknownAnswers = new AtomicInteger();
+        private final Map<String, AtomicInteger> describes = new ConcurrentHashMap<>();
+
+        LateMetadataAdmin() {
+            super(List.of(BROKER), BROKER);
+        }
+
+        @Override
+        public synchronized DescribeConfigsResult describeConfigs(Collection<ConfigResource> resources, DescribeConfigsOptions options) {
+            ConfigResource r = resources.iterator().next();
+            if (describes.computeIfAbsent(r.name(), k -> new AtomicInteger()).incrementAndGet() <= 2) {
+                unknownAnswers.incrementAndGet();
+                KafkaFutureImpl<Config> f = new KafkaFutureImpl<>();
+                f.completeExceptionally(new UnknownTopicOrPartitionException("not yet known: " + r.name()));
+                return new DescribeConfigsResult(Map.<ConfigResource, KafkaFuture<Config>>of(r, f)) { };
+            }
+            return super.describeConfigs(resources, options);
+        }
+    }
+
+    @Test
+    void topicsCreatedAMomentAgoAreAskedForAgainUntilTheBrokerKnowsThem() throws Exception {
+        try (LateMetadataAdmin admin = new LateMetadataAdmin()) {
+            TopicSetup.ensure(admin, SETTINGS, "ledger", 1, List.of("catalog"), "incidents-dlq", 2_101_248, "journal");
+            assertEquals(Set.of("ledger", "catalog", "incidents-dlq", "journal"), admin.listTopics().names().get());
+            assertTrue(admin.unknownAnswers.get() >= 8, "each new topic answered unknown twice first: " + admin.unknownAnswers.get());
+            ConfigResource ledger = new ConfigResource(ConfigResource.Type.TOPIC, "ledger");
+            assertEquals(TopicConfig.CLEANUP_POLICY_COMPACT, admin.describeConfigs(List.of(ledger)).all().get().get(ledger)
+                    .get(TopicConfig.CLEANUP_POLICY_CONFIG).value());
+        }
+    }
+}
