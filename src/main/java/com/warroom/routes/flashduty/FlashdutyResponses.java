@@ -12,9 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
-import com.warroom.routes.Backoff;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.warroom.routes.Backoff;
 import com.warroom.routes.budget.AccountRateBudget;
 import com.warroom.routes.kafka.RecordDeadline;
 import org.apache.camel.Exchange;
@@ -65,8 +65,6 @@ public final class FlashdutyResponses {
     private final ObjectMapper mapper;
     private final int maxAttempts;
     private final int rateLimitedAttempts;
-    private final long initialBackoffMillis;
-    private final long maxBackoffMillis;
     private final Backoff backoff;
     private final AtomicBoolean flashdutyDown = new AtomicBoolean();
     private final AtomicBoolean rateLimitedRun = new AtomicBoolean();
@@ -85,9 +83,8 @@ public final class FlashdutyResponses {
         this.retryCreateAfterTimeout = retryCreateAfterTimeout;
         this.maxAttempts = maxAttempts;
         this.rateLimitedAttempts = rateLimitedAttempts;
-        this.initialBackoffMillis = Math.max(1, initialBackoff.toMillis());
-        this.maxBackoffMillis = Math.max(initialBackoffMillis, maxBackoff.toMillis());
-        this.backoff = new Backoff(Duration.ofMillis(initialBackoffMillis), Duration.ofMillis(maxBackoffMillis));
+        long initialMillis = Math.max(1, initialBackoff.toMillis());
+        this.backoff = new Backoff(Duration.ofMillis(initialMillis), Duration.ofMillis(Math.max(initialMillis, maxBackoff.toMillis())));
     }
 
     /** Starts a call: keeps the request body for every attempt and clears the previous call's outcome. */
@@ -227,7 +224,7 @@ public final class FlashdutyResponses {
             int allowed = flashdutyDown.get() ? 1 : maxAttempts;
             if (transient_ < allowed) {
                 long base = backoff(transient_);
-                retry(exchange, "RequestLocked".equals(code) ? Math.min(maxBackoffMillis, base * 4) : base, path, code, attempts);
+                retry(exchange, "RequestLocked".equals(code) ? Math.min(backoff.max().toMillis(), base * 4) : base, path, code, attempts);
                 return;
             }
             if (flashdutyDown.compareAndSet(false, true)) {

@@ -70,8 +70,6 @@ public final class KafkaFailures {
             FencedInstanceIdException.class, ProducerFencedException.class, OutOfOrderSequenceException.class,
             InvalidProducerEpochException.class, UnknownProducerIdException.class, WakeupException.class, InterruptException.class);
 
-    private final Duration initialBackoff;
-    private final Duration maxBackoff;
     private final Backoff backoff;
     private final MeterRegistry registry;
     /** topic/partition → the offset that failed last and how often in a row */
@@ -81,8 +79,6 @@ public final class KafkaFailures {
     private final java.util.concurrent.atomic.AtomicLong stoppingSince = new java.util.concurrent.atomic.AtomicLong();
 
     public KafkaFailures(Duration initialBackoff, Duration maxBackoff, MeterRegistry registry) {
-        this.initialBackoff = initialBackoff;
-        this.maxBackoff = maxBackoff;
         this.backoff = new Backoff(initialBackoff, maxBackoff);
         this.registry = registry;
     }
@@ -211,7 +207,7 @@ public final class KafkaFailures {
             if (now - stoppingSince.get() > graceNanos) {
                 throw rethrowable(caught);
             }
-            wait = initialBackoff.toMillis();
+            wait = backoff.initial().toMillis();
         } else {
             wait = backoffMillis(exchange);
         }
@@ -246,7 +242,7 @@ public final class KafkaFailures {
             stopper.setDaemon(true);
             stopper.start();
         } else if (!exchange.getContext().isStopping()) {
-            Thread.sleep(initialBackoff.toMillis()); // the record came again while the route stops: no spin
+            Thread.sleep(backoff.initial().toMillis()); // the record came again while the route stops: no spin
         }
         throw rethrowable(caught);
     }
@@ -264,10 +260,6 @@ public final class KafkaFailures {
         String cause = causeLabel(caught);
         registry.counter("kafka.records.retried", "cause", cause).increment();
         return cause;
-    }
-
-    Duration maxBackoff() {
-        return maxBackoff;
     }
 
     Backoff backoff() {

@@ -51,7 +51,7 @@ public final class KafkaPollFailures implements PollExceptionStrategy {
         }
         long[] r = run.get();
         long now = System.nanoTime();
-        if (r[0] > 0 && now - r[1] > 2 * failures.maxBackoff().toNanos()) {
+        if (r[0] > 0 && now - r[1] > 2 * failures.backoff().max().toNanos()) {
             r[0] = 0; // a new run of failures starts from the initial backoff
         }
         r[0]++;

@@ -6,14 +6,11 @@ import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** Incident events for tests, built from the documented example (src/test/resources/example-incident-event.json). */
 public final class Events {
 
-    /** The shared {@link TestKafka#MAPPER}, kept so that callers written before it compile. */
-    public static final ObjectMapper MAPPER = TestKafka.MAPPER;
     private static final String EXAMPLE = load();
 
     private Events() {
@@ -27,7 +24,7 @@ public final class Events {
     /** The documented example as a mutable tree. */
     public static ObjectNode example() {
         try {
-            return (ObjectNode) MAPPER.readTree(EXAMPLE);
+            return (ObjectNode) TestKafka.MAPPER.readTree(EXAMPLE);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -54,7 +51,7 @@ public final class Events {
 
     public static String json(ObjectNode node) {
         try {
-            return MAPPER.writeValueAsString(node);
+            return TestKafka.MAPPER.writeValueAsString(node);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -16,7 +16,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -44,8 +43,6 @@ import org.awaitility.core.ConditionTimeoutException;
  */
 public final class KafkaTestClient implements AutoCloseable {
 
-    /** The shared {@link TestKafka#MAPPER}, kept so that callers written before it compile. */
-    public static final ObjectMapper MAPPER = TestKafka.MAPPER;
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
     /** Upper bound for {@link #readAll(String)} (records already in the topic come much faster). */
     private static final Duration READ_ALL_TIMEOUT = Duration.ofSeconds(30);
@@ -120,7 +117,7 @@ public final class KafkaTestClient implements AutoCloseable {
     /** Sends a Jackson tree as JSON. */
     public RecordMetadata send(String topic, String key, JsonNode json) {
         try {
-            return send(topic, TestKafka.utf8(key), MAPPER.writeValueAsBytes(json), List.of());
+            return send(topic, TestKafka.utf8(key), TestKafka.MAPPER.writeValueAsBytes(json), List.of());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
