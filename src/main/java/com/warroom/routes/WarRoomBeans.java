@@ -20,6 +20,7 @@ import com.warroom.routes.catalog.RocketChatPages;
 import com.warroom.routes.flashduty.FlashdutyAuth;
 import com.warroom.routes.flashduty.FlashdutyResponses;
 import com.warroom.routes.incident.EventAge;
+import com.warroom.routes.kafka.BrokerClock;
 import com.warroom.routes.incident.IncidentEventParser;
 import com.warroom.routes.incident.IncidentKeyCheck;
 import com.warroom.routes.kafka.CommitPerRecord;
@@ -204,9 +205,10 @@ public final class WarRoomBeans {
                     Secret.from("ROCKETCHAT_AUTH_TOKEN", authTokenFile.trim()));
         }
 
+        /** The broker's clock as last seen in a broker-stamped acknowledgement (the budget journal's). */
         @BindToRegistry
-        public EventAge eventAge(@PropertyInject("war-room.max-event-age") String maxAge) {
-            return new EventAge(Duration.ofMillis(millis("war-room.max-event-age", maxAge)), Clock.systemUTC());
+        public BrokerClock brokerClock() {
+            return new BrokerClock();
         }
 
         @BindToRegistry
@@ -217,6 +219,14 @@ public final class WarRoomBeans {
 
     /** What the route steps call, built on the settings; and the supervisor of the background threads. */
     public static final class Steps implements CamelConfiguration {
+
+        @BindToRegistry
+        public EventAge eventAge(@BeanInject(METRICS_REGISTRY) MeterRegistry registry, BrokerClock brokerClock,
+                                 @PropertyInject("war-room.max-event-age") String maxAge,
+                                 @PropertyInject("war-room.clock-skew-tolerance") String tolerance) {
+            return new EventAge(Duration.ofMillis(millis("war-room.max-event-age", maxAge)),
+                    Duration.ofMillis(millis("war-room.clock-skew-tolerance", tolerance)), Clock.systemUTC(), brokerClock, registry);
+        }
 
         @BindToRegistry
         public FlashdutyResponses flashdutyResponses(@BeanInject("objectMapper") ObjectMapper mapper, AccountRateBudget budget,

@@ -45,7 +45,8 @@ class RecordOutcomesGenerativeTest {
     private final IncidentEventParser parser = new IncidentEventParser(LIMITS);
     private final WarRoomResults results = new WarRoomResults(mapper);
     private final TemplateLookups templates = new TemplateLookups(mapper, LIMITS);
-    private final EventAge age = new EventAge(Duration.ofHours(1), Clock.systemUTC());
+    private final EventAge age = new EventAge(Duration.ofHours(1), Duration.ofMinutes(5), Clock.systemUTC(),
+            new com.warroom.routes.kafka.BrokerClock(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     private final long seed = Long.getLong("generative.seed", System.nanoTime());
 
     private Exchange exchange(String topic, long offset, byte[] value) {
@@ -77,7 +78,7 @@ class RecordOutcomesGenerativeTest {
                 fail("seed " + seed + ", input " + i + ": " + e.getClass().getName() + " escaped the validator");
             }
             accepted++;
-            age.isStale(ex);
+            age.isStale(ex.getProperty(IncidentEventParser.EVENT_TIME, Long.class), ex.getProperty(com.warroom.routes.kafka.IncomingRecord.TIMESTAMP, Long.class));
             for (String status : new String[] {"created", "failed", "skipped"}) {
                 ex.setProperty(WarRoomState.STATUS, status);
                 ex.setProperty(WarRoomState.REASON, "failed".equals(status) ? "InternalError" : null);

@@ -162,13 +162,15 @@ abstract class RouteTestSupport {
         ex.setProperty(FlashdutyCallState.PATH, FlashdutyStub.LIST);
         Exchange ok = template().send("direct:flashduty-call", ex);
         if (!"success".equals(ok.getProperty(FlashdutyCallState.OUTCOME))) {
-            throw new IllegalStateException("the stub's list call did not succeed");
+            throw new IllegalStateException("the stub's list call did not succeed: " + ok.getProperty(FlashdutyCallState.ERROR_CODE)
+                    + " " + ok.getException());
         }
         flashduty.reset();
     }
 
     ProducerTemplate template() {
-        if (template == null) {
+        // a test class with several test methods gets a new context for each: never keep the last one's template
+        if (template == null || template.getCamelContext() != context) {
             template = context.createProducerTemplate();
         }
         return template;

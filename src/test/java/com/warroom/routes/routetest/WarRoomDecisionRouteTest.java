@@ -134,6 +134,37 @@ class WarRoomDecisionRouteTest extends RouteTestSupport {
         }
     }
 
+    /** Clocks are inputs too: an event_time that would overflow, or one from the future on an old record. */
+    static Stream<Arguments> wrongClocks() {
+        long hour = 3_600_000L;
+        long now = System.currentTimeMillis();
+        return Stream.of(
+                Arguments.of("event_time Long.MIN_VALUE is ancient, not fresh", Long.MIN_VALUE, now, "skipped"),
+                Arguments.of("event_time a day ahead on a record two hours old → stale", now + 24 * hour, now - 2 * hour, "skipped"),
+                Arguments.of("event_time a day ahead on a fresh record → opened", now + 24 * hour, now, "created"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("wrongClocks")
+    void wrongClocksDoNotDecideAlone(String name, long eventTime, long recordTime, String status) throws Exception {
+        loadCatalog(true);
+        ObjectNode event = Events.fresh();
+        event.put("event_time", eventTime);
+        String incidentId = Events.incidentId(event);
+        Consumed fresh = consumed(INCIDENT_TOPIC, incidentId, Events.json(event).getBytes(StandardCharsets.UTF_8));
+        Consumed record = new Consumed(fresh.topic(), fresh.key(), fresh.value(), fresh.headers(), fresh.partition(), fresh.offset(),
+                recordTime, fresh.commits());
+
+        send("direct:incidents", record);
+
+        JsonNode result = json(results.getReceivedExchanges().get(0));
+        assertEquals(status, result.path("status").asText(), name + ": " + result);
+        if ("skipped".equals(status)) {
+            assertEquals("stale", result.path("reason").asText(), name + ": " + result);
+        }
+        assertEquals("created".equals(status) ? 1 : 0, flashduty.calls(CREATE).size(), name + ": war-room/create calls");
+    }
+
     ObjectNode event(Set<Fails> fails) {
         ObjectNode event = Events.fresh();
         ObjectNode incident = Events.incident(event);
