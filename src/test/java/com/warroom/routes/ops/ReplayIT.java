@@ -156,20 +156,25 @@ class ReplayIT {
             }
             Result r = replay.get(3, TimeUnit.MINUTES);
             assertEquals(0, r.code, r.all());
-            assertTrue(r.out.lines().anyMatch(l -> l.matches("\\s+republished\\s+" + n)), r.out);
+            // every record of the range at its start: all first events, and the later ones already written by then
+            int republished = r.out.lines().filter(l -> l.matches("\\s+republished\\s+\\d+")).mapToInt(l -> Integer.parseInt(l.trim().split("\\s+")[1]))
+                    .findFirst().orElse(-1);
+            assertTrue(republished >= n, r.out);
 
-            // every original and every copy answered: two results per first event, one per later event
-            await().atMost(Duration.ofMinutes(3)).until(() -> {
-                Map<String, List<String>> byEvent = resultsByEvent(live);
-                return first.stream().allMatch(e -> byEvent.getOrDefault(e.get("event_id").asText(), List.of()).size() >= 2)
-                        && later.stream().allMatch(e -> byEvent.containsKey(e.get("event_id").asText()));
-            });
+            // every original and every copy answered by the live service
+            int expected = 2 * n + republished;
+            await().atMost(Duration.ofMinutes(3)).until(() -> kafka.readAllJson(live.get("result.topic")).size() >= expected);
             Map<String, List<String>> byEvent = resultsByEvent(live);
+            assertEquals(expected, byEvent.values().stream().mapToInt(List::size).sum(), "one result per record: " + byEvent);
             for (ObjectNode e : first) {
                 String incidentId = Events.incidentId(e);
                 assertEquals(1, sandbox.createCount(incidentId), "rooms for incident " + incidentId);
                 List<String> statuses = byEvent.get(e.get("event_id").asText());
-                assertEquals(List.of("created", "already_exists"), statuses.subList(0, 2), "original, then its copy: " + statuses);
+                assertEquals(List.of("created", "already_exists"), statuses, "the original, then its copy");
+            }
+            for (ObjectNode e : later) {
+                List<String> statuses = byEvent.get(e.get("event_id").asText());
+                assertTrue(!statuses.isEmpty() && statuses.stream().allMatch("already_exists"::equals), statuses.toString());
             }
             assertTrue(log.lines().stream().noneMatch(l -> l.contains("BindException") || l.contains("Address already in use")),
                     "the replay tried to bind a port");
@@ -186,7 +191,7 @@ class ReplayIT {
                 copies.add(c);
             }
         }
-        assertEquals(n, copies.size(), "one copy per record of the range");
+        assertTrue(copies.size() >= n, "one copy per record of the range: " + copies.size());
         for (ConsumerRecord<byte[], byte[]> c : copies) {
             assertEquals(liveTopic, header(c, "replayed-from-topic"));
             ConsumerRecord<byte[], byte[]> o = originals.get(header(c, "replayed-from-partition") + "/" + header(c, "replayed-from-offset"));
