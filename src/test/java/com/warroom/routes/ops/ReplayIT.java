@@ -156,6 +156,16 @@ class ReplayIT {
             }
             Result r = replay.get(3, TimeUnit.MINUTES);
             assertEquals(0, r.code, r.all());
+            // one room per incident, once the original and its second handling are answered
+            await().atMost(Duration.ofMinutes(3)).until(() -> {
+                Map<String, List<String>> answered = resultsByEvent(live);
+                return first.stream().allMatch(e -> answered.getOrDefault(e.get("event_id").asText(), List.of()).size() >= 2);
+            });
+            Map<String, Integer> rooms = new java.util.TreeMap<>();
+            first.forEach(e -> rooms.put(Events.incidentId(e), sandbox.createCount(Events.incidentId(e))));
+            assertEquals(Map.of(), rooms.entrySet().stream().filter(c -> c.getValue() != 1)
+                    .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)), "incidents without exactly one room");
+
             // every record of the range at its start: all first events, and the later ones already written by then
             int republished = r.out.lines().filter(l -> l.matches("\\s+republished\\s+\\d+")).mapToInt(l -> Integer.parseInt(l.trim().split("\\s+")[1]))
                     .findFirst().orElse(-1);
