@@ -204,6 +204,7 @@ public final class ReplayCommand {
                                ReplayOffsets.Plan plan, ReplayTracker tracker) throws Exception {
             try (ReplayDryRun dry = ReplayDryRun.open(config, o.routes(), kafka, prop(pc, "ledger.topic"), prop(pc, "integration.topic"),
                     key -> prop(pc, key))) {
+                out.println("  ledger: " + dry.ledgerSize() + " war rooms read back from " + prop(pc, "ledger.topic"));
                 if (!dry.catalogKnown()) {
                     out.println("  no IM integration found on " + prop(pc, "integration.topic")
                             + ": creates are reported as would_create/integration_not_checked");

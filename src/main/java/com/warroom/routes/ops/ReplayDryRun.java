@@ -126,6 +126,11 @@ final class ReplayDryRun implements AutoCloseable {
         return catalogKnown;
     }
 
+    /** War rooms read back from the ledger. */
+    int ledgerSize() {
+        return ledger.size();
+    }
+
     /** The decision for one record. */
     ReplayTracker.Decision decide(ConsumerRecord<byte[], byte[]> r) {
         Exchange ex = new DefaultExchange(context);

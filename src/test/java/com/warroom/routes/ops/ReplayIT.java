@@ -355,13 +355,6 @@ class ReplayIT {
 
     @Test
     void clearErrors() {
-        Result maxAge = replay("--from", minute(0).toString(), "--max-age", "3h");
-        assertEquals(2, maxAge.code);
-        assertTrue(maxAge.err.contains("raise WAR_ROOM_MAX_EVENT_AGE on the service"), maxAge.err);
-        Result group = replay("--from", minute(0).toString(), "--group", "mine");
-        assertEquals(2, group.code);
-        assertTrue(group.err.startsWith("war-room-routes: --group is gone"), group.err);
-
         Result badTime = replay("--from", "yesterday");
         assertEquals(2, badTime.code);
         assertEquals("war-room-routes: --from is not an ISO-8601 time with a zone (e.g. 2026-11-23T08:00:00Z or 2026-11-23T09:00:00+01:00): yesterday",
