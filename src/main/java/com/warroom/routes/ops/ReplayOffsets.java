@@ -14,23 +14,20 @@ import java.util.concurrent.TimeoutException;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
-import org.apache.kafka.common.ConsumerGroupState;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Where a replay starts and ends on each partition of the incident topic, found with the Kafka
- * consumer's {@code offsetsForTimes}, and committed for the replay's own consumer group so Camel's
- * consumer starts exactly there. Every failure comes back as one line an operator can act on.
+ * consumer's {@code offsetsForTimes}, and the records in between, read by assignment (no consumer
+ * group: nothing is committed, no group is left behind). Every failure to plan comes back as one line
+ * an operator can act on.
  */
 final class ReplayOffsets {
 
@@ -42,6 +39,8 @@ final class ReplayOffsets {
     }
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** No position moved for this long while reading the range: Kafka is not answering. */
+    private static final Duration STALL = Duration.ofSeconds(60);
 
     private final KafkaClientSettings kafka;
     private final String topic;
@@ -59,7 +58,7 @@ final class ReplayOffsets {
         try (Admin admin = admin()) {
             TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic);
             List<TopicPartition> partitions = d.partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            try (KafkaConsumer<byte[], byte[]> consumer = consumer(null)) {
+            try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
                 Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, TIMEOUT);
                 Map<Integer, Long> start = at(consumer, partitions, from, ends);
                 Map<Integer, Long> end = to == null ? byPartition(ends) : at(consumer, partitions, to, ends);
@@ -81,47 +80,58 @@ final class ReplayOffsets {
         }
     }
 
-    /** Refuses a group that has members: the live routes, or another replay still running. */
-    void requireIdle(String group) {
-        try (Admin admin = admin()) {
-            ConsumerGroupDescription g = admin.describeConsumerGroups(List.of(group)).all()
-                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(group);
-            if (!g.members().isEmpty() || g.state() == ConsumerGroupState.PREPARING_REBALANCE
-                    || g.state() == ConsumerGroupState.COMPLETING_REBALANCE) {
-                throw new CommandLine.UsageError("consumer group " + group + " has active members; a replay needs a group of its own (--group)");
-            }
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
-                throw unreachable();
-            }
-            if (!(e.getCause() instanceof GroupIdNotFoundException)) {
-                throw new CommandLine.UsageError("cannot describe consumer group " + group + " (" + e.getCause().getClass().getSimpleName() + ")");
-            }
-        } catch (TimeoutException e) {
-            throw unreachable();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CommandLine.UsageError("interrupted");
-        }
+    /** What the replay does with each record of the range, in offset order per partition. */
+    interface RecordHandler {
+        void handle(ConsumerRecord<byte[], byte[]> record) throws Exception;
     }
 
-    /** Commits the start offsets for the replay group, so its Camel consumer begins there. */
-    void commitStart(String group, Plan plan) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new TreeMap<>((a, b) -> Integer.compare(a.partition(), b.partition()));
-        plan.start().forEach((p, o) -> offsets.put(new TopicPartition(topic, p), new OffsetAndMetadata(o, "war-room-routes replay start")));
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(group)) {
-            consumer.commitSync(offsets, TIMEOUT);
+    /**
+     * Hands every record of the plan to {@code handler}, in offset order per partition, and calls
+     * {@code reached} once a partition's position has passed its end (transaction markers and
+     * aborted records are never handed). Read by assignment: no consumer group, nothing committed.
+     * {@code tick} runs after every poll (the progress lines). Gives up when no position moves for
+     * {@link #STALL}: Kafka stopped answering.
+     */
+    void read(Plan plan, RecordHandler handler, java.util.function.IntConsumer reached, Runnable tick) throws Exception {
+        Map<TopicPartition, Long> remaining = new java.util.HashMap<>();
+        plan.start().forEach((p, s) -> {
+            if (plan.end().get(p) > s) {
+                remaining.put(new TopicPartition(topic, p), plan.end().get(p));
+            } else {
+                reached.accept(p);
+            }
+        });
+        if (remaining.isEmpty()) {
+            return;
         }
-    }
-
-    /** Removes a throwaway group (the dry run's), so the dry run leaves nothing behind. */
-    void deleteGroup(String group) {
-        try (Admin admin = admin()) {
-            admin.deleteConsumerGroups(List.of(group)).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            // best effort: an empty group with no members expires by itself (offsets.retention.minutes)
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            consumer.assign(remaining.keySet());
+            remaining.keySet().forEach(tp -> consumer.seek(tp, plan.start().get(tp.partition())));
+            Map<TopicPartition, Long> positions = new java.util.HashMap<>();
+            long lastMove = System.nanoTime();
+            while (!remaining.isEmpty()) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    Long end = remaining.get(new TopicPartition(r.topic(), r.partition()));
+                    if (end != null && r.offset() < end) {
+                        handler.handle(r);
+                    }
+                }
+                for (TopicPartition tp : List.copyOf(remaining.keySet())) {
+                    long position = consumer.position(tp, TIMEOUT);
+                    if (!Long.valueOf(position).equals(positions.put(tp, position))) {
+                        lastMove = System.nanoTime();
+                    }
+                    if (position >= remaining.get(tp)) {
+                        remaining.remove(tp);
+                        consumer.pause(List.of(tp));
+                        reached.accept(tp.partition());
+                    }
+                }
+                tick.run();
+                if (System.nanoTime() - lastMove > STALL.toNanos()) {
+                    throw new org.apache.kafka.common.errors.TimeoutException("no record of " + topic + " read for " + STALL.toSeconds() + " s");
+                }
+            }
         }
     }
 
@@ -199,11 +209,8 @@ final class ReplayOffsets {
         return Admin.create(p);
     }
 
-    private KafkaConsumer<byte[], byte[]> consumer(String group) {
+    private KafkaConsumer<byte[], byte[]> consumer() {
         Properties p = kafka.common("war-room-routes-replay");
-        if (group != null) {
-            p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        }
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolationLevel);

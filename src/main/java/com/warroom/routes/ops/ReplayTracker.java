@@ -1,5 +1,6 @@
 package com.warroom.routes.ops;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -14,27 +15,29 @@ import java.util.concurrent.atomic.AtomicLong;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.warroom.routes.incident.IncidentEventParser;
-import com.warroom.routes.kafka.DeadLetterPublisher;
-import com.warroom.routes.kafka.IncomingRecord;
-import org.apache.camel.Exchange;
 
 /**
- * The replay's view of its records, called from steps woven into the shipped incident route: it
- * stops records at or after each partition's end bound, and records every decision (for the
- * progress lines, the summary, and in a dry run one printed line and one JSON line per event).
- * Written here because Camel has no notion of "stop at these offsets".
+ * How far a replay got, per partition, and what it did with each record: {@code republished} once
+ * Kafka acknowledged the copy, or in a dry run the decision (one printed line and, with
+ * {@code --out}, one JSON line per record). Feeds the progress lines and the summary.
  */
-public final class ReplayTracker {
+final class ReplayTracker {
+
+    /** One record's dry-run decision; {@code status} as in the result records, plus {@code would_create}. */
+    record Decision(int partition, long offset, long timestamp, String incidentId, String eventId, String eventType, String status,
+                    String reason) {
+    }
+
+    static final String REPUBLISHED = "republished";
+    static final String WOULD_CREATE = "would_create";
 
     private final Map<Integer, Long> start;
     private final Map<Integer, Long> end;
-    private final boolean dryRun;
     private final PrintStream out;
     private final Writer jsonLines;
     private final ObjectMapper mapper = new ObjectMapper();
     private final Map<Integer, AtomicLong> nextOffset = new ConcurrentHashMap<>();
-    private final Set<Integer> pastEnd = ConcurrentHashMap.newKeySet();
+    private final Set<Integer> reached = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicLong> decisions = new ConcurrentHashMap<>();
     private final Set<String> wouldCreate = ConcurrentHashMap.newKeySet();
 
@@ -42,91 +45,82 @@ public final class ReplayTracker {
      * @param start first offset to handle, per partition
      * @param end   first offset not to handle, per partition
      */
-    ReplayTracker(Map<Integer, Long> start, Map<Integer, Long> end, boolean dryRun, PrintStream out, Writer jsonLines) {
+    ReplayTracker(Map<Integer, Long> start, Map<Integer, Long> end, PrintStream out, Writer jsonLines) {
         this.start = Map.copyOf(start);
         this.end = Map.copyOf(end);
-        this.dryRun = dryRun;
         this.out = out;
         this.jsonLines = jsonLines;
         start.forEach((p, o) -> nextOffset.put(p, new AtomicLong(o)));
     }
 
-    /** True for a record at or after its partition's end: the route stops it, unhandled and uncommitted. */
-    public boolean isPastEnd(Exchange exchange) {
-        Integer partition = exchange.getProperty(IncomingRecord.PARTITION, Integer.class);
-        Long offset = exchange.getProperty(IncomingRecord.OFFSET, Long.class);
-        Long bound = end.get(partition);
-        if (bound == null || offset == null || offset >= bound) {
-            pastEnd.add(partition);
-            return true;
-        }
-        return false;
+    /** Kafka acknowledged the copy of this record (called on the producer's thread). */
+    void republished(int partition, long offset) {
+        count(REPUBLISHED);
+        advance(partition, offset);
     }
 
-    /** After the result (or its dry-run stand-in): the decision of the war-room route. */
-    public void decided(Exchange exchange) {
-        String status = exchange.getProperty("warRoomStatus", String.class);
-        String reason = exchange.getProperty("warRoomReason", String.class);
-        String incidentId = exchange.getProperty(IncidentEventParser.INCIDENT_ID, String.class);
-        if (dryRun && incidentId != null) {
-            // the run would have written the ledger: a later event of the same incident finds it there
-            if (wouldCreate.contains(incidentId)) {
+    /** Every record of the partition was handed over (read, and in a re-publish acknowledged). */
+    void reached(int partition) {
+        reached.add(partition);
+    }
+
+    /**
+     * A dry run's decision. The live service would have written the ledger on a create: a later
+     * event of the same incident in the range finds it there ({@code already_exists}).
+     */
+    synchronized void decided(Decision d) {
+        String status = d.status();
+        String reason = d.reason();
+        if (d.incidentId() != null) {
+            if (wouldCreate.contains(d.incidentId())) {
                 status = "already_exists";
                 reason = null;
-            } else if ("would_create".equals(status)) {
-                wouldCreate.add(incidentId);
+            } else if (WOULD_CREATE.equals(status)) {
+                wouldCreate.add(d.incidentId());
             }
         }
-        record(exchange, status, reason);
-    }
-
-    /** After the dead-letter copy (or its dry-run stand-in). */
-    public void deadLettered(Exchange exchange) {
-        record(exchange, "dead_letter", DeadLetterPublisher.reasonOf(exchange));
-    }
-
-    private void record(Exchange exchange, String status, String reason) {
         String decision = reason == null || reason.isEmpty() ? status : status + "/" + reason;
-        decisions.computeIfAbsent(decision, d -> new AtomicLong()).incrementAndGet();
-        Integer partition = exchange.getProperty(IncomingRecord.PARTITION, Integer.class);
-        long offset = exchange.getProperty(IncomingRecord.OFFSET, Long.class);
-        nextOffset.computeIfAbsent(partition, p -> new AtomicLong()).accumulateAndGet(offset + 1, Math::max);
-        if (!dryRun) {
-            return;
-        }
-        String incidentId = exchange.getProperty(IncidentEventParser.INCIDENT_ID, String.class);
-        String eventId = exchange.getProperty(IncidentEventParser.EVENT_ID, String.class);
-        synchronized (this) {
-            out.println(String.format("%-40s partition=%d offset=%d incident_id=%s event_id=%s", decision, partition, offset,
-                    incidentId == null ? "-" : incidentId, eventId == null ? "-" : eventId));
-            if (jsonLines != null) {
-                ObjectNode line = mapper.createObjectNode();
-                line.put("partition", partition);
-                line.put("offset", offset);
-                Long timestamp = exchange.getProperty(IncomingRecord.TIMESTAMP, Long.class);
-                line.put("record_time", timestamp == null ? null : Instant.ofEpochMilli(timestamp).toString());
-                line.put("incident_id", incidentId);
-                line.put("event_id", eventId);
-                line.put("event_type", exchange.getProperty(IncidentEventParser.EVENT_TYPE, String.class));
-                line.put("decision", status);
-                line.put("reason", reason);
-                try {
-                    jsonLines.write(mapper.writeValueAsString(line));
-                    jsonLines.write('\n');
-                    jsonLines.flush();
-                } catch (JsonProcessingException e) {
-                    throw new IllegalStateException(e);
-                } catch (java.io.IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+        count(decision);
+        advance(d.partition(), d.offset());
+        out.println(String.format("%-40s partition=%d offset=%d incident_id=%s event_id=%s", decision, d.partition(), d.offset(),
+                d.incidentId() == null ? "-" : d.incidentId(), d.eventId() == null ? "-" : d.eventId()));
+        if (jsonLines != null) {
+            ObjectNode line = mapper.createObjectNode();
+            line.put("partition", d.partition());
+            line.put("offset", d.offset());
+            line.put("record_time", Instant.ofEpochMilli(d.timestamp()).toString());
+            line.put("incident_id", d.incidentId());
+            line.put("event_id", d.eventId());
+            line.put("event_type", d.eventType());
+            line.put("decision", status);
+            line.put("reason", reason);
+            try {
+                jsonLines.write(mapper.writeValueAsString(line));
+                jsonLines.write('\n');
+                jsonLines.flush();
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
     }
 
-    /** Records handled so far in a partition. */
+    private void count(String decision) {
+        decisions.computeIfAbsent(decision, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    private void advance(int partition, long offset) {
+        nextOffset.computeIfAbsent(partition, p -> new AtomicLong()).accumulateAndGet(offset + 1, Math::max);
+    }
+
+    /** Offsets of a partition handled so far (transaction markers between records included). */
     long done(int partition) {
         long s = start.getOrDefault(partition, 0L);
         long e = end.getOrDefault(partition, s);
+        if (reached.contains(partition)) {
+            return Math.max(0, e - s);
+        }
         AtomicLong next = nextOffset.get(partition);
         return Math.max(0, Math.min(e, next == null ? s : next.get()) - s);
     }
@@ -143,9 +137,9 @@ public final class ReplayTracker {
         return end.keySet().stream().mapToLong(this::total).sum();
     }
 
-    /** Every partition handled up to its end (or a record past its end was seen). */
+    /** Every partition handed over to its end. */
     boolean complete() {
-        return end.keySet().stream().allMatch(p -> done(p) >= total(p) || pastEnd.contains(p));
+        return reached.containsAll(end.keySet());
     }
 
     /** Decisions and how often each was made, most frequent first. */

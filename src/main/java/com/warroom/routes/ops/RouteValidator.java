@@ -147,11 +147,11 @@ public final class RouteValidator {
             }
         }
         if (problems.isEmpty()) {
-            // the replay command weaves these steps by id: renaming one breaks it
-            for (ReplayCommand.Missing missing : ReplayCommand.missingSteps(model)) {
+            // the replay's dry run runs these routes and relies on these step ids: renaming one breaks it
+            for (ReplayDryRun.Missing missing : ReplayDryRun.missing(model)) {
                 RouteDefinition route = model.getRouteDefinition(missing.routeId());
                 Path file = route == null ? routesDir : routeFiles.get(route);
-                problems.add(new Problem(file, route == null ? 0 : route.getLineNumber(), missing + " (the replay command weaves it by id)"));
+                problems.add(new Problem(file, route == null ? 0 : route.getLineNumber(), missing + " (the replay's dry run runs it)"));
             }
         }
         return new Report(routes, files.size(), problems);

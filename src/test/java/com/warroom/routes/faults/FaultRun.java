@@ -1,7 +1,10 @@
 package com.warroom.routes.faults;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -16,6 +19,7 @@ import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.ops.ReplayCommand;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
@@ -163,6 +167,47 @@ final class FaultRun implements AutoCloseable {
         Sent s = new Sent(m.topic(), m.partition(), m.offset(), key, value, headers);
         poison.add(s);
         return s;
+    }
+
+    // ---- the operator's replay -------------------------------------------------------------------
+
+    /** What the {@code replay} command printed and returned. */
+    record ReplayRun(int code, String output, int republished) {
+    }
+
+    /**
+     * The operator's {@code replay --from FROM} as the jar runs it ({@link ReplayCommand}), on this
+     * run's topics and settings, beside the running app: it re-publishes the range for the app to handle.
+     */
+    ReplayRun replay(Instant from) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+        int code = ReplayCommand.run(new String[] {"--from", from.toString()}, settings, print, print);
+        String text = out.toString(StandardCharsets.UTF_8);
+        int republished = text.lines().map(String::trim).filter(l -> l.matches("republished\\s+\\d+"))
+                .mapToInt(l -> Integer.parseInt(l.split("\\s+")[1])).findFirst().orElse(0);
+        return new ReplayRun(code, text, republished);
+    }
+
+    /** The time of the earliest incident record carrying one of these events (the --from that replays them all). */
+    Instant firstRecordOf(Set<String> eventIds) {
+        long first = Long.MAX_VALUE;
+        for (ConsumerRecord<byte[], byte[]> r : kafka.readAll(topic("incident"))) {
+            try {
+                if (r.value() != null && eventIds.contains(TestKafka.json(r).path("event_id").asText())) {
+                    first = Math.min(first, r.timestamp());
+                }
+            } catch (RuntimeException notAnEvent) {
+                // a poison record: not one of the events
+            }
+        }
+        return Instant.ofEpochMilli(first);
+    }
+
+    /** Waits until the result topic holds at least this many records (the re-published copies get results too). */
+    void awaitResultRecords(int atLeast, Duration timeout) {
+        Awaitility.await(name + ": " + atLeast + " result records").atMost(timeout).pollInterval(Duration.ofMillis(250))
+                .until(() -> topics.json(topic("result")).size() >= atLeast);
     }
 
     // ---- waiting --------------------------------------------------------------------------------

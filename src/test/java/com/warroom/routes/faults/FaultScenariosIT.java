@@ -139,6 +139,31 @@ class FaultScenariosIT {
         return replay.size();
     }
 
+    /**
+     * The operator's replay as the README gives it, with the {@code replay} command: every failed event
+     * here may be sent again (none has an unknown outcome), so the range from the first failed event's
+     * record on is re-published while the app runs; the app answers each copy (created for the failed
+     * ones, already_exists for the rest). Returns how many events had failed.
+     */
+    static int replayRange(FaultRun run) {
+        Set<String> failed = run.latestResults().stream().filter(r -> "failed".equals(r.path("status").asText()))
+                .map(r -> r.path("event_id").asText()).collect(Collectors.toSet());
+        if (failed.isEmpty()) {
+            return 0;
+        }
+        int resultsBefore = run.resultsByEvent().values().stream().mapToInt(List::size).sum();
+        FaultRun.ReplayRun replay = run.replay(run.firstRecordOf(failed));
+        assertEquals(0, replay.code(), replay.output());
+        assertTrue(replay.republished() >= failed.size(), replay.output());
+        run.awaitResultRecords(resultsBefore + replay.republished(), WAIT);
+        Map<String, List<JsonNode>> results = run.resultsByEvent();
+        for (String eventId : failed) {
+            List<JsonNode> rs = results.get(eventId);
+            assertEquals("created", rs.get(rs.size() - 1).path("status").asText(), "replayed " + rs);
+        }
+        return failed.size();
+    }
+
     // ---- 2 ----------------------------------------------------------------------------------------
 
     @Test
@@ -194,7 +219,7 @@ class FaultScenariosIT {
                         assertEquals("RequestTooFrequently", r.path("reason").asText(), r.toString());
                     }
                 }
-                replayFailed(run);
+                replayRange(run);
             }
             assertInvariants(run);
         }
@@ -800,7 +825,51 @@ class FaultScenariosIT {
                     assertTrue(Set.of("created", "failed").contains(r.path("status").asText()), r.toString());
                 }
                 assertEquals(0, run.retries(), "no record was handled twice: the group never took the partition away");
-                replayFailed(run);
+                replayRange(run);
+            }
+            assertInvariants(run);
+        }
+    }
+
+    // ---- 15 ---------------------------------------------------------------------------------------
+
+    /**
+     * The operator runs {@code replay} from before the backlog while the app is still working through it
+     * and new events of the same incidents arrive (issue 20: a replay process beside the live service
+     * once decided to create at the same moment as the live one). The replay only re-publishes; the app
+     * handles every copy after the original, on the same partition: one room per incident, every copy
+     * answered {@code already_exists}.
+     */
+    @Test
+    @Order(15)
+    void replayBesideTheLiveService() throws Exception {
+        try (FaultRun run = new FaultRun("15. replay beside the live service, new events of the same incidents arriving")) {
+            java.time.Instant from = java.time.Instant.now().minusSeconds(1);
+            run.sendGood(120);
+            List<ObjectNode> first = List.copyOf(run.good);
+            try (RunningApp app = run.start()) {
+                run.awaitResults(20, WAIT);
+                ScheduledFuture<?> more = scheduler.schedule(() -> {
+                    for (ObjectNode e : first.subList(0, 40)) {
+                        ObjectNode next = Events.fresh(Events.incidentId(e));
+                        next.put("event_type", "i_assign");
+                        run.sendGood(next, List.of());
+                    }
+                    return null;
+                }, 0, TimeUnit.MILLISECONDS);
+                FaultRun.ReplayRun replay = run.replay(from);
+                more.get(1, TimeUnit.MINUTES);
+                assertEquals(0, replay.code(), replay.output());
+                assertTrue(replay.republished() >= first.size(), replay.output());
+                run.awaitAllHandled(WAIT);
+                run.awaitResultRecords(run.good.size() + replay.republished(), WAIT);
+                Map<String, List<JsonNode>> results = run.resultsByEvent();
+                for (ObjectNode e : first) {
+                    List<JsonNode> rs = results.get(e.path("event_id").asText());
+                    assertEquals("created", rs.get(0).path("status").asText(), rs.toString());
+                    assertTrue(rs.stream().skip(1).allMatch(r -> "already_exists".equals(r.path("status").asText())), rs.toString());
+                }
+                run.note = " (" + replay.republished() + " records re-published)";
             }
             assertInvariants(run);
         }

@@ -15,6 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,15 +27,18 @@ import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.KafkaTestClient;
+import com.warroom.routes.support.LogCapture;
 import com.warroom.routes.support.RunningApp;
 import com.warroom.routes.support.TestKafka;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,15 +46,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code replay} against the real broker and the sandbox, through the shipped routes and config.
+ * {@code replay} against the real broker and the sandbox, with the shipped routes and config.
  * Eleven incident records one minute apart (explicit record timestamps) on two partitions, two of
  * their incidents already in the ledger, one malformed, one Warning, one stale event, and a later
- * event of an incident seen earlier.
+ * event of an incident seen earlier; the IM catalog as the live service publishes it. The race with
+ * the live service has topics of its own.
  */
 class ReplayIT {
 
@@ -92,13 +101,16 @@ class ReplayIT {
             eventIds.add(i == 3 ? null : e.get("event_id").asText());
             incidentIds.add(Events.incidentId(e));
             written.add(kafka.send(new ProducerRecord<>(topic, i % PARTITIONS, at.toEpochMilli(),
-                    TestKafka.utf8(Events.incidentId(e)), TestKafka.utf8(json))));
+                    TestKafka.utf8(Events.incidentId(e)), TestKafka.utf8(json), List.of(new RecordHeader("x-original", TestKafka.utf8("kept"))))));
         }
         // incidents 5 and 6 already have a war room
         for (int i : new int[] {5, 6}) {
             kafka.send(settings.get("ledger.topic"), incidentIds.get(i),
                     "{\"incident_id\":\"" + incidentIds.get(i) + "\",\"chat_id\":\"oc_before\",\"chat_name\":\"earlier\"}");
         }
+        // the IM catalog as the live service publishes it
+        kafka.send(settings.get("integration.topic"), "flashduty:4100",
+                "{\"provider\":\"flashduty\",\"id\":\"4100\",\"name\":\"war rooms\",\"type\":\"dingtalk\",\"enabled\":true,\"channels\":[]}");
         // the live group has read part of the topic
         kafka.admin().alterConsumerGroupOffsets(settings.get("consumer.group"), Map.of(
                 new TopicPartition(topic, 0), new OffsetAndMetadata(2), new TopicPartition(topic, 1), new OffsetAndMetadata(1))).all().get();
@@ -110,40 +122,128 @@ class ReplayIT {
         sandbox.close();
     }
 
+    /**
+     * The issue's race: new incidents arrive, the live service is handling them, and a replay of the
+     * range from just before runs beside it while further events of the same incidents arrive. The
+     * replay re-publishes; the live service handles every copy after the original (same partition):
+     * one room per incident, every copy answered, no consumer group or port of the replay's own.
+     */
     @Test
-    void replaysOnlyTheRangeCreatesOnlyWhatIsMissingAndLeavesTheLiveGroupAlone() throws Exception {
-        Map<TopicPartition, Long> live = kafka.committedOffsets(settings.get("consumer.group"), topic);
-        String group = settings.get("consumer.group") + "-replay-test";
+    void replayBesideTheLiveServiceOpensNoSecondRoom() throws Exception {
+        Map<String, String> live = RunningApp.settings(KafkaBroker.shared().bootstrapServers(), sandbox.baseUrl(), sandbox.config().appKey());
+        live.put("flashduty.budget-sharing", "false"); // no 65 s wait before a member's first call: the race is immediate
+        String liveTopic = live.get("incident.topic");
+        KafkaBroker.shared().createTopic(liveTopic, PARTITIONS);
+        KafkaBroker.shared().createCompactedTopic(live.get("ledger.topic"), 1);
+        sandbox.slow(100); // creates take a while: the live service is still busy when the replay starts
+        int n = 30;
+        List<ObjectNode> first = new ArrayList<>();
+        List<ObjectNode> later = new ArrayList<>();
+        Instant from = Instant.now().minusSeconds(2);
+        ExecutorService replayThread = Executors.newSingleThreadExecutor();
+        try (RunningApp app = RunningApp.start(live); LogCapture log = LogCapture.capture()) {
+            for (int i = 0; i < n; i++) {
+                ObjectNode e = Events.fresh();
+                first.add(e);
+                kafka.send(liveTopic, Events.incidentId(e), Events.json(e));
+            }
+            Future<Result> replay = replayThread.submit(() -> replay(live, "--from", from.toString()));
+            for (ObjectNode e : first) {
+                ObjectNode next = Events.fresh(Events.incidentId(e));
+                next.put("event_type", "i_assign");
+                later.add(next);
+                kafka.send(liveTopic, Events.incidentId(next), Events.json(next));
+            }
+            Result r = replay.get(3, TimeUnit.MINUTES);
+            assertEquals(0, r.code, r.all());
+            // one room per incident, once the original and its second handling are answered
+            await().atMost(Duration.ofMinutes(3)).until(() -> {
+                Map<String, List<String>> answered = resultsByEvent(live);
+                return first.stream().allMatch(e -> answered.getOrDefault(e.get("event_id").asText(), List.of()).size() >= 2);
+            });
+            Map<String, Integer> rooms = new java.util.TreeMap<>();
+            first.forEach(e -> rooms.put(Events.incidentId(e), sandbox.createCount(Events.incidentId(e))));
+            assertEquals(Map.of(), rooms.entrySet().stream().filter(c -> c.getValue() != 1)
+                    .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)), "incidents without exactly one room");
 
-        // minutes 4..7: 4 is new, 5 and 6 are in the ledger, 7 is two hours old but --max-age 3h lets it through
-        Result r = replay("--from", minute(4).toString(), "--to", minute(8).toString(), "--max-age", "3h", "--group", group);
+            // every record of the range at its start: all first events, and the later ones already written by then
+            int republished = r.out.lines().filter(l -> l.matches("\\s+republished\\s+\\d+")).mapToInt(l -> Integer.parseInt(l.trim().split("\\s+")[1]))
+                    .findFirst().orElse(-1);
+            assertTrue(republished >= n, r.out);
+
+            // every original and every copy answered by the live service
+            int expected = 2 * n + republished;
+            await().atMost(Duration.ofMinutes(3)).until(() -> kafka.readAllJson(live.get("result.topic")).size() >= expected);
+            Map<String, List<String>> byEvent = resultsByEvent(live);
+            assertEquals(expected, byEvent.values().stream().mapToInt(List::size).sum(), "one result per record: " + byEvent);
+            for (ObjectNode e : first) {
+                String incidentId = Events.incidentId(e);
+                assertEquals(1, sandbox.createCount(incidentId), "rooms for incident " + incidentId);
+                List<String> statuses = byEvent.get(e.get("event_id").asText());
+                assertEquals(List.of("created", "already_exists"), statuses, "the original, then its copy");
+            }
+            for (ObjectNode e : later) {
+                List<String> statuses = byEvent.get(e.get("event_id").asText());
+                assertTrue(!statuses.isEmpty() && statuses.stream().allMatch("already_exists"::equals), statuses.toString());
+            }
+            assertTrue(log.lines().stream().noneMatch(l -> l.contains("BindException") || l.contains("Address already in use")),
+                    "the replay tried to bind a port");
+        } finally {
+            replayThread.shutdownNow();
+        }
+        // the copies: same partition, key and value as the original, marked with where they came from
+        Map<String, ConsumerRecord<byte[], byte[]>> originals = new HashMap<>();
+        List<ConsumerRecord<byte[], byte[]>> copies = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> c : kafka.readAll(liveTopic)) {
+            if (c.headers().lastHeader("replayed-from-offset") == null) {
+                originals.put(c.partition() + "/" + c.offset(), c);
+            } else {
+                copies.add(c);
+            }
+        }
+        assertTrue(copies.size() >= n, "one copy per record of the range: " + copies.size());
+        for (ConsumerRecord<byte[], byte[]> c : copies) {
+            assertEquals(liveTopic, header(c, "replayed-from-topic"));
+            ConsumerRecord<byte[], byte[]> o = originals.get(header(c, "replayed-from-partition") + "/" + header(c, "replayed-from-offset"));
+            assertEquals(o.partition(), c.partition());
+            assertArrayEquals(o.key(), c.key());
+            assertArrayEquals(o.value(), c.value());
+            assertEquals(Long.toString(o.timestamp()), header(c, "replayed-from-timestamp"));
+        }
+        Set<String> groups = kafka.admin().listConsumerGroups().all().get().stream().map(ConsumerGroupListing::groupId).collect(Collectors.toSet());
+        assertTrue(groups.stream().noneMatch(g -> g.startsWith(live.get("consumer.group") + "-replay")), "no replay group: " + groups);
+    }
+
+    /** The range only, to the partitions the records came from; the replay itself decides nothing and calls no one. */
+    @Test
+    void republishesOnlyTheRangeToTheirPartitions() throws Exception {
+        Map<String, Map<TopicPartition, Long>> before = endOffsets(kafka.listTopics());
+
+        // minutes 4..7 (the malformed record of minute 3 and minute 8 on are outside the range)
+        Result r = replay(settings, "--from", minute(4).toString(), "--to", minute(8).toString());
         assertEquals(0, r.code, r.all());
         assertTrue(r.out.contains("replay: 4/4 records (100%)"), r.out);
-        assertTrue(r.out.lines().anyMatch(l -> l.matches("\\s+created\\s+2")), r.out);
-        assertTrue(r.out.lines().anyMatch(l -> l.matches("\\s+already_exists\\s+2")), r.out);
+        assertTrue(r.out.lines().anyMatch(l -> l.matches("\\s+republished\\s+4")), r.out);
 
-        Map<String, String> results = results();
-        assertEquals(Map.of(eventIds.get(4), "created", eventIds.get(5), "already_exists", eventIds.get(6), "already_exists",
-                eventIds.get(7), "created"), results);
-        for (int i = 0; i <= 9; i++) {
-            assertEquals(i == 4 || i == 7 ? 1 : 0, sandbox.createCount(incidentIds.get(i)), "creates for record " + i);
+        List<ConsumerRecord<byte[], byte[]>> all = kafka.readAll(topic);
+        List<ConsumerRecord<byte[], byte[]>> copies = all.stream().filter(c -> c.headers().lastHeader("replayed-from-offset") != null).toList();
+        assertEquals(4, copies.size());
+        for (int i = 4; i <= 7; i++) {
+            RecordMetadata m = written.get(i);
+            ConsumerRecord<byte[], byte[]> c = copies.stream().filter(x -> header(x, "replayed-from-offset").equals(Long.toString(m.offset()))
+                    && header(x, "replayed-from-partition").equals(Integer.toString(m.partition()))).findFirst().orElseThrow();
+            assertEquals(m.partition(), c.partition(), "the partition it came from");
+            assertEquals(incidentIds.get(i), new String(c.key(), StandardCharsets.UTF_8));
+            assertEquals("kept", header(c, "x-original"), "its own headers kept");
         }
-        assertEquals(live, kafka.committedOffsets(settings.get("consumer.group"), topic), "the live group's offsets are untouched");
-        // the replay group stopped exactly at --to: the records of minutes 8 and 9 are not committed
-        assertEquals(Map.of(new TopicPartition(topic, 0), written.get(8).offset(), new TopicPartition(topic, 1), written.get(9).offset()),
-                kafka.committedOffsets(group, topic));
-
-        // it shared the account budget with the live replicas: their budget group, not one of its own
+        // nothing else written, no call, no group
+        Map<String, Map<TopicPartition, Long>> after = endOffsets(before.keySet());
+        after.remove(topic);
+        before.remove(topic);
+        assertEquals(before, after, "only the incident topic was written");
+        assertEquals(List.of(), sandbox.calls(), "no Flashduty call");
         Set<String> groups = kafka.admin().listConsumerGroups().all().get().stream().map(ConsumerGroupListing::groupId).collect(Collectors.toSet());
-        assertTrue(groups.contains(settings.get("consumer.group") + "-budget"), groups.toString());
-        assertTrue(!groups.contains(group + "-budget"), groups.toString());
-
-        // the same range again, under a fresh default group: the ledger answers, nothing is created twice
-        Result again = replay("--from", minute(4).toString(), "--to", minute(8).toString(), "--max-age", "3h");
-        assertEquals(0, again.code, again.all());
-        assertTrue(again.out.lines().anyMatch(l -> l.matches("\\s+already_exists\\s+4")), again.out);
-        assertEquals(1, sandbox.createCount(incidentIds.get(4)));
-        assertEquals(1, sandbox.createCount(incidentIds.get(7)));
+        assertTrue(groups.stream().noneMatch(g -> g.startsWith(settings.get("consumer.group") + "-replay")), groups.toString());
     }
 
     @Test
@@ -156,12 +256,12 @@ class ReplayIT {
         Result r = replay("--from", minute(0).toString(), "--dry-run", "--out", out.toString());
         assertEquals(0, r.code, r.all());
 
-        assertEquals(List.of(), sandbox.calls("/incident/war-room/create"), "no create call");
+        assertEquals(List.of(), sandbox.calls(), "no Flashduty call at all");
         assertEquals(topicsBefore, kafka.listTopics(), "no topic created");
         assertEquals(endsBefore, endOffsets(topicsBefore), "nothing written to any topic");
         assertEquals(live, kafka.committedOffsets(settings.get("consumer.group"), topic), "the live group's offsets are untouched");
         Set<String> groups = kafka.admin().listConsumerGroups().all().get().stream().map(ConsumerGroupListing::groupId).collect(Collectors.toSet());
-        assertTrue(groups.stream().noneMatch(g -> g.startsWith(settings.get("consumer.group") + "-replay-dry-run-")), "throwaway group removed: " + groups);
+        assertTrue(groups.stream().noneMatch(g -> g.startsWith(settings.get("consumer.group") + "-replay")), "no consumer group: " + groups);
 
         String[] decisions = {"would_create", "skipped/severity_filtered", "would_create", "dead_letter/malformed_json", "would_create",
                 "already_exists", "already_exists", "skipped/stale", "would_create", "would_create", "already_exists"};
@@ -296,6 +396,24 @@ class ReplayIT {
     }
 
     private Result replay(String... args) {
+        return replay(settings, args);
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        var h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    /** event_id to the statuses of its results, in the order written. */
+    private Map<String, List<String>> resultsByEvent(Map<String, String> s) {
+        Map<String, List<String>> m = new HashMap<>();
+        for (JsonNode j : kafka.readAllJson(s.get("result.topic"))) {
+            m.computeIfAbsent(j.get("event_id").asText(), k -> new ArrayList<>()).add(j.get("status").asText());
+        }
+        return m;
+    }
+
+    private static Result replay(Map<String, String> settings, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = ReplayCommand.run(args, settings, new PrintStream(out, true, StandardCharsets.UTF_8),

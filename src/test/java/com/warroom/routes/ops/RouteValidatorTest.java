@@ -94,15 +94,15 @@ class RouteValidatorTest {
     }
 
     @Test
-    void renamedStepThatTheReplayWeaves() throws Exception {
+    void renamedStepThatTheReplaysDryRunRuns() throws Exception {
         Path routes = copyRoutes();
-        breakLine(routes.resolve("10-incidents.yaml"), "            id: commit-offset", "            id: commit-the-offset");
+        breakLine(routes.resolve("20-war-room.yaml"), "                    id: call-war-room-create", "                    id: call-the-create");
         Result r = validate(routes, Path.of("config/application.properties"));
         assertEquals(1, r.code, r.out);
-        // reported where the route starts: the "- route:" line just above "id: incidents"
-        int routeLine = Files.readAllLines(routes.resolve("10-incidents.yaml")).indexOf("    id: incidents");
-        assertEquals(List.of(routes.resolve("10-incidents.yaml") + ":" + routeLine
-                + ": route incidents has no step commit-offset (the replay command weaves it by id)"), problemLines(r));
+        // reported where the route starts: the "- route:" line just above "id: open-war-room"
+        int routeLine = Files.readAllLines(routes.resolve("20-war-room.yaml")).indexOf("    id: open-war-room");
+        assertEquals(List.of(routes.resolve("20-war-room.yaml") + ":" + routeLine
+                + ": route open-war-room has no step call-war-room-create (the replay's dry run runs it)"), problemLines(r));
     }
 
     @Test
