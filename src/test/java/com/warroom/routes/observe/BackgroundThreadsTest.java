@@ -1,12 +1,16 @@
 package com.warroom.routes.observe;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.warroom.routes.budget.AccountRateBudget;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.camel.CamelContext;
+import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.Test;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -96,5 +100,17 @@ class BackgroundThreadsTest {
         threads.unwatch("follow-ledger");
         advanceMillis(10 * STALL_MILLIS);
         assertTrue(threads.allRunning());
+    }
+
+    @Test
+    void theWatchServiceFindsAStallWithoutReadinessBeingAsked() throws Exception {
+        try (CamelContext camel = new DefaultCamelContext()) {
+            camel.start();
+            camel.addService(threads.watchService(camel, 10), true, true);
+            threads.watch("follow-ledger", true);
+            advanceMillis(STALL_MILLIS + 1);
+            // limits() does not check: only the service can have closed the budget
+            await().atMost(Duration.ofSeconds(30)).until(() -> budget.limits()[1] == 0);
+        }
     }
 }
