@@ -39,6 +39,7 @@ public final class CompactedTopicView implements AutoCloseable {
     /** an idle follower asks the brokers for the end offsets this often, to show progress */
     private static final long PROBE_NANOS = 1_000_000_000L;
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
+    private static final long MISSING_TOPIC_LOOK_MILLIS = 5_000;
 
     /** How the follower comes back after its client failed; {@code threads} null: it only logs. */
     public record Restart(BackgroundThreads threads, boolean failClosed, Duration initialBackoff, Duration maxBackoff) {
@@ -247,12 +248,14 @@ public final class CompactedTopicView implements AutoCloseable {
         while (!closing) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(info -> new TopicPartition(topic, info.partition())).toList();
+            progress("follow-" + topic); // the brokers answered: the topic is missing, the client is not stalled
             if (!partitions.isEmpty()) {
                 consumer.assign(partitions);
                 consumer.seekToBeginning(partitions);
                 return true;
             }
-            if (!pause(restart.maxBackoff().toMillis())) {
+            // looks again well within the stall bound, so a missing topic does not read as a stall
+            if (!pause(Math.min(restart.maxBackoff().toMillis(), MISSING_TOPIC_LOOK_MILLIS))) {
                 return false;
             }
         }
