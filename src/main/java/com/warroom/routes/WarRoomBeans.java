@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.budget.AccountRateBudget;
 import com.warroom.routes.budget.BudgetJournal;
+import com.warroom.routes.budget.BudgetSettings;
 import com.warroom.routes.budget.ReplicaBudgetShare;
 import com.warroom.routes.catalog.ImCatalogPublisher;
 import com.warroom.routes.catalog.RocketChatAuth;
@@ -249,8 +250,9 @@ public final class WarRoomBeans {
         }
 
         @BindToRegistry
-        public BackgroundThreads backgroundThreads(AccountRateBudget budget, @BeanInject(METRICS_REGISTRY) MeterRegistry registry) {
-            return new BackgroundThreads(budget, registry);
+        public BackgroundThreads backgroundThreads(AccountRateBudget budget, @BeanInject(METRICS_REGISTRY) MeterRegistry registry,
+                                                   @PropertyInject("background.stall-timeout") String stallTimeout) {
+            return new BackgroundThreads(budget, registry, millis("background.stall-timeout", stallTimeout), System::nanoTime);
         }
 
         @BindToRegistry
@@ -346,18 +348,21 @@ public final class WarRoomBeans {
             return new BudgetJournal(kafka, journalTopic(topic, budgetGroup, consumerGroup), deliveryTimeout(deliveryTimeoutMs));
         }
 
-        /** Only with flashduty.budget-sharing (null is not bound). */
+        /** With flashduty.budget-sharing off, an observer member: it takes no share, but the group sees its settings and it sees the group's. */
         @BindToRegistry
         public ReplicaBudgetShare replicaBudgetShare(AccountRateBudget budget, KafkaClientSettings kafka, BackgroundThreads threads,
                                                      @PropertyInject("flashduty.budget-sharing") String sharing,
                                                      @PropertyInject("flashduty.budget-group") String budgetGroup,
                                                      @PropertyInject("consumer.group") String consumerGroup,
                                                      @PropertyInject("ledger.topic") String ledgerTopic,
-                                                     @PropertyInject("flashduty.budget-settle") String settle) {
-            if (!bool(sharing)) {
-                return null;
-            }
-            return new ReplicaBudgetShare(budget, kafka, budgetGroup(budgetGroup, consumerGroup), ledgerTopic.trim(),
+                                                     @PropertyInject("flashduty.budget-settle") String settle,
+                                                     @PropertyInject("flashduty.rate-per-second") String perSecond,
+                                                     @PropertyInject("flashduty.rate-per-minute") String perMinute,
+                                                     @PropertyInject("flashduty.second-window") String secondWindow,
+                                                     @PropertyInject("flashduty.minute-window") String minuteWindow) {
+            BudgetSettings own = new BudgetSettings(integer(perSecond), integer(perMinute), millis("flashduty.second-window", secondWindow),
+                    millis("flashduty.minute-window", minuteWindow), bool(sharing));
+            return new ReplicaBudgetShare(budget, own, kafka, budgetGroup(budgetGroup, consumerGroup), ledgerTopic.trim(),
                     millis("flashduty.budget-settle", settle), threads, initialBackoff(), maxBackoff());
         }
 
@@ -428,6 +433,11 @@ public final class WarRoomBeans {
         @Override
         public void configure(CamelContext camel) throws Exception {
             camel.addStartupListener(new HealthPage());
+            // a thread without progress for the stall bound is found within a second, whether or not readiness is asked
+            BackgroundThreads threads = camel.getRegistry().lookupByNameAndType("backgroundThreads", BackgroundThreads.class);
+            if (threads != null) {
+                camel.addService(threads.watchService(camel, 1000), true, true);
+            }
         }
 
         @BindToRegistry

@@ -3,7 +3,6 @@ package com.warroom.routes.budget;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -13,6 +12,7 @@ import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.observe.BackgroundThreads;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -43,6 +43,19 @@ import org.slf4j.LoggerFactory;
  * failures go on; it then joins like a replica that starts, since the others may have taken its share
  * meanwhile.
  * <p>
+ * Supervised by progress, not only by exceptions: a consumer whose brokers are unreachable polls
+ * empty without throwing, so every second the member asks for the group's description, and each
+ * answer that shows it in the group is progress ({@link BackgroundThreads#progress}); an Error at the
+ * thread's root is a failure like any other; a member the group evicted (its session timed out, e.g.
+ * during a long GC pause) hears of it in {@code onPartitionsLost} and fails, so it comes back as a
+ * replica that joins, with no share for a window.
+ * <p>
+ * Members publish their {@link BudgetSettings} in their client id. A member that finds another with
+ * different settings refuses to take budget (readiness DOWN, one line naming the difference), unless
+ * it had already taken its share in agreement with the group before that member came: the group
+ * keeps working and the newcomer refuses. A replica started with sharing off joins the group too (an
+ * observer that takes no share), so that the others see it and it sees them.
+ * <p>
  * Hand-written because no library divides a rate budget by group membership; Kafka does the
  * membership, this class only the arithmetic and the timing.
  */
@@ -50,9 +63,14 @@ public final class ReplicaBudgetShare implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaBudgetShare.class);
     private static final Duration POLL = Duration.ofMillis(250);
+    /** how often the member asks for the group's description (its progress, the others' settings) */
+    private static final long DESCRIBE_NANOS = 1_000_000_000L;
     static final String THREAD = "budget-share";
+    /** the budget's close reason until a member with sharing off has compared its settings with the group */
+    private static final String UNCOMPARED = "budget-share (settings not compared yet)";
 
     private final AccountRateBudget budget;
+    private final BudgetSettings own;
     private final KafkaClientSettings settings;
     private final String group;
     private final String topic;
@@ -60,18 +78,29 @@ public final class ReplicaBudgetShare implements AutoCloseable {
     private final BackgroundThreads threads;
     private final Backoff restartBackoff;
     private Schedule schedule;
-    private final LongSupplier clock = System::nanoTime;
+    private final LongSupplier clock;
     private volatile boolean closing;
     private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean membershipChanged;
     private volatile boolean sessionJoined;
+    private volatile boolean evicted;
+    /** this session took budget in a group that agreed with its settings: a later member that differs refuses, not this one */
+    private boolean established;
+    private String lastDifference;
     private volatile int applied = -1;
     private volatile KafkaConsumer<byte[], byte[]> member;
     private Thread thread;
 
-    public ReplicaBudgetShare(AccountRateBudget budget, KafkaClientSettings settings, String group, String topic, long settleMillis,
-                              BackgroundThreads threads, Duration initialBackoff, Duration maxBackoff) {
+    /**
+     * {@code own}: this process's budget settings (with sharing off: an observer member that takes no
+     * share); {@code nanoClock}: {@link System#nanoTime()} or a test's.
+     */
+    public ReplicaBudgetShare(AccountRateBudget budget, BudgetSettings own, KafkaClientSettings settings, String group, String topic,
+                              long settleMillis, BackgroundThreads threads, Duration initialBackoff, Duration maxBackoff,
+                              LongSupplier nanoClock) {
         this.budget = budget;
+        this.own = own;
+        this.clock = nanoClock;
         this.settings = settings;
         this.group = group;
         this.topic = topic;
@@ -81,11 +110,20 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         apply(0); // no call before this replica knows who else shares the account
     }
 
+    public ReplicaBudgetShare(AccountRateBudget budget, BudgetSettings own, KafkaClientSettings settings, String group, String topic,
+                              long settleMillis, BackgroundThreads threads, Duration initialBackoff, Duration maxBackoff) {
+        this(budget, own, settings, group, topic, settleMillis, threads, initialBackoff, maxBackoff, System::nanoTime);
+    }
+
     /** Joins the budget group in a background thread; the share follows the group from then on. */
     public synchronized void start() {
         if (thread != null) {
             return;
         }
+        if (!own.sharing()) {
+            budget.closeFor(UNCOMPARED); // it must not use the whole account beside sharing members
+        }
+        threads.watch(THREAD, true);
         thread = new Thread(this::run, THREAD);
         thread.setDaemon(true);
         thread.start();
@@ -98,15 +136,30 @@ public final class ReplicaBudgetShare implements AutoCloseable {
 
     /** Member sessions, one after the other: a failed client is replaced after a backoff, failing closed meanwhile. */
     private void run() {
+        try {
+            runUntilClosed();
+        } finally {
+            threads.unwatch(THREAD);
+        }
+    }
+
+    /**
+     * Any Throwable ends the session as a failure, an Error too: reported, failing closed, and
+     * restarted after the backoff like any other failure (the budget stays closed meanwhile, so a
+     * restart is safe; a thread that died silently would leave the share as it was).
+     */
+    private void runUntilClosed() {
         long backoff = restartBackoff.millis(1);
         while (!closing) {
             schedule = new Schedule(holdNanos); // every session joins as a replica that starts
-            RuntimeException failure;
+            Throwable failure;
             sessionJoined = false;
+            evicted = false;
+            established = false;
             try {
                 session();
                 return; // closing
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 failure = e;
             }
             if (closing) {
@@ -131,7 +184,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
 
     /** One member, until closing (returns) or its client fails (throws). */
     private void session() {
-        Properties p = settings.common("war-room-routes-budget");
+        Properties p = settings.common(own.clientId()); // the others read this member's budget settings here
         p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
@@ -152,22 +205,43 @@ public final class ReplicaBudgetShare implements AutoCloseable {
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 }
 
+                /** The group evicted this member (its session timed out): the others may have taken its share meanwhile. */
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    evicted = true;
+                }
+
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                     consumer.pause(partitions); // a member, not a reader
                     membershipChanged = true;
                 }
             });
+            long describedAt = clock.getAsLong();
             while (!closing) {
                 consumer.poll(POLL);
-                if (membershipChanged) {
-                    OptionalInt members = members(admin);
-                    if (members.isPresent()) {
-                        membershipChanged = false;
-                        apply(schedule.membership(clock.getAsLong(), members.getAsInt()));
-                        if (!sessionJoined) {
-                            sessionJoined = true;
-                            threads.running(THREAD);
+                if (evicted) {
+                    throw new Evicted(group);
+                }
+                long now = clock.getAsLong();
+                if (membershipChanged || now - describedAt >= DESCRIBE_NANOS) {
+                    describedAt = now;
+                    ConsumerGroupDescription d = describe(admin);
+                    String me = consumer.groupMetadata().memberId();
+                    boolean stable = d != null && d.state() == ConsumerGroupState.STABLE;
+                    boolean inGroup = stable && d.members().stream().anyMatch(m -> m.consumerId().equals(me));
+                    if (d != null && (!stable || inGroup)) {
+                        threads.progress(THREAD); // the brokers answered, and (when settled) with this member in the group
+                    }
+                    if (inGroup) {
+                        compareSettings(d, me);
+                        if (membershipChanged) {
+                            membershipChanged = false;
+                            apply(schedule.membership(now, d.members().size()));
+                            if (!sessionJoined) {
+                                sessionJoined = true;
+                                threads.running(THREAD);
+                            }
                         }
                     }
                 }
@@ -183,24 +257,61 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         }
     }
 
-    private OptionalInt members(Admin admin) {
+    /** The group's description, or null when the brokers did not answer (mid-rebalance: a state other than STABLE). */
+    private ConsumerGroupDescription describe(Admin admin) {
         try {
-            ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
-                    .get(5, TimeUnit.SECONDS);
-            if (d.state() != ConsumerGroupState.STABLE) {
-                return OptionalInt.empty(); // mid-rebalance: ask again after the next poll
-            }
-            return OptionalInt.of(d.members().size());
+            return admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return OptionalInt.empty();
+            return null;
         } catch (Exception e) {
             LOG.warn("budget group {}: cannot count the replicas ({}); asking again", group, e.getClass().getSimpleName());
-            return OptionalInt.empty();
+            return null;
+        }
+    }
+
+    /** Refuses the budget while another member publishes other settings, unless this one held the group first. */
+    private void compareSettings(ConsumerGroupDescription d, String me) {
+        String difference = null;
+        for (MemberDescription m : d.members()) {
+            if (!m.consumerId().equals(me)) {
+                difference = own.differenceFrom(m.clientId(), label(m));
+                if (difference != null) {
+                    break;
+                }
+            }
+        }
+        if (difference == null) {
+            established = true;
+            threads.consent(THREAD);
+            budget.reopen(UNCOMPARED);
+        } else if (!established) {
+            threads.refuse(THREAD, difference);
+            budget.reopen(UNCOMPARED); // the refusal keeps it closed, under its own name
+        } else if (!difference.equals(lastDifference)) {
+            LOG.warn("budget group {}: another member's settings differ ({}); it refuses to take budget, this one goes on", group, difference);
+        }
+        lastDifference = difference;
+    }
+
+    /** A member as the readiness line names it: its host and the end of its member id, bounded, no other text of its own. */
+    private static String label(MemberDescription m) {
+        String host = m.host() == null ? "?" : m.host().replaceAll("[^A-Za-z0-9.:_/-]", "?");
+        String id = m.consumerId() == null ? "" : m.consumerId().replaceAll("[^A-Za-z0-9-]", "?");
+        return (host.length() > 64 ? host.substring(0, 64) : host) + " (" + (id.length() > 12 ? id.substring(id.length() - 12) : id) + ")";
+    }
+
+    /** The group evicted this member. */
+    static final class Evicted extends RuntimeException {
+        Evicted(String group) {
+            super("evicted from the budget group " + group, null, false, false);
         }
     }
 
     private void apply(int replicas) {
+        if (!own.sharing()) {
+            return; // an observer: this process uses the whole budget (while no other member refuses it)
+        }
         if (replicas == applied) {
             return;
         }

@@ -36,6 +36,10 @@ import org.slf4j.LoggerFactory;
 public final class CompactedTopicView implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CompactedTopicView.class);
+    /** an idle follower asks the brokers for the end offsets this often, to show progress */
+    private static final long PROBE_NANOS = 1_000_000_000L;
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
+    private static final long MISSING_TOPIC_LOOK_MILLIS = 5_000;
 
     /** How the follower comes back after its client failed; {@code threads} null: it only logs. */
     public record Restart(BackgroundThreads threads, boolean failClosed, Duration initialBackoff, Duration maxBackoff) {
@@ -121,15 +125,38 @@ public final class CompactedTopicView implements AutoCloseable {
         return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
-    /** Follows the topic; a failed client is replaced after a backoff, going on from the offsets applied. */
+    /**
+     * Follows the topic; a failed client is replaced after a backoff, going on from the offsets applied.
+     * Any Throwable counts as a failure, an Error too (a StackOverflowError in a deserializer, an
+     * OutOfMemoryError on one huge record): the thread reports it (failing closed for the ledger) and
+     * restarts like after any other failure, rather than dying silently with the budget open. The
+     * follower is back only once it has caught up: with the end offsets read when the new client was
+     * assigned, so no call starts on a view that misses what was written meanwhile. While it runs,
+     * every poll that brought records and every successful end-offsets probe of an idle poll is
+     * progress ({@link BackgroundThreads#progress}): a client that reaches no broker polls empty
+     * without throwing, and only the missing progress shows it.
+     */
     private void follow() {
         String name = "follow-" + topic;
+        BackgroundThreads threads = restart.threads();
+        if (threads != null) {
+            threads.watch(name, restart.failClosed());
+        }
+        try {
+            followUntilClosed(name);
+        } finally {
+            if (threads != null) {
+                threads.unwatch(name);
+            }
+        }
+    }
+
+    private void followUntilClosed(String name) {
         long backoff = restart.backoff().millis(1);
         KafkaConsumer<String, byte[]> consumer = tail;
         boolean failing = false;
         while (!closing) {
-            RuntimeException failure = null;
-            boolean polled = false;
+            Throwable failure = null;
             try {
                 if (consumer == null) {
                     consumer = reopen();
@@ -138,22 +165,33 @@ public final class CompactedTopicView implements AutoCloseable {
                 if (consumer.assignment().isEmpty() && !waitForPartitions(consumer)) {
                     return; // closing
                 }
+                // after a restart: what was written meanwhile must be applied before the thread counts as back
+                Map<TopicPartition, Long> target = failing
+                        ? new HashMap<>(consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(30))) : new HashMap<>();
+                long probedAt = System.nanoTime();
                 while (!closing) {
                     ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofSeconds(1));
-                    if (!polled) {
-                        polled = true;
-                        if (failing) {
-                            failing = false;
-                            backoff = restart.backoff().millis(1);
-                            report(name, null, 0);
-                        }
-                    }
                     for (ConsumerRecord<String, byte[]> r : records) {
                         apply(r);
                         next.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
                     }
+                    long now = System.nanoTime();
+                    if (!records.isEmpty()) {
+                        progress(name);
+                        probedAt = now;
+                    } else if (now - probedAt >= PROBE_NANOS) {
+                        probedAt = now;
+                        if (reachesBrokers(consumer)) {
+                            progress(name);
+                        }
+                    }
+                    if (failing && caughtUp(consumer, target)) {
+                        failing = false;
+                        backoff = restart.backoff().millis(1);
+                        report(name, null, 0);
+                    }
                 }
-            } catch (RuntimeException e) { // a WakeupException too, when not closing: the follower is gone all the same
+            } catch (Throwable e) { // a WakeupException too, when not closing: the follower is gone all the same
                 failure = e;
             } finally {
                 if (consumer != null) {
@@ -170,6 +208,23 @@ public final class CompactedTopicView implements AutoCloseable {
                 return;
             }
             backoff = restart.backoff().after(backoff);
+        }
+    }
+
+    /** An idle poll says nothing: asking for the end offsets does (a time-out is no progress, not a failure). */
+    private static boolean reachesBrokers(KafkaConsumer<String, byte[]> consumer) {
+        try {
+            consumer.endOffsets(consumer.assignment(), PROBE_TIMEOUT);
+            return true;
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            return false;
+        }
+    }
+
+    private void progress(String name) {
+        BackgroundThreads threads = restart.threads();
+        if (threads != null) {
+            threads.progress(name);
         }
     }
 
@@ -193,12 +248,14 @@ public final class CompactedTopicView implements AutoCloseable {
         while (!closing) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(info -> new TopicPartition(topic, info.partition())).toList();
+            progress("follow-" + topic); // the brokers answered: the topic is missing, the client is not stalled
             if (!partitions.isEmpty()) {
                 consumer.assign(partitions);
                 consumer.seekToBeginning(partitions);
                 return true;
             }
-            if (!pause(restart.maxBackoff().toMillis())) {
+            // looks again well within the stall bound, so a missing topic does not read as a stall
+            if (!pause(Math.min(restart.maxBackoff().toMillis(), MISSING_TOPIC_LOOK_MILLIS))) {
                 return false;
             }
         }
@@ -215,7 +272,7 @@ public final class CompactedTopicView implements AutoCloseable {
         }
     }
 
-    private void report(String name, RuntimeException failure, long retryInMillis) {
+    private void report(String name, Throwable failure, long retryInMillis) {
         BackgroundThreads threads = restart.threads();
         if (threads == null) {
             if (failure != null) {

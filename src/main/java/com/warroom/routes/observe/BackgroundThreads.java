@@ -3,36 +3,118 @@ package com.warroom.routes.observe;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import com.warroom.routes.budget.AccountRateBudget;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.CamelContext;
+import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The background threads the guarantees rely on (the budget-group member, the ledger follower, the
- * catalog followers) report here when their Kafka client fails and when they are back. While one
- * that guards the budget or the one-room promise is down, the account budget is closed (no Flashduty
- * call starts: a replica that no longer sees the group or the other replicas' ledger entries could
- * exceed the account's windows or open a second room); readiness {@code background-threads} is DOWN
- * with which thread and why; {@code background_thread_failures_total{thread}} counts the failures.
+ * catalog followers) report here when their Kafka client fails and when they are back, and each
+ * time they made progress (a poll that reached the brokers). While one that guards the budget or the
+ * one-room promise is down, the account budget is closed (no Flashduty call starts: a replica that no
+ * longer sees the group or the other replicas' ledger entries could exceed the account's windows or
+ * open a second room); readiness {@code background-threads} is DOWN with which thread and why;
+ * {@code background_thread_failures_total{thread}} counts the failures.
+ * <p>
+ * A Kafka client does not throw while the brokers are unreachable: its polls just come back empty.
+ * So a thread also counts as down ("no progress for N s") when its last progress is older than the
+ * stall bound; {@link #check()} finds those (called by the {@link #watch watch service} every
+ * second and by the readiness check), and the thread's next progress brings it back.
+ * <p>
+ * Threads may also refuse the budget for a reason of their own ({@link #refuse}), e.g. a budget
+ * member whose settings differ from its group's.
  */
 public final class BackgroundThreads {
 
     private static final Logger LOG = LoggerFactory.getLogger(BackgroundThreads.class);
+    public static final long DEFAULT_STALL_MILLIS = 30_000;
 
     private final AccountRateBudget budget;
     private final MeterRegistry registry;
-    /** thread name → why it is down */
+    private final long stallNanos;
+    private final LongSupplier clock;
+    /** thread name → why it is down (failed or refusing) */
     private final Map<String, String> down = new ConcurrentHashMap<>();
+    /** thread name → why it refuses the budget */
+    private final Map<String, String> refused = new ConcurrentHashMap<>();
+    /** thread name → whether it guards the budget, for every thread whose progress is watched */
+    private final Map<String, Boolean> watched = new ConcurrentHashMap<>();
+    /** thread name → {@link #clock} value of its last progress */
+    private final Map<String, Long> lastProgress = new ConcurrentHashMap<>();
+    /** thread name → seconds without progress when it was found stalled */
+    private final Map<String, Long> stalled = new ConcurrentHashMap<>();
 
     public BackgroundThreads(AccountRateBudget budget, MeterRegistry registry) {
+        this(budget, registry, DEFAULT_STALL_MILLIS, System::nanoTime);
+    }
+
+    /** {@code stallMillis}: a watched thread without progress for longer is down; {@code nanoClock}: {@link System#nanoTime()} or a test's. */
+    public BackgroundThreads(AccountRateBudget budget, MeterRegistry registry, long stallMillis, LongSupplier nanoClock) {
+        if (stallMillis < 1) {
+            throw new IllegalArgumentException("the stall bound must be positive");
+        }
         this.budget = budget;
         this.registry = registry;
-        Gauge.builder("background.threads.down", down, Map::size).strongReference(true)
+        this.stallNanos = TimeUnit.MILLISECONDS.toNanos(stallMillis);
+        this.clock = nanoClock;
+        Gauge.builder("background.threads.down", this, t -> t.downNames().size()).strongReference(true)
                 .description("background threads down and restarting (no Flashduty call while one that guards the budget or the ledger is)")
                 .register(registry);
+    }
+
+    /** From now on the thread must report progress at least once per stall bound. {@code failClosed}: no Flashduty call while it does not. */
+    public void watch(String thread, boolean failClosed) {
+        lastProgress.put(thread, clock.getAsLong());
+        watched.put(thread, failClosed);
+    }
+
+    /** The thread stopped for good (closing): no longer watched. */
+    public void unwatch(String thread) {
+        watched.remove(thread);
+        lastProgress.remove(thread);
+        if (stalled.remove(thread) != null) {
+            budget.reopen(stallReason(thread));
+        }
+    }
+
+    /** The thread's client reached the brokers just now. */
+    public void progress(String thread) {
+        lastProgress.put(thread, clock.getAsLong());
+        Long seconds = stalled.remove(thread);
+        if (seconds != null) {
+            LOG.info("{}: making progress again", thread);
+            budget.reopen(stallReason(thread));
+        }
+    }
+
+    /** Marks down every watched thread whose last progress is older than the stall bound. */
+    public void check() {
+        long now = clock.getAsLong();
+        watched.forEach((thread, failClosed) -> {
+            Long last = lastProgress.get(thread);
+            if (last == null || down.containsKey(thread) || stalled.containsKey(thread)) {
+                return; // a failed thread is down already; it is watched again once it runs
+            }
+            long idle = now - last;
+            if (idle > stallNanos) {
+                long seconds = TimeUnit.NANOSECONDS.toSeconds(idle);
+                if (failClosed) {
+                    budget.closeFor(stallReason(thread));
+                }
+                stalled.put(thread, seconds);
+                registry.counter("background.thread.failures", "thread", thread).increment();
+                LOG.error("{}: no progress for {} s (its Kafka client reaches no broker){}", thread, seconds,
+                        failClosed ? "; no Flashduty call until it makes progress again" : "");
+            }
+        });
     }
 
     /** The thread's client failed; it restarts after {@code retryInMillis}. {@code failClosed}: no Flashduty call meanwhile. */
@@ -41,6 +123,10 @@ public final class BackgroundThreads {
         if (failClosed) {
             budget.closeFor(thread);
         }
+        // the failure supersedes a stall: the thread is down either way until it runs again
+        if (stalled.remove(thread) != null) {
+            budget.reopen(stallReason(thread));
+        }
         registry.counter("background.thread.failures", "thread", thread).increment();
         if (down.put(thread, why) == null) {
             LOG.error("{}: its Kafka client failed ({}); restarting it in {} ms{}", thread, why, retryInMillis,
@@ -48,20 +134,88 @@ public final class BackgroundThreads {
         }
     }
 
-    /** The thread is running again. */
+    /** The thread is running again (for a follower: caught up with what was written while it was down). */
     public void running(String thread) {
+        lastProgress.put(thread, clock.getAsLong());
         if (down.remove(thread) != null) {
             LOG.info("{}: running again", thread);
         }
         budget.reopen(thread);
     }
 
-    public boolean allRunning() {
-        return down.isEmpty();
+    /** The thread refuses to take budget, for the reason given (one line of names and setting values, never a secret). */
+    public void refuse(String thread, String why) {
+        budget.closeFor(refusalReason(thread));
+        if (!why.equals(refused.put(thread, why))) {
+            LOG.error("{}: refuses to take budget: {}", thread, why);
+        }
     }
 
-    /** Readiness message: which threads are down and why (class names only). */
+    /** The thread no longer refuses the budget. */
+    public void consent(String thread) {
+        if (refused.remove(thread) != null) {
+            LOG.info("{}: takes budget again", thread);
+        }
+        budget.reopen(refusalReason(thread));
+    }
+
+    public boolean allRunning() {
+        check();
+        return down.isEmpty() && stalled.isEmpty() && refused.isEmpty();
+    }
+
+    /** Readiness message: which threads are down and why (class names, durations and setting names only). */
     public String describe() {
-        return "background thread(s) down, restarting: " + new TreeMap<>(down);
+        Map<String, String> why = new TreeMap<>(down);
+        long now = clock.getAsLong();
+        stalled.forEach((thread, seconds) -> {
+            Long last = lastProgress.get(thread);
+            long s = last == null ? seconds : Math.max(seconds, TimeUnit.NANOSECONDS.toSeconds(now - last));
+            why.putIfAbsent(thread, "no progress for " + s + " s");
+        });
+        refused.forEach((thread, reason) -> why.merge(thread, reason, (a, b) -> a + "; " + b));
+        return "background thread(s) down: " + why;
+    }
+
+    private Map<String, String> downNames() {
+        Map<String, String> all = new TreeMap<>(down);
+        stalled.keySet().forEach(t -> all.putIfAbsent(t, ""));
+        refused.keySet().forEach(t -> all.putIfAbsent(t, ""));
+        return all;
+    }
+
+    private static String stallReason(String thread) {
+        return thread + " (no progress)";
+    }
+
+    private static String refusalReason(String thread) {
+        return thread + " (refuses)";
+    }
+
+    /** A Camel service that runs {@link #check()} every {@code periodMillis} on a Camel-managed scheduler. */
+    public ServiceSupport watchService(CamelContext camel, long periodMillis) {
+        BackgroundThreads threads = this;
+        return new ServiceSupport() {
+            private ScheduledExecutorService scheduler;
+
+            @Override
+            protected void doStart() {
+                scheduler = camel.getExecutorServiceManager().newSingleThreadScheduledExecutor(threads, "background-threads-watch");
+                scheduler.scheduleWithFixedDelay(() -> {
+                    try {
+                        check();
+                    } catch (RuntimeException e) {
+                        LOG.warn("checking the background threads failed ({})", e.getClass().getSimpleName());
+                    }
+                }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+            }
+
+            @Override
+            protected void doStop() {
+                if (scheduler != null) {
+                    camel.getExecutorServiceManager().shutdown(scheduler);
+                }
+            }
+        };
     }
 }
