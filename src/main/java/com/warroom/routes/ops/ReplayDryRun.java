@@ -99,7 +99,8 @@ final class ReplayDryRun implements AutoCloseable {
         var registry = context.getRegistry();
         registry.bind("objectMapper", mapper);
         registry.bind("imIntegrationCatalog", catalog);
-        registry.bind("eventAge", settings.eventAge(prop.apply("war-room.max-event-age")));
+        registry.bind("eventAge", steps.eventAge(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                new com.warroom.routes.kafka.BrokerClock(), prop.apply("war-room.max-event-age"), prop.apply("war-room.clock-skew-tolerance")));
         registry.bind("warRoomRequests", steps.warRoomRequests(mapper, prop.apply("war-room.add-observers"), prop.apply("war-room.member-ids")));
         registry.bind("warRoomLedger", ledger);
         try {
