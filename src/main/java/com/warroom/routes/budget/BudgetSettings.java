@@ -42,12 +42,15 @@ public record BudgetSettings(int perSecond, int perMinute, long secondWindowMill
 
     /**
      * How another member's published settings differ from these, as one line naming each setting
-     * ({@code flashduty.rate-per-minute: 1000 here, 600 at member X}); null when they are the same.
+     * ({@code flashduty.rate-per-minute: 1000 here, 600 at member X}); null when they are the same, or
+     * when the other publishes none (an earlier version: see {@link #publishes}).
      */
     String differenceFrom(String otherClientId, String member) {
         BudgetSettings other = of(otherClientId);
         if (other == null) {
-            return "budget settings unreadable (another version?) at member " + member;
+            // a replica of a version before settings were published: it cannot be compared, and refusing
+            // for it would stall every rolling upgrade (the new replica never ready while the old runs)
+            return null;
         }
         List<String> diffs = new ArrayList<>();
         diff(diffs, "flashduty.rate-per-second", perSecond, other.perSecond, member);
@@ -62,5 +65,10 @@ public record BudgetSettings(int perSecond, int perMinute, long secondWindowMill
         if (!here.equals(there)) {
             diffs.add(key + ": " + here + " here, " + there + " at member " + member);
         }
+    }
+
+    /** Whether a member's client id carries settings at all (members of earlier versions do not). */
+    static boolean publishes(String clientId) {
+        return of(clientId) != null;
     }
 }

@@ -71,6 +71,8 @@ public final class ReplicaBudgetShare implements AutoCloseable {
 
     private final AccountRateBudget budget;
     private final BudgetSettings own;
+    /** members already said to publish no settings (one line each) */
+    private final java.util.Set<String> silentMembers = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final KafkaClientSettings settings;
     private final String group;
     private final String topic;
@@ -275,6 +277,10 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         String difference = null;
         for (MemberDescription m : d.members()) {
             if (!m.consumerId().equals(me)) {
+                if (!BudgetSettings.publishes(m.clientId()) && silentMembers.add(m.consumerId())) {
+                    LOG.warn("budget group {}: member {} publishes no budget settings (an earlier version?); its settings"
+                            + " are not compared", group, label(m));
+                }
                 difference = own.differenceFrom(m.clientId(), label(m));
                 if (difference != null) {
                     break;
