@@ -180,6 +180,11 @@ public final class WarRoomLedger implements AutoCloseable {
         return view.size();
     }
 
+    /** Timer route ledger-prune: drops from memory the entries older than LEDGER_RETENTION (see {@link LedgerRetention}). */
+    public int prune() {
+        return view.prune();
+    }
+
     public boolean contains(String incidentId) {
         return view.get(incidentId) != null;
     }

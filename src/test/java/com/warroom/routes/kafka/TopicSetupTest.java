@@ -56,12 +56,29 @@ class TopicSetupTest {
     @Test
     void topicsCreatedAMomentAgoAreAskedForAgainUntilTheBrokerKnowsThem() throws Exception {
         try (LateMetadataAdmin admin = new LateMetadataAdmin()) {
-            TopicSetup.ensure(admin, SETTINGS, "ledger", 1, List.of("catalog"), "incidents-dlq", 2_101_248, "journal");
+            TopicSetup.ensure(admin, SETTINGS, "ledger", 1, List.of("catalog"), "incidents-dlq", 2_101_248, "journal", 90_000_000L);
             assertEquals(Set.of("ledger", "catalog", "incidents-dlq", "journal"), admin.listTopics().names().get());
             assertTrue(admin.unknownAnswers.get() >= 8, "each new topic answered unknown twice first: " + admin.unknownAnswers.get());
             ConfigResource ledger = new ConfigResource(ConfigResource.Type.TOPIC, "ledger");
-            assertEquals(TopicConfig.CLEANUP_POLICY_COMPACT, admin.describeConfigs(List.of(ledger)).all().get().get(ledger)
-                    .get(TopicConfig.CLEANUP_POLICY_CONFIG).value());
+            assertTrue(admin.describeConfigs(List.of(ledger)).all().get().get(ledger)
+                    .get(TopicConfig.CLEANUP_POLICY_CONFIG).value().contains(TopicConfig.CLEANUP_POLICY_COMPACT));
+        }
+    }
+
+    @Test
+    void aLedgerCreatedHereIsCompactedAndDeletesAfterLedgerRetentionPlusADayByBrokerTime() throws Exception {
+        long keep = com.warroom.routes.ledger.LedgerRetention.checked(java.time.Duration.ofDays(30).toMillis(), 3_600_000,
+                java.time.Clock.systemUTC()).keepMillis();
+        try (MockAdminClient admin = new MockAdminClient(List.of(BROKER), BROKER)) {
+            TopicSetup.ensure(admin, SETTINGS, "war-room-ledger", 3, List.of("catalog"), "incidents-dlq", 2_101_248, "journal", keep);
+            ConfigResource ledger = new ConfigResource(ConfigResource.Type.TOPIC, "war-room-ledger");
+            Config config = admin.describeConfigs(List.of(ledger)).all().get().get(ledger);
+            assertEquals("compact,delete", config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value());
+            assertEquals(String.valueOf(java.time.Duration.ofDays(31).toMillis()), config.get(TopicConfig.RETENTION_MS_CONFIG).value());
+            assertEquals("LogAppendTime", config.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG).value());
+            ConfigResource catalog = new ConfigResource(ConfigResource.Type.TOPIC, "catalog");
+            assertEquals(TopicConfig.CLEANUP_POLICY_COMPACT, admin.describeConfigs(List.of(catalog)).all().get().get(catalog)
+                    .get(TopicConfig.CLEANUP_POLICY_CONFIG).value(), "the catalogs stay compacted only");
         }
     }
 }
