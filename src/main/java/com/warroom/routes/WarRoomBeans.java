@@ -31,6 +31,7 @@ import com.warroom.routes.kafka.KafkaFailures;
 import com.warroom.routes.kafka.KafkaPollFailures;
 import com.warroom.routes.kafka.RecordDeadline;
 import com.warroom.routes.kafka.RecordLimits;
+import com.warroom.routes.ledger.LedgerEntryCodec;
 import com.warroom.routes.ledger.LedgerRetention;
 import com.warroom.routes.ledger.WarRoomLedger;
 import com.warroom.routes.observe.BackgroundThreads;
@@ -364,7 +365,7 @@ public final class WarRoomBeans {
         public WarRoomLedger warRoomLedger(KafkaClientSettings kafka, @BeanInject("objectMapper") ObjectMapper mapper,
                                            BackgroundThreads threads, LedgerRetention retention, @PropertyInject("ledger.topic") String topic) {
             return new WarRoomLedger(new CompactedTopicView(kafka, topic.trim(), restart(threads, true), retention.keepMillis(),
-                    retention.clock()), mapper);
+                    retention.clock(), new LedgerEntryCodec(mapper)::compact), mapper);
         }
 
         /** The catalog followers only report. */

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 
 import com.warroom.routes.Backoff;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -70,17 +71,24 @@ public final class CompactedTopicView implements AutoCloseable {
     /** how long after its record's timestamp a key is held; 0: for ever */
     private final long keepMillis;
     private final Clock clock;
+    /** the form a value is held in (the ledger's: only the fields read back) */
+    private final UnaryOperator<byte[]> held;
 
     public CompactedTopicView(KafkaClientSettings settings, String topic) {
         this(settings, topic, Restart.logOnly());
     }
 
     public CompactedTopicView(KafkaClientSettings settings, String topic, Restart restart) {
-        this(settings, topic, restart, 0, Clock.systemUTC());
+        this(settings, topic, restart, 0, Clock.systemUTC(), UnaryOperator.identity());
     }
 
-    /** @param keepMillis how long after its record's timestamp a key is held (0: for ever) */
-    public CompactedTopicView(KafkaClientSettings settings, String topic, Restart restart, long keepMillis, Clock clock) {
+    /**
+     * @param keepMillis how long after its record's timestamp a key is held (0: for ever)
+     * @param held the form a value is held in, and {@link #get} returns
+     */
+    public CompactedTopicView(KafkaClientSettings settings, String topic, Restart restart, long keepMillis, Clock clock,
+                              UnaryOperator<byte[]> held) {
+        this.held = held;
         this.settings = settings;
         this.topic = topic;
         this.restart = restart;
@@ -261,7 +269,7 @@ public final class CompactedTopicView implements AutoCloseable {
         if (r.value() == null) {
             values.remove(r.key());
         } else if (keepMillis == 0) {
-            values.put(r.key(), r.value());
+            values.put(r.key(), held.apply(r.value()));
         } else {
             long now = clock.millis();
             // no timestamp, or one ahead of this clock: judged from now on
@@ -269,7 +277,7 @@ public final class CompactedTopicView implements AutoCloseable {
             if (expired(at, now)) {
                 values.remove(r.key()); // its latest record is too old: so is whatever came before it
             } else {
-                values.put(r.key(), stamped(at, r.value()));
+                values.put(r.key(), stamped(at, held.apply(r.value())));
             }
         }
     }
@@ -305,7 +313,7 @@ public final class CompactedTopicView implements AutoCloseable {
         if (value == null) {
             values.remove(key);
         } else {
-            values.put(key, keepMillis == 0 ? value : stamped(clock.millis(), value));
+            values.put(key, keepMillis == 0 ? held.apply(value) : stamped(clock.millis(), held.apply(value)));
         }
     }
 

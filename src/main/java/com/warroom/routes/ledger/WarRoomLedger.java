@@ -47,6 +47,7 @@ public final class WarRoomLedger implements AutoCloseable {
     private final ObjectMapper mapper;
     private final Semaphore[] stripes = new Semaphore[1024];
     private final Map<String, ObjectNode> unrecorded = new ConcurrentHashMap<>();
+    private final LedgerEntryCodec codec;
 
     public WarRoomLedger(KafkaClientSettings settings, String topic, ObjectMapper mapper) {
         this(settings, topic, mapper, CompactedTopicView.Restart.logOnly());
@@ -61,6 +62,7 @@ public final class WarRoomLedger implements AutoCloseable {
     public WarRoomLedger(CompactedTopicView view, ObjectMapper mapper) {
         this.view = view;
         this.mapper = mapper;
+        this.codec = new LedgerEntryCodec(mapper);
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new Semaphore(1);
         }
@@ -107,7 +109,7 @@ public final class WarRoomLedger implements AutoCloseable {
         if (raw == null) {
             return false;
         }
-        exchange.setProperty(ENTRY, mapper.readTree(raw));
+        exchange.setProperty(ENTRY, codec.expand(raw));
         return true;
     }
 

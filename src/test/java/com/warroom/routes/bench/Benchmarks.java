@@ -470,6 +470,10 @@ public final class Benchmarks {
                 long[] readBack = app.ledgerReadBack(ledger);
                 long heap = app.heapUsedAfterGcKib();
                 long rss = app.residentKib();
+                String histogram = app.classHistogram(12);
+                Files.createDirectories(OUT);
+                Files.writeString(OUT.resolve("ledger-histogram.txt"), histogram);
+                say("ledger: heap by class after a full GC (also " + OUT.resolve("ledger-histogram.txt") + "):\n" + histogram);
                 add("4 footprint", "ledger of " + n + ": read back at start", readBack == null ? "not logged"
                         : readBack[2] + " ms (" + readBack[0] + " keys)", "<= 10000 ms");
                 add("4 footprint", "ledger of " + n + ": ready (JVM start to first result)", ready + " ms", "");

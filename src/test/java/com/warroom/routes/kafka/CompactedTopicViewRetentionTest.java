@@ -41,7 +41,7 @@ class CompactedTopicViewRetentionTest {
         }
     };
     final CompactedTopicView view = new CompactedTopicView(new KafkaClientSettings("localhost:1", "PLAINTEXT", "GSSAPI", ""),
-            "ledger", CompactedTopicView.Restart.logOnly(), KEEP, clock);
+            "ledger", CompactedTopicView.Restart.logOnly(), KEEP, clock, java.util.function.UnaryOperator.identity());
 
     static ConsumerRecord<String, byte[]> record(String key, String value, long timestamp) {
         return new ConsumerRecord<>("ledger", 0, 0, timestamp, TimestampType.CREATE_TIME, -1, -1, key,
