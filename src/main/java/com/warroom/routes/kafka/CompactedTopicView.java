@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The latest value of every key of a compacted topic, held in memory: read back to the end offsets
  * seen at {@link #load()} (which blocks until then), and afterwards followed in a background thread,
- * so writes by other replicas show up too. Tombstones remove keys. Values are kept as raw bytes.
+ * so writes by other replicas show up too. Tombstones remove keys. Values are kept as bytes, as read
+ * or in the form the owner gives ({@code held}: the ledger keeps only the fields it reads back).
  * Kafka Streams' KTable would do this too, but brings a state store and a second consumer group
  * protocol for what is one assigned consumer here.
  * <p>

@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * incident_id → war room, kept in the compacted ledger topic and read through a
  * {@link CompactedTopicView}: read back to its end before any incident is handled, then followed,
- * so entries written by other replicas appear too. Entries are held as their raw JSON bytes.
+ * so entries written by other replicas appear too. Entries are held in the compact form of
+ * {@link LedgerEntryCodec} (what {@code already_exists} reads), for LEDGER_RETENTION plus a day
+ * ({@link LedgerRetention}; {@link #prune}).
  * <p>
  * {@link #claim} serialises the handling of one incident inside this process (two events of the
  * same incident on different partitions would otherwise both miss the ledger and both create).
