@@ -22,13 +22,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Creates the topics whose settings matter for the guarantees when they are missing: the ledger
  * must be compacted (a ledger that only deleted would forget war rooms of incidents still being
- * handled); it also deletes records older than the time the view keeps them (LEDGER_RETENTION plus
- * a day, {@code ledgerKeepMillis}, by the broker's clock: {@code LogAppendTime}), since an incident
- * that old is never created again; so must the catalogs kept with tombstones be compacted, and the dead-letter topic must accept the
- * copy of the largest record its source topics accept ({@link RecordLimits#deadLetterTopicToCreate()});
- * the budget journal gets one partition and an hour's retention (it is read back one window).
- * An existing ledger that is not compacted is reported loudly, one that keeps records longer than
- * that is reported; neither is changed.
+ * handled), and it deletes records once older than the view keeps them (LEDGER_RETENTION plus a
+ * day, {@code ledgerKeepMillis}, by the broker's clock: {@code LogAppendTime}), since an incident
+ * that old is never created again; the catalogs kept with tombstones are compacted too, and the
+ * dead-letter topic must accept the copy of the largest record its source topics accept
+ * ({@link RecordLimits#deadLetterTopicToCreate()}); the budget journal gets one partition and an
+ * hour's retention (it is read back one window). An existing ledger is never changed: one that is
+ * not compacted or deletes sooner than that is reported loudly, one that keeps records longer is
+ * reported.
  */
 public final class TopicSetup {
 
@@ -46,7 +47,8 @@ public final class TopicSetup {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
             if (!existing.contains(ledgerTopic)) {
-                missing.add(new NewTopic(ledgerTopic, Optional.of(ledgerPartitions), Optional.empty()).configs(ledgerConfigs(ledgerKeepMillis)));
+                missing.add(new NewTopic(ledgerTopic, Optional.of(ledgerPartitions), Optional.empty())
+                        .configs(ledgerConfigs(ledgerKeepMillis)));
             }
             for (String catalog : catalogTopics) {
                 if (!existing.contains(catalog)) {
@@ -84,6 +86,10 @@ public final class TopicSetup {
             if (policy == null || !policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
                 LOG.error("ledger topic {} has cleanup.policy={}, not compact: war rooms older than its retention "
                         + "would be forgotten and opened again after a replay", ledgerTopic, policy);
+            } else if (policy.contains(TopicConfig.CLEANUP_POLICY_DELETE) && retentionMillis(config) < ledgerKeepMillis) {
+                LOG.error("ledger topic {} has cleanup.policy={} retention.ms={}: it deletes entries before LEDGER_RETENTION plus a day "
+                        + "({} ms); an incident whose entry it deleted may be opened again: set retention.ms={} or lower LEDGER_RETENTION",
+                        ledgerTopic, policy, value(config, TopicConfig.RETENTION_MS_CONFIG), ledgerKeepMillis, ledgerKeepMillis);
             } else if (!policy.contains(TopicConfig.CLEANUP_POLICY_DELETE) || retentionMillis(config) > ledgerKeepMillis) {
                 LOG.warn("ledger topic {} has cleanup.policy={} retention.ms={}: it keeps entries longer than LEDGER_RETENTION plus "
                         + "a day ({} ms); they are dropped from memory, but read back at every start (not changed here; "

@@ -81,4 +81,26 @@ class TopicSetupTest {
                     .get(TopicConfig.CLEANUP_POLICY_CONFIG).value(), "the catalogs stay compacted only");
         }
     }
+
+    /** An existing ledger is reported, never changed: one that deletes before LEDGER_RETENTION plus a day loudly. */
+    @Test
+    void anExistingLedgerIsReportedNotChanged() throws Exception {
+        long keep = java.time.Duration.ofDays(31).toMillis();
+        try (MockAdminClient admin = new MockAdminClient(List.of(BROKER), BROKER);
+             com.warroom.routes.support.LogCapture log = com.warroom.routes.support.LogCapture.capture()) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("short", 1, (short) 1).configs(Map.of(
+                    TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete", TopicConfig.RETENTION_MS_CONFIG, "604800000")),
+                    new org.apache.kafka.clients.admin.NewTopic("forever", 1, (short) 1).configs(Map.of(
+                    TopicConfig.CLEANUP_POLICY_CONFIG, "compact")))).all().get();
+            TopicSetup.ensure(admin, SETTINGS, "short", 3, List.of(), "incidents-dlq", 2_101_248, null, keep);
+            TopicSetup.ensure(admin, SETTINGS, "forever", 3, List.of(), "incidents-dlq", 2_101_248, null, keep);
+            ConfigResource shortOne = new ConfigResource(ConfigResource.Type.TOPIC, "short");
+            assertEquals("604800000", admin.describeConfigs(List.of(shortOne)).all().get().get(shortOne)
+                    .get(TopicConfig.RETENTION_MS_CONFIG).value(), "not changed");
+            assertTrue(log.lines().stream().anyMatch(l -> l.contains("ERROR") && l.contains("ledger topic short")
+                    && l.contains("deletes entries before LEDGER_RETENTION")), String.join("", log.lines()));
+            assertTrue(log.lines().stream().anyMatch(l -> l.contains("WARN") && l.contains("ledger topic forever")
+                    && l.contains("keeps entries longer than LEDGER_RETENTION")), String.join("", log.lines()));
+        }
+    }
 }
