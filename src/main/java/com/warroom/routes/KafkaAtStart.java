@@ -11,6 +11,7 @@ import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.kafka.KafkaStartup;
 import com.warroom.routes.kafka.RecordLimits;
 import com.warroom.routes.kafka.TopicSetup;
+import com.warroom.routes.ledger.LedgerRetention;
 import com.warroom.routes.ledger.WarRoomLedger;
 import com.warroom.routes.templates.TemplateSync;
 import org.apache.camel.BeanInject;
@@ -53,6 +54,8 @@ public final class KafkaAtStart implements CamelConfiguration, CamelContextAware
     BudgetJournal journal;
     @BeanInject
     AccountRateBudget budget;
+    @BeanInject
+    LedgerRetention retention;
 
     @PropertyInject("kafka.create-topics")
     String createTopics;
@@ -111,7 +114,7 @@ public final class KafkaAtStart implements CamelConfiguration, CamelContextAware
                 limits.readInputs(admin);
                 if (create) {
                     TopicSetup.ensure(admin, kafka, ledgerName, partitions, catalogTopics, deadLetterName,
-                            limits.deadLetterTopicToCreate(), journalName);
+                            limits.deadLetterTopicToCreate(), journalName, retention.keepMillis());
                 }
                 limits.readDeadLetter(admin);
             }

@@ -33,6 +33,8 @@ import com.warroom.routes.kafka.KafkaFailures;
 import com.warroom.routes.kafka.KafkaPollFailures;
 import com.warroom.routes.kafka.RecordDeadline;
 import com.warroom.routes.kafka.RecordLimits;
+import com.warroom.routes.ledger.LedgerEntryCodec;
+import com.warroom.routes.ledger.LedgerRetention;
 import com.warroom.routes.ledger.WarRoomLedger;
 import com.warroom.routes.observe.BackgroundThreads;
 import com.warroom.routes.observe.HealthPage;
@@ -212,6 +214,13 @@ public final class WarRoomBeans {
             return new BrokerClock();
         }
 
+        /** Route predicate beyond-ledger-retention, and how long the ledger keeps an entry (checked against the stale limit). */
+        @BindToRegistry
+        public LedgerRetention ledgerRetention(@PropertyInject("ledger.retention") String retention,
+                                               @PropertyInject("war-room.max-event-age") String maxAge) {
+            return LedgerRetention.checked(millis("ledger.retention", retention), millis("war-room.max-event-age", maxAge), Clock.systemUTC());
+        }
+
         @BindToRegistry
         public CommitPerRecord commitPerRecord() {
             return new CommitPerRecord();
@@ -369,8 +378,9 @@ public final class WarRoomBeans {
         /** The ledger's follower fails closed: while it cannot see other replicas' entries, no Flashduty call starts. */
         @BindToRegistry
         public WarRoomLedger warRoomLedger(KafkaClientSettings kafka, @BeanInject("objectMapper") ObjectMapper mapper,
-                                           BackgroundThreads threads, @PropertyInject("ledger.topic") String topic) {
-            return new WarRoomLedger(new CompactedTopicView(kafka, topic.trim(), restart(threads, true)), mapper);
+                                           BackgroundThreads threads, LedgerRetention retention, @PropertyInject("ledger.topic") String topic) {
+            return new WarRoomLedger(new CompactedTopicView(kafka, topic.trim(), restart(threads, true), retention.keepMillis(),
+                    retention.clock(), new LedgerEntryCodec(mapper)::compact), mapper);
         }
 
         /** The catalog followers only report. */

@@ -1,12 +1,15 @@
 package com.warroom.routes.kafka;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 
 import com.warroom.routes.Backoff;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -24,7 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The latest value of every key of a compacted topic, held in memory: read back to the end offsets
  * seen at {@link #load()} (which blocks until then), and afterwards followed in a background thread,
- * so writes by other replicas show up too. Tombstones remove keys. Values are kept as raw bytes.
+ * so writes by other replicas show up too. Tombstones remove keys. Values are kept as bytes, as read
+ * or in the form the owner gives ({@code held}: the ledger keeps only the fields it reads back).
  * Kafka Streams' KTable would do this too, but brings a state store and a second consumer group
  * protocol for what is one assigned consumer here.
  * <p>
@@ -32,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * backoff that doubles while the failures go on; meanwhile it is reported to {@link BackgroundThreads}
  * (for the ledger: no Flashduty call until it is back, see {@link Restart#failClosed}). A topic that
  * does not exist yet is looked for again until it does.
+ * <p>
+ * With a retention ({@code keepMillis} &gt; 0) a key is held only while its latest record is younger
+ * than that (by the record's timestamp, one in the future counted as now): older records are never
+ * stored, and {@link #prune} drops what aged past it since. Each value is then held behind the
+ * 8-byte timestamp it is judged by.
  */
 public final class CompactedTopicView implements AutoCloseable {
 
@@ -64,15 +73,32 @@ public final class CompactedTopicView implements AutoCloseable {
     private volatile boolean closing;
     private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     private volatile long loadMillis;
+    /** how long after its record's timestamp a key is held; 0: for ever */
+    private final long keepMillis;
+    private final Clock clock;
+    /** the form a value is held in (the ledger's: only the fields read back) */
+    private final UnaryOperator<byte[]> held;
 
     public CompactedTopicView(KafkaClientSettings settings, String topic) {
         this(settings, topic, Restart.logOnly());
     }
 
     public CompactedTopicView(KafkaClientSettings settings, String topic, Restart restart) {
+        this(settings, topic, restart, 0, Clock.systemUTC(), UnaryOperator.identity());
+    }
+
+    /**
+     * @param keepMillis how long after its record's timestamp a key is held (0: for ever)
+     * @param held the form a value is held in, and {@link #get} returns
+     */
+    public CompactedTopicView(KafkaClientSettings settings, String topic, Restart restart, long keepMillis, Clock clock,
+                              UnaryOperator<byte[]> held) {
+        this.held = held;
         this.settings = settings;
         this.topic = topic;
         this.restart = restart;
+        this.keepMillis = Math.max(0, keepMillis);
+        this.clock = clock;
     }
 
     /** Reads the topic to the end offsets seen now, then keeps following it. */
@@ -99,7 +125,8 @@ public final class CompactedTopicView implements AutoCloseable {
                 next.put(tp, consumer.position(tp));
             }
             loadMillis = (System.nanoTime() - start) / 1_000_000;
-            LOG.info("{}: {} keys read back from {} records in {} ms", topic, values.size(), records, loadMillis);
+            LOG.info("{}: {} keys read back from {} records in {} ms{}", topic, values.size(), records, loadMillis,
+                    keepMillis == 0 ? "" : " (records older than " + Duration.ofMillis(keepMillis) + " not kept)");
         } catch (RuntimeException e) {
             consumer.close(Duration.ofSeconds(1));
             throw e;
@@ -293,19 +320,50 @@ public final class CompactedTopicView implements AutoCloseable {
         }
     }
 
-    private void apply(ConsumerRecord<String, byte[]> r) {
+    void apply(ConsumerRecord<String, byte[]> r) {
         if (r.key() == null) {
             return;
         }
         if (r.value() == null) {
             values.remove(r.key());
+        } else if (keepMillis == 0) {
+            values.put(r.key(), held.apply(r.value()));
         } else {
-            values.put(r.key(), r.value());
+            long now = clock.millis();
+            // no timestamp, or one ahead of this clock: judged from now on
+            long at = r.timestamp() < 0 ? now : Math.min(r.timestamp(), now);
+            if (expired(at, now)) {
+                values.remove(r.key()); // its latest record is too old: so is whatever came before it
+            } else {
+                values.put(r.key(), stamped(at, held.apply(r.value())));
+            }
         }
     }
 
+    private boolean expired(long at, long now) {
+        return keepMillis > 0 && at < now && now - at > keepMillis;
+    }
+
+    private static byte[] stamped(long at, byte[] value) {
+        byte[] v = new byte[8 + value.length];
+        for (int i = 0; i < 8; i++) {
+            v[i] = (byte) (at >>> (56 - 8 * i));
+        }
+        System.arraycopy(value, 0, v, 8, value.length);
+        return v;
+    }
+
+    private static long stampOf(byte[] stored) {
+        long at = 0;
+        for (int i = 0; i < 8; i++) {
+            at = (at << 8) | (stored[i] & 0xff);
+        }
+        return at;
+    }
+
     public byte[] get(String key) {
-        return values.get(key);
+        byte[] v = values.get(key);
+        return v == null || keepMillis == 0 ? v : Arrays.copyOfRange(v, 8, v.length);
     }
 
     /** Records what this process itself just wrote (and Kafka acknowledged), ahead of the follower. */
@@ -313,8 +371,27 @@ public final class CompactedTopicView implements AutoCloseable {
         if (value == null) {
             values.remove(key);
         } else {
-            values.put(key, value);
+            values.put(key, keepMillis == 0 ? held.apply(value) : stamped(clock.millis(), held.apply(value)));
         }
+    }
+
+    /**
+     * Drops the keys whose record aged past the retention since it was read; the number dropped.
+     * One pass over the map (what it holds is bounded by the retention); a key written again
+     * meanwhile is not dropped (the map removes an entry only while it still holds the value judged).
+     */
+    public int prune() {
+        if (keepMillis == 0) {
+            return 0;
+        }
+        long now = clock.millis();
+        int before = values.size();
+        values.entrySet().removeIf(e -> expired(stampOf(e.getValue()), now));
+        int dropped = Math.max(0, before - values.size());
+        if (dropped > 0) {
+            LOG.info("{}: {} keys older than {} dropped from memory, {} held", topic, dropped, Duration.ofMillis(keepMillis), values.size());
+        }
+        return dropped;
     }
 
     public Set<String> keys() {

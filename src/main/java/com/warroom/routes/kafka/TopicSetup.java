@@ -21,11 +21,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates the topics whose settings matter for the guarantees when they are missing: the ledger
- * must be compacted (a deleting ledger would forget war rooms and open second ones after its
- * retention), so must the catalogs kept with tombstones, and the dead-letter topic must accept the
- * copy of the largest record its source topics accept ({@link RecordLimits#deadLetterTopicToCreate()});
- * the budget journal gets one partition and an hour's retention (it is read back one window).
- * An existing ledger that is not compacted is reported loudly, not changed.
+ * must be compacted (a ledger that only deleted would forget war rooms of incidents still being
+ * handled), and it deletes records once older than the view keeps them (LEDGER_RETENTION plus a
+ * day, {@code ledgerKeepMillis}, by the broker's clock: {@code LogAppendTime}), since an incident
+ * that old is never created again; the catalogs kept with tombstones are compacted too, and the
+ * dead-letter topic must accept the copy of the largest record its source topics accept
+ * ({@link RecordLimits#deadLetterTopicToCreate()}); the budget journal gets one partition and an
+ * hour's retention (it is read back one window). An existing ledger is never changed: one that is
+ * not compacted or deletes sooner than that is reported loudly, one that keeps records longer is
+ * reported.
  */
 public final class TopicSetup {
 
@@ -36,14 +40,15 @@ public final class TopicSetup {
     }
 
     public static void ensure(Admin admin, KafkaClientSettings settings, String ledgerTopic, int ledgerPartitions,
-                              List<String> catalogTopics, String deadLetterTopic, int deadLetterMaxBytes, String journalTopic)
+                              List<String> catalogTopics, String deadLetterTopic, int deadLetterMaxBytes, String journalTopic,
+                              long ledgerKeepMillis)
             throws InterruptedException {
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
             if (!existing.contains(ledgerTopic)) {
                 missing.add(new NewTopic(ledgerTopic, Optional.of(ledgerPartitions), Optional.empty())
-                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+                        .configs(ledgerConfigs(ledgerKeepMillis)));
             }
             for (String catalog : catalogTopics) {
                 if (!existing.contains(catalog)) {
@@ -81,11 +86,43 @@ public final class TopicSetup {
             if (policy == null || !policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
                 LOG.error("ledger topic {} has cleanup.policy={}, not compact: war rooms older than its retention "
                         + "would be forgotten and opened again after a replay", ledgerTopic, policy);
+            } else if (policy.contains(TopicConfig.CLEANUP_POLICY_DELETE) && retentionMillis(config) < ledgerKeepMillis) {
+                LOG.error("ledger topic {} has cleanup.policy={} retention.ms={}: it deletes entries before LEDGER_RETENTION plus a day "
+                        + "({} ms); an incident whose entry it deleted may be opened again: set retention.ms={} or lower LEDGER_RETENTION",
+                        ledgerTopic, policy, value(config, TopicConfig.RETENTION_MS_CONFIG), ledgerKeepMillis, ledgerKeepMillis);
+            } else if (!policy.contains(TopicConfig.CLEANUP_POLICY_DELETE) || retentionMillis(config) > ledgerKeepMillis) {
+                LOG.warn("ledger topic {} has cleanup.policy={} retention.ms={}: it keeps entries longer than LEDGER_RETENTION plus "
+                        + "a day ({} ms); they are dropped from memory, but read back at every start (not changed here; "
+                        + "cleanup.policy=compact,delete with retention.ms={} bounds the topic too)", ledgerTopic, policy,
+                        value(config, TopicConfig.RETENTION_MS_CONFIG), ledgerKeepMillis, ledgerKeepMillis);
             }
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             throw new StartupProblem("cannot reach Kafka at " + settings.brokers() + " to check topics " + ledgerTopic
                     + " and " + deadLetterTopic + " (" + cause.getClass().getSimpleName() + ")");
+        }
+    }
+
+    /** What a ledger topic created here is given: compacted, and records older than the view keeps deleted, by broker time. */
+    static Map<String, String> ledgerConfigs(long ledgerKeepMillis) {
+        return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
+                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(ledgerKeepMillis),
+                TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime");
+    }
+
+    private static String value(Config config, String name) {
+        org.apache.kafka.clients.admin.ConfigEntry e = config.get(name);
+        return e == null ? null : e.value();
+    }
+
+    /** retention.ms of a topic; -1 (for ever) when unset or unreadable */
+    private static long retentionMillis(Config config) {
+        String v = value(config, TopicConfig.RETENTION_MS_CONFIG);
+        try {
+            long ms = v == null ? -1 : Long.parseLong(v.trim());
+            return ms < 0 ? Long.MAX_VALUE : ms;
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
         }
     }
 

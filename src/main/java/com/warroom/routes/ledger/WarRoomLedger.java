@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * incident_id → war room, kept in the compacted ledger topic and read through a
  * {@link CompactedTopicView}: read back to its end before any incident is handled, then followed,
- * so entries written by other replicas appear too. Entries are held as their raw JSON bytes.
+ * so entries written by other replicas appear too. Entries are held in the compact form of
+ * {@link LedgerEntryCodec} (what {@code already_exists} reads), for LEDGER_RETENTION plus a day
+ * ({@link LedgerRetention}; {@link #prune}).
  * <p>
  * {@link #claim} serialises the handling of one incident inside this process (two events of the
  * same incident on different partitions would otherwise both miss the ledger and both create).
@@ -47,6 +49,7 @@ public final class WarRoomLedger implements AutoCloseable {
     private final ObjectMapper mapper;
     private final Semaphore[] stripes = new Semaphore[1024];
     private final Map<String, ObjectNode> unrecorded = new ConcurrentHashMap<>();
+    private final LedgerEntryCodec codec;
 
     public WarRoomLedger(KafkaClientSettings settings, String topic, ObjectMapper mapper) {
         this(settings, topic, mapper, CompactedTopicView.Restart.logOnly());
@@ -61,6 +64,7 @@ public final class WarRoomLedger implements AutoCloseable {
     public WarRoomLedger(CompactedTopicView view, ObjectMapper mapper) {
         this.view = view;
         this.mapper = mapper;
+        this.codec = new LedgerEntryCodec(mapper);
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new Semaphore(1);
         }
@@ -107,7 +111,7 @@ public final class WarRoomLedger implements AutoCloseable {
         if (raw == null) {
             return false;
         }
-        exchange.setProperty(ENTRY, mapper.readTree(raw));
+        exchange.setProperty(ENTRY, codec.expand(raw));
         return true;
     }
 
@@ -178,6 +182,11 @@ public final class WarRoomLedger implements AutoCloseable {
 
     public int size() {
         return view.size();
+    }
+
+    /** Timer route ledger-prune: drops from memory the entries older than LEDGER_RETENTION (see {@link LedgerRetention}). */
+    public int prune() {
+        return view.prune();
     }
 
     public boolean contains(String incidentId) {

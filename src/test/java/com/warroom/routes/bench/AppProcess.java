@@ -79,6 +79,20 @@ final class AppProcess implements AutoCloseable {
         return Long.parseLong(m.group(2));
     }
 
+    /** The largest heap the JVM allows (-XX:MaxHeapSize, from the container size and config/jvm.options), in KiB. */
+    long maxHeapKib() throws IOException, InterruptedException {
+        Matcher m = Pattern.compile("MaxHeapSize=(\\d+)").matcher(jcmd("VM.flags"));
+        if (!m.find()) {
+            throw new IOException("jcmd VM.flags: no MaxHeapSize");
+        }
+        return Long.parseLong(m.group(1)) / 1024;
+    }
+
+    /** The heap's classes by bytes held (jcmd GC.class_histogram, after a full GC): the first lines. */
+    String classHistogram(int lines) throws IOException, InterruptedException {
+        return String.join("\n", jcmd("GC.class_histogram").lines().limit(lines + 3L).toList());
+    }
+
     private String jcmd(String command) throws IOException, InterruptedException {
         String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
         Process p = new ProcessBuilder(jcmd, String.valueOf(pid()), command).redirectErrorStream(true).start();

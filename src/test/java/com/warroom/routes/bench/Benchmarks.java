@@ -44,6 +44,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class Benchmarks {
 
     static final List<String> ALL = List.of("budget", "latency", "pipeline", "ledger");
+    /** Run only when named (-Dbench=ledger-retention): it writes 10,000,000 records first. */
+    static final List<String> ON_REQUEST = List.of("ledger-retention");
     static final int BUDGET_INCIDENTS = 1_200;
     static final int PER_SECOND = 50;
     static final int PER_MINUTE = 1_000;
@@ -72,8 +74,8 @@ public final class Benchmarks {
         for (String b : System.getProperty("bench", "all").split(",")) {
             which.addAll(b.isBlank() || b.equals("all") ? ALL : List.of(b.trim().toLowerCase(Locale.ROOT)));
         }
-        if (!ALL.containsAll(which)) {
-            System.out.println("unknown benchmark in -Dbench=" + System.getProperty("bench") + "; known: " + ALL);
+        if (!which.stream().allMatch(b -> ALL.contains(b) || ON_REQUEST.contains(b))) {
+            System.out.println("unknown benchmark in -Dbench=" + System.getProperty("bench") + "; known: " + ALL + " and " + ON_REQUEST);
             System.exit(2);
         }
         long started = System.nanoTime();
@@ -83,13 +85,14 @@ public final class Benchmarks {
         try {
             say("starting a local Kafka broker (KRaft) ...");
             bench = new Benchmarks(KafkaBroker.shared().bootstrapServers());
-            for (String b : ALL) {
+            for (String b : java.util.stream.Stream.concat(ALL.stream(), ON_REQUEST.stream()).toList()) {
                 if (which.contains(b)) {
                     long t0 = System.nanoTime();
                     switch (b) {
                         case "budget" -> bench.budget();
                         case "latency" -> bench.latencyAndFootprint();
                         case "pipeline" -> bench.pipeline();
+                        case "ledger-retention" -> bench.ledgerRetention();
                         default -> bench.ledger();
                     }
                     say(b + " done in " + secs(System.nanoTime() - t0) + " s");
@@ -467,10 +470,86 @@ public final class Benchmarks {
                 long[] readBack = app.ledgerReadBack(ledger);
                 long heap = app.heapUsedAfterGcKib();
                 long rss = app.residentKib();
+                String histogram = app.classHistogram(12);
+                Files.createDirectories(OUT);
+                Files.writeString(OUT.resolve("ledger-histogram.txt"), histogram);
+                say("ledger: heap by class after a full GC (also " + OUT.resolve("ledger-histogram.txt") + "):\n" + histogram);
                 add("4 footprint", "ledger of " + n + ": read back at start", readBack == null ? "not logged"
                         : readBack[2] + " ms (" + readBack[0] + " keys)", "<= 10000 ms");
                 add("4 footprint", "ledger of " + n + ": ready (JVM start to first result)", ready + " ms", "");
                 add("4 footprint", "ledger of " + n + ": heap used after a full GC / RSS", mib(heap) + " / " + mib(rss), "");
+            }
+        }
+    }
+
+    /**
+     * Years of incidents: a ledger of 10,000,000 entries (bench.retention-entries), all but the last
+     * 1,000,000 (bench.retention-recent) written more than LEDGER_RETENTION plus a day ago (spread over
+     * the three years before that), the recent ones within the last 29 days, in a compacted topic
+     * that does not delete (an older deployment's ledger, as TopicSetup finds it and reports it). The
+     * jar starts with the shipped JVM options in a container of bench.container-memory (1g:
+     * -XX:MaxRAM=1g, so -XX:MaxRAMPercentage=75 allows a 768 MiB heap) and must read it back and
+     * answer a fresh event within that heap; ExitOnOutOfMemoryError would end it otherwise.
+     */
+    void ledgerRetention() throws Exception {
+        int n = Integer.getInteger("bench.retention-entries", 10_000_000);
+        int recent = Math.min(n, Integer.getInteger("bench.retention-recent", 1_000_000));
+        String container = System.getProperty("bench.container-memory", "1g");
+        long day = Duration.ofDays(1).toMillis();
+        long now = System.currentTimeMillis();
+        long oldEnd = now - 60 * day; // LEDGER_RETENTION (30d) plus a day ago, and a margin
+        long oldSpan = 3 * 365 * day;
+        try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config())) {
+            String ledger = "bench-retention-ledger-" + suffix();
+            Map<String, String> env = appEnv(sandbox, ledger);
+            env.merge("JAVA_TOOL_OPTIONS", "-XX:MaxRAM=" + container, (a, b) -> b + " " + a);
+            KafkaBroker.shared().createCompactedTopic(ledger, 3);
+            topics(env.get("INCIDENT_TOPIC"), env.get("RESULT_TOPIC"));
+            say("ledger-retention: writing " + n + " ledger entries (" + (n - recent) + " older than the retention, " + recent
+                    + " within it; lz4) ...");
+            long t0 = System.nanoTime();
+            try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
+                    ProducerConfig.LINGER_MS_CONFIG, 50, ProducerConfig.BATCH_SIZE_CONFIG, 1024 * 1024, ProducerConfig.ACKS_CONFIG, "1",
+                    ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4", ProducerConfig.BUFFER_MEMORY_CONFIG, 128L * 1024 * 1024),
+                    new StringSerializer(), new StringSerializer())) {
+                for (int i = 0; i < n; i++) {
+                    boolean old = i < n - recent;
+                    long at = old ? oldEnd - oldSpan + oldSpan * i / Math.max(1, n - recent)
+                            : now - 29 * day + 29 * day * (i - (n - recent)) / Math.max(1, recent);
+                    String id = objectId(i);
+                    p.send(new ProducerRecord<>(ledger, null, at, id, ledgerEntry(id)));
+                    if ((i + 1) % 1_000_000 == 0) {
+                        say("ledger-retention: " + (i + 1) + " written, " + secs(System.nanoTime() - t0) + " s");
+                    }
+                }
+                p.flush();
+            }
+            long written = System.nanoTime() - t0;
+            say("ledger-retention: written in " + secs(written) + " s; starting java @config/jvm.options -jar with JAVA_TOOL_OPTIONS="
+                    + env.get("JAVA_TOOL_OPTIONS") + " ...");
+            produce(env.get("INCIDENT_TOPIC"), List.of(Events.fresh()));
+            try (ResultWatch results = new ResultWatch(brokers, env.get("RESULT_TOPIC"));
+                 AppProcess app = AppProcess.start(JAR, env, OUT.resolve("app-ledger-retention.log"))) {
+                if (!ResultWatch.await(() -> results.count() >= 1 || !app.isAlive(), Duration.ofSeconds(900)) || !app.isAlive()) {
+                    throw new IllegalStateException("the application did not publish a result; see " + app.log());
+                }
+                long ready = results.results().get(0).timestampMillis() - app.startedWallMillis();
+                long[] readBack = app.ledgerReadBack(ledger);
+                long heap = app.heapUsedAfterGcKib();
+                long maxHeap = app.maxHeapKib();
+                long rss = app.residentKib();
+                String histogram = app.classHistogram(12);
+                Files.createDirectories(OUT);
+                Files.writeString(OUT.resolve("ledger-retention-histogram.txt"), histogram);
+                say("ledger-retention: heap by class after a full GC (also " + OUT.resolve("ledger-retention-histogram.txt") + "):\n"
+                        + histogram);
+                String what = "ledger of " + n + " (" + recent + " within LEDGER_RETENTION), " + container + " container";
+                add("5 retention", what + ": written to the broker in", secs(written) + " s", "");
+                add("5 retention", what + ": read back at start", readBack == null ? "not logged"
+                        : readBack[2] + " ms (" + readBack[0] + " keys kept of " + readBack[1] + " records)", "");
+                add("5 retention", what + ": ready (JVM start to first result)", ready + " ms", "");
+                add("5 retention", what + ": heap used after a full GC / heap allowed / RSS", mib(heap) + " / " + mib(maxHeap) + " / "
+                        + mib(rss), "heap <= allowed");
             }
         }
     }

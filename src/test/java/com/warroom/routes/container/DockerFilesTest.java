@@ -164,6 +164,12 @@ class DockerFilesTest {
         for (String compacted : List.of("war-room-ledger", "im-integrations")) {
             assertTrue(Pattern.compile("--topic " + compacted + " [^\\n]*cleanup.policy=compact").matcher(script).find(), compacted);
         }
+        // the ledger as TopicSetup creates it with the default LEDGER_RETENTION (30d): deleting after it plus a day, by broker time
+        long keep = com.warroom.routes.ledger.LedgerRetention.checked(java.time.Duration.ofDays(30).toMillis(), 3_600_000,
+                java.time.Clock.systemUTC()).keepMillis();
+        assertTrue(properties.contains("ledger.retention = {{env:LEDGER_RETENTION:30d}}"), "the default this checks against");
+        assertTrue(Pattern.compile("--topic war-room-ledger [^\\n]*cleanup.policy=compact,delete --config retention.ms=" + keep
+                + " --config message.timestamp.type=LogAppendTime").matcher(script).find(), "the ledger's retention");
     }
 
     @Test

@@ -64,6 +64,7 @@ public final class Demo {
                     List<String> expected = new ArrayList<>();
                     ObjectNode example = Events.example();
                     example.put("event_time", System.currentTimeMillis());
+                    Events.started(example, System.currentTimeMillis());
                     ObjectNode warning = Events.fresh();
                     Events.incident(warning).put("incident_severity", "Warning");
                     Events.incident(warning).put("title", "disk 85% on db-7");

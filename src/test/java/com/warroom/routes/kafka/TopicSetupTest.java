@@ -56,12 +56,51 @@ class TopicSetupTest {
     @Test
     void topicsCreatedAMomentAgoAreAskedForAgainUntilTheBrokerKnowsThem() throws Exception {
         try (LateMetadataAdmin admin = new LateMetadataAdmin()) {
-            TopicSetup.ensure(admin, SETTINGS, "ledger", 1, List.of("catalog"), "incidents-dlq", 2_101_248, "journal");
+            TopicSetup.ensure(admin, SETTINGS, "ledger", 1, List.of("catalog"), "incidents-dlq", 2_101_248, "journal", 90_000_000L);
             assertEquals(Set.of("ledger", "catalog", "incidents-dlq", "journal"), admin.listTopics().names().get());
             assertTrue(admin.unknownAnswers.get() >= 8, "each new topic answered unknown twice first: " + admin.unknownAnswers.get());
             ConfigResource ledger = new ConfigResource(ConfigResource.Type.TOPIC, "ledger");
-            assertEquals(TopicConfig.CLEANUP_POLICY_COMPACT, admin.describeConfigs(List.of(ledger)).all().get().get(ledger)
-                    .get(TopicConfig.CLEANUP_POLICY_CONFIG).value());
+            assertTrue(admin.describeConfigs(List.of(ledger)).all().get().get(ledger)
+                    .get(TopicConfig.CLEANUP_POLICY_CONFIG).value().contains(TopicConfig.CLEANUP_POLICY_COMPACT));
+        }
+    }
+
+    @Test
+    void aLedgerCreatedHereIsCompactedAndDeletesAfterLedgerRetentionPlusADayByBrokerTime() throws Exception {
+        long keep = com.warroom.routes.ledger.LedgerRetention.checked(java.time.Duration.ofDays(30).toMillis(), 3_600_000,
+                java.time.Clock.systemUTC()).keepMillis();
+        try (MockAdminClient admin = new MockAdminClient(List.of(BROKER), BROKER)) {
+            TopicSetup.ensure(admin, SETTINGS, "war-room-ledger", 3, List.of("catalog"), "incidents-dlq", 2_101_248, "journal", keep);
+            ConfigResource ledger = new ConfigResource(ConfigResource.Type.TOPIC, "war-room-ledger");
+            Config config = admin.describeConfigs(List.of(ledger)).all().get().get(ledger);
+            assertEquals("compact,delete", config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value());
+            assertEquals(String.valueOf(java.time.Duration.ofDays(31).toMillis()), config.get(TopicConfig.RETENTION_MS_CONFIG).value());
+            assertEquals("LogAppendTime", config.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG).value());
+            ConfigResource catalog = new ConfigResource(ConfigResource.Type.TOPIC, "catalog");
+            assertEquals(TopicConfig.CLEANUP_POLICY_COMPACT, admin.describeConfigs(List.of(catalog)).all().get().get(catalog)
+                    .get(TopicConfig.CLEANUP_POLICY_CONFIG).value(), "the catalogs stay compacted only");
+        }
+    }
+
+    /** An existing ledger is reported, never changed: one that deletes before LEDGER_RETENTION plus a day loudly. */
+    @Test
+    void anExistingLedgerIsReportedNotChanged() throws Exception {
+        long keep = java.time.Duration.ofDays(31).toMillis();
+        try (MockAdminClient admin = new MockAdminClient(List.of(BROKER), BROKER);
+             com.warroom.routes.support.LogCapture log = com.warroom.routes.support.LogCapture.capture()) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("short", 1, (short) 1).configs(Map.of(
+                    TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete", TopicConfig.RETENTION_MS_CONFIG, "604800000")),
+                    new org.apache.kafka.clients.admin.NewTopic("forever", 1, (short) 1).configs(Map.of(
+                    TopicConfig.CLEANUP_POLICY_CONFIG, "compact")))).all().get();
+            TopicSetup.ensure(admin, SETTINGS, "short", 3, List.of(), "incidents-dlq", 2_101_248, null, keep);
+            TopicSetup.ensure(admin, SETTINGS, "forever", 3, List.of(), "incidents-dlq", 2_101_248, null, keep);
+            ConfigResource shortOne = new ConfigResource(ConfigResource.Type.TOPIC, "short");
+            assertEquals("604800000", admin.describeConfigs(List.of(shortOne)).all().get().get(shortOne)
+                    .get(TopicConfig.RETENTION_MS_CONFIG).value(), "not changed");
+            assertTrue(log.lines().stream().anyMatch(l -> l.contains("ERROR") && l.contains("ledger topic short")
+                    && l.contains("deletes entries before LEDGER_RETENTION")), String.join("", log.lines()));
+            assertTrue(log.lines().stream().anyMatch(l -> l.contains("WARN") && l.contains("ledger topic forever")
+                    && l.contains("keeps entries longer than LEDGER_RETENTION")), String.join("", log.lines()));
         }
     }
 }

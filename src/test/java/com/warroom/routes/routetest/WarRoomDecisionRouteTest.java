@@ -1,6 +1,7 @@
 package com.warroom.routes.routetest;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,8 @@ class WarRoomDecisionRouteTest extends RouteTestSupport {
         SEVERITY,
         CLOSED,
         STALE,
+        /** the incident started before LEDGER_RETENTION (its entry may be forgotten; here it is not in the ledger) */
+        BEYOND_RETENTION,
         NO_RESPONDERS,
         /** the catalog holds no war-room-enabled integration */
         NO_INTEGRATION,
@@ -63,6 +66,8 @@ class WarRoomDecisionRouteTest extends RouteTestSupport {
                 row("severity not configured → skipped", from(Fails.SEVERITY), "skipped", "severity_filtered", null, 0),
                 row("progress Closed → skipped", from(Fails.CLOSED), "skipped", "incident_closed", null, 0),
                 row("older than WAR_ROOM_MAX_EVENT_AGE → skipped", from(Fails.STALE), "skipped", "stale", null, 0),
+                row("incident started before LEDGER_RETENTION (a fresh i_assign of a weeks-old incident, not in the ledger) → skipped, "
+                        + "no create", from(Fails.BEYOND_RETENTION), "skipped", "beyond_ledger_retention", null, 0),
                 row("no responders → skipped", from(Fails.NO_RESPONDERS), "skipped", "no_responders", null, 0),
                 row("no war-room-enabled integration → skipped", EnumSet.of(Fails.NO_INTEGRATION, Fails.CREATE_REFUSED),
                         "skipped", "no_war_room_integration", null, 0),
@@ -165,6 +170,56 @@ class WarRoomDecisionRouteTest extends RouteTestSupport {
         assertEquals("created".equals(status) ? 1 : 0, flashduty.calls(CREATE).size(), name + ": war-room/create calls");
     }
 
+    /**
+     * A fresh i_assign with responders for an incident that started 40 days ago (its ledger entry,
+     * if it had one, may be forgotten: none here) is not created; nor is one whose start is unknown
+     * or more than a day ahead, which cannot be shown to be within LEDGER_RETENTION. (One test
+     * looping over the cases: a second parameterized test in this class would close the Camel
+     * context the first one opened.)
+     */
+    @org.junit.jupiter.api.Test
+    void anIncidentStartedBeforeTheRetentionOrWhoseStartIsUnknownIsNotCreated() throws Exception {
+        for (String start : List.of("forty days ago", "missing", "zero", "two days ahead", "a string")) {
+            resetEdges();
+            startUnknownOrFarAhead(start);
+        }
+    }
+
+    private void startUnknownOrFarAhead(String start) throws Exception {
+        loadCatalog(true);
+        ObjectNode event = event(EnumSet.noneOf(Fails.class));
+        ObjectNode incident = Events.incident(event);
+        switch (start) {
+            case "missing" -> {
+                incident.remove("start_time");
+                incident.remove("created_at");
+            }
+            case "zero" -> {
+                incident.put("start_time", 0);
+                incident.put("created_at", 0);
+            }
+            case "two days ahead" -> Events.started(event, System.currentTimeMillis() + Duration.ofDays(2).toMillis());
+            case "forty days ago" -> {
+                event.put("event_type", "i_assign");
+                Events.started(event, System.currentTimeMillis() - Duration.ofDays(40).toMillis());
+            }
+            default -> {
+                incident.put("start_time", "yesterday");
+                incident.remove("created_at");
+            }
+        }
+        Consumed record = consumed(INCIDENT_TOPIC, Events.incidentId(event), Events.json(event).getBytes(StandardCharsets.UTF_8));
+
+        Exchange done = send("direct:incidents", record);
+
+        assertNull(done.getException());
+        JsonNode result = json(results.getReceivedExchanges().get(0));
+        assertEquals("skipped", result.path("status").asText(), start + ": " + result);
+        assertEquals("beyond_ledger_retention", result.path("reason").asText(), start + ": " + result);
+        assertEquals(0, flashduty.calls(CREATE).size(), start + ": no war-room/create call");
+        assertTrue(record.committed());
+    }
+
     ObjectNode event(Set<Fails> fails) {
         ObjectNode event = Events.fresh();
         ObjectNode incident = Events.incident(event);
@@ -179,6 +234,10 @@ class WarRoomDecisionRouteTest extends RouteTestSupport {
         }
         if (fails.contains(Fails.STALE)) {
             event.put("event_time", System.currentTimeMillis() - 2 * 3_600_000L);
+        }
+        if (fails.contains(Fails.BEYOND_RETENTION)) {
+            event.put("event_type", fails.contains(Fails.EVENT_TYPE) ? "i_ack" : "i_assign");
+            Events.started(event, System.currentTimeMillis() - Duration.ofDays(40).toMillis()); // LEDGER_RETENTION is 30d
         }
         if (fails.contains(Fails.NO_RESPONDERS)) {
             incident.putArray("responders");

@@ -40,9 +40,17 @@ public final class Events {
         e.put("event_id", randomHex(32));
         e.put("event_time", System.currentTimeMillis());
         ObjectNode incident = (ObjectNode) e.get("incident");
+        started(e, System.currentTimeMillis());
         incident.put("incident_id", incidentId);
         incident.put("num", incidentId.substring(18).toUpperCase(Locale.ROOT));
         return e;
+    }
+
+    /** Sets the incident's start ({@code start_time} and {@code created_at}, epoch seconds) to this instant. */
+    public static ObjectNode started(ObjectNode event, long epochMillis) {
+        incident(event).put("start_time", epochMillis / 1000);
+        incident(event).put("created_at", epochMillis / 1000);
+        return event;
     }
 
     public static ObjectNode incident(ObjectNode event) {
