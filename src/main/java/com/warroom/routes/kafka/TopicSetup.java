@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * must be compacted (a deleting ledger would forget war rooms and open second ones after its
  * retention), so must the catalogs kept with tombstones, and the dead-letter topic must accept the
  * copy of the largest record its source topics accept ({@link RecordLimits#deadLetterTopicToCreate()});
- * the budget journal gets one partition and an hour's retention (it is read back one window).
+ * the budget journal gets one partition, an hour's retention (it is read back one window) and the
+ * broker's time ({@code message.timestamp.type=LogAppendTime}).
  * An existing ledger that is not compacted is reported loudly, not changed.
  */
 public final class TopicSetup {
@@ -52,9 +53,11 @@ public final class TopicSetup {
                 }
             }
             if (journalTopic != null && !existing.contains(journalTopic)) {
-                // the budget journal is read back one window at start: an hour keeps more than enough
+                // the budget journal is read back one window at start: an hour keeps more than enough; stamped with
+                // the broker's time, so no writer's clock decides how long its calls count (BudgetJournal)
                 missing.add(new NewTopic(journalTopic, Optional.of(1), Optional.empty())
-                        .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "3600000")));
+                        .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "3600000",
+                                TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime")));
             }
             if (!existing.contains(deadLetterTopic)) {
                 missing.add(new NewTopic(deadLetterTopic, Optional.empty(), Optional.empty())
