@@ -64,4 +64,16 @@ class TopicSetupTest {
                     .get(TopicConfig.CLEANUP_POLICY_CONFIG).value());
         }
     }
+
+    /** The budget journal counts by the broker's clock, never by its writers' (BudgetJournal). */
+    @Test
+    void theBudgetJournalIsStampedWithTheBrokersTime() throws Exception {
+        try (MockAdminClient admin = new MockAdminClient(List.of(BROKER), BROKER)) {
+            TopicSetup.ensure(admin, SETTINGS, "ledger", 1, List.of("catalog"), "incidents-dlq", 2_101_248, "journal");
+            ConfigResource journal = new ConfigResource(ConfigResource.Type.TOPIC, "journal");
+            Config config = admin.describeConfigs(List.of(journal)).all().get().get(journal);
+            assertEquals("LogAppendTime", config.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG).value());
+            assertEquals("3600000", config.get(TopicConfig.RETENTION_MS_CONFIG).value());
+        }
+    }
 }
