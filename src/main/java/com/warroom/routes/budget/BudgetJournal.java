@@ -424,10 +424,13 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             w.shutdownNow();
         }
         dropProducerWithin(Duration.ofSeconds(5));
+        Admin a;
         synchronized (this) {
-            if (admin != null) {
-                admin.close(Duration.ofSeconds(5));
-            }
+            a = admin;
+            admin = null;
+        }
+        if (a != null) {
+            a.close(Duration.ofSeconds(5));
         }
     }
 
