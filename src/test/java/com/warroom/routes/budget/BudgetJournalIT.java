@@ -73,6 +73,8 @@ class BudgetJournalIT {
             // a short record deadline (20 s / 2 records), so the held calls end within the test
             settings.put("kafka.max-poll-interval-ms", "20000");
             settings.put("kafka.max-poll-records", "2");
+            // a catalog call every second: each needs a reservation soon after the deletion, as traffic would
+            settings.put("catalog.refresh", "1s");
             String incidents = settings.get("incident.topic");
             String results = settings.get("result.topic");
             String journal = settings.get("budget-journal.topic");
