@@ -474,6 +474,13 @@ public final class WarRoomBeans {
             return new ReadinessCheck("background-threads", threads::allRunning, threads::describe);
         }
 
+        /** The budget journal cannot be written (its topic deleted?): no call starts, so the replica is not ready. */
+        @BindToRegistry
+        public ReadinessCheck budgetJournalHealthCheck(BudgetJournal journal) {
+            return new ReadinessCheck("budget-journal", journal::isWritable,
+                    () -> java.util.Objects.requireNonNullElse(journal.problem(), "the budget journal cannot be written"));
+        }
+
         @BindToRegistry
         public ReadinessCheck kafkaAccessHealthCheck(KafkaFailures failures) {
             return new ReadinessCheck("kafka-access", failures::isConsuming,

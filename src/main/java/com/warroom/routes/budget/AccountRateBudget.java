@@ -44,13 +44,42 @@ public final class AccountRateBudget {
     private long pausedUntil;
     /** why no call may start at all now (a background thread the guarantees rely on is down); guarded by lock */
     private final java.util.Set<String> closedBy = new java.util.HashSet<>();
-    /** told before every permit is granted, under the lock (the usage journal: {@link BudgetJournal}) */
-    private volatile Journal journal = () -> { };
+    /** must cover every permit before it is granted (the usage journal: {@link BudgetJournal}) */
+    private volatile Journal journal = Journal.NONE;
+    /** a waiter is writing a reservation outside the lock; the others wait for it; guarded by lock */
+    private boolean reserving;
 
-    /** Something that must know of a call before it may start (it may block, or throw to refuse the permit). */
-    @FunctionalInterface
+    /**
+     * Something that must know of a call before it may start. A write to it (Kafka, up to tens of
+     * seconds) never happens under the lock: releases, pauses, closes and the gauges would wait for it.
+     */
     public interface Journal {
-        void beforeGrant() throws InterruptedException;
+        Journal NONE = new Journal() {
+            @Override
+            public boolean take() {
+                return true;
+            }
+
+            @Override
+            public boolean reserve(long timeoutNanos) {
+                return true;
+            }
+        };
+
+        /** Under the lock, quick: true (and taken) when a reservation already written covers one more call now. */
+        boolean take();
+
+        /**
+         * Outside the lock, one caller at a time: writes a new reservation, waiting at most
+         * {@code timeoutNanos}; false when none was written in that time (or the write failed: the
+         * journal says why in its health). It may throw to refuse the permit outright.
+         */
+        boolean reserve(long timeoutNanos) throws InterruptedException;
+
+        /** Under the lock: after a failed write, how long before the next one is worth trying (0: now). */
+        default long nanosUntilRetry() {
+            return 0;
+        }
     }
     private final AtomicLong granted = new AtomicLong();
     private final AtomicLong waitedNanos = new AtomicLong();
@@ -90,8 +119,29 @@ public final class AccountRateBudget {
             while (true) {
                 long now = clock.getAsLong();
                 long freeIn = waiters.peek() == me ? nanosUntilFree(now) : Long.MAX_VALUE;
+                // a call the journal does not know of must not start: without a reservation covering it,
+                // the head writes one with the lock let go (the others wait for it), then looks again
+                if (freeIn == 0 && (reserving || !journal.take())) {
+                    long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE : timeoutNanos - (now - start);
+                    if (left <= 0) {
+                        waiters.remove(me);
+                        changed.signalAll();
+                        return null;
+                    }
+                    long retryIn = reserving ? Long.MAX_VALUE : journal.nanosUntilRetry();
+                    if (retryIn > 0) { // another waiter's write is under way, or the last one failed a moment ago
+                        long nap = Math.min(retryIn, left);
+                        if (nap == Long.MAX_VALUE) {
+                            changed.await();
+                        } else {
+                            changed.awaitNanos(nap);
+                        }
+                        continue;
+                    }
+                    reserve(left);
+                    continue;
+                }
                 if (freeIn == 0) {
-                    journal.beforeGrant(); // a call the journal does not know of must not start
                     waiters.remove();
                     for (Window w : windows) {
                         w.inFlight++;
@@ -122,6 +172,23 @@ public final class AccountRateBudget {
             throw e;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Called with the lock held; lets it go while the journal writes a reservation, and holds it again
+     * on return, whatever happened. Whether the write succeeded is seen by the caller's next
+     * {@link Journal#take()}: a failed write grants nothing.
+     */
+    private void reserve(long timeoutNanos) throws InterruptedException {
+        reserving = true;
+        lock.unlock();
+        try {
+            journal.reserve(timeoutNanos);
+        } finally {
+            lock.lock();
+            reserving = false;
+            changed.signalAll();
         }
     }
 

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * that old is never created again; the catalogs kept with tombstones are compacted too, and the
  * dead-letter topic must accept the copy of the largest record its source topics accept
  * ({@link RecordLimits#deadLetterTopicToCreate()}); the budget journal gets one partition and an
- * hour's retention (it is read back one window). An existing ledger is never changed: one that is
+ * hour's retention (it is read back one window) and the broker's time
+ * ({@code message.timestamp.type=LogAppendTime}). An existing ledger is never changed: one that is
  * not compacted or deletes sooner than that is reported loudly, one that keeps records longer is
  * reported.
  */
@@ -57,9 +58,11 @@ public final class TopicSetup {
                 }
             }
             if (journalTopic != null && !existing.contains(journalTopic)) {
-                // the budget journal is read back one window at start: an hour keeps more than enough
+                // the budget journal is read back one window at start: an hour keeps more than enough; stamped with
+                // the broker's time, so no writer's clock decides how long its calls count (BudgetJournal)
                 missing.add(new NewTopic(journalTopic, Optional.of(1), Optional.empty())
-                        .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "3600000")));
+                        .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "3600000",
+                                TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime")));
             }
             if (!existing.contains(deadLetterTopic)) {
                 missing.add(new NewTopic(deadLetterTopic, Optional.empty(), Optional.empty())

@@ -250,6 +250,98 @@ class AccountRateBudgetTest {
         assertEquals(1, b.permitsGranted());
     }
 
+    /**
+     * A journal whose writes block until the test lets them go: each reservation covers {@code perWrite}
+     * permits; {@code failing} makes a write end without one.
+     */
+    static final class BlockingJournal implements AccountRateBudget.Journal {
+        final java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+        final int perWrite;
+        volatile boolean failing;
+        private int covered;
+
+        BlockingJournal(int covered, int perWrite) {
+            this.covered = covered;
+            this.perWrite = perWrite;
+        }
+
+        @Override
+        public synchronized boolean take() {
+            if (covered > 0) {
+                covered--;
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public boolean reserve(long timeoutNanos) throws InterruptedException {
+            writes.incrementAndGet();
+            writing.countDown();
+            letGo.await();
+            if (failing) {
+                return false;
+            }
+            synchronized (this) {
+                covered += perWrite;
+            }
+            return true;
+        }
+    }
+
+    @Test
+    void aJournalWriteBlocksNeitherReleasesNorPausesNorTheGauges() throws Exception {
+        AccountRateBudget b = new AccountRateBudget(100, 1000, 1000, 60_000);
+        BlockingJournal journal = new BlockingJournal(1, 2);
+        b.journal(journal);
+        AccountRateBudget.Permit first = b.acquire(10); // covered by the reservation the journal holds
+        ExecutorService pool = Executors.newCachedThreadPool();
+        try {
+            Future<AccountRateBudget.Permit> needsWrite = pool.submit(() -> b.acquire(0));
+            assertTrue(journal.writing.await(30, TimeUnit.SECONDS), "the second call needs a reservation written");
+            Future<AccountRateBudget.Permit> waitsForIt = pool.submit(() -> b.acquire(10));
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> b.waiting() == 2);
+            // while the write is still blocked, everything else the budget offers answers
+            Future<String> others = pool.submit(() -> {
+                first.release();
+                b.pause(1);
+                b.closeFor("test");
+                int[] closed = b.limits();
+                b.reopen("test");
+                b.shareAmong(1);
+                b.occupy(1, System.currentTimeMillis() - 120_000, 0, System.currentTimeMillis());
+                return b.inFlight() + "/" + b.waiting() + "/" + b.permitsGranted() + "/" + closed[0];
+            });
+            assertEquals("0/2/1/0", others.get(30, TimeUnit.SECONDS), "in flight/waiting/granted/limit while closed");
+            assertEquals(1, journal.letGo.getCount(), "all of that while the write was still blocked");
+            assertFalse(needsWrite.isDone() || waitsForIt.isDone(), "no call granted before its reservation is written");
+            journal.letGo.countDown();
+            assertNotNull(needsWrite.get(30, TimeUnit.SECONDS));
+            assertNotNull(waitsForIt.get(30, TimeUnit.SECONDS), "the waiter behind it used the same reservation");
+            assertEquals(1, journal.writes.get(), "one write for both");
+            assertEquals(3, b.permitsGranted());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aFailedJournalWriteGrantsNothingAndTheCallEndsAtItsDeadline() throws Exception {
+        AccountRateBudget b = new AccountRateBudget(100, 1000, 1000, 60_000);
+        BlockingJournal journal = new BlockingJournal(0, 10);
+        journal.failing = true;
+        journal.letGo.countDown();
+        b.journal(journal);
+        assertNull(b.tryAcquire(0, 300, TimeUnit.MILLISECONDS), "no reservation, no permit");
+        assertTrue(journal.writes.get() >= 1);
+        assertEquals(0, b.permitsGranted());
+        assertEquals(0, b.waiting(), "the waiter left the queue at its deadline");
+        journal.failing = false;
+        assertNotNull(b.tryAcquire(0, 30, TimeUnit.SECONDS), "the next write succeeds: calls go on");
+    }
+
     private static int maxIn(List<Long> sorted, long windowMillis) {
         return FlashdutySandbox.maxIn(sorted, windowMillis);
     }

@@ -103,4 +103,16 @@ class TopicSetupTest {
                     && l.contains("keeps entries longer than LEDGER_RETENTION")), String.join("", log.lines()));
         }
     }
+
+    /** The budget journal counts by the broker's clock, never by its writers' (BudgetJournal). */
+    @Test
+    void theBudgetJournalIsStampedWithTheBrokersTime() throws Exception {
+        try (MockAdminClient admin = new MockAdminClient(List.of(BROKER), BROKER)) {
+            TopicSetup.ensure(admin, SETTINGS, "ledger", 1, List.of("catalog"), "incidents-dlq", 2_101_248, "journal", 90_000_000L);
+            ConfigResource journal = new ConfigResource(ConfigResource.Type.TOPIC, "journal");
+            Config config = admin.describeConfigs(List.of(journal)).all().get().get(journal);
+            assertEquals("LogAppendTime", config.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG).value());
+            assertEquals("3600000", config.get(TopicConfig.RETENTION_MS_CONFIG).value());
+        }
+    }
 }

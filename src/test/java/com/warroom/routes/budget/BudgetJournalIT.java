@@ -1,0 +1,162 @@
+package com.warroom.routes.budget;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.warroom.routes.kafka.KafkaClientSettings;
+import com.warroom.routes.sandbox.FlashdutySandbox;
+import com.warroom.routes.support.Events;
+import com.warroom.routes.support.KafkaBroker;
+import com.warroom.routes.support.KafkaTestClient;
+import com.warroom.routes.support.RunningApp;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.TopicConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The budget journal against a real broker: a predecessor's clock ahead cannot hold calls longer
+ * than one window, and a journal topic deleted under a running replica turns readiness DOWN, holds
+ * every call (none is sent unjournaled) and lets them go once the topic is back.
+ */
+class BudgetJournalIT {
+
+    static final Duration WAIT = Duration.ofMinutes(2);
+
+    /** On a CreateTime topic the stamp is the predecessor's; on LogAppendTime (as the module creates it) the broker's. */
+    @ParameterizedTest
+    @ValueSource(strings = {"CreateTime", "LogAppendTime"})
+    void aJournalStampedTenMinutesAheadHoldsCallsOneWindowAtMost(String timestampType) throws Exception {
+        String topic = "budget-journal-ahead-" + System.nanoTime();
+        KafkaBroker.shared().createTopic(topic, 1, Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, timestampType));
+        try (KafkaTestClient kafka = KafkaTestClient.forSharedBroker()) {
+            // a predecessor whose clock ran 10 minutes ahead reserved 10 calls
+            long ahead = System.currentTimeMillis() + TimeUnit.MINUTES.toMillis(10);
+            kafka.send(new ProducerRecord<>(topic, null, ahead, "predecessor".getBytes(UTF_8), "10".getBytes(UTF_8)));
+        }
+        AccountRateBudgetTest.FakeClock clock = new AccountRateBudgetTest.FakeClock();
+        long windowMillis = 2_000;
+        long responseTimeoutMillis = 1_000;
+        AccountRateBudget budget = new AccountRateBudget(10, 10, 100, windowMillis, clock::now);
+        long countsFor;
+        try (BudgetJournal journal = new BudgetJournal(new KafkaClientSettings(KafkaBroker.shared().bootstrapServers(),
+                "PLAINTEXT", "GSSAPI", ""), topic, 120_000)) {
+            countsFor = journal.load(budget, responseTimeoutMillis);
+        }
+        long oneWindow = windowMillis + BudgetJournal.VALID_MILLIS + responseTimeoutMillis;
+        assertNull(budget.tryAcquire(10, 0, TimeUnit.NANOSECONDS), "the predecessor's 10 calls count");
+        assertTrue(countsFor <= oneWindow, "they count for " + countsFor + " ms, not more than one window: " + oneWindow);
+        clock.at(oneWindow + 1);
+        assertNotNull(budget.tryAcquire(10, 0, TimeUnit.NANOSECONDS), "one window later a call may start");
+    }
+
+    @Test
+    void aDeletedJournalTurnsReadinessDownAndHoldsEveryCallUntilItIsBack() throws Exception {
+        // a broker that creates no topic on a producer's request, as production brokers are often set
+        KafkaBroker broker = KafkaBroker.dedicated(Map.of("auto.create.topics.enable", "false"));
+        FlashdutySandbox.Config limits = new FlashdutySandbox.Config().perSecond(10).secondWindowMillis(200).perMinute(40)
+                .minuteWindowMillis(1000);
+        try (FlashdutySandbox sandbox = FlashdutySandbox.start(limits);
+             KafkaTestClient kafka = new KafkaTestClient(broker.bootstrapServers())) {
+            Map<String, String> settings = RunningApp.settings(broker.bootstrapServers(), sandbox.baseUrl(), sandbox.config().appKey());
+            RunningApp.budgetOf(sandbox.config(), settings);
+            // a short record deadline (20 s / 2 records), so the held calls end within the test
+            settings.put("kafka.max-poll-interval-ms", "20000");
+            settings.put("kafka.max-poll-records", "2");
+            // a catalog call every second: each needs a reservation soon after the deletion, as traffic would
+            settings.put("catalog.refresh", "1s");
+            String incidents = settings.get("incident.topic");
+            String results = settings.get("result.topic");
+            String journal = settings.get("budget-journal.topic");
+            broker.createTopic(incidents, 1);
+            broker.createTopic(results, 1); // the module creates only the topics whose settings matter
+            broker.createTopic(settings.get("template-request.topic"), 1);
+            List<String> before = send(kafka, incidents, 3);
+            try (RunningApp app = RunningApp.start(settings)) {
+                kafka.awaitRecords(results, 3, WAIT);
+
+                kafka.admin().deleteTopics(List.of(journal)).all().get(30, TimeUnit.SECONDS);
+                await("the journal is gone").atMost(WAIT).until(() -> !kafka.listTopics().contains(journal));
+                // the first call after the deletion finds it (one reservation written before may still cover it)
+                List<String> probe = send(kafka, incidents, 1);
+                await("readiness DOWN").atMost(WAIT).pollInterval(Duration.ofMillis(200))
+                        .until(() -> app.management("/observe/health").statusCode() == 503);
+                HttpResponse<String> health = app.management("/observe/health");
+                assertTrue(health.body().contains("budget-journal") && health.body().contains(journal)
+                        && health.body().contains("does not exist"), health.body());
+                int callsBefore = sandbox.calls().size();
+                List<String> whileMissing = send(kafka, incidents, 2);
+                // the records end at their deadline, unsent
+                await("both held records end").atMost(WAIT).until(() -> latest(kafka, results, whileMissing).size() == 2);
+                for (JsonNode r : latest(kafka, results, whileMissing)) {
+                    assertEquals("failed", r.path("status").asText(), r.toString());
+                    assertEquals("deadline_exceeded", r.path("reason").asText(), r.toString());
+                }
+                assertEquals(callsBefore, sandbox.calls().size(), "no Flashduty call while the journal is missing");
+                assertEquals(503, app.management("/observe/health").statusCode(), "still DOWN");
+                await("the probe ends").atMost(WAIT).until(() -> latest(kafka, results, probe).size() == 1);
+                List<String> failed = new ArrayList<>(whileMissing);
+                if (!"created".equals(latest(kafka, results, probe).get(0).path("status").asText())) {
+                    failed.addAll(probe);
+                }
+                whileMissing.addAll(probe);
+
+                // the operator creates it again and sends the failed events again (the replay), with a new one
+                kafka.admin().createTopics(List.of(new NewTopic(journal, 1, (short) 1)
+                        .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime")))).all().get(30, TimeUnit.SECONDS);
+                for (String incident : failed) {
+                    kafka.send(incidents, incident, Events.json(Events.fresh(incident)));
+                }
+                List<String> after = send(kafka, incidents, 1);
+                List<String> resumed = new ArrayList<>(whileMissing);
+                resumed.addAll(after);
+                await("calls go on").atMost(WAIT).until(() -> latest(kafka, results, resumed).stream()
+                        .filter(r -> "created".equals(r.path("status").asText())).count() == resumed.size());
+                await("readiness UP").atMost(WAIT).until(() -> app.management("/observe/health").statusCode() == 200);
+                List<String> all = new ArrayList<>(before);
+                all.addAll(whileMissing);
+                all.addAll(after);
+                for (String incident : all) {
+                    assertEquals(1, sandbox.createCount(incident), "one war room for " + incident);
+                }
+            }
+        } finally {
+            broker.close();
+        }
+    }
+
+    /** The latest result of each of these incidents that has one. */
+    private static List<JsonNode> latest(KafkaTestClient kafka, String topic, List<String> incidents) {
+        Map<String, JsonNode> latest = new java.util.LinkedHashMap<>();
+        for (JsonNode r : kafka.readAllJson(topic)) {
+            if (incidents.contains(r.path("incident_id").asText())) {
+                latest.put(r.path("incident_id").asText(), r);
+            }
+        }
+        return new ArrayList<>(latest.values());
+    }
+
+    private static List<String> send(KafkaTestClient kafka, String topic, int n) {
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            var e = Events.fresh();
+            kafka.send(topic, Events.incidentId(e), Events.json(e));
+            sent.add(Events.incidentId(e));
+        }
+        return sent;
+    }
+}
