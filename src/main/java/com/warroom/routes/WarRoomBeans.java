@@ -350,11 +350,11 @@ public final class WarRoomBeans {
         }
 
         @BindToRegistry
-        public BudgetJournal budgetJournal(KafkaClientSettings kafka, @PropertyInject("budget-journal.topic") String topic,
+        public BudgetJournal budgetJournal(KafkaClientSettings kafka, BrokerClock brokerClock, @PropertyInject("budget-journal.topic") String topic,
                                            @PropertyInject("flashduty.budget-group") String budgetGroup,
                                            @PropertyInject("consumer.group") String consumerGroup,
                                            @PropertyInject("kafka.delivery-timeout-ms") String deliveryTimeoutMs) {
-            return new BudgetJournal(kafka, journalTopic(topic, budgetGroup, consumerGroup), deliveryTimeout(deliveryTimeoutMs));
+            return new BudgetJournal(kafka, journalTopic(topic, budgetGroup, consumerGroup), deliveryTimeout(deliveryTimeoutMs), brokerClock);
         }
 
         /** With flashduty.budget-sharing off, an observer member: it takes no share, but the group sees its settings and it sees the group's. */

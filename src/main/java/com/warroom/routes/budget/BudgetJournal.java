@@ -13,6 +13,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import com.warroom.routes.kafka.BrokerClock;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -99,12 +100,22 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     /** why no reservation can be written now (null: it can), for readiness */
     private volatile String problem;
     private volatile boolean readOnly;
+    private final BrokerClock brokerClock;
+    /** the topic stamps records with the broker's time: each acknowledgement tells the broker's clock */
+    private volatile boolean brokerStamped;
+    private volatile long markerAckNanos;
     private volatile boolean closed;
 
     public BudgetJournal(KafkaClientSettings settings, String topic, int deliveryTimeoutMs) {
+        this(settings, topic, deliveryTimeoutMs, new BrokerClock());
+    }
+
+    /** @param brokerClock told the broker's time whenever the journal is stamped by the broker (LogAppendTime) */
+    public BudgetJournal(KafkaClientSettings settings, String topic, int deliveryTimeoutMs, BrokerClock brokerClock) {
         this.settings = settings;
         this.topic = topic;
         this.deliveryTimeoutMs = deliveryTimeoutMs;
+        this.brokerClock = brokerClock;
     }
 
     /** A replay's dry run writes nothing to Kafka: it still counts the calls of others, but journals its own one read-only call not. */
@@ -182,7 +193,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             }
             Future<RecordMetadata> sent = producer().send(new ProducerRecord<>(topic, process, String.valueOf(n)));
             try {
-                sent.get(SLOW_WRITE_MILLIS, TimeUnit.MILLISECONDS);
+                observeBroker(sent.get(SLOW_WRITE_MILLIS, TimeUnit.MILLISECONDS));
             } catch (TimeoutException slow) {
                 // a deleted topic is retried by the producer until its delivery time-out: ask the broker instead
                 if (topicMissing()) {
@@ -190,7 +201,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
                     failed(missingLine(), null);
                     return;
                 }
-                sent.get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                observeBroker(sent.get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // closing
@@ -311,6 +322,11 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             while (!end.isEmpty()) {
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
                     createTime |= r.timestampType() == TimestampType.CREATE_TIME;
+                    if (!readOnly && r.timestamp() == now && process.equals(r.key()) && r.timestampType() == TimestampType.LOG_APPEND_TIME) {
+                        // our own marker, stamped by the broker: from now on every acknowledgement tells its clock
+                        brokerStamped = true;
+                        brokerClock.observe(now, markerAckNanos);
+                    }
                     int n = parse(r.value());
                     // a stamp after now (a writer's clock ahead) counts as now: it holds calls one window at most
                     long at = Math.min(r.timestamp(), now);
@@ -347,6 +363,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         try {
             RecordMetadata m = producer().send(new ProducerRecord<>(topic, null, System.currentTimeMillis(), process, MARKER))
                     .get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            markerAckNanos = System.nanoTime();
             return m.timestamp();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -442,6 +459,13 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         }
         if (p != null) {
             p.close(wait);
+        }
+    }
+
+    /** An acknowledged reservation on a broker-stamped journal: its stamp is the broker's clock now. */
+    private void observeBroker(RecordMetadata acknowledged) {
+        if (brokerStamped && acknowledged != null && acknowledged.hasTimestamp()) {
+            brokerClock.observe(acknowledged.timestamp());
         }
     }
 }

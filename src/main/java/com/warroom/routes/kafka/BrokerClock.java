@@ -27,8 +27,13 @@ public final class BrokerClock {
 
     /** A time the broker stamped just now (a LogAppendTime acknowledgement); nonsense (≤ 0) is ignored. */
     public void observe(long brokerMillis) {
+        observe(brokerMillis, nanoClock.getAsLong());
+    }
+
+    /** The broker stamped {@code brokerMillis} at {@code atNanos} on the monotonic clock. */
+    public void observe(long brokerMillis, long atNanos) {
         if (brokerMillis > 0) {
-            sample = new Sample(brokerMillis, nanoClock.getAsLong());
+            sample = new Sample(brokerMillis, atNanos);
         }
     }
 

@@ -53,9 +53,15 @@ class BudgetJournalIT {
         long responseTimeoutMillis = 1_000;
         AccountRateBudget budget = new AccountRateBudget(10, 10, 100, windowMillis, clock::now);
         long countsFor;
+        com.warroom.routes.kafka.BrokerClock brokerClock = new com.warroom.routes.kafka.BrokerClock();
         try (BudgetJournal journal = new BudgetJournal(new KafkaClientSettings(KafkaBroker.shared().bootstrapServers(),
-                "PLAINTEXT", "GSSAPI", ""), topic, 120_000)) {
+                "PLAINTEXT", "GSSAPI", ""), topic, 120_000, brokerClock)) {
             countsFor = journal.load(budget, responseTimeoutMillis);
+        }
+        // only a broker-stamped journal tells the broker's clock (event ages are judged by it when this host's is off)
+        assertEquals("LogAppendTime".equals(timestampType), brokerClock.now().isPresent(), timestampType);
+        if (brokerClock.now().isPresent()) {
+            assertTrue(Math.abs(brokerClock.now().getAsLong() - System.currentTimeMillis()) < 60_000, "the broker's clock, near this one");
         }
         long oneWindow = windowMillis + BudgetJournal.VALID_MILLIS + responseTimeoutMillis;
         assertNull(budget.tryAcquire(10, 0, TimeUnit.NANOSECONDS), "the predecessor's 10 calls count");
