@@ -203,6 +203,27 @@ class RocketChatPagesTest {
         assertFalse(complete(e));
     }
 
+    @Test
+    void aWellFormedEmptyListIsBelievedOnlyWhenTheNextRefreshIsEmptyToo() throws Exception {
+        java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+        RocketChatPages pages = new RocketChatPages(MAPPER, 100, 1000, 60_000,
+                new com.warroom.routes.EmptyListConfirmation(java.time.Duration.ofSeconds(60), nanos::get));
+        Exchange first = new DefaultExchange(context);
+        run(pages, first, 100, honest(0, 100));
+        assertFalse(complete(first), "one empty answer does not replace the catalog (no tombstone for every entry)");
+        Exchange full = new DefaultExchange(context);
+        run(pages, full, 100, honest(3, 100));
+        assertTrue(complete(full));
+        Exchange again = new DefaultExchange(context);
+        run(pages, again, 100, honest(0, 100));
+        assertFalse(complete(again));
+        nanos.addAndGet(java.time.Duration.ofSeconds(60).toNanos());
+        Exchange confirmed = new DefaultExchange(context);
+        run(pages, confirmed, 100, honest(0, 100));
+        assertTrue(complete(confirmed), "empty twice, a refresh apart: believed");
+        assertEquals(0, items(confirmed).size());
+    }
+
     private static void rateLimited(Exchange e, long resetEpochMillis) {
         e.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 429);
         if (resetEpochMillis > 0) {
