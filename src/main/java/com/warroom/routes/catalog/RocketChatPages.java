@@ -152,7 +152,8 @@ public final class RocketChatPages {
             }
         }
         for (JsonNode i : integrations) {
-            if (i.path("_id").isTextual()) {
+            // the id is the record key: one too long to be an id is not an integration we can publish
+            if (i.path("_id").isTextual() && i.path("_id").asText().length() <= ImCatalogPublisher.MAX_FIELD_CHARS) {
                 items.add(reduce(i));
             }
         }
@@ -238,15 +239,20 @@ public final class RocketChatPages {
         ObjectNode v = mapper.createObjectNode();
         v.put("provider", "rocketchat");
         v.put("id", i.path("_id").asText());
-        v.put("name", i.path("name").asText(""));
-        v.put("type", i.path("type").asText(""));
+        v.put("name", ImCatalogPublisher.text(i.path("name")));
+        v.put("type", ImCatalogPublisher.text(i.path("type")));
         v.put("enabled", i.path("enabled").asBoolean(false));
         ArrayNode channels = v.putArray("channels");
         JsonNode c = i.path("channel");
         if (c.isArray()) {
-            c.forEach(ch -> channels.add(ch.asText()));
+            for (JsonNode ch : c) {
+                if (channels.size() == ImCatalogPublisher.MAX_CHANNELS) {
+                    break;
+                }
+                channels.add(ImCatalogPublisher.text(ch));
+            }
         } else if (c.isTextual()) {
-            channels.add(c.asText());
+            channels.add(ImCatalogPublisher.text(c));
         }
         return v;
     }
