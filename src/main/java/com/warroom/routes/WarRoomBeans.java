@@ -128,6 +128,7 @@ public final class WarRoomBeans {
         public void setCamelContext(CamelContext camelContext) {
             this.context = camelContext;
             requireKeys(camelContext, GROUPS);
+            SettingsAsData.check(key -> camelContext.getPropertiesComponent().resolveProperty(key).orElse(""), System::getenv);
         }
 
         @Override
