@@ -131,6 +131,7 @@ public final class WarRoomBeans {
         public void setCamelContext(CamelContext camelContext) {
             this.context = camelContext;
             requireKeys(camelContext, GROUPS);
+            SettingsAsData.check(key -> camelContext.getPropertiesComponent().resolveProperty(key).orElse(""), System::getenv);
         }
 
         @Override
@@ -188,11 +189,6 @@ public final class WarRoomBeans {
         }
 
         @BindToRegistry
-        public ImIntegrationCatalog imIntegrationCatalog(@PropertyInject("war-room.integration-id") String pinned) {
-            return new ImIntegrationCatalog(pinned.isBlank() ? null : Long.parseLong(pinned.trim()));
-        }
-
-        @BindToRegistry
         public FlashdutyAuth flashdutyAuth(@PropertyInject("flashduty.app-key-file") String appKeyFile) {
             Secret appKey = Secret.from("FLASHDUTY_APP_KEY", appKeyFile.trim());
             if (!appKey.isPresent()) {
@@ -229,6 +225,14 @@ public final class WarRoomBeans {
 
     /** What the route steps call, built on the settings; and the supervisor of the background threads. */
     public static final class Steps implements CamelConfiguration {
+
+        @BindToRegistry
+        public ImIntegrationCatalog imIntegrationCatalog(@BeanInject(METRICS_REGISTRY) MeterRegistry registry,
+                                                         @PropertyInject("war-room.integration-id") String pinned,
+                                                         @PropertyInject("catalog.refresh") String refresh) {
+            return new ImIntegrationCatalog(pinned.isBlank() ? null : Long.parseLong(pinned.trim()),
+                    new EmptyListConfirmation(Duration.ofMillis(millis("catalog.refresh", refresh))), registry);
+        }
 
         @BindToRegistry
         public EventAge eventAge(@BeanInject(METRICS_REGISTRY) MeterRegistry registry, BrokerClock brokerClock,

@@ -94,11 +94,28 @@ public final class ImCatalogPublisher implements AutoCloseable {
         ObjectNode v = mapper.createObjectNode();
         v.put("provider", "flashduty");
         v.put("id", String.valueOf(i.path("integration_id").asLong(i.path("data_source_id").asLong())));
-        v.put("name", i.path("name").asText(""));
-        v.put("type", i.path("plugin_type").asText(""));
+        v.put("name", text(i.path("name")));
+        v.put("type", text(i.path("plugin_type")));
         v.put("enabled", "enabled".equalsIgnoreCase(i.path("status").asText("enabled"))
                 && i.path("settings").path("war_room_enabled").asBoolean(true));
         v.putArray("channels");
         return v;
+    }
+
+    /** The most characters a catalog field keeps, and the most channels an entry lists: an entry always fits its topic. */
+    static final int MAX_FIELD_CHARS = 256;
+    static final int MAX_CHANNELS = 100;
+
+    /** A server's text as a catalog field: at most {@value #MAX_FIELD_CHARS} characters (cut, marked with …). */
+    static String text(JsonNode n) {
+        String s = n.isValueNode() ? n.asText("") : "";
+        if (s.length() <= MAX_FIELD_CHARS) {
+            return s;
+        }
+        int end = MAX_FIELD_CHARS - 1;
+        if (Character.isHighSurrogate(s.charAt(end - 1))) {
+            end--;
+        }
+        return s.substring(0, end) + "…";
     }
 }

@@ -1,6 +1,7 @@
 package com.warroom.routes.catalog;
 
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.EmptyListConfirmation;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
@@ -24,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * the pages of one refresh are bounded by the first answer's {@code total} (at the server's page
  * size, plus {@value #SLACK_PAGES} pages for integrations added meanwhile) and never more than
  * {@code ROCKETCHAT_MAX_PAGES}, the items gathered by that many pages, and the 429 waits of one
- * refresh by {@code ROCKETCHAT_REFRESH}. Anything else ends the refresh as failed, with one WARN
+ * refresh by {@code ROCKETCHAT_REFRESH}. An empty list is believed only when confirmed by the next
+ * refresh ({@link EmptyListConfirmation}). Anything else ends the refresh as failed, with one WARN
  * line saying why: the catalog keeps its last good Rocket.Chat entries.
  */
 public final class RocketChatPages {
@@ -50,6 +53,7 @@ public final class RocketChatPages {
     private final int maxPages;
     private final long maxItems;
     private final long maxWaitMillis;
+    private final EmptyListConfirmation emptyLists;
 
     /**
      * @param pageSize      the count asked for per page (ROCKETCHAT_PAGE_SIZE)
@@ -57,6 +61,11 @@ public final class RocketChatPages {
      * @param maxWaitMillis the most one refresh may wait for 429s, all together (ROCKETCHAT_REFRESH)
      */
     public RocketChatPages(ObjectMapper mapper, int pageSize, int maxPages, long maxWaitMillis) {
+        this(mapper, pageSize, maxPages, maxWaitMillis, new EmptyListConfirmation(Duration.ofMillis(Math.max(0, maxWaitMillis))));
+    }
+
+    /** @param emptyLists when an empty list may replace the last good one (a refresh apart: ROCKETCHAT_REFRESH) */
+    public RocketChatPages(ObjectMapper mapper, int pageSize, int maxPages, long maxWaitMillis, EmptyListConfirmation emptyLists) {
         if (pageSize < 1 || maxPages < 1 || maxWaitMillis < 0) {
             throw new IllegalArgumentException("page size and page limit must be positive, the wait limit not negative");
         }
@@ -65,6 +74,7 @@ public final class RocketChatPages {
         this.maxPages = maxPages;
         this.maxItems = (long) maxPages * pageSize;
         this.maxWaitMillis = maxWaitMillis;
+        this.emptyLists = emptyLists;
     }
 
     public void begin(Exchange exchange) {
@@ -142,9 +152,15 @@ public final class RocketChatPages {
             }
         }
         for (JsonNode i : integrations) {
-            if (i.path("_id").isTextual()) {
+            // the id is the record key: one too long to be an id is not an integration we can publish
+            if (i.path("_id").isTextual() && i.path("_id").asText().length() <= ImCatalogPublisher.MAX_FIELD_CHARS) {
                 items.add(reduce(i));
             }
+        }
+        if (!more && !emptyLists.accepts(items.size())) {
+            fail(exchange, "the list is empty; an empty list is believed only when the next refresh (ROCKETCHAT_REFRESH later)"
+                    + " is empty too");
+            return;
         }
         exchange.setProperty(OFFSET, (int) Math.min(Integer.MAX_VALUE, next));
         exchange.setProperty(NEXT_PAGE, more);
@@ -223,15 +239,20 @@ public final class RocketChatPages {
         ObjectNode v = mapper.createObjectNode();
         v.put("provider", "rocketchat");
         v.put("id", i.path("_id").asText());
-        v.put("name", i.path("name").asText(""));
-        v.put("type", i.path("type").asText(""));
+        v.put("name", ImCatalogPublisher.text(i.path("name")));
+        v.put("type", ImCatalogPublisher.text(i.path("type")));
         v.put("enabled", i.path("enabled").asBoolean(false));
         ArrayNode channels = v.putArray("channels");
         JsonNode c = i.path("channel");
         if (c.isArray()) {
-            c.forEach(ch -> channels.add(ch.asText()));
+            for (JsonNode ch : c) {
+                if (channels.size() == ImCatalogPublisher.MAX_CHANNELS) {
+                    break;
+                }
+                channels.add(ImCatalogPublisher.text(ch));
+            }
         } else if (c.isTextual()) {
-            channels.add(c.asText());
+            channels.add(ImCatalogPublisher.text(c));
         }
         return v;
     }

@@ -45,6 +45,13 @@ public final class DeadLetterPublisher implements AutoCloseable {
     public static final String SOURCE_PARTITION = "dlq-source-partition";
     public static final String SOURCE_OFFSET = "dlq-source-offset";
     public static final String SOURCE_TIMESTAMP = "dlq-source-timestamp";
+    /**
+     * A copy is timestamped when it is dead-lettered (the producer's time), not with its source's
+     * timestamp, which stays in {@value #SOURCE_TIMESTAMP}: a broker with a timestamp limit
+     * ({@code message.timestamp.before/after.max.ms}) would refuse a copy of an old or future-stamped
+     * record, and that refusal would stop the consumer.
+     */
+    private static final Long DEAD_LETTERED_NOW = null;
     /** the original value's size in bytes (0 for a tombstone) */
     public static final String ORIGINAL_SIZE = "dlq-original-size";
     public static final String TRUNCATED = "dlq-truncated";
@@ -160,7 +167,7 @@ public final class DeadLetterPublisher implements AutoCloseable {
         Headers ours = ours(source, reason, detail);
         Headers whole = join(original, ours);
         if (maxBytes > 0 && size(key, value, whole) <= maxBytes) {
-            return new ProducerRecord<>(topic, null, source.timestamp(), key, value, whole);
+            return new ProducerRecord<>(topic, null, DEAD_LETTERED_NOW, key, value, whole);
         }
         ours.add(TRUNCATED, utf8("true"));
         Headers kept = join(original, ours);
@@ -181,7 +188,7 @@ public final class DeadLetterPublisher implements AutoCloseable {
             }
             prefix = Arrays.copyOf(value, n);
         }
-        return new ProducerRecord<>(topic, null, source.timestamp(), key, value == null ? null : prefix, kept);
+        return new ProducerRecord<>(topic, null, DEAD_LETTERED_NOW, key, value == null ? null : prefix, kept);
     }
 
     /** Kafka's upper bound of the batch one record makes (uncompressed): what max.request.size and max.message.bytes are checked against. */

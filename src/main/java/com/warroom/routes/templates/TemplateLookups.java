@@ -18,6 +18,8 @@ import com.warroom.routes.kafka.IncomingRecord;
 import com.warroom.routes.kafka.OutRecords;
 import com.warroom.routes.kafka.RecordLimits;
 import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Template lookups: reads a request ({@code {"template_id": ...}} or {@code {"list": {filters}}},
@@ -29,6 +31,9 @@ import org.apache.camel.Exchange;
  */
 public final class TemplateLookups {
 
+    private static final Logger LOG = LoggerFactory.getLogger(TemplateLookups.class);
+    /** A list answer that does not prove itself (no items list, an empty page that says more follow, too many pages). */
+    public static final String INVALID_LIST = "invalid_list";
     public static final String KIND = "templateLookup";
     public static final String TEMPLATE_ID = "templateId";
     public static final String LOOKUP_ID = "lookupId";
@@ -170,9 +175,14 @@ public final class TemplateLookups {
             return;
         }
         JsonNode data = exchange.getProperty(FlashdutyCallState.DATA, JsonNode.class);
+        JsonNode list = data == null ? null : data.get("items");
+        if (list == null || !list.isArray()) {
+            cutShort(exchange, "a page without an items list");
+            return;
+        }
         Set<String> seen = exchange.getProperty(SEEN, Set.class);
         int items = 0;
-        for (JsonNode t : data.path("items")) {
+        for (JsonNode t : list) {
             if (t.isObject() && t.path("template_id").isTextual()) {
                 seen.add(t.path("template_id").asText());
                 OutRecords.add(exchange, t.path("template_id").asText(), found(exchange, (ObjectNode) t));
@@ -180,10 +190,27 @@ public final class TemplateLookups {
             }
         }
         int page = exchange.getProperty(PAGE, 1, Integer.class);
-        boolean more = data.path("has_next_page").asBoolean(false) && items > 0 && page < MAX_PAGES;
+        boolean hasNext = data.path("has_next_page").asBoolean(false);
         exchange.setProperty(PAGE, page + 1);
-        exchange.setProperty(NEXT_PAGE, more);
-        exchange.setProperty(LIST_COMPLETE, !more);
+        // only the server's own "no next page" ends a list; a page that says more follows but holds
+        // nothing, or the page limit, cuts it short (never taken as the end: a sync would delete the rest)
+        if (hasNext && items == 0) {
+            cutShort(exchange, "page " + page + " holds no template but says a next page follows");
+        } else if (hasNext && page >= MAX_PAGES) {
+            cutShort(exchange, "more than " + MAX_PAGES + " pages");
+        } else {
+            exchange.setProperty(NEXT_PAGE, hasNext);
+            exchange.setProperty(LIST_COMPLETE, !hasNext);
+        }
+    }
+
+    /** The list did not prove itself: it stops here, not complete, and the request is answered as failed. */
+    private void cutShort(Exchange exchange, String why) throws IOException {
+        LOG.warn("template list stopped: {}; the list is not complete", why);
+        exchange.setProperty(FlashdutyCallState.ERROR_CODE, INVALID_LIST);
+        OutRecords.add(exchange, exchange.getProperty(LOOKUP_ID, "template-list", String.class), failure(exchange, null, "failed"));
+        exchange.setProperty(NEXT_PAGE, Boolean.FALSE);
+        exchange.setProperty(LIST_COMPLETE, Boolean.FALSE);
     }
 
     /** The /template/info answer (or its failure) as one record. */

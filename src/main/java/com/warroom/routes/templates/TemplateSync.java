@@ -1,10 +1,12 @@
 package com.warroom.routes.templates;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.warroom.routes.EmptyListConfirmation;
 import com.warroom.routes.incident.IncidentEventParser;
 import com.warroom.routes.kafka.CompactedTopicView;
 import com.warroom.routes.kafka.OutRecords;
@@ -17,6 +19,8 @@ import org.slf4j.LoggerFactory;
  * every template is listed into TEMPLATE_TOPIC, and each template the topic still shows as found
  * but the account no longer lists gets a tombstone, so the topic can serve as a compacted catalog.
  * What the topic holds is read from the topic itself, so a restart does not forget what to tombstone.
+ * Only a list that proves itself removes anything: every page arrived (the server's own "no next
+ * page" ended it, {@link TemplateLookups}) and it is not empty, or empty twice a sync apart.
  */
 public final class TemplateSync implements AutoCloseable {
 
@@ -26,6 +30,7 @@ public final class TemplateSync implements AutoCloseable {
     private final long intervalMillis;
     private final CompactedTopicView topic;
     private final ObjectMapper mapper;
+    private final EmptyListConfirmation emptyLists;
     private long lastStart = Long.MIN_VALUE;
 
     /** intervalMillis 0 turns the sync off. */
@@ -33,6 +38,7 @@ public final class TemplateSync implements AutoCloseable {
         this.intervalMillis = intervalMillis;
         this.topic = topic;
         this.mapper = mapper;
+        this.emptyLists = new EmptyListConfirmation(Duration.ofMillis(Math.max(0, intervalMillis)));
     }
 
     public boolean isEnabled() {
@@ -74,6 +80,11 @@ public final class TemplateSync implements AutoCloseable {
             return;
         }
         Set<String> seen = exchange.getProperty(TemplateLookups.SEEN, Set.class);
+        if (!emptyLists.accepts(seen.size())) {
+            LOG.warn("template sync: the account lists no template; believed only when the next sync"
+                    + " (TEMPLATE_SYNC_INTERVAL later) lists none too, so no template is removed this time");
+            return;
+        }
         int removed = 0;
         for (String key : topic.keys()) {
             if (!IncidentEventParser.isObjectId(key) || PRESET.equals(key) || seen.contains(key)) {

@@ -1,12 +1,19 @@
 package com.warroom.routes.warroom;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.EmptyListConfirmation;
 import com.warroom.routes.flashduty.FlashdutyCallState;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,11 +37,33 @@ public final class ImIntegrationCatalog {
     private String lastOutcome;
     public static final String JOINED_LOAD = "imCatalogJoinedLoad";
 
+    /** An answer that is not a list of objects. */
+    public static final String INVALID_LIST = "invalid_list";
+    /** An empty list not yet confirmed by the next refresh. */
+    public static final String EMPTY_UNCONFIRMED = "empty_list_unconfirmed";
+
+    private final EmptyListConfirmation emptyLists;
+    private final MeterRegistry registry;
+    private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
+
+    /** For tests of selection and loading: an empty list is believed on its second answer. */
     public ImIntegrationCatalog(Long pinnedIntegrationId) {
-        this.pinnedIntegrationId = pinnedIntegrationId;
+        this(pinnedIntegrationId, new EmptyListConfirmation(Duration.ZERO), new SimpleMeterRegistry());
     }
 
-    /** Takes a successful war-room-enabled/list answer ({@code data.items}); a failed call keeps the last good list. */
+    public ImIntegrationCatalog(Long pinnedIntegrationId, EmptyListConfirmation emptyLists, MeterRegistry registry) {
+        this.pinnedIntegrationId = pinnedIntegrationId;
+        this.emptyLists = emptyLists;
+        this.registry = registry;
+    }
+
+    /**
+     * Takes a successful war-room-enabled/list answer ({@code data.items}) only when it proves itself:
+     * a list of objects, non-empty or confirmed empty ({@link EmptyListConfirmation}). A failed call
+     * keeps the last good list; so does an answer that does not prove itself, which then counts as a
+     * failed call ({@code flashdutyOutcome=failed}, {@code flashdutyErrorCode} {@value #INVALID_LIST} or
+     * {@value #EMPTY_UNCONFIRMED}), so the catalog is marked stale and nothing is tombstoned.
+     */
     public void update(Exchange exchange) {
         if (!"success".equals(exchange.getProperty(FlashdutyCallState.OUTCOME, String.class))) {
             LOG.warn("IM catalog refresh failed ({}); keeping the last good list of {} integration(s)",
@@ -42,15 +71,29 @@ public final class ImIntegrationCatalog {
             return;
         }
         JsonNode data = exchange.getProperty(FlashdutyCallState.DATA, JsonNode.class);
+        JsonNode list = data == null ? null : data.get("items");
+        if (list == null || !list.isArray()) {
+            reject(exchange, INVALID_LIST, "the answer holds no items list");
+            return;
+        }
         List<JsonNode> fresh = new ArrayList<>();
-        if (data != null && data.path("items").isArray()) {
-            for (JsonNode item : data.path("items")) {
-                if (item.isObject()) {
-                    ObjectNode copy = ((ObjectNode) item).deepCopy();
-                    copy.remove(SECRET_FIELDS);
-                    fresh.add(copy);
-                }
+        for (JsonNode item : list) {
+            if (!item.isObject()) {
+                reject(exchange, INVALID_LIST, "an item of the list is not an object");
+                return;
             }
+            ObjectNode copy = ((ObjectNode) item).deepCopy();
+            copy.remove(SECRET_FIELDS);
+            fresh.add(copy);
+        }
+        if (!emptyLists.accepts(fresh.size())) {
+            reject(exchange, EMPTY_UNCONFIRMED, "the list is empty; an empty list is believed only when the next refresh"
+                    + " (CATALOG_REFRESH later) is empty too");
+            return;
+        }
+        if (fresh.isEmpty() && !items.isEmpty()) {
+            LOG.warn("IM catalog: Flashduty lists no war-room-enabled integration any more (two empty answers a refresh"
+                    + " apart); incidents are skipped as no_war_room_integration until one is enabled");
         }
         items = List.copyOf(fresh);
         boolean first = loadedAt == null;
@@ -58,6 +101,14 @@ public final class ImIntegrationCatalog {
         if (first) {
             LOG.info("IM catalog loaded: {} war-room-enabled integration(s)", fresh.size());
         }
+    }
+
+    private void reject(Exchange exchange, String code, String why) {
+        exchange.setProperty(FlashdutyCallState.OUTCOME, "failed");
+        exchange.setProperty(FlashdutyCallState.ERROR_CODE, code);
+        rejected.computeIfAbsent(code, c -> registry.counter("im.catalog.answers.rejected", "provider", "flashduty", "reason", c))
+                .increment();
+        LOG.warn("IM catalog answer not taken ({}): {}; keeping the last good list of {} integration(s)", code, why, items.size());
     }
 
     /**

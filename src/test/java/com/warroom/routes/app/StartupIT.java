@@ -57,6 +57,17 @@ class StartupIT {
         assertTrue(e.out().lines().noneMatch(l -> l.trim().startsWith("at ")), "no stack trace: " + e.out());
     }
 
+    /** A setting the routes evaluate must be plain data: an expression in it is refused before anything is sent anywhere. */
+    @Test
+    void aUrlSettingThatHoldsAnExpressionIsRefusedWithoutRepeatingIt() throws Exception {
+        for (String url : new String[] {"https://evil.example/${env:FLASHDUTY_APP_KEY}", "https://evil.example/{{env:FLASHDUTY_APP_KEY}}"}) {
+            Exit e = start(Map.of("FLASHDUTY_APP_KEY", "startup-it-key", "KAFKA_BROKERS", "127.0.0.1:9", "ROCKETCHAT_URL", url));
+            assertEquals(2, e.code(), e.out());
+            assertTrue(e.out().lines().anyMatch(l -> l.startsWith("war-room-routes: ROCKETCHAT_URL (rocketchat.url) ")), e.out());
+            assertTrue(e.out().lines().noneMatch(l -> l.contains("startup-it-key") || l.contains("evil.example")), e.out());
+        }
+    }
+
     private record Exit(int code, String out) {
     }
 

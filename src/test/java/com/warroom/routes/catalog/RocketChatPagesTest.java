@@ -203,6 +203,53 @@ class RocketChatPagesTest {
         assertFalse(complete(e));
     }
 
+    @Test
+    void aWellFormedEmptyListIsBelievedOnlyWhenTheNextRefreshIsEmptyToo() throws Exception {
+        java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+        RocketChatPages pages = new RocketChatPages(MAPPER, 100, 1000, 60_000,
+                new com.warroom.routes.EmptyListConfirmation(java.time.Duration.ofSeconds(60), nanos::get));
+        Exchange first = new DefaultExchange(context);
+        run(pages, first, 100, honest(0, 100));
+        assertFalse(complete(first), "one empty answer does not replace the catalog (no tombstone for every entry)");
+        Exchange full = new DefaultExchange(context);
+        run(pages, full, 100, honest(3, 100));
+        assertTrue(complete(full));
+        Exchange again = new DefaultExchange(context);
+        run(pages, again, 100, honest(0, 100));
+        assertFalse(complete(again));
+        nanos.addAndGet(java.time.Duration.ofSeconds(60).toNanos());
+        Exchange confirmed = new DefaultExchange(context);
+        run(pages, confirmed, 100, honest(0, 100));
+        assertTrue(complete(confirmed), "empty twice, a refresh apart: believed");
+        assertEquals(0, items(confirmed).size());
+    }
+
+    @Test
+    void anOversizedIntegrationIsBoundedSoEveryEntryFitsItsTopic() throws Exception {
+        ObjectNode body = page(0, 2, 3, "id");
+        ObjectNode huge = ((ArrayNode) body.get("integrations")).addObject();
+        huge.put("_id", "big");
+        huge.put("name", "n".repeat(2_000_000));
+        huge.put("type", "webhook-incoming");
+        ArrayNode channels = huge.putArray("channel");
+        for (int c = 0; c < 100_000; c++) {
+            channels.add("#c" + c);
+        }
+        ((ArrayNode) body.get("integrations")).addObject().put("_id", "x".repeat(100_000));
+        body.put("items", 4);
+        body.put("total", 4);
+        Exchange e = new DefaultExchange(context);
+        run(new RocketChatPages(MAPPER, 100, 1000, 60_000), e, 100, (offset, count, call) -> body);
+        assertTrue(complete(e));
+        assertEquals(3, items(e).size(), "an id too long to be a key is not published");
+        for (Object item : items(e)) {
+            assertTrue(MAPPER.writeValueAsBytes(item).length < 64 * 1024, "every entry is small: " + MAPPER.writeValueAsBytes(item).length);
+        }
+        ObjectNode big = (ObjectNode) items(e).get(2);
+        assertEquals(256, big.path("name").asText().length());
+        assertEquals(100, big.path("channels").size());
+    }
+
     private static void rateLimited(Exchange e, long resetEpochMillis) {
         e.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 429);
         if (resetEpochMillis > 0) {

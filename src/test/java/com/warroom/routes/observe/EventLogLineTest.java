@@ -41,6 +41,24 @@ class EventLogLineTest {
         assertTrue(line.contains("event_id=x\\r\\n2026-01-01"), line);
     }
 
+    /** Every other line too: a value in any message, or in an exception's message, cannot forge a line. */
+    @Test
+    void theMainPatternEscapesLineBreaksInMessagesAndStackTraces() {
+        String forged = "template request field x\r\n2026-12-02 INFO  [main] c.w.r.Fake - all good";
+        String line = format("console", "unknown field " + forged);
+        assertEquals(1, line.split("\n", -1).length - 1, line);
+        assertTrue(line.contains("x\\r\\n2026-12-02"), line);
+
+        PatternLayout layout = PatternLayout.newBuilder().withConfiguration(new DefaultConfiguration())
+                .withPattern(LogCapture.shippedPattern("console")).build();
+        LogEvent event = Log4jLogEvent.newBuilder().setLoggerName("x").setLevel(Level.ERROR)
+                .setMessage(new SimpleMessage("failed")).setThrown(new IllegalStateException("code\nFORGED LINE")).build();
+        String withTrace = new String(layout.toByteArray(event), StandardCharsets.UTF_8);
+        assertEquals(1, withTrace.split("\n", -1).length - 1, "one event, one line, stack trace included: " + withTrace);
+        assertTrue(withTrace.contains("IllegalStateException: code\\nFORGED LINE"), withTrace);
+        assertTrue(withTrace.contains("EventLogLineTest"), "the stack trace is still there: " + withTrace);
+    }
+
     @Test
     void secretsAreMaskedLikeEverywhereElse() {
         String line = format("request_id=r1 https://api.flashcat.cloud/x?app_key=s3cr3t-value");

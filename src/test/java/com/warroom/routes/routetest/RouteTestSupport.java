@@ -75,7 +75,9 @@ import org.junit.jupiter.api.TestInstance;
             "flashduty.retry.max-backoff=20ms",
             "kafka.retry.initial-backoff=5ms",
             "kafka.retry.max-backoff=20ms",
-            "kafka.max-record-bytes=" + RouteTestSupport.MAX_RECORD_BYTES},
+            "kafka.max-record-bytes=" + RouteTestSupport.MAX_RECORD_BYTES,
+            // an empty IM list is believed on its second answer a refresh apart: here, at once
+            "catalog.refresh=0ms"},
         replaceRouteFromWith = {
             "incidents=direct:incidents",
             "template-requests=direct:template-requests",

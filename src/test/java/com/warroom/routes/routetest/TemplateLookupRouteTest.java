@@ -139,6 +139,24 @@ class TemplateLookupRouteTest extends RouteTestSupport {
         return record;
     }
 
+    @Test
+    void aPageThatSaysMoreFollowButHoldsNothingCutsTheListShortInsteadOfEndingIt() throws Exception {
+        flashduty.script(TEMPLATES,
+                Answer.ok("{\"total\":300,\"has_next_page\":true,\"items\":[" + FlashdutyStub.template(TEMPLATE_ID) + "]}"),
+                Answer.ok("{\"total\":300,\"has_next_page\":true,\"items\":[]}"));
+
+        Consumed record = request("{\"list\":{},\"lookup_id\":\"my-47\"}");
+
+        assertTrue(record.committed());
+        assertEquals(2, flashduty.calls(TEMPLATES).size(), "no third page after the empty one");
+        List<JsonNode> answers = records.getReceivedExchanges().stream().map(RouteTestSupport::json).toList();
+        assertEquals(2, answers.size(), "the template found, then the list's failure: " + answers);
+        assertEquals("found", answers.get(0).path("lookup_status").asText());
+        assertEquals("failed", answers.get(1).path("lookup_status").asText(), "the requester learns the list is not complete");
+        assertEquals("invalid_list", answers.get(1).path("error_code").asText());
+        assertEquals("my-47", answers.get(1).path("lookup_id").asText());
+    }
+
     /** The single answer on TEMPLATE_TOPIC, keyed by the template asked for, with no other header. */
     JsonNode theOneAnswer(Consumed record, String key) {
         assertTrue(record.committed(), "committed once answered");

@@ -248,9 +248,13 @@ class WarRoomDecisionRouteTest extends RouteTestSupport {
 
     /** The catalog as a refresh leaves it: with the war-room-enabled integration, or with none. */
     void loadCatalog(boolean withIntegration) {
-        flashduty.script(FlashdutyStub.LIST, Answer.ok(withIntegration ? FlashdutyStub.oneIntegration() : FlashdutyStub.noIntegration()));
-        Exchange loaded = template().send("direct:im-catalog-load", new DefaultExchange(context));
-        assertNull(loaded.getException());
+        // an empty list is believed only on its second answer a refresh apart (0 ms in these tests)
+        Exchange loaded = null;
+        for (int answer = 0; answer < (withIntegration ? 1 : 2); answer++) {
+            flashduty.script(FlashdutyStub.LIST, Answer.ok(withIntegration ? FlashdutyStub.oneIntegration() : FlashdutyStub.noIntegration()));
+            loaded = template().send("direct:im-catalog-load", new DefaultExchange(context));
+            assertNull(loaded.getException());
+        }
         assertEquals("success", loaded.getProperty(FlashdutyCallState.OUTCOME));
         flashduty.reset();
     }

@@ -12,6 +12,7 @@ import com.warroom.routes.support.Events;
 import com.warroom.routes.support.TopicCollector;
 import com.warroom.routes.support.WarRoomTestApp;
 import org.junit.jupiter.api.Test;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,11 +28,15 @@ class IntegrationSelectionIT {
         FlashdutySandbox sandbox = testApp.sandbox();
         sandbox.setWarRoomIntegrations(List.of());
         Map<String, String> settings = testApp.settings();
+        // an empty list is believed only when the next refresh is empty too (ImIntegrationCatalog)
+        settings.put("catalog.refresh", "1s");
         String results = settings.get("result.topic");
         ObjectNode none = Events.fresh();
-        send(settings, none);
         TopicCollector topics = testApp.topics();
         testApp.start();
+        ImIntegrationCatalog catalog = testApp.app().bean("imIntegrationCatalog", ImIntegrationCatalog.class);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(catalog::isLoaded);
+        send(settings, none);
         JsonNode skipped = topics.await(results, j -> Events.incidentId(none).equals(j.path("incident_id").asText()), Duration.ofSeconds(30));
         assertEquals("skipped", skipped.path("status").asText());
         assertEquals("no_war_room_integration", skipped.path("reason").asText());
