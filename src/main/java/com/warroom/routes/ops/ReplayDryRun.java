@@ -92,7 +92,8 @@ final class ReplayDryRun implements AutoCloseable {
         ObjectMapper mapper = settings.objectMapper();
         RecordLimits limits = settings.recordLimits(prop.apply("incident.topic"), prop.apply("template-request.topic"),
                 prop.apply("dead-letter.topic"), Integer.toString(Integer.MAX_VALUE)); // records read back were taken by the topic
-        ImIntegrationCatalog catalog = settings.imIntegrationCatalog(prop.apply("war-room.integration-id"));
+        ImIntegrationCatalog catalog = steps.imIntegrationCatalog(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                prop.apply("war-room.integration-id"), prop.apply("catalog.refresh"));
         boolean catalogKnown = loadCatalog(catalog, kafka, integrationTopic, mapper);
         WarRoomLedger ledger = new WarRoomLedger(kafka, ledgerTopic, mapper);
         context.disableJMX();
