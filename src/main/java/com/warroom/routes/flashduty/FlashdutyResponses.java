@@ -166,15 +166,17 @@ public final class FlashdutyResponses {
             JsonNode envelope = readEnvelope(msg);
             String requestId = envelope != null && envelope.path("request_id").isTextual()
                     ? envelope.path("request_id").asText() : headerRequestId;
-            setOrRemove(exchange, REQUEST_ID, requestId);
+            // what the answer gives enters the ledger, the result and log lines: bounded here (AnswerFields)
+            setOrRemove(exchange, REQUEST_ID, AnswerFields.id(requestId));
             if (status >= 200 && status < 300 && envelope != null && envelope.has("data")) {
-                succeed(exchange, envelope.get("data"));
+                JsonNode data = envelope.get("data");
+                succeed(exchange, NOT_IDEMPOTENT.contains(exchange.getProperty(PATH, String.class)) ? AnswerFields.warRoom(data) : data);
                 return;
             }
             JsonNode error = envelope == null ? null : envelope.path("error");
             if (error != null && error.path("code").isTextual()) {
-                code = error.path("code").asText();
-                message = error.path("message").asText("");
+                code = AnswerFields.id(error.path("code").asText());
+                message = AnswerFields.message(error.path("message").asText(""));
             } else if (status == 429) {
                 code = RATE_LIMITED;
                 message = "rate limited";
