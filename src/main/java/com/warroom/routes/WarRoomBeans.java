@@ -247,7 +247,8 @@ public final class WarRoomBeans {
         public IncomingRecord incomingRecord(AccountRateBudget budget,
                                              @PropertyInject("kafka.max-poll-interval-ms") String maxPollIntervalMs,
                                              @PropertyInject("kafka.max-poll-records") String maxPollRecords,
-                                             @PropertyInject("flashduty.response-timeout-ms") String responseTimeoutMs) {
+                                             @PropertyInject("flashduty.response-timeout-ms") String responseTimeoutMs,
+                                             @PropertyInject("kafka.delivery-timeout-ms") String deliveryTimeoutMs) {
             long perRecordMillis = RecordDeadline.perRecordMillis(Long.parseLong(maxPollIntervalMs.trim()), integer(maxPollRecords),
                     Long.parseLong(responseTimeoutMs.trim()));
             if (perRecordMillis < budget.longestWindowMillis()) {
@@ -256,7 +257,8 @@ public final class WarRoomBeans {
                         + " ms (" + RecordDeadline.USABLE_PERCENT_TEXT + " of the interval per record, less a response time-out), "
                         + "less than the longest rate window of " + budget.longestWindowMillis() + " ms: raise the interval or lower the records");
             }
-            return new IncomingRecord(perRecordMillis);
+            return new IncomingRecord(perRecordMillis, RecordDeadline.ledgerWriteMillis(Long.parseLong(maxPollIntervalMs.trim()),
+                    Long.parseLong(deliveryTimeoutMs.trim())));
         }
 
         @BindToRegistry
@@ -446,8 +448,7 @@ public final class WarRoomBeans {
 
         @BindToRegistry
         public ReadinessCheck kafkaAccessHealthCheck(KafkaFailures failures) {
-            return new ReadinessCheck("kafka-access", failures::isConsuming,
-                    "Kafka refused this module (authorization, authentication or the dead-letter topic): consuming stopped, see the log");
+            return new ReadinessCheck("kafka-access", failures::isConsuming, failures::whyNotConsuming);
         }
     }
 

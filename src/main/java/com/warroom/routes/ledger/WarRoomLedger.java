@@ -135,6 +135,14 @@ public final class WarRoomLedger implements AutoCloseable {
         return true;
     }
 
+    /** The war rooms opened whose ledger record Kafka has not acknowledged yet, for a log line: {@code incident_id=… chat_id=…, …}. */
+    public String unrecordedIncidents() {
+        StringBuilder sb = new StringBuilder();
+        unrecorded.forEach((incident, e) -> sb.append(sb.length() == 0 ? "" : ", ").append("incident_id=").append(incident)
+                .append(" chat_id=").append(e.path("chat_id").asText()));
+        return sb.toString();
+    }
+
     /** War rooms opened whose ledger record Kafka has not acknowledged yet. */
     public int unrecordedCount() {
         return unrecorded.size();
@@ -198,11 +206,8 @@ public final class WarRoomLedger implements AutoCloseable {
     @Override
     public void close() {
         if (!unrecorded.isEmpty()) {
-            StringBuilder sb = new StringBuilder();
-            unrecorded.forEach((incident, e) -> sb.append(sb.length() == 0 ? "" : ", ").append("incident_id=").append(incident)
-                    .append(" chat_id=").append(e.path("chat_id").asText()));
             LOG.error("{} war room(s) opened but not in the ledger at the stop (Kafka did not take the entry): {}; handled again, "
-                    + "such an incident gets a second room: check the IM before replaying it", unrecorded.size(), sb);
+                    + "such an incident gets a second room: check the IM before replaying it", unrecorded.size(), unrecordedIncidents());
         }
         view.close();
     }
