@@ -17,6 +17,7 @@ import com.warroom.routes.catalog.ImCatalogPublisher;
 import com.warroom.routes.catalog.RocketChatAuth;
 import com.warroom.routes.catalog.ImCatalogFreshness;
 import com.warroom.routes.catalog.RocketChatPages;
+import com.warroom.routes.flashduty.CallDeadline;
 import com.warroom.routes.flashduty.FlashdutyAuth;
 import com.warroom.routes.flashduty.FlashdutyResponses;
 import com.warroom.routes.incident.EventAge;
@@ -228,6 +229,13 @@ public final class WarRoomBeans {
             return new FlashdutyResponses(mapper, budget, integer(maxAttempts), integer(rateLimitedAttempts),
                     Duration.ofMillis(millis("flashduty.retry.initial-backoff", initialBackoff)),
                     Duration.ofMillis(millis("flashduty.retry.max-backoff", maxBackoff)), bool(createAfterTimeout));
+        }
+
+        @BindToRegistry
+        public CallDeadline flashdutyCallDeadline(@PropertyInject("flashduty.call-timeout-ms") String callTimeoutMs,
+                                                  @PropertyInject("flashduty.response-timeout-ms") String responseTimeoutMs) {
+            return new CallDeadline(Duration.ofMillis(positiveInt("flashduty.call-timeout-ms", callTimeoutMs, "number of milliseconds")),
+                    Duration.ofMillis(Long.parseLong(responseTimeoutMs.trim())));
         }
 
         @BindToRegistry

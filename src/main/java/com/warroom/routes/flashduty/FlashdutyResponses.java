@@ -105,7 +105,8 @@ public final class FlashdutyResponses {
         // connection_error: the request never left (safe to repeat); timeout / no_response: it was
         // sent and its outcome is unknown
         String kind = NO_RESPONSE;
-        for (Throwable t = caught; t != null; t = t.getCause()) {
+        // cut by its whole-exchange deadline (CallDeadline): taken as a time-out, whatever the socket said
+        for (Throwable t = CallDeadline.wasCut() ? null : caught; t != null; t = t.getCause()) {
             if (t instanceof ConnectException || t instanceof UnknownHostException
                     || t instanceof org.apache.hc.client5.http.ConnectTimeoutException
                     || t instanceof org.apache.hc.core5.http.ConnectionRequestTimeoutException) {
@@ -117,7 +118,7 @@ public final class FlashdutyResponses {
                 break;
             }
         }
-        exchange.setProperty(TRANSPORT_ERROR, kind);
+        exchange.setProperty(TRANSPORT_ERROR, CallDeadline.wasCut() ? TIMEOUT : kind);
         exchange.removeProperty(Exchange.EXCEPTION_CAUGHT);
         exchange.setException(null);
     }
