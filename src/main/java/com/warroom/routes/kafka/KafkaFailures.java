@@ -203,7 +203,8 @@ public final class KafkaFailures {
      * record (the ledger entry of a room just opened: if the partition moved meanwhile, its next owner
      * would open a second room) is tried again in place, after the record's backoff, while the record
      * keeps its partition. While the process stops it is tried for the shutdown time-out, then given up
-     * (the exchange fails; what stayed unrecorded is logged at close, see WarRoomLedger).
+     * (the exchange fails; what stayed unrecorded is logged at close, see WarRoomLedger). Never past
+     * {@link RecordDeadline#ledgerWriteMillis} from the poll's return: then {@link #handOver}.
      */
     public void retryInPlace(Exchange exchange) throws Exception {
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
