@@ -76,10 +76,10 @@ public final class KafkaFailures {
     private final Map<String, long[]> attempts = new ConcurrentHashMap<>();
     private final AtomicReference<String> refusal = new AtomicReference<>();
     private final Set<String> stoppedRoutes = ConcurrentHashMap.newKeySet();
-    /** route id → its hand-over (the incidents opened but not in the ledger when it stopped), until it is started again */
+    /** route id → its hand-over (how many rooms were opened but not in the ledger when it stopped), until it is started again */
     private final Map<String, Handover> handedOver = new ConcurrentHashMap<>();
 
-    private record Handover(CamelContext context, String unrecorded, java.util.concurrent.atomic.AtomicBoolean stopped) {
+    private record Handover(CamelContext context, int unrecorded, java.util.concurrent.atomic.AtomicBoolean stopped) {
         /** over once the route, stopped, was started again (by an operator, through Camel's route controller) */
         boolean over(String routeId) {
             org.apache.camel.ServiceStatus status = context.getRouteController().getRouteStatus(routeId);
@@ -251,9 +251,11 @@ public final class KafkaFailures {
         if (routeId == null) {
             return;
         }
-        String unrecorded = exchange.getContext().getRegistry().findByType(com.warroom.routes.ledger.WarRoomLedger.class).stream()
-                .map(com.warroom.routes.ledger.WarRoomLedger::unrecordedIncidents).findFirst().orElse("");
-        Handover mine = new Handover(exchange.getContext(), unrecorded, new java.util.concurrent.atomic.AtomicBoolean());
+        com.warroom.routes.ledger.WarRoomLedger ledger = exchange.getContext().getRegistry()
+                .findSingleByType(com.warroom.routes.ledger.WarRoomLedger.class);
+        String unrecorded = ledger == null ? "" : ledger.unrecordedIncidents();
+        Handover mine = new Handover(exchange.getContext(), ledger == null ? 0 : ledger.unrecordedCount(),
+                new java.util.concurrent.atomic.AtomicBoolean());
         if (!handingOver(routeId) && handedOver.putIfAbsent(routeId, mine) == null) {
             LOG.error("{}/{}@{}: the ledger write still fails ({}) as max.poll.interval.ms comes near: route {} stops and hands its "
                     + "partitions over (readiness DOWN); opened but not in the ledger: {}. Before these incidents are handled "
@@ -336,10 +338,12 @@ public final class KafkaFailures {
     public String whyNotConsuming() {
         java.util.List<String> routes = handedOver.keySet().stream().filter(this::handingOver).sorted().toList();
         if (!routes.isEmpty()) {
+            // names and counts only: the incidents are named in the log line
             return "a ledger write failed until max.poll.interval.ms came near: route(s) " + String.join(", ", routes)
-                    + " stopped to hand the partitions over; opened but not in the ledger: "
-                    + routes.stream().map(r -> handedOver.getOrDefault(r, new Handover(null, "-", null)).unrecorded())
-                            .collect(java.util.stream.Collectors.joining(", ")) + " (see the log)";
+                    + " stopped to hand the partitions over; " + routes.stream().mapToInt(r -> {
+                        Handover h = handedOver.get(r);
+                        return h == null ? 0 : h.unrecorded();
+                    }).sum() + " war room(s) opened but not in the ledger, named in the log";
         }
         return "Kafka refused this module (authorization, authentication or the dead-letter topic): consuming stopped, see the log";
     }
