@@ -18,6 +18,7 @@ import com.warroom.routes.catalog.ImCatalogPublisher;
 import com.warroom.routes.catalog.RocketChatAuth;
 import com.warroom.routes.catalog.ImCatalogFreshness;
 import com.warroom.routes.catalog.RocketChatPages;
+import com.warroom.routes.flashduty.CallDeadline;
 import com.warroom.routes.flashduty.FlashdutyAuth;
 import com.warroom.routes.flashduty.FlashdutyResponses;
 import com.warroom.routes.incident.EventAge;
@@ -255,6 +256,13 @@ public final class WarRoomBeans {
         }
 
         @BindToRegistry
+        public CallDeadline flashdutyCallDeadline(@PropertyInject("flashduty.call-timeout-ms") String callTimeoutMs,
+                                                  @PropertyInject("flashduty.response-timeout-ms") String responseTimeoutMs) {
+            return new CallDeadline(Duration.ofMillis(positiveInt("flashduty.call-timeout-ms", callTimeoutMs, "number of milliseconds")),
+                    Duration.ofMillis(Long.parseLong(responseTimeoutMs.trim())));
+        }
+
+        @BindToRegistry
         public KafkaFailures kafkaFailures(@BeanInject(METRICS_REGISTRY) MeterRegistry registry,
                                            @PropertyInject("kafka.retry.initial-backoff") String initialBackoff,
                                            @PropertyInject("kafka.retry.max-backoff") String maxBackoff) {
@@ -272,7 +280,8 @@ public final class WarRoomBeans {
         public IncomingRecord incomingRecord(AccountRateBudget budget,
                                              @PropertyInject("kafka.max-poll-interval-ms") String maxPollIntervalMs,
                                              @PropertyInject("kafka.max-poll-records") String maxPollRecords,
-                                             @PropertyInject("flashduty.response-timeout-ms") String responseTimeoutMs) {
+                                             @PropertyInject("flashduty.response-timeout-ms") String responseTimeoutMs,
+                                             @PropertyInject("kafka.delivery-timeout-ms") String deliveryTimeoutMs) {
             long perRecordMillis = RecordDeadline.perRecordMillis(Long.parseLong(maxPollIntervalMs.trim()), integer(maxPollRecords),
                     Long.parseLong(responseTimeoutMs.trim()));
             if (perRecordMillis < budget.longestWindowMillis()) {
@@ -281,7 +290,8 @@ public final class WarRoomBeans {
                         + " ms (" + RecordDeadline.USABLE_PERCENT_TEXT + " of the interval per record, less a response time-out), "
                         + "less than the longest rate window of " + budget.longestWindowMillis() + " ms: raise the interval or lower the records");
             }
-            return new IncomingRecord(perRecordMillis);
+            return new IncomingRecord(perRecordMillis, RecordDeadline.ledgerWriteMillis(Long.parseLong(maxPollIntervalMs.trim()),
+                    Long.parseLong(deliveryTimeoutMs.trim())));
         }
 
         @BindToRegistry
@@ -487,8 +497,7 @@ public final class WarRoomBeans {
 
         @BindToRegistry
         public ReadinessCheck kafkaAccessHealthCheck(KafkaFailures failures) {
-            return new ReadinessCheck("kafka-access", failures::isConsuming,
-                    "Kafka refused this module (authorization, authentication or the dead-letter topic): consuming stopped, see the log");
+            return new ReadinessCheck("kafka-access", failures::isConsuming, failures::whyNotConsuming);
         }
     }
 

@@ -16,6 +16,7 @@ import org.apache.hc.core5.net.URIBuilder;
  * <p>
  * Also turns off the HTTP client's own automatic retries: every attempt must pass the
  * account rate budget, and retries are decided on Flashduty's {@code error.code} in the route.
+ * And cuts each exchange at its {@link CallDeadline}.
  */
 public final class FlashdutyAuth implements HttpClientConfigurer {
 
@@ -34,6 +35,8 @@ public final class FlashdutyAuth implements HttpClientConfigurer {
         builder.disableAutomaticRetries();
         builder.disableRedirectHandling();
         builder.disableCookieManagement();
+        // one deadline for the whole exchange, not per read (CallDeadline)
+        builder.addExecInterceptorFirst("flashduty-call-deadline", CallDeadline.INTERCEPTOR);
         builder.addRequestInterceptorLast((HttpRequestInterceptor) (request, entity, context) -> {
             try {
                 URI uri = request.getUri();

@@ -105,7 +105,8 @@ public final class FlashdutyResponses {
         // connection_error: the request never left (safe to repeat); timeout / no_response: it was
         // sent and its outcome is unknown
         String kind = NO_RESPONSE;
-        for (Throwable t = caught; t != null; t = t.getCause()) {
+        // cut by its whole-exchange deadline (CallDeadline): taken as a time-out, whatever the socket said
+        for (Throwable t = CallDeadline.wasCut() ? null : caught; t != null; t = t.getCause()) {
             if (t instanceof ConnectException || t instanceof UnknownHostException
                     || t instanceof org.apache.hc.client5.http.ConnectTimeoutException
                     || t instanceof org.apache.hc.core5.http.ConnectionRequestTimeoutException) {
@@ -117,7 +118,7 @@ public final class FlashdutyResponses {
                 break;
             }
         }
-        exchange.setProperty(TRANSPORT_ERROR, kind);
+        exchange.setProperty(TRANSPORT_ERROR, CallDeadline.wasCut() ? TIMEOUT : kind);
         exchange.removeProperty(Exchange.EXCEPTION_CAUGHT);
         exchange.setException(null);
     }
@@ -166,15 +167,17 @@ public final class FlashdutyResponses {
             JsonNode envelope = readEnvelope(msg);
             String requestId = envelope != null && envelope.path("request_id").isTextual()
                     ? envelope.path("request_id").asText() : headerRequestId;
-            setOrRemove(exchange, REQUEST_ID, requestId);
+            // what the answer gives enters the ledger, the result and log lines: bounded here (AnswerFields)
+            setOrRemove(exchange, REQUEST_ID, AnswerFields.id(requestId));
             if (status >= 200 && status < 300 && envelope != null && envelope.has("data")) {
-                succeed(exchange, envelope.get("data"));
+                JsonNode data = envelope.get("data");
+                succeed(exchange, NOT_IDEMPOTENT.contains(exchange.getProperty(PATH, String.class)) ? AnswerFields.warRoom(data) : data);
                 return;
             }
             JsonNode error = envelope == null ? null : envelope.path("error");
             if (error != null && error.path("code").isTextual()) {
-                code = error.path("code").asText();
-                message = error.path("message").asText("");
+                code = AnswerFields.id(error.path("code").asText());
+                message = AnswerFields.message(error.path("message").asText(""));
             } else if (status == 429) {
                 code = RATE_LIMITED;
                 message = "rate limited";

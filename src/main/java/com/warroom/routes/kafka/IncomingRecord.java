@@ -24,10 +24,21 @@ public final class IncomingRecord {
     static final String COMMIT = "recordCommit";
 
     private final long deadlineNanos;
+    private final long ledgerWriteNanos;
 
     /** @param deadlineMillis how long each record may wait for Flashduty ({@link RecordDeadline}); 0: no deadline */
     public IncomingRecord(long deadlineMillis) {
+        this(deadlineMillis, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param ledgerWriteMillis how long after its poll returned a record's ledger write may be tried again
+     *                          in place ({@link RecordDeadline#ledgerWriteMillis})
+     */
+    public IncomingRecord(long deadlineMillis, long ledgerWriteMillis) {
         this.deadlineNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(deadlineMillis);
+        this.ledgerWriteNanos = ledgerWriteMillis == Long.MAX_VALUE ? Long.MAX_VALUE
+                : java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(ledgerWriteMillis);
     }
 
     public void capture(Exchange exchange) {
@@ -42,6 +53,10 @@ public final class IncomingRecord {
         exchange.setProperty(VALUE, in.getBody());
         if (deadlineNanos > 0) {
             exchange.setProperty(RecordDeadline.PROPERTY, System.nanoTime() + deadlineNanos);
+        }
+        Long polled = PollReturned.nanos();
+        if (polled != null && ledgerWriteNanos != Long.MAX_VALUE) {
+            exchange.setProperty(RecordDeadline.LEDGER_WRITE_UNTIL, polled + ledgerWriteNanos);
         }
         in.getHeaders().clear();
     }

@@ -76,6 +76,16 @@ public final class KafkaFailures {
     private final Map<String, long[]> attempts = new ConcurrentHashMap<>();
     private final AtomicReference<String> refusal = new AtomicReference<>();
     private final Set<String> stoppedRoutes = ConcurrentHashMap.newKeySet();
+    /** route id → its hand-over (how many rooms were opened but not in the ledger when it stopped), until it is started again */
+    private final Map<String, Handover> handedOver = new ConcurrentHashMap<>();
+
+    private record Handover(CamelContext context, int unrecorded, java.util.concurrent.atomic.AtomicBoolean stopped) {
+        /** over once the route, stopped, was started again (by an operator, through Camel's route controller) */
+        boolean over(String routeId) {
+            org.apache.camel.ServiceStatus status = context.getRouteController().getRouteStatus(routeId);
+            return stopped.get() && status != null && status.isStarted();
+        }
+    }
     private final java.util.concurrent.atomic.AtomicLong stoppingSince = new java.util.concurrent.atomic.AtomicLong();
 
     public KafkaFailures(Duration initialBackoff, Duration maxBackoff, MeterRegistry registry) {
@@ -193,12 +203,17 @@ public final class KafkaFailures {
      * record (the ledger entry of a room just opened: if the partition moved meanwhile, its next owner
      * would open a second room) is tried again in place, after the record's backoff, while the record
      * keeps its partition. While the process stops it is tried for the shutdown time-out, then given up
-     * (the exchange fails; what stayed unrecorded is logged at close, see WarRoomLedger).
+     * (the exchange fails; what stayed unrecorded is logged at close, see WarRoomLedger). Never past
+     * {@link RecordDeadline#ledgerWriteMillis} from the poll's return: then {@link #handOver}.
      */
     public void retryInPlace(Exchange exchange) throws Exception {
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String cause = countRetry(caught);
         CamelContext context = exchange.getContext();
+        String routeId = exchange.getFromRouteId();
+        if (handingOver(routeId)) {
+            throw rethrowable(caught); // its consumer is stopping to hand the partitions over: no more writes in place
+        }
         long wait;
         if (context.isStopping()) {
             long now = System.nanoTime();
@@ -210,12 +225,55 @@ public final class KafkaFailures {
             wait = backoff.initial().toMillis();
         } else {
             wait = backoffMillis(exchange);
+            if (RecordDeadline.ledgerWriteNanosLeft(exchange) <= java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(wait)) {
+                handOver(exchange, cause);
+                throw rethrowable(caught);
+            }
         }
         LOG.warn("{}/{}@{}: Kafka failed ({}); writing again in {} ms, the record keeps its partition",
                 exchange.getProperty(IncomingRecord.TOPIC), exchange.getProperty(IncomingRecord.PARTITION),
                 exchange.getProperty(IncomingRecord.OFFSET), cause, wait);
         Thread.sleep(wait);
         exchange.setException(null);
+    }
+
+    /**
+     * The ledger write of a room just opened still fails as {@code max.poll.interval.ms} comes near
+     * ({@link RecordDeadline#ledgerWriteMillis}, from the poll's return): writing on would let the group
+     * give the partition to another consumer while this one still holds the record, and that one, not
+     * finding the entry, would open a second room. Instead the consumer route stops (Camel's route
+     * controller: the consumer leaves the group, nothing of the record committed), readiness
+     * {@code kafka-access} turns DOWN, and one line names every room opened but not in the ledger. The
+     * entries stay in memory (WarRoomLedger): started again, the route writes them before any create.
+     */
+    void handOver(Exchange exchange, String cause) {
+        String routeId = exchange.getFromRouteId();
+        if (routeId == null) {
+            return;
+        }
+        com.warroom.routes.ledger.WarRoomLedger ledger = exchange.getContext().getRegistry()
+                .findSingleByType(com.warroom.routes.ledger.WarRoomLedger.class);
+        String unrecorded = ledger == null ? "" : ledger.unrecordedIncidents();
+        Handover mine = new Handover(exchange.getContext(), ledger == null ? 0 : ledger.unrecordedCount(),
+                new java.util.concurrent.atomic.AtomicBoolean());
+        if (!handingOver(routeId) && handedOver.putIfAbsent(routeId, mine) == null) {
+            LOG.error("{}/{}@{}: the ledger write still fails ({}) as max.poll.interval.ms comes near: route {} stops and hands its "
+                    + "partitions over (readiness DOWN); opened but not in the ledger: {}. Before these incidents are handled "
+                    + "elsewhere, check the IM for their rooms; restore Kafka, then restart this process or start the route again",
+                    exchange.getProperty(IncomingRecord.TOPIC), exchange.getProperty(IncomingRecord.PARTITION),
+                    exchange.getProperty(IncomingRecord.OFFSET), cause, routeId, unrecorded.isEmpty() ? "-" : unrecorded);
+            stopRoute(exchange.getContext(), routeId, mine.stopped());
+        }
+    }
+
+    /** True while the route stops, or stays stopped, to hand its partitions over. */
+    private boolean handingOver(String routeId) {
+        Handover h = routeId == null ? null : handedOver.get(routeId);
+        if (h != null && h.over(routeId)) {
+            handedOver.remove(routeId, h);
+            return false;
+        }
+        return h != null;
     }
 
     /**
@@ -231,20 +289,25 @@ public final class KafkaFailures {
         refused(what, "route " + routeId + " handled " + exchange.getProperty(IncomingRecord.TOPIC) + "/"
                 + exchange.getProperty(IncomingRecord.PARTITION) + "@" + exchange.getProperty(IncomingRecord.OFFSET));
         if (routeId != null && stoppedRoutes.add(routeId)) {
-            CamelContext context = exchange.getContext();
-            Thread stopper = new Thread(() -> {
-                try {
-                    context.getRouteController().stopRoute(routeId);
-                } catch (Exception e) {
-                    LOG.error("cannot stop route {} ({})", routeId, e.getClass().getSimpleName());
-                }
-            }, "war-room-stop-" + routeId);
-            stopper.setDaemon(true);
-            stopper.start();
+            stopRoute(exchange.getContext(), routeId, new java.util.concurrent.atomic.AtomicBoolean());
         } else if (!exchange.getContext().isStopping()) {
             Thread.sleep(backoff.initial().toMillis()); // the record came again while the route stops: no spin
         }
         throw rethrowable(caught);
+    }
+
+    /** Stops the route through Camel's route controller, from another thread: a route cannot wait for its own exchange. */
+    private static void stopRoute(CamelContext context, String routeId, java.util.concurrent.atomic.AtomicBoolean stopped) {
+        Thread stopper = new Thread(() -> {
+            try {
+                context.getRouteController().stopRoute(routeId);
+                stopped.set(true);
+            } catch (Exception e) {
+                LOG.error("cannot stop route {} ({})", routeId, e.getClass().getSimpleName());
+            }
+        }, "war-room-stop-" + routeId);
+        stopper.setDaemon(true);
+        stopper.start();
     }
 
     /** Kafka refused the module: said once (the first refusal), readiness DOWN from now on. */
@@ -268,7 +331,21 @@ public final class KafkaFailures {
 
     /** Readiness {@code kafka-access}: false once Kafka refused the module. */
     public boolean isConsuming() {
-        return refusal.get() == null;
+        return refusal.get() == null && handedOver.keySet().stream().noneMatch(this::handingOver);
+    }
+
+    /** Readiness message of {@code kafka-access} while {@link #isConsuming()} is false. */
+    public String whyNotConsuming() {
+        java.util.List<String> routes = handedOver.keySet().stream().filter(this::handingOver).sorted().toList();
+        if (!routes.isEmpty()) {
+            // names and counts only: the incidents are named in the log line
+            return "a ledger write failed until max.poll.interval.ms came near: route(s) " + String.join(", ", routes)
+                    + " stopped to hand the partitions over; " + routes.stream().mapToInt(r -> {
+                        Handover h = handedOver.get(r);
+                        return h == null ? 0 : h.unrecorded();
+                    }).sum() + " war room(s) opened but not in the ledger, named in the log";
+        }
+        return "Kafka refused this module (authorization, authentication or the dead-letter topic): consuming stopped, see the log";
     }
 
     /** How long this record waits before it is handled again: doubling per failure of the same offset, ±20%. */

@@ -20,6 +20,15 @@ public final class RecordDeadline {
     public static final String PROPERTY = "recordDeadline";
     static final int USABLE_PERCENT = 80;
     public static final String USABLE_PERCENT_TEXT = USABLE_PERCENT + "%";
+    /**
+     * exchange property: {@link System#nanoTime()} after which no ledger write of this record is tried
+     * again in place ({@link KafkaFailures#retryInPlace}); set only on a record that came from a poll
+     */
+    public static final String LEDGER_WRITE_UNTIL = "ledgerWriteUntil";
+    /** the share of max.poll.interval.ms, from the poll's return, by which the last ledger write attempt has ended */
+    static final int LEDGER_PERCENT = 90;
+    /** Kafka's max.block.ms (not set here: its default): how long a send may wait for metadata */
+    static final long PRODUCER_MAX_BLOCK_MILLIS = 60_000;
 
     private RecordDeadline() {
     }
@@ -27,6 +36,22 @@ public final class RecordDeadline {
     /** The time each record may wait, in milliseconds. */
     public static long perRecordMillis(long maxPollIntervalMillis, int maxPollRecords, long responseTimeoutMillis) {
         return maxPollIntervalMillis * USABLE_PERCENT / 100 / Math.max(1, maxPollRecords) - responseTimeoutMillis;
+    }
+
+    /**
+     * How long after its poll returned a record's ledger write may still be started again: by
+     * {@value #LEDGER_PERCENT}% of the interval, less the longest one attempt can take (delivery time-out
+     * plus the producer's metadata wait), the last attempt has ended, before the group would give the
+     * partition to another consumer. Zero or less: a failed ledger write is never retried in place.
+     */
+    public static long ledgerWriteMillis(long maxPollIntervalMillis, long deliveryTimeoutMillis) {
+        return maxPollIntervalMillis * LEDGER_PERCENT / 100 - deliveryTimeoutMillis - PRODUCER_MAX_BLOCK_MILLIS;
+    }
+
+    /** Nanoseconds left to start a ledger write again; {@link Long#MAX_VALUE} when the record came from no poll (replay). */
+    public static long ledgerWriteNanosLeft(Exchange exchange) {
+        Long until = exchange.getProperty(LEDGER_WRITE_UNTIL, Long.class);
+        return until == null ? Long.MAX_VALUE : until - System.nanoTime();
     }
 
     /** Nanoseconds left before the exchange's record deadline; {@link Long#MAX_VALUE} when it has none (timers). */

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.flashduty.AnswerFields;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.incident.IncidentEventParser;
 import com.warroom.routes.kafka.CompactedTopicView;
@@ -138,6 +139,14 @@ public final class WarRoomLedger implements AutoCloseable {
         return true;
     }
 
+    /** The war rooms opened whose ledger record Kafka has not acknowledged yet, for a log line: {@code incident_id=… chat_id=…, …}. */
+    public String unrecordedIncidents() {
+        StringBuilder sb = new StringBuilder();
+        unrecorded.forEach((incident, e) -> sb.append(sb.length() == 0 ? "" : ", ").append("incident_id=").append(incident)
+                .append(" chat_id=").append(e.path("chat_id").asText()));
+        return sb.toString();
+    }
+
     /** War rooms opened whose ledger record Kafka has not acknowledged yet. */
     public int unrecordedCount() {
         return unrecorded.size();
@@ -152,10 +161,11 @@ public final class WarRoomLedger implements AutoCloseable {
         e.put("event_id", exchange.getProperty(IncidentEventParser.EVENT_ID, String.class));
         e.put("integration_id", exchange.getProperty(WarRoomState.INTEGRATION_ID, Long.class));
         e.put("plugin_type", exchange.getProperty(WarRoomState.PLUGIN_TYPE, String.class));
-        e.put("chat_id", text(data, "chat_id"));
-        e.put("chat_name", text(data, "chat_name"));
-        e.put("share_link", text(data, "share_link"));
-        e.put("request_id", exchange.getProperty(FlashdutyCallState.REQUEST_ID, String.class));
+        // bounded where the answer was read (FlashdutyResponses); again here, so no entry can outgrow the topic
+        e.put("chat_id", AnswerFields.bounded(text(data, "chat_id"), AnswerFields.MAX_ID_CHARS));
+        e.put("chat_name", AnswerFields.bounded(text(data, "chat_name"), AnswerFields.MAX_NAME_CHARS));
+        e.put("share_link", AnswerFields.bounded(text(data, "share_link"), AnswerFields.MAX_LINK_CHARS));
+        e.put("request_id", AnswerFields.id(exchange.getProperty(FlashdutyCallState.REQUEST_ID, String.class)));
         e.put("created_at", Instant.now().toString());
         byte[] bytes = mapper.writeValueAsBytes(e);
         exchange.getMessage().getHeaders().clear();
@@ -205,11 +215,8 @@ public final class WarRoomLedger implements AutoCloseable {
     @Override
     public void close() {
         if (!unrecorded.isEmpty()) {
-            StringBuilder sb = new StringBuilder();
-            unrecorded.forEach((incident, e) -> sb.append(sb.length() == 0 ? "" : ", ").append("incident_id=").append(incident)
-                    .append(" chat_id=").append(e.path("chat_id").asText()));
             LOG.error("{} war room(s) opened but not in the ledger at the stop (Kafka did not take the entry): {}; handled again, "
-                    + "such an incident gets a second room: check the IM before replaying it", unrecorded.size(), sb);
+                    + "such an incident gets a second room: check the IM before replaying it", unrecorded.size(), unrecordedIncidents());
         }
         view.close();
     }

@@ -874,4 +874,64 @@ class FaultScenariosIT {
             assertInvariants(run);
         }
     }
+
+    // ---- 15 ---------------------------------------------------------------------------------------
+
+    /**
+     * Create answers that trickle a byte a second: every read is well within the read time-out, so only
+     * the whole-exchange deadline (FLASHDUTY_CALL_TIMEOUT_MS 2 s here) ends them. Each such create is
+     * failed / timeout after one attempt (its room is open: never sent again), no record is handled
+     * twice, every event has a result.
+     */
+    @Test
+    @Order(16)
+    void createAnswersTricklingPastTheCallsDeadline() throws Exception {
+        try (FaultRun run = new FaultRun("16. create answers trickling a byte a second")) {
+            run.settings.put("flashduty.call-timeout-ms", "2000");
+            run.sendGood(60);
+            try (RunningApp app = run.start()) {
+                run.awaitResults(10, WAIT);
+                run.sandbox.trickleCreates(3, 1_000);
+                run.awaitAllHandled(WAIT);
+                List<JsonNode> timedOut = run.latestResults().stream().filter(r -> "timeout".equals(r.path("reason").asText())).toList();
+                assertEquals(3, timedOut.size(), "each trickling answer ends as a time-out");
+                for (JsonNode r : timedOut) {
+                    assertEquals("failed", r.path("status").asText());
+                    assertEquals(1, r.path("attempts").asInt(), "not repeated: " + r);
+                }
+                assertEquals(0, run.retries(), "no record was handled twice");
+            }
+            assertInvariants(run);
+        }
+    }
+
+    // ---- 16 ---------------------------------------------------------------------------------------
+
+    /**
+     * Creates answered with a 2 MiB chat_name: the room is recorded with the name clipped (the entry
+     * fits the ledger topic), the result is created, and a second event of each such incident finds it.
+     */
+    @Test
+    @Order(17)
+    void createsAnsweredWithA2MiBChatName() throws Exception {
+        try (FaultRun run = new FaultRun("17. creates answered with a 2 MiB chat_name")) {
+            run.sendGood(40);
+            try (RunningApp app = run.start()) {
+                run.awaitResults(5, WAIT);
+                run.sandbox.hugeChatNames(3, 2 * 1024 * 1024);
+                run.awaitAllHandled(WAIT);
+                List<JsonNode> huge = run.latestResults().stream()
+                        .filter(r -> r.path("chat_name").asText().endsWith(com.warroom.routes.flashduty.AnswerFields.CLIPPED)).toList();
+                assertEquals(3, huge.size(), "three rooms with a clipped name");
+                for (JsonNode r : huge) {
+                    assertEquals("created", r.path("status").asText());
+                    run.sendGood(Events.fresh(r.path("incident_id").asText()), List.of());
+                }
+                run.awaitAllHandled(WAIT);
+                assertEquals(3, run.latestResults().stream().filter(r -> "already_exists".equals(r.path("status").asText())).count(),
+                        "the next event of each finds the room in the ledger");
+            }
+            assertInvariants(run);
+        }
+    }
 }

@@ -168,7 +168,9 @@ final class FlashdutyEndpoints {
         }
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("chat_id", "oc_" + incidentId);
-        data.put("chat_name", "Incident #" + incidentId.substring(18).toUpperCase(Locale.ROOT) + " war room");
+        int huge = faults.hugeChatNameChars();
+        data.put("chat_name", huge > 0 ? "Incident war room " + "x".repeat(huge)
+                : "Incident #" + incidentId.substring(18).toUpperCase(Locale.ROOT) + " war room");
         data.put("share_link", "");
         return Answer.ok(data).about(incidentId, null);
     }

@@ -224,6 +224,16 @@ public final class FlashdutySandbox implements AutoCloseable {
         faults.gatewayErrorAfterCreate(n, status);
     }
 
+    /** The answers of the next n creates (the room opened) come a byte at a time, {@code millisPerByte} apart. */
+    public void trickleCreates(int n, long millisPerByte) {
+        faults.trickleCreates(n, millisPerByte);
+    }
+
+    /** The next n creates open the room and answer it with a chat_name of this many characters. */
+    public void hugeChatNames(int n, int chars) {
+        faults.hugeChatNames(n, chars);
+    }
+
     /** The next n accepted Flashduty calls answer 429 RequestTooFrequently (with Retry-After when not null). */
     public void rateLimitStorm(int n, Integer retryAfterSeconds) {
         faults.rateLimitStorm(n, retryAfterSeconds);

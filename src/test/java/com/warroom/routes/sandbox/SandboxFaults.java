@@ -27,6 +27,10 @@ final class SandboxFaults {
     private final AtomicInteger gatewayAfterCreate = new AtomicInteger();
     private volatile int gatewayStatus;
     private final Map<String, Failure> incidentFailures = new ConcurrentHashMap<>();
+    private final AtomicInteger trickleCreates = new AtomicInteger();
+    private volatile long trickleMillisPerByte;
+    private final AtomicInteger hugeChatNames = new AtomicInteger();
+    private volatile int hugeChatNameChars;
     // every answer
     private volatile long slowMillis;
     private final AtomicInteger slowNext = new AtomicInteger();
@@ -66,6 +70,16 @@ final class SandboxFaults {
         gatewayAfterCreate.set(n);
     }
 
+    void trickleCreates(int n, long millisPerByte) {
+        trickleMillisPerByte = millisPerByte;
+        trickleCreates.set(n);
+    }
+
+    void hugeChatNames(int n, int chars) {
+        hugeChatNameChars = chars;
+        hugeChatNames.set(n);
+    }
+
     void rateLimitStorm(int n, Integer retryAfterSeconds) {
         stormRetryAfter = retryAfterSeconds;
         stormNext.set(n);
@@ -103,6 +117,8 @@ final class SandboxFaults {
     void clear() {
         failNext.set(0);
         gatewayAfterCreate.set(0);
+        trickleCreates.set(0);
+        hugeChatNames.set(0);
         failFraction = 0;
         slowMillis = 0;
         slowNext.set(0);
@@ -152,6 +168,16 @@ final class SandboxFaults {
 
     int gatewayStatus() {
         return gatewayStatus;
+    }
+
+    /** The pause between the bytes of this answer of a create, in ms (0: it is sent at once). */
+    long trickleMillisPerByte(String path) {
+        return "/incident/war-room/create".equals(path) && takeOne(trickleCreates) ? trickleMillisPerByte : 0;
+    }
+
+    /** How many characters this create's chat_name has (0: the usual name). */
+    int hugeChatNameChars() {
+        return takeOne(hugeChatNames) ? hugeChatNameChars : 0;
     }
 
     /** How long this answer is held back, in ms (0: not at all). */

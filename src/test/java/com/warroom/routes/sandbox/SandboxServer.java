@@ -124,9 +124,18 @@ final class SandboxServer implements AutoCloseable {
         }
         answer.headers.forEach((k, v) -> http.getResponseHeaders().set(k, v));
         faults.extraHeaders().forEach((k, v) -> http.getResponseHeaders().add(k, v));
+        long trickle = faults.trickleMillisPerByte(path);
         http.sendResponseHeaders(answer.status, out.length);
         try (OutputStream os = http.getResponseBody()) {
-            os.write(out);
+            if (trickle > 0) {
+                for (byte b : out) { // a byte at a time: every read gets one well within any read time-out
+                    os.write(b);
+                    os.flush();
+                    LockSupport.parkNanos(trickle * 1_000_000L);
+                }
+            } else {
+                os.write(out);
+            }
         }
     }
 
