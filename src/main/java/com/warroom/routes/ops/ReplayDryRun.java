@@ -95,7 +95,12 @@ final class ReplayDryRun implements AutoCloseable {
         ImIntegrationCatalog catalog = steps.imIntegrationCatalog(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
                 prop.apply("war-room.integration-id"), prop.apply("catalog.refresh"));
         boolean catalogKnown = loadCatalog(catalog, kafka, integrationTopic, mapper);
-        WarRoomLedger ledger = new WarRoomLedger(kafka, ledgerTopic, mapper);
+        // the ledger and its retention as the service reads them (same pruning, same compact entries)
+        com.warroom.routes.ledger.LedgerRetention retention = settings.ledgerRetention(prop.apply("ledger.retention"),
+                prop.apply("war-room.max-event-age"));
+        WarRoomLedger ledger = new WarRoomLedger(new com.warroom.routes.kafka.CompactedTopicView(kafka, ledgerTopic,
+                com.warroom.routes.kafka.CompactedTopicView.Restart.logOnly(), retention.keepMillis(), retention.clock(),
+                new com.warroom.routes.ledger.LedgerEntryCodec(mapper)::compact), mapper);
         context.disableJMX();
         var registry = context.getRegistry();
         registry.bind("objectMapper", mapper);
@@ -104,6 +109,7 @@ final class ReplayDryRun implements AutoCloseable {
                 new com.warroom.routes.kafka.BrokerClock(), prop.apply("war-room.max-event-age"), prop.apply("war-room.clock-skew-tolerance")));
         registry.bind("warRoomRequests", steps.warRoomRequests(mapper, prop.apply("war-room.add-observers"), prop.apply("war-room.member-ids")));
         registry.bind("warRoomLedger", ledger);
+        registry.bind("ledgerRetention", retention);
         try {
             ledger.load();
             loadDecisionRoutes(context, routesDir);
