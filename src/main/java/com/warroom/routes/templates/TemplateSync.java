@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * but the account no longer lists gets a tombstone, so the topic can serve as a compacted catalog.
  * What the topic holds is read from the topic itself, so a restart does not forget what to tombstone.
  * Only a list that proves itself removes anything: every page arrived (the server's own "no next
- * page" ended it, {@link TemplateLookups}) and it is not empty, or empty twice a sync apart.
+ * page" ended it, {@link TemplateLookups}) and it is not empty, or empty twice a sync apart; and a
+ * template is removed only when two complete syncs in a row did not list it.
  */
 public final class TemplateSync implements AutoCloseable {
 
@@ -32,6 +33,8 @@ public final class TemplateSync implements AutoCloseable {
     private final ObjectMapper mapper;
     private final EmptyListConfirmation emptyLists;
     private long lastStart = Long.MIN_VALUE;
+    /** found templates the last complete sync did not list */
+    private Set<String> missingBefore = Set.of();
 
     /** intervalMillis 0 turns the sync off. */
     public TemplateSync(long intervalMillis, CompactedTopicView topic, ObjectMapper mapper) {
@@ -86,6 +89,7 @@ public final class TemplateSync implements AutoCloseable {
             return;
         }
         int removed = 0;
+        Set<String> missing = new java.util.HashSet<>();
         for (String key : topic.keys()) {
             if (!IncidentEventParser.isObjectId(key) || PRESET.equals(key) || seen.contains(key)) {
                 continue;
@@ -93,10 +97,17 @@ public final class TemplateSync implements AutoCloseable {
             byte[] value = topic.get(key);
             JsonNode v = value == null ? null : mapper.readTree(value);
             if (v != null && "found".equals(v.path("lookup_status").asText())) {
-                OutRecords.add(exchange, key, null);
-                removed++;
+                missing.add(key);
+                // a template deleted while a sync pages moves the later ones up a page, so one sync can miss
+                // a template that exists: only one missing from two complete syncs in a row is removed
+                if (missingBefore.contains(key)) {
+                    OutRecords.add(exchange, key, null);
+                    removed++;
+                }
             }
         }
-        LOG.info("template sync: {} templates listed, {} removed", seen.size(), removed);
+        missingBefore = missing;
+        LOG.info("template sync: {} templates listed, {} removed, {} more missing once (removed if the next sync misses them too)",
+                seen.size(), removed, missing.size() - removed);
     }
 }
