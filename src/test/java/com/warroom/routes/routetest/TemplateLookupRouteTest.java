@@ -5,16 +5,20 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.kafka.DeadLetterPublisher;
 import com.warroom.routes.kafka.OutRecords;
 import com.warroom.routes.routetest.FlashdutyStub.Answer;
+import com.warroom.routes.support.Events;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.support.DefaultExchange;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import static com.warroom.routes.routetest.FlashdutyStub.CREATE;
 import static com.warroom.routes.routetest.FlashdutyStub.INFO;
 import static com.warroom.routes.routetest.FlashdutyStub.TEMPLATES;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -155,6 +159,32 @@ class TemplateLookupRouteTest extends RouteTestSupport {
         assertEquals("failed", answers.get(1).path("lookup_status").asText(), "the requester learns the list is not complete");
         assertEquals("invalid_list", answers.get(1).path("error_code").asText());
         assertEquals("my-47", answers.get(1).path("lookup_id").asText());
+    }
+
+    @Test
+    void templateLookupsFailingForGoodLeaveWarRoomCreationItsFullRetries() {
+        flashduty.script(FlashdutyStub.LIST, Answer.ok(FlashdutyStub.oneIntegration()));
+        assertNull(template().send("direct:im-catalog-load", new DefaultExchange(context)).getException());
+        // a template lookup runs out of retries on InternalError: Flashduty is taken as down for the others
+        flashduty.script(INFO, Answer.error(500, "InternalError", "oops"), Answer.error(500, "InternalError", "oops"),
+                Answer.error(500, "InternalError", "oops"), Answer.error(503, "ServiceUnavailable", "down"));
+        request("{\"template_id\":\"" + TEMPLATE_ID + "\",\"lookup_id\":\"my-48\"}");
+        request("{\"template_id\":\"" + TEMPLATE_ID + "\",\"lookup_id\":\"my-49\"}");
+        assertEquals(4, flashduty.calls(INFO).size(), "three attempts, then one for the next lookup: the others' outage state is kept");
+        assertEquals(List.of("failed", "failed"), records.getReceivedExchanges().stream()
+                .map(e -> json(e).path("lookup_status").asText()).toList());
+        flashduty.script(CREATE, Answer.error(500, "InternalError", "oops"), Answer.error(503, "ServiceUnavailable", "down"),
+                Answer.ok(FlashdutyStub.chat("oc_after_templates")));
+        ObjectNode event = Events.fresh();
+
+        Exchange done = send("direct:incidents", consumed(INCIDENT_TOPIC, Events.incidentId(event),
+                Events.json(event).getBytes(StandardCharsets.UTF_8)));
+
+        assertNull(done.getException());
+        assertEquals(3, flashduty.calls(CREATE).size(), "the create got its full retries, not one attempt");
+        JsonNode result = json(results.getReceivedExchanges().get(0));
+        assertEquals("created", result.path("status").asText(), result.toString());
+        assertEquals("oc_after_templates", result.path("chat_id").asText());
     }
 
     /** The single answer on TEMPLATE_TOPIC, keyed by the template asked for, with no other header. */
