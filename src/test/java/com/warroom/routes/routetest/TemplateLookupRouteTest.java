@@ -10,6 +10,7 @@ import com.warroom.routes.kafka.DeadLetterPublisher;
 import com.warroom.routes.kafka.OutRecords;
 import com.warroom.routes.routetest.FlashdutyStub.Answer;
 import com.warroom.routes.support.Events;
+import com.warroom.routes.templates.TemplateLookups;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.support.DefaultExchange;
@@ -54,11 +55,17 @@ class TemplateLookupRouteTest extends RouteTestSupport {
     }
 
     @Test
-    void aTemplateThatDoesNotExistIsAnsweredNotFound() {
+    void aTemplateThatDoesNotExistIsAnsweredNotFoundThenTombstoned() {
         flashduty.script(INFO, Answer.error(400, "ResourceNotFound", "template not found"));
 
-        JsonNode answer = theOneAnswer(request("{\"template_id\":\"" + TEMPLATE_ID + "\",\"lookup_id\":\"my-43\"}"), TEMPLATE_ID);
+        Consumed record = request("{\"template_id\":\"" + TEMPLATE_ID + "\",\"lookup_id\":\"my-43\"}");
 
+        assertTrue(record.committed());
+        List<Exchange> written = records.getReceivedExchanges();
+        assertEquals(2, written.size(), "the answer, then its tombstone");
+        written.forEach(e -> assertEquals(Map.of(KafkaConstants.KEY, TEMPLATE_ID), e.getMessage().getHeaders()));
+        assertNull(written.get(1).getMessage().getBody(), "a tombstone: a compacted topic drops the key, so ids that do not exist never pile up");
+        JsonNode answer = json(written.get(0));
         assertEquals("not_found", answer.path("lookup_status").asText());
         assertEquals("ResourceNotFound", answer.path("error_code").asText());
         assertEquals("template not found", answer.path("error_message").asText());
@@ -68,11 +75,37 @@ class TemplateLookupRouteTest extends RouteTestSupport {
 
     @Test
     void anIdThatIsNot24HexIsAnsweredInvalidWithoutACall() {
-        JsonNode answer = theOneAnswer(request("{\"template_id\":\"not-hex\",\"lookup_id\":\"my-44\"}"), "not-hex");
+        JsonNode answer = theOneAnswer(request("{\"template_id\":\"not-hex\",\"lookup_id\":\"my-44\"}"), TemplateLookups.INVALID_KEY);
 
         assertEquals("invalid", answer.path("lookup_status").asText());
         assertEquals("InvalidParameter", answer.path("error_code").asText());
         assertTrue(flashduty.calls().isEmpty(), "no budget spent");
+    }
+
+    @Test
+    void answersThatAreNoTemplateAreNeverKeyedByWhatTheRequesterChose() {
+        // a thousand random ids that are not 24 hex, lookups that fail, a list that fails, Flashduty's own InvalidParameter
+        for (int i = 0; i < 1000; i++) {
+            request("{\"template_id\":\"random-" + i + "\",\"lookup_id\":\"lookup-" + i + "\"}");
+        }
+        flashduty.script(INFO, Answer.error(403, "AccessDenied", "no"), Answer.error(400, "InvalidParameter", "bad id"));
+        request("{\"template_id\":\"" + TEMPLATE_ID + "\",\"lookup_id\":\"lookup-denied\"}");
+        request("{\"template_id\":\"6605a1b2c3d4e5f6a7b8c9ff\",\"lookup_id\":\"lookup-refused\"}");
+        flashduty.script(TEMPLATES, Answer.error(403, "AccessDenied", "no"));
+        request("{\"list\":{},\"lookup_id\":\"lookup-list\"}");
+
+        assertEquals(1003, records.getReceivedCounter(), "every request answered");
+        java.util.Set<String> keys = records.getReceivedExchanges().stream()
+                .map(e -> e.getMessage().getHeader(KafkaConstants.KEY, String.class)).collect(java.util.stream.Collectors.toSet());
+        assertEquals(2, keys.size(), "two keys for 1,003 answers: the compacted topic keeps one record of each");
+        assertEquals(java.util.Set.of(TemplateLookups.INVALID_KEY, TemplateLookups.FAILED_KEY), keys);
+        JsonNode last = json(records.getReceivedExchanges().get(1002));
+        assertEquals("lookup-list", last.path("lookup_id").asText(), "the requester finds its answer by lookup_id");
+        assertEquals("failed", last.path("lookup_status").asText());
+        assertEquals("invalid", json(records.getReceivedExchanges().get(1001)).path("lookup_status").asText(),
+                "Flashduty's InvalidParameter for a well-formed id");
+        assertEquals("random-999", json(records.getReceivedExchanges().get(999)).path("template_id").asText(),
+                "the value still names the id asked for");
     }
 
     @ParameterizedTest(name = "{0}: failed with error_code {0}")
@@ -80,7 +113,8 @@ class TemplateLookupRouteTest extends RouteTestSupport {
     void aLookupThatFailedForGoodIsAnsweredFailed(String code, int status, int calls) {
         flashduty.script(INFO, Answer.error(status, code, "no luck"), Answer.error(status, code, "no luck"), Answer.error(status, code, "no luck"));
 
-        JsonNode answer = theOneAnswer(request("{\"template_id\":\"" + TEMPLATE_ID + "\",\"lookup_id\":\"my-45\"}"), TEMPLATE_ID);
+        JsonNode answer = theOneAnswer(request("{\"template_id\":\"" + TEMPLATE_ID + "\",\"lookup_id\":\"my-45\"}"),
+                TemplateLookups.FAILED_KEY);
 
         assertEquals("failed", answer.path("lookup_status").asText());
         assertEquals(code, answer.path("error_code").asText());
