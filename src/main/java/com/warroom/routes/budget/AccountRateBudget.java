@@ -331,13 +331,17 @@ public final class AccountRateBudget {
                 if (freeInMillis <= 0) {
                     continue;
                 }
-                java.util.List<Long> all = new java.util.ArrayList<>(w.freeAt);
-                for (int i = 0; i < calls; i++) {
-                    all.add(now + TimeUnit.MILLISECONDS.toNanos(freeInMillis));
+                // which caller made them is not known: they count against the others' ceiling too, so
+                // after a restart the others wait and war-room creation keeps what is left of the window
+                for (ArrayDeque<Long> held : java.util.List.of(w.freeAt, w.othersFreeAt)) {
+                    java.util.List<Long> all = new java.util.ArrayList<>(held);
+                    for (int i = 0; i < calls; i++) {
+                        all.add(now + TimeUnit.MILLISECONDS.toNanos(freeInMillis));
+                    }
+                    all.sort((a, b) -> Long.compare(a - now, b - now)); // nanoTime values compare by difference
+                    held.clear();
+                    held.addAll(all);
                 }
-                all.sort((a, b) -> Long.compare(a - now, b - now)); // nanoTime values compare by difference
-                w.freeAt.clear();
-                w.freeAt.addAll(all);
             }
             changed.signalAll();
         } finally {
