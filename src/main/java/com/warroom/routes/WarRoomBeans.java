@@ -174,9 +174,12 @@ public final class WarRoomBeans {
         public AccountRateBudget accountRateBudget(@PropertyInject("flashduty.rate-per-second") String perSecond,
                                                    @PropertyInject("flashduty.rate-per-minute") String perMinute,
                                                    @PropertyInject("flashduty.second-window") String secondWindow,
-                                                   @PropertyInject("flashduty.minute-window") String minuteWindow) {
-            return new AccountRateBudget(integer(perSecond), integer(perMinute),
+                                                   @PropertyInject("flashduty.minute-window") String minuteWindow,
+                                                   @PropertyInject("flashduty.other-max-share") String otherMaxShare) {
+            AccountRateBudget budget = new AccountRateBudget(integer(perSecond), integer(perMinute),
                     millis("flashduty.second-window", secondWindow), millis("flashduty.minute-window", minuteWindow));
+            budget.capOthers(percent("flashduty.other-max-share", otherMaxShare));
+            return budget;
         }
 
         @BindToRegistry
@@ -547,6 +550,21 @@ public final class WarRoomBeans {
             // reported below
         }
         throw new StartupProblem(key + " is not a positive " + what + ": " + v);
+    }
+
+    /** "50" or "50%": a whole percentage from 1 to 100. */
+    static int percent(String key, String value) {
+        String v = value.trim();
+        String digits = v.endsWith("%") ? v.substring(0, v.length() - 1).trim() : v;
+        try {
+            int n = Integer.parseInt(digits);
+            if (n >= 1 && n <= 100) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new StartupProblem(key + " is not a percentage from 1 to 100: " + v);
     }
 
     /** "1h", "60s", "500ms" or plain milliseconds. */

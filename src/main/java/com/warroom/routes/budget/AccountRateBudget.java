@@ -22,6 +22,12 @@ import org.apache.camel.Exchange;
  * war-room creation is 0), first come first served within one; only the head of the queue may take a
  * slot, so a lower priority never overtakes a waiting higher one. It waits; it never drops.
  * <p>
+ * Calls other than war-room creation (priority above {@value #WAR_ROOM_PRIORITY}: template lookups,
+ * the template sync, the catalog refresh) may hold at most {@link #capOthers a share} of each window
+ * between them, counted the same way, so a flood of them that came first still leaves the rest of
+ * both windows to war rooms; war-room creation may use the whole of each window. The ceiling only
+ * ever holds calls back: the account limits above stay as they are.
+ * <p>
  * Hand-written because a token bucket lets capacity + rate x T through in a window T (up to 2x the
  * limit), Camel's Throttle EIP was measured doing the same, and no well-kept library holds two
  * sliding windows with hold-until-answer semantics and priorities.
@@ -32,6 +38,8 @@ public final class AccountRateBudget {
     public static final String PERMIT = "flashdutyPermit";
     public static final String WAIT_MILLIS = "flashdutyBudgetWaitMillis";
     public static final int DEFAULT_PRIORITY = 10;
+    /** war-room creation (and the catalog load a first event waits for): never held by the ceiling for others */
+    public static final int WAR_ROOM_PRIORITY = 0;
 
     private final Window[] windows;
     private final LongSupplier clock;
@@ -48,6 +56,8 @@ public final class AccountRateBudget {
     private volatile Journal journal = Journal.NONE;
     /** a waiter is writing a reservation outside the lock; the others wait for it; guarded by lock */
     private boolean reserving;
+    /** the share of each window (of this process's share) calls above WAR_ROOM_PRIORITY may hold, in percent; guarded by lock */
+    private int othersPercent = 100;
 
     /**
      * Something that must know of a call before it may start. A write to it (Kafka, up to tens of
@@ -118,7 +128,7 @@ public final class AccountRateBudget {
         try {
             while (true) {
                 long now = clock.getAsLong();
-                long freeIn = waiters.peek() == me ? nanosUntilFree(now) : Long.MAX_VALUE;
+                long freeIn = waiters.peek() == me ? nanosUntilFree(now, me.capped()) : Long.MAX_VALUE;
                 // a call the journal does not know of must not start: without a reservation covering it,
                 // the head writes one with the lock let go (the others wait for it), then looks again
                 if (freeIn == 0 && (reserving || !journal.take())) {
@@ -145,13 +155,16 @@ public final class AccountRateBudget {
                     waiters.remove();
                     for (Window w : windows) {
                         w.inFlight++;
+                        if (me.capped()) {
+                            w.othersInFlight++;
+                        }
                     }
                     changed.signalAll(); // the next waiter becomes head
                     long waited = now - start;
                     granted.incrementAndGet();
                     waitedNanos.addAndGet(waited);
                     maxWaitNanos.accumulateAndGet(waited, Math::max);
-                    return new Permit();
+                    return new Permit(me.capped());
                 }
                 long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE : timeoutNanos - (now - start);
                 if (left <= 0) {
@@ -192,25 +205,35 @@ public final class AccountRateBudget {
         }
     }
 
-    /** 0 when a call may start now; else how long until the earliest slot frees (MAX_VALUE: when a call finishes). */
-    private long nanosUntilFree(long now) {
+    /**
+     * 0 when a call may start now; else how long until the earliest slot frees (MAX_VALUE: when a call
+     * finishes). A {@code capped} call (not war-room creation) also needs room under the others' ceiling.
+     */
+    private long nanosUntilFree(long now, boolean capped) {
         if (!closedBy.isEmpty()) {
             return Long.MAX_VALUE; // until reopen() signals
         }
         long wait = paused ? Math.max(0, pausedUntil - now) : 0; // nanoTime values compare only by difference
         for (Window w : windows) {
             wait = Math.max(wait, w.nanosUntilFree(now));
+            if (capped) {
+                wait = Math.max(wait, w.nanosUntilOthersFree(now, othersPercent));
+            }
         }
         return wait;
     }
 
-    private void release() {
+    private void release(boolean capped) {
         lock.lock();
         try {
             long now = clock.getAsLong(); // read under the lock, so free-at times stay in order
             for (Window w : windows) {
                 w.inFlight--;
                 w.freeAt.addLast(now + w.lengthNanos);
+                if (capped) {
+                    w.othersInFlight--;
+                    w.othersFreeAt.addLast(now + w.lengthNanos);
+                }
             }
             changed.signalAll();
         } finally {
@@ -257,6 +280,38 @@ public final class AccountRateBudget {
         }
     }
 
+    /**
+     * Lets calls other than war-room creation (priority above {@value #WAR_ROOM_PRIORITY}) hold at most
+     * {@code percent} of each window between them: of this process's share when replicas divide the
+     * budget ({@link #shareAmong}), rounded down, but at least one call per window while the share is
+     * not 0. {@code 100}: no ceiling. War-room creation may still use the whole window.
+     */
+    public void capOthers(int percent) {
+        if (percent < 1 || percent > 100) {
+            throw new IllegalArgumentException("the others' share must be 1 to 100 percent");
+        }
+        lock.lock();
+        try {
+            othersPercent = percent;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The calls other than war-room creation may hold in each window now, shortest window first (0 while closed). */
+    public int[] othersLimits() {
+        lock.lock();
+        try {
+            if (!closedBy.isEmpty()) {
+                return new int[] {0, 0};
+            }
+            return new int[] {windows[0].othersLimit(othersPercent), windows[1].othersLimit(othersPercent)};
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Tells {@code j} of every call before it starts. */
     public void journal(Journal j) {
         this.journal = j;
@@ -276,13 +331,17 @@ public final class AccountRateBudget {
                 if (freeInMillis <= 0) {
                     continue;
                 }
-                java.util.List<Long> all = new java.util.ArrayList<>(w.freeAt);
-                for (int i = 0; i < calls; i++) {
-                    all.add(now + TimeUnit.MILLISECONDS.toNanos(freeInMillis));
+                // which caller made them is not known: they count against the others' ceiling too, so
+                // after a restart the others wait and war-room creation keeps what is left of the window
+                for (ArrayDeque<Long> held : java.util.List.of(w.freeAt, w.othersFreeAt)) {
+                    java.util.List<Long> all = new java.util.ArrayList<>(held);
+                    for (int i = 0; i < calls; i++) {
+                        all.add(now + TimeUnit.MILLISECONDS.toNanos(freeInMillis));
+                    }
+                    all.sort((a, b) -> Long.compare(a - now, b - now)); // nanoTime values compare by difference
+                    held.clear();
+                    held.addAll(all);
                 }
-                all.sort((a, b) -> Long.compare(a - now, b - now)); // nanoTime values compare by difference
-                w.freeAt.clear();
-                w.freeAt.addAll(all);
             }
             changed.signalAll();
         } finally {
@@ -395,8 +454,11 @@ public final class AccountRateBudget {
     /** A held slot; {@link #release()} is idempotent, so a finally block may call it unconditionally. */
     public final class Permit {
         private boolean released;
+        /** held under the others' ceiling (not war-room creation) */
+        private final boolean capped;
 
-        private Permit() {
+        private Permit(boolean capped) {
+            this.capped = capped;
         }
 
         public void release() {
@@ -406,7 +468,7 @@ public final class AccountRateBudget {
                 }
                 released = true;
             }
-            AccountRateBudget.this.release();
+            AccountRateBudget.this.release(capped);
         }
     }
 
@@ -418,6 +480,9 @@ public final class AccountRateBudget {
         int inFlight;
         /** free-at times of finished calls, ascending (released in time order under the lock) */
         final ArrayDeque<Long> freeAt = new ArrayDeque<>();
+        /** the same two for calls under the others' ceiling only (a subset of the above) */
+        int othersInFlight;
+        final ArrayDeque<Long> othersFreeAt = new ArrayDeque<>();
 
         Window(int limit, long lengthNanos) {
             this.accountLimit = limit;
@@ -451,6 +516,32 @@ public final class AccountRateBudget {
             }
             return Long.MAX_VALUE;
         }
+
+        int othersLimit(int percent) {
+            return limit == 0 ? 0 : Math.max(1, (int) ((long) limit * percent / 100));
+        }
+
+        /** Like {@link #nanosUntilFree}, for the others' slots against their ceiling (the window's own limit is checked there). */
+        long nanosUntilOthersFree(long now, int percent) {
+            while (!othersFreeAt.isEmpty() && othersFreeAt.peekFirst() - now <= 0) {
+                othersFreeAt.pollFirst();
+            }
+            int ceiling = othersLimit(percent);
+            if (othersInFlight + othersFreeAt.size() < ceiling) {
+                return 0;
+            }
+            int mustExpire = othersInFlight + othersFreeAt.size() - ceiling + 1;
+            if (ceiling == 0 || mustExpire > othersFreeAt.size()) {
+                return Long.MAX_VALUE; // when a call finishes, or a share is given
+            }
+            int i = 0;
+            for (Long t : othersFreeAt) {
+                if (++i == mustExpire) {
+                    return Math.max(1, t - now);
+                }
+            }
+            return Long.MAX_VALUE;
+        }
     }
 
     private static final class Waiter implements Comparable<Waiter> {
@@ -460,6 +551,10 @@ public final class AccountRateBudget {
         Waiter(int priority, long seq) {
             this.priority = priority;
             this.seq = seq;
+        }
+
+        boolean capped() {
+            return priority > WAR_ROOM_PRIORITY;
         }
 
         @Override

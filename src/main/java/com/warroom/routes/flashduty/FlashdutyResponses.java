@@ -44,6 +44,12 @@ import static com.warroom.routes.flashduty.FlashdutyCallState.*;
  * later calls get one attempt each until an answer other than 429 comes. And a call of a consumed
  * record never retries past the record's deadline ({@link com.warroom.routes.kafka.RecordDeadline}):
  * it fails with its last code, or {@value #DEADLINE_EXCEEDED} when it never got to be sent.
+ * <p>
+ * Both states are kept per class of caller: war-room creation (priority
+ * {@value AccountRateBudget#WAR_ROOM_PRIORITY}) and the rest (template lookups, the sync, the catalog
+ * refresh). A war-room call that ran out sets both; any other sets only the others', so a flood of
+ * template lookups failing cannot cut war-room creation to one attempt. Any success, or any answer
+ * other than 429, clears both: Flashduty answers.
  */
 public final class FlashdutyResponses {
 
@@ -66,8 +72,11 @@ public final class FlashdutyResponses {
     private final int maxAttempts;
     private final int rateLimitedAttempts;
     private final Backoff backoff;
-    private final AtomicBoolean flashdutyDown = new AtomicBoolean();
-    private final AtomicBoolean rateLimitedRun = new AtomicBoolean();
+    /** indexes of the per-class states below */
+    private static final int WAR_ROOMS = 0;
+    private static final int OTHERS = 1;
+    private final AtomicBoolean[] flashdutyDown = {new AtomicBoolean(), new AtomicBoolean()};
+    private final AtomicBoolean[] rateLimitedRun = {new AtomicBoolean(), new AtomicBoolean()};
     private final AtomicBoolean unauthorized = new AtomicBoolean();
     private final AtomicLong rateLimitedAnswers = new AtomicLong();
     private final AccountRateBudget budget;
@@ -141,7 +150,7 @@ public final class FlashdutyResponses {
                 exchange.setProperty(ERROR_CODE, DEADLINE_EXCEEDED);
                 exchange.setProperty(ERROR_MESSAGE, "the record's time ran out waiting for the rate budget");
             }
-            rateLimitedRunIf(exchange.getProperty(ERROR_CODE, String.class), exchange.getProperty(PATH, String.class),
+            rateLimitedRunIf(exchange, exchange.getProperty(ERROR_CODE, String.class), exchange.getProperty(PATH, String.class),
                     exchange.getProperty(ATTEMPTS, 0, Integer.class));
             fail(exchange, exchange.getProperty(PATH, String.class), exchange.getProperty(ERROR_CODE, String.class),
                     exchange.getProperty(ATTEMPTS, 0, Integer.class));
@@ -198,9 +207,10 @@ public final class FlashdutyResponses {
         if ("Unauthorized".equals(code)) {
             unauthorized.set(true);
         }
-        if (!RATE_LIMITED.equals(code) && rateLimitedRun.compareAndSet(true, false)) {
-            LOG.info("Flashduty answers other than {} again", RATE_LIMITED);
+        if (!RATE_LIMITED.equals(code)) {
+            rateLimitedRunEnds();
         }
+        int cls = callerClass(exchange);
 
         String path = exchange.getProperty(PATH, String.class);
         if (RATE_LIMITED.equals(code)) {
@@ -212,11 +222,11 @@ public final class FlashdutyResponses {
             if (budget != null) {
                 budget.pause(wait); // every call waits, not just this one
             }
-            if (limited < (rateLimitedRun.get() ? 1 : rateLimitedAttempts)) {
+            if (limited < (rateLimitedRun[cls].get() ? 1 : rateLimitedAttempts)) {
                 retry(exchange, 0, path, code, attempts);
                 return;
             }
-            rateLimitedRunIf(code, path, attempts);
+            rateLimitedRunIf(exchange, code, path, attempts);
         } else if ((TIMEOUT.equals(code) || NO_RESPONSE.equals(code)) && NOT_IDEMPOTENT.contains(path) && !retryCreateAfterTimeout
                 || OUTCOME_UNKNOWN.equals(code)) {
             // the war room may have been opened: asking again could open a second one
@@ -224,26 +234,51 @@ public final class FlashdutyResponses {
         } else if (RETRYABLE.contains(code) || CONNECTION_ERROR.equals(code) || TIMEOUT.equals(code) || NO_RESPONSE.equals(code)
                 || INVALID_RESPONSE.equals(code) && transport == null && exchange.getProperty(HTTP_STATUS, 0, Integer.class) >= 500) {
             int transient_ = attempts - exchange.getProperty(RATE_LIMITED_ATTEMPTS, 0, Integer.class);
-            int allowed = flashdutyDown.get() ? 1 : maxAttempts;
+            int allowed = flashdutyDown[cls].get() ? 1 : maxAttempts;
             if (transient_ < allowed) {
                 long base = backoff(transient_);
                 retry(exchange, "RequestLocked".equals(code) ? Math.min(backoff.max().toMillis(), base * 4) : base, path, code, attempts);
                 return;
             }
-            if (flashdutyDown.compareAndSet(false, true)) {
-                LOG.error("Flashduty {} still failing with {} after {} attempts; until a call succeeds, later calls try once each",
-                        path, code, attempts);
+            if (setFor(flashdutyDown, cls)) {
+                LOG.error("Flashduty {} still failing with {} after {} attempts; until a call succeeds, later calls {}try once each",
+                        path, code, attempts, cls == WAR_ROOMS ? "" : "other than war-room creation ");
             }
         }
         fail(exchange, path, code, attempts);
     }
 
     /** A call gave up on RequestTooFrequently: a run of them is taken like an outage, one attempt per call until it ends. */
-    private void rateLimitedRunIf(String code, String path, int attempts) {
-        if (RATE_LIMITED.equals(code) && rateLimitedRun.compareAndSet(false, true)) {
-            LOG.error("Flashduty {} still answering {} after {} attempts; until another answer comes, later calls try once each",
-                    path, code, attempts);
+    private void rateLimitedRunIf(Exchange exchange, String code, String path, int attempts) {
+        int cls = callerClass(exchange);
+        if (RATE_LIMITED.equals(code) && setFor(rateLimitedRun, cls)) {
+            LOG.error("Flashduty {} still answering {} after {} attempts; until another answer comes, later calls {}try once each",
+                    path, code, attempts, cls == WAR_ROOMS ? "" : "other than war-room creation ");
         }
+    }
+
+    private void rateLimitedRunEnds() {
+        if (rateLimitedRun[WAR_ROOMS].getAndSet(false) | rateLimitedRun[OTHERS].getAndSet(false)) {
+            LOG.info("Flashduty answers other than {} again", RATE_LIMITED);
+        }
+    }
+
+    /** War-room creation or another caller, by the call's budget priority (absent: another caller). */
+    private static int callerClass(Exchange exchange) {
+        int priority = exchange.getProperty(PRIORITY, AccountRateBudget.DEFAULT_PRIORITY, Integer.class);
+        return priority <= AccountRateBudget.WAR_ROOM_PRIORITY ? WAR_ROOMS : OTHERS;
+    }
+
+    /**
+     * Sets a state for a class: a war-room call's for both (what holds for war-room creation holds for
+     * the rest), another's for the others only. True when the caller's own state was not set before.
+     */
+    private static boolean setFor(AtomicBoolean[] state, int cls) {
+        boolean changed = !state[cls].getAndSet(true);
+        if (cls == WAR_ROOMS) {
+            state[OTHERS].set(true);
+        }
+        return changed;
     }
 
     private void fail(Exchange exchange, String path, String code, int attempts) {
@@ -254,16 +289,14 @@ public final class FlashdutyResponses {
     }
 
     private void succeed(Exchange exchange, JsonNode data) {
-        if (rateLimitedRun.compareAndSet(true, false)) {
-            LOG.info("Flashduty answers other than {} again", RATE_LIMITED);
-        }
+        rateLimitedRunEnds();
         exchange.setProperty(OUTCOME, "success");
         exchange.setProperty(DATA, data);
         exchange.removeProperty(ERROR_CODE);
         exchange.removeProperty(ERROR_MESSAGE);
         exchange.setProperty(NEXT_ATTEMPT, Boolean.FALSE);
         unauthorized.set(false);
-        if (flashdutyDown.compareAndSet(true, false)) {
+        if (flashdutyDown[WAR_ROOMS].getAndSet(false) | flashdutyDown[OTHERS].getAndSet(false)) {
             LOG.info("Flashduty answers again");
         }
     }
@@ -271,7 +304,7 @@ public final class FlashdutyResponses {
     private void retry(Exchange exchange, long waitMillis, String path, String code, int attempts) {
         if (RecordDeadline.nanosLeft(exchange) <= TimeUnit.MILLISECONDS.toNanos(waitMillis)) {
             LOG.warn("Flashduty {} answered {} (attempt {}); the record's deadline comes first, no retry", path, code, attempts);
-            rateLimitedRunIf(code, path, attempts);
+            rateLimitedRunIf(exchange, code, path, attempts);
             fail(exchange, path, code, attempts);
             return;
         }
@@ -331,8 +364,14 @@ public final class FlashdutyResponses {
         return unauthorized.get();
     }
 
+    /** Whether Flashduty is taken as down for any caller (a war-room call's outage sets it for every caller). */
     public boolean isFlashdutyDown() {
-        return flashdutyDown.get();
+        return flashdutyDown[OTHERS].get();
+    }
+
+    /** Whether Flashduty is taken as down for war-room creation: only a war-room call's own failures set it. */
+    public boolean isFlashdutyDownForWarRooms() {
+        return flashdutyDown[WAR_ROOMS].get();
     }
 
     public long rateLimitedAnswers() {

@@ -34,6 +34,13 @@ public final class TemplateLookups {
     private static final Logger LOG = LoggerFactory.getLogger(TemplateLookups.class);
     /** A list answer that does not prove itself (no items list, an empty page that says more follow, too many pages). */
     public static final String INVALID_LIST = "invalid_list";
+    /**
+     * Keys of answers that are not a template: the requester chooses template_id and lookup_id, so an
+     * answer keyed by them would grow the compacted topic by one key per random id, forever. Under a
+     * fixed key, compaction keeps one of each; the requester finds its answer by lookup_id.
+     */
+    public static final String INVALID_KEY = "invalid-requests";
+    public static final String FAILED_KEY = "failed-lookups";
     public static final String KIND = "templateLookup";
     public static final String TEMPLATE_ID = "templateId";
     public static final String LOOKUP_ID = "lookupId";
@@ -169,8 +176,7 @@ public final class TemplateLookups {
     public void listPage(Exchange exchange) throws IOException {
         OutRecords.clear(exchange);
         if (!"success".equals(exchange.getProperty(FlashdutyCallState.OUTCOME, String.class))) {
-            String key = exchange.getProperty(LOOKUP_ID, "template-list", String.class);
-            OutRecords.add(exchange, key, failure(exchange, null, "failed"));
+            OutRecords.add(exchange, FAILED_KEY, failure(exchange, null, "failed"));
             exchange.setProperty(NEXT_PAGE, Boolean.FALSE);
             return;
         }
@@ -208,12 +214,17 @@ public final class TemplateLookups {
     private void cutShort(Exchange exchange, String why) throws IOException {
         LOG.warn("template list stopped: {}; the list is not complete", why);
         exchange.setProperty(FlashdutyCallState.ERROR_CODE, INVALID_LIST);
-        OutRecords.add(exchange, exchange.getProperty(LOOKUP_ID, "template-list", String.class), failure(exchange, null, "failed"));
+        OutRecords.add(exchange, FAILED_KEY, failure(exchange, null, "failed"));
         exchange.setProperty(NEXT_PAGE, Boolean.FALSE);
         exchange.setProperty(LIST_COMPLETE, Boolean.FALSE);
     }
 
-    /** The /template/info answer (or its failure) as one record. */
+    /**
+     * The /template/info answer (or its failure) as one record: a template found under its id; a
+     * well-formed id that does not exist under that id, followed by its tombstone (a compacted topic
+     * then drops both, as it does a template the sync no longer lists); an invalid one or a failure
+     * under {@link #INVALID_KEY} or {@link #FAILED_KEY}, never over a template's last good record.
+     */
     public void infoAnswer(Exchange exchange) throws IOException {
         OutRecords.clear(exchange);
         String id = exchange.getProperty(TEMPLATE_ID, String.class);
@@ -224,17 +235,24 @@ public final class TemplateLookups {
         }
         String code = exchange.getProperty(FlashdutyCallState.ERROR_CODE, String.class);
         String status = "ResourceNotFound".equals(code) ? "not_found" : "InvalidParameter".equals(code) ? "invalid" : "failed";
-        OutRecords.add(exchange, id, failure(exchange, id, status));
+        switch (status) {
+            case "not_found" -> {
+                OutRecords.add(exchange, id, failure(exchange, id, status));
+                OutRecords.add(exchange, id, null);
+            }
+            case "invalid" -> OutRecords.add(exchange, INVALID_KEY, failure(exchange, id, status));
+            default -> OutRecords.add(exchange, FAILED_KEY, failure(exchange, id, status));
+        }
     }
 
-    /** An id that is not 24 hex: answered at once, without spending budget. */
+    /** An id that is not 24 hex: answered at once, without spending budget, under {@link #INVALID_KEY}. */
     public void invalidAnswer(Exchange exchange) throws IOException {
         OutRecords.clear(exchange);
         String id = exchange.getProperty(TEMPLATE_ID, String.class);
         exchange.removeProperty(FlashdutyCallState.REQUEST_ID);
         exchange.setProperty(FlashdutyCallState.ERROR_CODE, "InvalidParameter");
         exchange.setProperty(FlashdutyCallState.ERROR_MESSAGE, "template_id must be 24 hex characters");
-        OutRecords.add(exchange, id.isEmpty() ? "invalid" : id, failure(exchange, id, "invalid"));
+        OutRecords.add(exchange, INVALID_KEY, failure(exchange, id, "invalid"));
     }
 
     private String found(Exchange exchange, ObjectNode template) throws IOException {

@@ -342,6 +342,106 @@ class AccountRateBudgetTest {
         assertNotNull(b.tryAcquire(0, 30, TimeUnit.SECONDS), "the next write succeeds: calls go on");
     }
 
+    // ---- the ceiling for calls other than war-room creation (issue 22, item 6) -------------------
+
+    private static AccountRateBudget.Permit warRoomNow(AccountRateBudget b) throws InterruptedException {
+        return b.tryAcquire(0, 0, TimeUnit.NANOSECONDS);
+    }
+
+    @Test
+    void aFloodOfOtherCallsTakesNoMoreThanItsShareOfEitherWindow() throws Exception {
+        FakeClock clock = new FakeClock();
+        AccountRateBudget b = new AccountRateBudget(10, 40, 100, 1000, clock::now);
+        b.capOthers(50); // others: 5 of the 10 per short window, 20 of the 40 per long one
+        for (int t = 0; t < 400; t += 100) {
+            clock.at(t);
+            int granted = 0;
+            for (AccountRateBudget.Permit p = now(b); p != null && granted < 10; p = now(b)) {
+                p.release(); // as many as the budget lets through, each answered at once
+                granted++;
+            }
+            assertEquals(5, granted, "the flood at t=" + t + " took only its share of the short window");
+        }
+        clock.at(400);
+        assertNull(now(b), "20 other calls in the long window: its share of it is spent, the short window is free");
+        for (int i = 0; i < 10; i++) {
+            AccountRateBudget.Permit p = warRoomNow(b);
+            assertNotNull(p, "war-room creation still has the rest of both windows, at once (call " + i + ")");
+            p.release();
+        }
+        assertNull(warRoomNow(b), "but no more than the account's short window");
+        clock.at(1000);
+        assertNotNull(now(b), "the others' first calls left the long window");
+    }
+
+    @Test
+    void aWarRoomCallArrivingDuringAFloodOfWaitingOthersIsGrantedAtOnce() throws Exception {
+        AccountRateBudget b = new AccountRateBudget(4, 100, 10_000, 60_000);
+        b.capOthers(50);
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<AccountRateBudget.Permit>> flood = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                flood.add(pool.submit(() -> b.acquire(10)));
+            }
+            // two got the others' share of the 10 s window, the rest wait for it
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.waiting() == 4 && b.inFlight() == 2);
+            assertNotNull(warRoomNow(b), "granted without waiting, four others queued before it");
+            assertNotNull(warRoomNow(b), "and the rest of the window is war rooms' too");
+            assertNull(warRoomNow(b), "the account's own limit still holds");
+            assertEquals(4, b.waiting(), "no other call got in beside them");
+            assertEquals(2, flood.stream().filter(Future::isDone).count());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void callsOfAPredecessorCountAgainstTheOthersCeilingSoWarRoomsKeepTheRest() throws Exception {
+        FakeClock clock = new FakeClock();
+        AccountRateBudget b = new AccountRateBudget(10, 40, 100, 1000, clock::now);
+        b.capOthers(50);
+        b.occupy(6, 0, 0, 0); // 6 calls a predecessor just made: which caller made them is not known
+        int others = 0;
+        for (int t = 100; t <= 400; t += 100) {
+            clock.at(t);
+            for (AccountRateBudget.Permit p = now(b); p != null; p = now(b)) {
+                p.release();
+                others++;
+            }
+        }
+        assertEquals(14, others, "the others' 20 of the long window, less the predecessor's 6");
+        assertNull(now(b), "the others' share of the long window is spent");
+        for (int i = 0; i < 10; i++) {
+            assertNotNull(warRoomNow(b), "war-room creation keeps the rest, at once (call " + i + ")");
+        }
+    }
+
+    @Test
+    void theCeilingAppliesToThisReplicasShareAndNeverLetsTheTotalPastIt() throws Exception {
+        FakeClock clock = new FakeClock();
+        AccountRateBudget b = new AccountRateBudget(10, 40, 100, 1000, clock::now);
+        b.capOthers(50);
+        b.shareAmong(2); // this replica: 5 and 20; its others: 2 and 10
+        assertArrayEquals(new int[] {2, 10}, b.othersLimits());
+        now(b).release();
+        now(b).release();
+        assertNull(now(b), "the others' half of this replica's share, rounded down");
+        for (int i = 0; i < 3; i++) {
+            warRoomNow(b).release();
+        }
+        assertNull(warRoomNow(b), "the replica's share is the limit for war rooms too");
+        clock.at(100);
+        for (int i = 0; i < 5; i++) {
+            assertNotNull(warRoomNow(b), "war rooms first in the next window");
+        }
+        assertNull(now(b), "and the others never go past the share war rooms left: the total stays the account's");
+        b.shareAmong(20); // 0 of 10 per short window would leave the others nothing at all: one call
+        assertArrayEquals(new int[] {1, 1}, b.othersLimits(), "at least one call per window while there is a share");
+        assertThrows(IllegalArgumentException.class, () -> b.capOthers(0));
+        assertThrows(IllegalArgumentException.class, () -> b.capOthers(101));
+    }
+
     private static int maxIn(List<Long> sorted, long windowMillis) {
         return FlashdutySandbox.maxIn(sorted, windowMillis);
     }

@@ -126,6 +126,48 @@ class FlashdutyResponsesTest {
     }
 
     @Test
+    void anOutageOrA429RunSeenByOtherCallsDoesNotCutWarRoomCreationToOneAttempt() {
+        Exchange lookup = call(); // a template lookup: priority 10
+        for (int i = 0; i < 3; i++) {
+            answer(lookup, 500, error("InternalError"), null);
+        }
+        assertEquals("failed", lookup.getProperty(OUTCOME));
+        assertTrue(responses.isFlashdutyDown());
+        assertFalse(responses.isFlashdutyDownForWarRooms(), "set by another caller's failures only for the others");
+        Exchange another = call();
+        answer(another, 503, error("ServiceUnavailable"), null);
+        assertEquals("failed", another.getProperty(OUTCOME), "the other callers try once each");
+        Exchange create = warRoomCall();
+        answer(create, 503, error("ServiceUnavailable"), null);
+        assertEquals(Boolean.TRUE, create.getProperty(NEXT_ATTEMPT), "war-room creation keeps its retries");
+
+        Exchange limited = call();
+        for (int i = 0; i < 4; i++) {
+            answer(limited, 429, error("RequestTooFrequently"), "0");
+        }
+        assertEquals("failed", limited.getProperty(OUTCOME));
+        Exchange createLimited = warRoomCall();
+        answer(createLimited, 429, error("RequestTooFrequently"), "0");
+        assertEquals(Boolean.TRUE, createLimited.getProperty(NEXT_ATTEMPT), "nor its rate-limited attempts");
+
+        Exchange createDown = warRoomCall();
+        for (int i = 0; i < 3; i++) {
+            answer(createDown, 503, error("ServiceUnavailable"), "0");
+        }
+        assertTrue(responses.isFlashdutyDownForWarRooms(), "a war-room call's own outage sets it");
+        answer(call(), 200, "{\"request_id\":\"r\",\"data\":{}}", null);
+        assertFalse(responses.isFlashdutyDownForWarRooms(), "any success: Flashduty answers");
+        assertFalse(responses.isFlashdutyDown());
+    }
+
+    private Exchange warRoomCall() {
+        Exchange ex = call();
+        ex.setProperty(PATH, "/incident/war-room/create");
+        ex.setProperty(PRIORITY, 0);
+        return ex;
+    }
+
+    @Test
     void aCreateSentButNotAnsweredIsNotRepeated() {
         Exchange ex = call();
         ex.setProperty(PATH, "/incident/war-room/create");

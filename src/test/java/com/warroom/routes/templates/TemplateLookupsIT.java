@@ -68,7 +68,7 @@ class TemplateLookupsIT {
         assertEquals("found", preset.path("lookup_status").asText());
         assertEquals("000000000000000000000001", preset.path("template_id").asText());
         ConsumerRecord<byte[], byte[]> rec = app.topics().records(topic("template.topic")).stream()
-                .filter(r -> TestKafka.value(r).contains("\"info-1\"")).findFirst().orElseThrow();
+                .filter(r -> r.value() != null && TestKafka.value(r).contains("\"info-1\"")).findFirst().orElseThrow();
         assertEquals(id, TestKafka.key(rec), "key template_id");
         assertFalse(rec.headers().iterator().hasNext());
     }
@@ -107,6 +107,12 @@ class TemplateLookupsIT {
         assertEquals("ResourceNotFound", notFound.path("error_code").asText());
         assertEquals(missing, notFound.path("template_id").asText());
         assertEquals(infoRequestId(missing), notFound.path("request_id").asText(), "the request id of Flashduty's answer");
+        // keyed by the id, then its tombstone; the invalid id's answer under the fixed key: the topic stays bounded
+        List<ConsumerRecord<byte[], byte[]>> missingRecords = Awaitility.await().atMost(WAIT).until(() -> app.topics()
+                .records(topic("template.topic")).stream().filter(r -> missing.equals(TestKafka.key(r))).toList(), l -> l.size() == 2);
+        assertNull(missingRecords.get(1).value(), "a tombstone after the not_found answer");
+        assertTrue(app.topics().records(topic("template.topic")).stream().noneMatch(r -> "xyz".equals(TestKafka.key(r))),
+                "no record keyed by the invalid id");
     }
 
     @Test
