@@ -32,7 +32,7 @@ public final class FlashdutySandbox implements AutoCloseable {
     public enum HostileBody {
         /** the answer padded to 256 MiB of JSON whitespace, gzipped to some 260 KB, with Content-Encoding: gzip */
         GZIP_BOMB,
-        /** the answer padded to 50 MB of JSON whitespace, sent plain */
+        /** the answer padded to 50 MB of JSON whitespace, sent plain (chunked: no length to refuse up front) */
         HUGE_PLAIN
     }
 
