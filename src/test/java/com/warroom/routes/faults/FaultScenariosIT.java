@@ -960,7 +960,7 @@ class FaultScenariosIT {
         String list = "/datasource/im/war-room-enabled/list";
         try (FaultRun run = new FaultRun(name)) {
             run.settings.put("catalog.refresh", "1s");
-            run.sendGood(40);
+            run.sendGood(60);
             try (RunningApp app = run.start()) {
                 run.awaitResults(5, WAIT);
                 int listsBefore = run.sandbox.calls(list).size();
