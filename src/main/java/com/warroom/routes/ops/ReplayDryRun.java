@@ -104,6 +104,8 @@ final class ReplayDryRun implements AutoCloseable {
                 new com.warroom.routes.kafka.BrokerClock(), prop.apply("war-room.max-event-age"), prop.apply("war-room.clock-skew-tolerance")));
         registry.bind("warRoomRequests", steps.warRoomRequests(mapper, prop.apply("war-room.add-observers"), prop.apply("war-room.member-ids")));
         registry.bind("warRoomLedger", ledger);
+        // 20-war-room.yaml's beyond-ledger-retention step, as the service builds it
+        registry.bind("ledgerRetention", settings.ledgerRetention(prop.apply("ledger.retention"), prop.apply("war-room.max-event-age")));
         try {
             ledger.load();
             loadDecisionRoutes(context, routesDir);
