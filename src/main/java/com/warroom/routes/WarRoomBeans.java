@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.budget.AccountRateBudget;
 import com.warroom.routes.budget.BudgetJournal;
@@ -20,6 +22,7 @@ import com.warroom.routes.catalog.ImCatalogFreshness;
 import com.warroom.routes.catalog.RocketChatPages;
 import com.warroom.routes.flashduty.CallDeadline;
 import com.warroom.routes.flashduty.FlashdutyAuth;
+import com.warroom.routes.http.BoundedAnswers;
 import com.warroom.routes.flashduty.FlashdutyResponses;
 import com.warroom.routes.incident.EventAge;
 import com.warroom.routes.kafka.BrokerClock;
@@ -85,6 +88,10 @@ public final class WarRoomBeans {
     public static final List<Class<? extends CamelConfiguration>> GROUPS = List.of(Settings.class, Steps.class, Kafka.class, Observe.class);
 
     static final String METRICS_REGISTRY = "metricsRegistry";
+    /** Jackson's read limits on the shared mapper besides the document length ({@link Settings#readLimits}). */
+    static final int MAX_NESTING = 100;
+    static final int MAX_STRING_CHARS = 4 * 1024 * 1024;
+    static final int MAX_NUMBER_CHARS = 100;
     /** Kafka's producer requires delivery.timeout.ms >= linger.ms (0) + request.timeout.ms (30,000, Camel's and Kafka's default). */
     static final int MIN_DELIVERY_TIMEOUT_MS = 30_000;
 
@@ -146,9 +153,27 @@ public final class WarRoomBeans {
             return new ImCatalogFreshness(!rocketChatUrl.trim().isEmpty());
         }
 
+        /**
+         * The one mapper every answer (and every record this module reads back) goes through, with
+         * Jackson's read limits: no document longer than the larger answer cap, nesting, strings and
+         * numbers bounded ({@link #readLimits}).
+         */
         @BindToRegistry
-        public ObjectMapper objectMapper() {
-            return new ObjectMapper();
+        public ObjectMapper objectMapper(@PropertyInject("flashduty.max-answer-bytes") String flashdutyMaxBytes,
+                                         @PropertyInject("rocketchat.max-answer-bytes") String rocketChatMaxBytes) {
+            long maxDocument = Math.max(positiveInt("flashduty.max-answer-bytes", flashdutyMaxBytes, "number of bytes"),
+                    positiveInt("rocketchat.max-answer-bytes", rocketChatMaxBytes, "number of bytes"));
+            return new ObjectMapper(JsonFactory.builder().streamReadConstraints(readLimits(maxDocument)).build());
+        }
+
+        /**
+         * Nesting 100 (Flashduty's and Rocket.Chat's answers nest under 10), numbers of 100 digits, strings
+         * of 4 Mi characters: above the 2 MiB chat_name fault scenario 17 answers with (clipped by AnswerFields,
+         * the room recorded rather than lost to a parse failure), below what the document cap allows.
+         */
+        static StreamReadConstraints readLimits(long maxDocumentBytes) {
+            return StreamReadConstraints.builder().maxDocumentLength(maxDocumentBytes).maxNestingDepth(MAX_NESTING)
+                    .maxStringLength(MAX_STRING_CHARS).maxNumberLength(MAX_NUMBER_CHARS).build();
         }
 
         /**
@@ -193,19 +218,28 @@ public final class WarRoomBeans {
         }
 
         @BindToRegistry
-        public FlashdutyAuth flashdutyAuth(@PropertyInject("flashduty.app-key-file") String appKeyFile) {
+        public FlashdutyAuth flashdutyAuth(@PropertyInject("flashduty.app-key-file") String appKeyFile,
+                                           @PropertyInject("flashduty.max-answer-bytes") String maxAnswerBytes) {
             Secret appKey = Secret.from("FLASHDUTY_APP_KEY", appKeyFile.trim());
             if (!appKey.isPresent()) {
                 throw new StartupProblem("FLASHDUTY_APP_KEY (or FLASHDUTY_APP_KEY_FILE) is not set; it is required to call Flashduty");
             }
-            return new FlashdutyAuth(appKey);
+            // the whole-exchange deadline is CallDeadline's (it also keeps to the record's deadline)
+            return new FlashdutyAuth(appKey, BoundedAnswers.capped("FLASHDUTY_MAX_ANSWER_BYTES",
+                    positiveInt("flashduty.max-answer-bytes", maxAnswerBytes, "number of bytes")));
         }
 
         @BindToRegistry
         public RocketChatAuth rocketChatAuth(@PropertyInject("rocketchat.user-id-file") String userIdFile,
-                                             @PropertyInject("rocketchat.auth-token-file") String authTokenFile) {
+                                             @PropertyInject("rocketchat.auth-token-file") String authTokenFile,
+                                             @PropertyInject("rocketchat.max-answer-bytes") String maxAnswerBytes,
+                                             @PropertyInject("rocketchat.call-timeout-ms") String callTimeoutMs) {
+            BoundedAnswers answers = BoundedAnswers.capped("ROCKETCHAT_MAX_ANSWER_BYTES",
+                    positiveInt("rocketchat.max-answer-bytes", maxAnswerBytes, "number of bytes"))
+                    .withDeadline("ROCKETCHAT_CALL_TIMEOUT_MS",
+                            Duration.ofMillis(positiveInt("rocketchat.call-timeout-ms", callTimeoutMs, "number of milliseconds")));
             return new RocketChatAuth(Secret.from("ROCKETCHAT_USER_ID", userIdFile.trim()),
-                    Secret.from("ROCKETCHAT_AUTH_TOKEN", authTokenFile.trim()));
+                    Secret.from("ROCKETCHAT_AUTH_TOKEN", authTokenFile.trim()), answers);
         }
 
         /** The broker's clock as last seen in a broker-stamped acknowledgement (the budget journal's). */
@@ -469,8 +503,12 @@ public final class WarRoomBeans {
 
         @BindToRegistry
         public WarRoomMetrics warRoomMetrics(@BeanInject(METRICS_REGISTRY) MeterRegistry registry, WarRoomLedger ledger,
-                                             FlashdutyResponses responses, AccountRateBudget budget, ImCatalogFreshness freshness) {
-            return new WarRoomMetrics(registry, ledger, responses, budget, freshness);
+                                             FlashdutyResponses responses, AccountRateBudget budget, ImCatalogFreshness freshness,
+                                             FlashdutyAuth flashdutyAuth, RocketChatAuth rocketChatAuth) {
+            WarRoomMetrics metrics = new WarRoomMetrics(registry, ledger, responses, budget, freshness);
+            metrics.answersTooLarge("flashduty", flashdutyAuth.answers());
+            metrics.answersTooLarge("rocketchat", rocketChatAuth.answers());
+            return metrics;
         }
 
         /** A stale catalog (a source's latest refresh failed) is a note, not unready: war rooms open on the last good list. */

@@ -1,6 +1,8 @@
 package com.warroom.routes;
 
+import java.io.ByteArrayInputStream;
 import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
 import java.lang.reflect.Parameter;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelContext;
@@ -51,6 +55,27 @@ class WarRoomBeansTest {
             earlierNames.addAll(thisGroup.values());
         }
         assertTrue(problems.isEmpty(), String.join("; ", problems));
+    }
+
+    /** Every answer goes through this mapper: no document past the larger answer cap, nesting, strings and numbers bounded. */
+    @Test
+    void theSharedMapperReadsWithinTheLargerAnswerCapAndJacksonsLimits() throws Exception {
+        ObjectMapper mapper = new WarRoomBeans.Settings().objectMapper("1000", "2000");
+        String atCap = "{\"a\":\"" + "x".repeat(2000 - 8) + "\"}";
+        assertEquals(2000, atCap.getBytes(StandardCharsets.UTF_8).length);
+        assertEquals(1992, mapper.readTree(new ByteArrayInputStream(atCap.getBytes(StandardCharsets.UTF_8))).path("a").asText().length());
+        // Jackson checks the length as it loads each input buffer (8 KB): a document well past the cap fails
+        String pastCap = "{\"a\":\"" + "x".repeat(64_000) + "\"}";
+        assertThrows(StreamConstraintsException.class, () -> mapper.readTree(new ByteArrayInputStream(pastCap.getBytes(StandardCharsets.UTF_8))));
+
+        ObjectMapper shipped = new WarRoomBeans.Settings().objectMapper("8388608", "8388608");
+        assertEquals(100, shipped.readTree("[".repeat(100) + "]".repeat(100)).isArray() ? 100 : 0, "nesting 100 reads");
+        assertThrows(StreamConstraintsException.class, () -> shipped.readTree("[".repeat(101) + "]".repeat(101)));
+        assertThrows(StreamConstraintsException.class, () -> shipped.readTree("{\"n\":" + "9".repeat(101) + "}"));
+        String name = "{\"chat_name\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}";
+        assertEquals(2 * 1024 * 1024, shipped.readTree(name).path("chat_name").asText().length(), "a 2 MiB chat_name still reads (then clipped)");
+        assertThrows(StreamConstraintsException.class, () -> shipped.readTree("\"" + "x".repeat(4 * 1024 * 1024 + 1) + "\""));
+        assertThrows(StartupProblem.class, () -> new WarRoomBeans.Settings().objectMapper("0", "10"));
     }
 
     @Test

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.EmptyListConfirmation;
+import com.warroom.routes.http.AnswerDeadlinePassed;
+import com.warroom.routes.http.AnswerTooLarge;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
@@ -26,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * the pages of one refresh are bounded by the first answer's {@code total} (at the server's page
  * size, plus {@value #SLACK_PAGES} pages for integrations added meanwhile) and never more than
  * {@code ROCKETCHAT_MAX_PAGES}, the items gathered by that many pages, and the 429 waits of one
- * refresh by {@code ROCKETCHAT_REFRESH}. An empty list is believed only when confirmed by the next
+ * refresh by {@code ROCKETCHAT_REFRESH}; each answer is read within {@code ROCKETCHAT_MAX_ANSWER_BYTES} and
+ * {@code ROCKETCHAT_CALL_TIMEOUT_MS} ({@link com.warroom.routes.http.BoundedAnswers}). An empty list is believed only when confirmed by the next
  * refresh ({@link EmptyListConfirmation}). Anything else ends the refresh as failed, with one WARN
  * line saying why: the catalog keeps its last good Rocket.Chat entries.
  */
@@ -92,9 +95,19 @@ public final class RocketChatPages {
 
     public void transportError(Exchange exchange) {
         Throwable t = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        exchange.setProperty(TRANSPORT_ERROR, t == null ? "error" : t.getClass().getSimpleName());
+        exchange.setProperty(TRANSPORT_ERROR, t == null ? "could not be reached (error)" : why(t));
         exchange.removeProperty(Exchange.EXCEPTION_CAUGHT);
         exchange.setException(null);
+    }
+
+    /** The bounded read's own failures say which setting ended them (their text names nothing else); others, their type only. */
+    private static String why(Throwable caught) {
+        for (Throwable t = caught; t != null; t = t.getCause()) {
+            if (t instanceof AnswerTooLarge || t instanceof AnswerDeadlinePassed) {
+                return "integrations.list: " + t.getMessage();
+            }
+        }
+        return "could not be reached (" + caught.getClass().getSimpleName() + ")";
     }
 
     @SuppressWarnings("unchecked")
@@ -104,7 +117,7 @@ public final class RocketChatPages {
         String transport = exchange.getProperty(TRANSPORT_ERROR, String.class);
         if (transport != null) {
             exchange.removeProperty(TRANSPORT_ERROR);
-            fail(exchange, "Rocket.Chat could not be reached (" + transport + ")");
+            fail(exchange, "Rocket.Chat " + transport);
             return;
         }
         int status = msg.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);

@@ -3,6 +3,7 @@ package com.warroom.routes.flashduty;
 import java.net.URI;
 import java.net.URISyntaxException;
 
+import com.warroom.routes.http.BoundedAnswers;
 import com.warroom.routes.security.Secret;
 import org.apache.camel.component.http.HttpClientConfigurer;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
@@ -16,14 +17,21 @@ import org.apache.hc.core5.net.URIBuilder;
  * <p>
  * Also turns off the HTTP client's own automatic retries: every attempt must pass the
  * account rate budget, and retries are decided on Flashduty's {@code error.code} in the route.
- * And cuts each exchange at its {@link CallDeadline}.
+ * And cuts each exchange at its {@link CallDeadline}, and reads every answer within
+ * FLASHDUTY_MAX_ANSWER_BYTES ({@link BoundedAnswers}).
  */
 public final class FlashdutyAuth implements HttpClientConfigurer {
 
     private final Secret appKey;
+    private final BoundedAnswers answers;
 
-    public FlashdutyAuth(Secret appKey) {
+    public FlashdutyAuth(Secret appKey, BoundedAnswers answers) {
         this.appKey = appKey;
+        this.answers = answers;
+    }
+
+    public BoundedAnswers answers() {
+        return answers;
     }
 
     public boolean isConfigured() {
@@ -37,6 +45,8 @@ public final class FlashdutyAuth implements HttpClientConfigurer {
         builder.disableCookieManagement();
         // one deadline for the whole exchange, not per read (CallDeadline)
         builder.addExecInterceptorFirst("flashduty-call-deadline", CallDeadline.INTERCEPTOR);
+        // no answer read past FLASHDUTY_MAX_ANSWER_BYTES, inflated or not
+        answers.install(builder);
         builder.addRequestInterceptorLast((HttpRequestInterceptor) (request, entity, context) -> {
             try {
                 URI uri = request.getUri();

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.Backoff;
 import com.warroom.routes.budget.AccountRateBudget;
+import com.warroom.routes.http.AnswerTooLarge;
 import com.warroom.routes.kafka.RecordDeadline;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -35,6 +36,8 @@ import static com.warroom.routes.flashduty.FlashdutyCallState.*;
  * create whose outcome is unknown is not repeated (unless configured for time-outs): sent but never
  * answered, or answered without Flashduty's envelope (a gateway's 502/504 may come after the backend
  * opened the room: {@value #OUTCOME_UNKNOWN}). A second create could open a second room.</li>
+ * <li>an answer larger than FLASHDUTY_MAX_ANSWER_BYTES ({@value #ANSWER_TOO_LARGE}): terminal; for a create
+ * {@value #OUTCOME_UNKNOWN} (Flashduty answered, the room may exist), never sent again.</li>
  * <li>every other code (ResourceNotFound arrives as HTTP 400): terminal.</li>
  * </ul>
  * When a call ran out of retries on a transient error, Flashduty is taken as down: later calls get one
@@ -67,6 +70,8 @@ public final class FlashdutyResponses {
     public static final String OUTCOME_UNKNOWN = "outcome_unknown";
     /** the record's deadline passed before any attempt could be made (it waited for the budget throughout) */
     public static final String DEADLINE_EXCEEDED = "deadline_exceeded";
+    /** the answer passed FLASHDUTY_MAX_ANSWER_BYTES (inflated or not): its read stopped there; a create's is {@value #OUTCOME_UNKNOWN} */
+    public static final String ANSWER_TOO_LARGE = "answer_too_large";
 
     private final ObjectMapper mapper;
     private final int maxAttempts;
@@ -116,6 +121,11 @@ public final class FlashdutyResponses {
         String kind = NO_RESPONSE;
         // cut by its whole-exchange deadline (CallDeadline): taken as a time-out, whatever the socket said
         for (Throwable t = CallDeadline.wasCut() ? null : caught; t != null; t = t.getCause()) {
+            if (t instanceof AnswerTooLarge) {
+                // sent and answered, but past the cap (BoundedAnswers): the rest was never read
+                kind = ANSWER_TOO_LARGE;
+                break;
+            }
             if (t instanceof ConnectException || t instanceof UnknownHostException
                     || t instanceof org.apache.hc.client5.http.ConnectTimeoutException
                     || t instanceof org.apache.hc.core5.http.ConnectionRequestTimeoutException) {
@@ -162,7 +172,15 @@ public final class FlashdutyResponses {
         String code;
         String message;
         String retryAfter = null;
-        if (transport != null) {
+        if (ANSWER_TOO_LARGE.equals(transport)) {
+            // a create's room may exist (Flashduty answered): outcome unknown, never sent again; any other call
+            // would only read the same answer again: failed at once
+            boolean create = NOT_IDEMPOTENT.contains(exchange.getProperty(PATH, String.class));
+            code = create ? OUTCOME_UNKNOWN : ANSWER_TOO_LARGE;
+            message = "the answer is larger than FLASHDUTY_MAX_ANSWER_BYTES" + (create ? ": the war room may exist" : "");
+            exchange.removeProperty(HTTP_STATUS);
+            exchange.removeProperty(REQUEST_ID);
+        } else if (transport != null) {
             code = transport;
             message = CONNECTION_ERROR.equals(transport) ? "Flashduty could not be reached"
                     : TIMEOUT.equals(transport) ? "Flashduty did not answer in time" : "Flashduty closed the connection without an answer";

@@ -8,6 +8,7 @@ import com.warroom.routes.budget.AccountRateBudget;
 import com.warroom.routes.catalog.ImCatalogFreshness;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.flashduty.FlashdutyResponses;
+import com.warroom.routes.http.BoundedAnswers;
 import com.warroom.routes.kafka.DeadLetterPublisher;
 import com.warroom.routes.ledger.WarRoomLedger;
 import com.warroom.routes.warroom.WarRoomState;
@@ -40,7 +41,7 @@ public final class WarRoomMetrics {
             "MethodNotAllowed", "UndonedOrderExist", "RequestLocked", "EntityTooLarge", "RequestTooFrequently",
             "RequestVerifyRequired", "DangerousOperation", "InternalError", "ServiceUnavailable",
             FlashdutyResponses.CONNECTION_ERROR, FlashdutyResponses.TIMEOUT, FlashdutyResponses.NO_RESPONSE,
-            FlashdutyResponses.INVALID_RESPONSE, FlashdutyResponses.OUTCOME_UNKNOWN,
+            FlashdutyResponses.INVALID_RESPONSE, FlashdutyResponses.OUTCOME_UNKNOWN, FlashdutyResponses.ANSWER_TOO_LARGE,
             FlashdutyResponses.DEADLINE_EXCEEDED);
     /** a reason a route sets as a constant (skipped / channel_filtered and the like) */
     private static final Pattern ROUTE_REASON = Pattern.compile("[a-z][a-z0-9_]{0,39}");
@@ -72,6 +73,12 @@ public final class WarRoomMetrics {
                     .description("epoch seconds of this source's last successful catalog refresh (0: none since start)")
                     .register(registry);
         }
+    }
+
+    /** http_answers_too_large_total{service}: answers cut at their byte cap (BoundedAnswers), whichever call read them. */
+    public void answersTooLarge(String service, BoundedAnswers answers) {
+        FunctionCounter.builder("http.answers.too.large", answers, BoundedAnswers::tooLarge).tag("service", service)
+                .description("HTTP answers larger than their byte cap (after inflation): cut there, the call failed").register(registry);
     }
 
     /** Route step {@code count-result}: one per published result. */

@@ -89,7 +89,7 @@ final class ReplayDryRun implements AutoCloseable {
                              java.util.function.Function<String, String> prop) throws Exception {
         WarRoomBeans.Settings settings = new WarRoomBeans.Settings();
         WarRoomBeans.Steps steps = new WarRoomBeans.Steps();
-        ObjectMapper mapper = settings.objectMapper();
+        ObjectMapper mapper = settings.objectMapper(prop.apply("flashduty.max-answer-bytes"), prop.apply("rocketchat.max-answer-bytes"));
         RecordLimits limits = settings.recordLimits(prop.apply("incident.topic"), prop.apply("template-request.topic"),
                 prop.apply("dead-letter.topic"), Integer.toString(Integer.MAX_VALUE)); // records read back were taken by the topic
         ImIntegrationCatalog catalog = steps.imIntegrationCatalog(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),

@@ -201,6 +201,43 @@ class ImCatalogIT {
     }
 
     /** WARN lines of failed Rocket.Chat refreshes that say this. */
+    /**
+     * Rocket.Chat answers a gzip bomb (256 MiB inflated), then 50 MB of plain JSON, then a page that
+     * trickles a byte every half second: each read stops at ROCKETCHAT_MAX_ANSWER_BYTES or
+     * ROCKETCHAT_CALL_TIMEOUT_MS (2 s here), each refresh fails with one line naming that setting, the
+     * catalog keeps its last good list, and the next good answer refreshes it.
+     */
+    @Test
+    void rocketChatAnswersPastTheCapOrTricklingFailTheRefreshAndKeepTheLastGoodCatalog() throws Exception {
+        FlashdutySandbox sandbox = withRocketChat();
+        sandbox.seedRocketChatIntegrations(5);
+        Map<String, String> settings = testApp.settings();
+        settings.put("rocketchat.call-timeout-ms", "2000");
+        String topic = settings.get("integration.topic");
+        TopicCollector topics = testApp.topics();
+        try (LogCapture logs = LogCapture.capture()) {
+            RunningApp app = testApp.start();
+            Awaitility.await().atMost(WAIT).until(() -> liveKeys(topics, topic).size() == 6);
+            int recordsBefore = topics.records(topic).size();
+
+            sandbox.hostileAnswers(FlashdutySandbox.HostileBody.GZIP_BOMB, 1, FlashdutySandbox.ROCKETCHAT_PATH);
+            Awaitility.await().atMost(WAIT).until(() -> failedRefreshes(logs, "larger than ROCKETCHAT_MAX_ANSWER_BYTES") >= 1);
+            sandbox.hostileAnswers(FlashdutySandbox.HostileBody.HUGE_PLAIN, 1, FlashdutySandbox.ROCKETCHAT_PATH);
+            Awaitility.await().atMost(WAIT).until(() -> failedRefreshes(logs, "larger than ROCKETCHAT_MAX_ANSWER_BYTES") >= 2);
+            assertEquals(2.0, metric(app, "http_answers_too_large_total", "service=\"rocketchat\""));
+            sandbox.trickleRocketChat(1, 500);
+            Awaitility.await().atMost(WAIT).until(() -> failedRefreshes(logs, "no whole answer within ROCKETCHAT_CALL_TIMEOUT_MS") >= 1);
+
+            assertEquals(6, liveKeys(topics, topic).size(), "the last good catalog stays");
+            List<ConsumerRecord<byte[], byte[]>> during = topics.records(topic);
+            assertTrue(during.subList(recordsBefore, during.size()).stream().allMatch(r -> r.value() != null),
+                    "no tombstone for a failed refresh");
+            // the next good answer refreshes it: no longer stale
+            Awaitility.await().atMost(WAIT).until(() -> metric(app, "im_catalog_stale", "provider=\"rocketchat\"") == 0.0);
+            assertEquals(6, liveKeys(topics, topic).size());
+        }
+    }
+
     static long failedRefreshes(LogCapture logs, String why) {
         return logs.lines().stream().filter(l -> l.contains("Rocket.Chat catalog refresh failed") && l.contains(why)).count();
     }

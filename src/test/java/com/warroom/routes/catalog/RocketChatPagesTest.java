@@ -7,6 +7,9 @@ import java.util.List;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.http.AnswerDeadlinePassed;
+import com.warroom.routes.http.AnswerTooLarge;
+import com.warroom.routes.support.LogCapture;
 import com.warroom.routes.support.TestKafka;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -248,6 +251,31 @@ class RocketChatPagesTest {
         ObjectNode big = (ObjectNode) items(e).get(2);
         assertEquals(256, big.path("name").asText().length());
         assertEquals(100, big.path("channels").size());
+    }
+
+    /** The HTTP client stopped reading at the cap or the deadline (BoundedAnswers): the refresh fails, saying which setting ended it. */
+    @Test
+    void anAnswerCutAtItsCapOrDeadlineEndsTheRefreshFailedNamingTheSetting() throws Exception {
+        RocketChatPages pages = new RocketChatPages(MAPPER, 100, 1000, 60_000);
+        java.util.Map<Exception, String> cuts = java.util.Map.of(
+                new AnswerTooLarge("ROCKETCHAT_MAX_ANSWER_BYTES", 8_388_608),
+                "Rocket.Chat integrations.list: the answer is larger than ROCKETCHAT_MAX_ANSWER_BYTES (8388608 bytes)",
+                new AnswerDeadlinePassed("ROCKETCHAT_CALL_TIMEOUT_MS", 30_000),
+                "Rocket.Chat integrations.list: no whole answer within ROCKETCHAT_CALL_TIMEOUT_MS (30000 ms)");
+        for (java.util.Map.Entry<Exception, String> cut : cuts.entrySet()) {
+            try (LogCapture logs = LogCapture.capture()) {
+                Exchange e = new DefaultExchange(context);
+                pages.begin(e);
+                // camel-http wraps nothing here, but a cause chain is walked all the same
+                e.setProperty(Exchange.EXCEPTION_CAUGHT, new java.io.IOException("wrapped", cut.getKey()));
+                pages.transportError(e);
+                pages.page(e);
+                assertFalse(complete(e), "nothing of the refresh is published: the catalog keeps its last good list");
+                assertFalse(e.getProperty(RocketChatPages.NEXT_PAGE, Boolean.class), "no next page");
+                assertTrue(logs.lines().stream().anyMatch(l -> l.contains("Rocket.Chat catalog refresh failed: " + cut.getValue()
+                        + "; keeping the last good Rocket.Chat catalog")), logs.lines().toString());
+            }
+        }
     }
 
     private static void rateLimited(Exchange e, long resetEpochMillis) {

@@ -937,4 +937,68 @@ class FaultScenariosIT {
             assertInvariants(run);
         }
     }
+
+    // ---- 18, 19: answers no honest server sends ---------------------------------------------------
+
+    @Test
+    @Order(18)
+    void gzipBombAnswers() throws Exception {
+        hostileAnswers("18. gzip bombs: some 260 KB inflating to 256 MiB", FlashdutySandbox.HostileBody.GZIP_BOMB);
+    }
+
+    @Test
+    @Order(19)
+    void hugePlainAnswers() throws Exception {
+        hostileAnswers("19. plain answers of 50 MB", FlashdutySandbox.HostileBody.HUGE_PLAIN);
+    }
+
+    /**
+     * After 5 results, the next 3 creates open the room and answer with the hostile body (the true answer
+     * padded with JSON whitespace), and so do the next 3 catalog lists (CATALOG_REFRESH 1 s). Every read
+     * stops at FLASHDUTY_MAX_ANSWER_BYTES: each such create is failed / outcome_unknown after one attempt
+     * (its room exists: never sent again), each such list is answer_too_large and the catalog keeps its
+     * last good list (no tombstone), and the service handles every later event.
+     */
+    void hostileAnswers(String name, FlashdutySandbox.HostileBody kind) throws Exception {
+        String list = "/datasource/im/war-room-enabled/list";
+        try (FaultRun run = new FaultRun(name)) {
+            run.settings.put("catalog.refresh", "1s");
+            run.sendGood(60);
+            try (RunningApp app = run.start()) {
+                run.awaitResults(5, WAIT);
+                int listsBefore = run.sandbox.calls(list).size();
+                run.sandbox.hostileAnswers(kind, 3, "/incident/war-room/create", list);
+                run.awaitAllHandled(WAIT);
+                // the three hostile lists, then a good one
+                Awaitility.await(name + ": lists after the hostile ones").atMost(WAIT).until(() -> run.sandbox.calls(list).size() >= listsBefore + 4);
+                List<JsonNode> unknown = run.latestResults().stream()
+                        .filter(r -> "outcome_unknown".equals(r.path("reason").asText())).toList();
+                assertEquals(3, unknown.size(), "each create answered with the hostile body: " + run.latestResults());
+                for (JsonNode r : unknown) {
+                    assertEquals("failed", r.path("status").asText());
+                    assertEquals(1, r.path("attempts").asInt(), "not repeated: " + r);
+                }
+                assertEquals(0, run.retries(), "no record was handled twice");
+                assertEquals(3.0, metric(app, "flashduty_calls_total", "code=\"answer_too_large\"", "endpoint=\"" + list + "\""),
+                        "each hostile list counted as answer_too_large");
+                assertEquals(6.0, metric(app, "http_answers_too_large_total", "service=\"flashduty\""), "every hostile read cut at the cap");
+                for (ConsumerRecord<byte[], byte[]> r : run.kafka.readAll(run.topic("integration"))) {
+                    assertTrue(r.value() != null, "no tombstone: the catalog kept its last good list");
+                }
+                run.note = " (3 creates, 3 catalog lists)";
+            }
+            assertInvariants(run);
+        }
+    }
+
+    /** The sum of a metric's samples whose labels contain every fragment (Prometheus text on /observe/metrics). */
+    static double metric(RunningApp app, String name, String... labels) throws Exception {
+        double sum = 0;
+        for (String line : app.management("/observe/metrics").body().split("\n")) {
+            if (line.startsWith(name + "{") && java.util.Arrays.stream(labels).allMatch(line::contains)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
 }

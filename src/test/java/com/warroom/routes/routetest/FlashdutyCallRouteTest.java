@@ -9,8 +9,10 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.flashduty.FlashdutyResponses;
+import com.warroom.routes.http.AnswerTooLarge;
 import com.warroom.routes.observe.ReadinessCheck;
 import com.warroom.routes.routetest.FlashdutyStub.Answer;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.support.DefaultExchange;
@@ -81,7 +83,23 @@ class FlashdutyCallRouteTest extends RouteTestSupport {
                         "success", null, 2),
                 branch("create never sent (connection refused): retried", CREATE,
                         List.of(Answer.fails(new ConnectException("Connection refused")), Answer.ok(FlashdutyStub.chat("oc_1"))),
-                        "success", null, 2));
+                        "success", null, 2),
+                // the HTTP client stopped reading at FLASHDUTY_MAX_ANSWER_BYTES (BoundedAnswers): the request was sent
+                branch("create answered past FLASHDUTY_MAX_ANSWER_BYTES: outcome_unknown, not repeated", CREATE,
+                        List.of(Answer.fails(new AnswerTooLarge("FLASHDUTY_MAX_ANSWER_BYTES", 8_388_608)), Answer.ok(FlashdutyStub.chat("oc_1"))),
+                        "failed", FlashdutyResponses.OUTCOME_UNKNOWN, 1),
+                branch("a list answered past FLASHDUTY_MAX_ANSWER_BYTES: answer_too_large, failed at once", LIST,
+                        List.of(Answer.fails(new AnswerTooLarge("FLASHDUTY_MAX_ANSWER_BYTES", 8_388_608)), Answer.ok(FlashdutyStub.noIntegration())),
+                        "failed", "answer_too_large", 1),
+                // within the byte cap but past the shared mapper's read limits (nesting 100, numbers of 100 digits)
+                branch("create answered 150 deep: past the read limits, outcome_unknown, not repeated", CREATE,
+                        List.of(Answer.page(200, "{\"request_id\":\"r\",\"data\":{\"chat_id\":\"oc_1\",\"x\":" + "[".repeat(150)
+                                + "]".repeat(150) + "}}"), Answer.ok(FlashdutyStub.chat("oc_1"))),
+                        "failed", FlashdutyResponses.OUTCOME_UNKNOWN, 1),
+                branch("a list answered with a number of 200 digits: past the read limits, invalid_response", LIST,
+                        List.of(Answer.page(200, "{\"request_id\":\"r\",\"data\":{\"items\":[],\"n\":" + "9".repeat(200) + "}}"),
+                                Answer.ok(FlashdutyStub.noIntegration())),
+                        "failed", FlashdutyResponses.INVALID_RESPONSE, 1));
     }
 
     static Arguments branch(String name, String path, List<Answer> answers, String outcome, String code, int calls) {
@@ -143,6 +161,19 @@ class FlashdutyCallRouteTest extends RouteTestSupport {
         assertFalse(ready("flashdutyAuthHealthCheck"));
         assertEquals("success", call(LIST, "{}").getProperty(FlashdutyCallState.OUTCOME));
         assertTrue(ready("flashdutyAuthHealthCheck"), "a call that succeeds again clears it");
+    }
+
+    @Test
+    void anAnswerPastTheCapIsCountedUnderItsOwnCode() {
+        MeterRegistry registry = context.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
+        java.util.function.DoubleSupplier tooLarge = () -> registry.find("flashduty.calls").tag("endpoint", LIST)
+                .tag("code", "answer_too_large").counters().stream().mapToDouble(c -> c.count()).sum();
+        double before = tooLarge.getAsDouble();
+        flashduty.script(LIST, Answer.fails(new AnswerTooLarge("FLASHDUTY_MAX_ANSWER_BYTES", 8_388_608)));
+        Exchange done = call(LIST, "{}");
+        assertEquals("the answer is larger than FLASHDUTY_MAX_ANSWER_BYTES", done.getProperty(FlashdutyCallState.ERROR_MESSAGE));
+        assertEquals(before + 1, tooLarge.getAsDouble(), "flashduty_calls_total{code=\"answer_too_large\"}, not other");
+        assertEquals("success", call(LIST, "{}").getProperty(FlashdutyCallState.OUTCOME), "the next call goes on");
     }
 
     Exchange call(String path, String body) {

@@ -28,6 +28,14 @@ public final class FlashdutySandbox implements AutoCloseable {
     public static final Set<String> FLASHDUTY_PATHS = FlashdutyEndpoints.PATHS;
     public static final String ROCKETCHAT_PATH = RocketChatEndpoint.PATH;
 
+    /** A body no honest server sends (SandboxFaults, HostileBodies). */
+    public enum HostileBody {
+        /** the answer padded to 256 MiB of JSON whitespace, gzipped to some 260 KB, with Content-Encoding: gzip */
+        GZIP_BOMB,
+        /** the answer padded to 50 MB of JSON whitespace, sent plain (chunked: no length to refuse up front) */
+        HUGE_PLAIN
+    }
+
     /** Settings; fluent setters, getters without prefix. */
     public static final class Config {
         private int port;
@@ -227,6 +235,19 @@ public final class FlashdutySandbox implements AutoCloseable {
     /** The answers of the next n creates (the room opened) come a byte at a time, {@code millisPerByte} apart. */
     public void trickleCreates(int n, long millisPerByte) {
         faults.trickleCreates(n, millisPerByte);
+    }
+
+    /**
+     * The next n answers on each of these paths (Flashduty's or Rocket.Chat's; a create opens the room
+     * first) are sent as this hostile body: the true answer padded with whitespace to hundreds of MiB.
+     */
+    public void hostileAnswers(HostileBody kind, int n, String... paths) {
+        faults.hostileAnswers(kind, n, paths);
+    }
+
+    /** The next n integrations.list answers come a byte at a time, {@code millisPerByte} apart. */
+    public void trickleRocketChat(int n, long millisPerByte) {
+        faults.trickleRocketChat(n, millisPerByte);
     }
 
     /** The next n creates open the room and answer it with a chat_name of this many characters. */

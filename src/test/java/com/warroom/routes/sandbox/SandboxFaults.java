@@ -31,6 +31,10 @@ final class SandboxFaults {
     private volatile long trickleMillisPerByte;
     private final AtomicInteger hugeChatNames = new AtomicInteger();
     private volatile int hugeChatNameChars;
+    // any path (Flashduty's, Rocket.Chat's)
+    private final Map<String, AtomicInteger> hostileNext = new ConcurrentHashMap<>();
+    private final Map<String, FlashdutySandbox.HostileBody> hostileBodies = new ConcurrentHashMap<>();
+    private final AtomicInteger trickleRocketChat = new AtomicInteger();
     // every answer
     private volatile long slowMillis;
     private final AtomicInteger slowNext = new AtomicInteger();
@@ -73,6 +77,18 @@ final class SandboxFaults {
     void trickleCreates(int n, long millisPerByte) {
         trickleMillisPerByte = millisPerByte;
         trickleCreates.set(n);
+    }
+
+    void hostileAnswers(FlashdutySandbox.HostileBody kind, int n, String... paths) {
+        for (String path : paths) {
+            hostileBodies.put(path, kind);
+            hostileNext.put(path, new AtomicInteger(n));
+        }
+    }
+
+    void trickleRocketChat(int n, long millisPerByte) {
+        trickleMillisPerByte = millisPerByte;
+        trickleRocketChat.set(n);
     }
 
     void hugeChatNames(int n, int chars) {
@@ -119,6 +135,8 @@ final class SandboxFaults {
         gatewayAfterCreate.set(0);
         trickleCreates.set(0);
         hugeChatNames.set(0);
+        hostileNext.clear();
+        trickleRocketChat.set(0);
         failFraction = 0;
         slowMillis = 0;
         slowNext.set(0);
@@ -172,7 +190,14 @@ final class SandboxFaults {
 
     /** The pause between the bytes of this answer of a create, in ms (0: it is sent at once). */
     long trickleMillisPerByte(String path) {
-        return "/incident/war-room/create".equals(path) && takeOne(trickleCreates) ? trickleMillisPerByte : 0;
+        return "/incident/war-room/create".equals(path) && takeOne(trickleCreates)
+                || RocketChatEndpoint.PATH.equals(path) && takeOne(trickleRocketChat) ? trickleMillisPerByte : 0;
+    }
+
+    /** The hostile body this answer on {@code path} is sent as, or null (the answer as it is). */
+    FlashdutySandbox.HostileBody hostileBody(String path) {
+        AtomicInteger next = hostileNext.get(path);
+        return next != null && takeOne(next) ? hostileBodies.get(path) : null;
     }
 
     /** How many characters this create's chat_name has (0: the usual name). */

@@ -124,6 +124,11 @@ final class SandboxServer implements AutoCloseable {
         }
         answer.headers.forEach((k, v) -> http.getResponseHeaders().set(k, v));
         faults.extraHeaders().forEach((k, v) -> http.getResponseHeaders().add(k, v));
+        FlashdutySandbox.HostileBody hostile = faults.hostileBody(path);
+        if (hostile != null) {
+            HostileBodies.send(http, answer.status, out, hostile, path);
+            return;
+        }
         long trickle = faults.trickleMillisPerByte(path);
         http.sendResponseHeaders(answer.status, out.length);
         try (OutputStream os = http.getResponseBody()) {
