@@ -118,11 +118,6 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         this.brokerClock = brokerClock;
     }
 
-    /** A replay's dry run writes nothing to Kafka: it still counts the calls of others, but journals its own one read-only call not. */
-    public void readOnly() {
-        readOnly = true;
-    }
-
     /** Under the budget's lock: takes one permit of the current reservation if it still covers one. */
     @Override
     public synchronized boolean take() {

@@ -9,6 +9,7 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.flashduty.AnswerFields;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.kafka.CompactedTopicView;
 import com.warroom.routes.kafka.OutRecords;
@@ -106,16 +107,8 @@ public final class ImCatalogPublisher implements AutoCloseable {
     static final int MAX_FIELD_CHARS = 256;
     static final int MAX_CHANNELS = 100;
 
-    /** A server's text as a catalog field: at most {@value #MAX_FIELD_CHARS} characters (cut, marked with …). */
+    /** A server's text as a catalog field: control characters escaped, at most {@value #MAX_FIELD_CHARS} characters. */
     static String text(JsonNode n) {
-        String s = n.isValueNode() ? n.asText("") : "";
-        if (s.length() <= MAX_FIELD_CHARS) {
-            return s;
-        }
-        int end = MAX_FIELD_CHARS - 1;
-        if (Character.isHighSurrogate(s.charAt(end - 1))) {
-            end--;
-        }
-        return s.substring(0, end) + "…";
+        return AnswerFields.bounded(n.isValueNode() ? n.asText("") : "", MAX_FIELD_CHARS);
     }
 }
