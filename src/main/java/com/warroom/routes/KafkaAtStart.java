@@ -129,12 +129,12 @@ public final class KafkaAtStart implements CamelConfiguration, CamelContextAware
             catalog.load();
             // the calls earlier processes made within the last window count before this one makes any
             try {
-                journal.load(budget, responseTimeoutMillis);
+                journal.load(budget);
             } catch (RuntimeException e) {
                 journal.assumeFullWindow(budget, perMinute, responseTimeoutMillis);
             }
             if (share != null) {
-                share.start(); // the ledger topic exists now: its partitions are what the budget group is assigned
+                share.start(journal::sharesClaims); // the ledger topic exists now: its partitions are what the budget group is assigned
             }
         }));
     }

@@ -404,8 +404,11 @@ public final class WarRoomBeans {
         public BudgetJournal budgetJournal(KafkaClientSettings kafka, BrokerClock brokerClock, @PropertyInject("budget-journal.topic") String topic,
                                            @PropertyInject("flashduty.budget-group") String budgetGroup,
                                            @PropertyInject("consumer.group") String consumerGroup,
+                                           @PropertyInject("flashduty.budget-sharing") String sharing,
                                            @PropertyInject("kafka.delivery-timeout-ms") String deliveryTimeoutMs) {
-            return new BudgetJournal(kafka, journalTopic(topic, budgetGroup, consumerGroup), deliveryTimeout(deliveryTimeoutMs), brokerClock);
+            // with sharing off, the others' claims are not counted (the process takes the whole budget), its own still written
+            return new BudgetJournal(kafka, journalTopic(topic, budgetGroup, consumerGroup), deliveryTimeout(deliveryTimeoutMs), brokerClock,
+                    bool(sharing));
         }
 
         /** With flashduty.budget-sharing off, an observer member: it takes no share, but the group sees its settings and it sees the group's. */
@@ -415,7 +418,6 @@ public final class WarRoomBeans {
                                                      @PropertyInject("flashduty.budget-group") String budgetGroup,
                                                      @PropertyInject("consumer.group") String consumerGroup,
                                                      @PropertyInject("ledger.topic") String ledgerTopic,
-                                                     @PropertyInject("flashduty.budget-settle") String settle,
                                                      @PropertyInject("flashduty.rate-per-second") String perSecond,
                                                      @PropertyInject("flashduty.rate-per-minute") String perMinute,
                                                      @PropertyInject("flashduty.second-window") String secondWindow,
@@ -423,7 +425,7 @@ public final class WarRoomBeans {
             BudgetSettings own = new BudgetSettings(integer(perSecond), integer(perMinute), millis("flashduty.second-window", secondWindow),
                     millis("flashduty.minute-window", minuteWindow), bool(sharing));
             return new ReplicaBudgetShare(budget, own, kafka, budgetGroup(budgetGroup, consumerGroup), ledgerTopic.trim(),
-                    millis("flashduty.budget-settle", settle), threads, initialBackoff(), maxBackoff());
+                    threads, initialBackoff(), maxBackoff());
         }
 
         /** The ledger's follower fails closed: while it cannot see other replicas' entries, no Flashduty call starts. */

@@ -71,24 +71,38 @@ public final class AccountRateBudget {
             }
 
             @Override
-            public boolean reserve(long timeoutNanos) {
+            public boolean reserve(long timeoutNanos, int wanted) {
                 return true;
             }
         };
 
-        /** Under the lock, quick: true (and taken) when a reservation already written covers one more call now. */
+        /** Under the lock, quick: true (and taken) when a claim already written and read back covers one more call now. */
         boolean take();
 
         /**
-         * Outside the lock, one caller at a time: writes a new reservation, waiting at most
-         * {@code timeoutNanos}; false when none was written in that time (or the write failed: the
-         * journal says why in its health). It may throw to refuse the permit outright.
+         * Outside the lock, one caller at a time: writes a new claim of about {@code wanted} calls,
+         * waiting at most {@code timeoutNanos}; false when none was ready in that time (or the write
+         * failed: the journal says why in its health). It may throw to refuse the permit outright.
          */
-        boolean reserve(long timeoutNanos) throws InterruptedException;
+        boolean reserve(long timeoutNanos, int wanted) throws InterruptedException;
 
         /** Under the lock: after a failed write, how long before the next one is worth trying (0: now). */
         default long nanosUntilRetry() {
             return 0;
+        }
+
+        /** Under the lock, quick: calls other processes claimed that a window of this length, ending now or later, may hold. */
+        default int othersHeld(long windowMillis) {
+            return 0;
+        }
+
+        /** Under the lock: nanoseconds until {@link #othersHeld} falls for this window (MAX_VALUE: not before news). */
+        default long nanosUntilOthersFall(long windowMillis) {
+            return Long.MAX_VALUE;
+        }
+
+        /** Where to say that the others' claims changed (never called with the journal's own lock held). */
+        default void onChange(Runnable r) {
         }
     }
     private final AtomicLong granted = new AtomicLong();
@@ -148,7 +162,7 @@ public final class AccountRateBudget {
                         }
                         continue;
                     }
-                    reserve(left);
+                    reserve(left, wanted(now));
                     continue;
                 }
                 if (freeIn == 0) {
@@ -193,16 +207,25 @@ public final class AccountRateBudget {
      * on return, whatever happened. Whether the write succeeded is seen by the caller's next
      * {@link Journal#take()}: a failed write grants nothing.
      */
-    private void reserve(long timeoutNanos) throws InterruptedException {
+    private void reserve(long timeoutNanos, int wanted) throws InterruptedException {
         reserving = true;
         lock.unlock();
         try {
-            journal.reserve(timeoutNanos);
+            journal.reserve(timeoutNanos, wanted);
         } finally {
             lock.lock();
             reserving = false;
             changed.signalAll();
         }
+    }
+
+    /** Under the lock: how many calls a new claim should cover: those waiting, as far as both windows have room for them. */
+    private int wanted(long now) {
+        int room = Integer.MAX_VALUE;
+        for (Window w : windows) {
+            room = Math.min(room, w.room(now, journal.othersHeld(w.lengthMillis())));
+        }
+        return Math.max(1, Math.min(waiters.size(), room));
     }
 
     /**
@@ -215,7 +238,14 @@ public final class AccountRateBudget {
         }
         long wait = paused ? Math.max(0, pausedUntil - now) : 0; // nanoTime values compare only by difference
         for (Window w : windows) {
-            wait = Math.max(wait, w.nanosUntilFree(now));
+            // the other processes' claims leave this process the rest of the window
+            long windowMillis = w.lengthMillis();
+            int others = journal.othersHeld(windowMillis);
+            long own = w.nanosUntilFree(now, others);
+            if (own > 0 && others > 0) {
+                own = Math.min(own, journal.nanosUntilOthersFall(windowMillis));
+            }
+            wait = Math.max(wait, own);
             if (capped) {
                 wait = Math.max(wait, w.nanosUntilOthersFree(now, othersPercent));
             }
@@ -315,6 +345,17 @@ public final class AccountRateBudget {
     /** Tells {@code j} of every call before it starts. */
     public void journal(Journal j) {
         this.journal = j;
+        j.onChange(this::wake);
+    }
+
+    /** Something a waiting call depends on changed (the others' claims): every waiter looks again. */
+    private void wake() {
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -490,15 +531,31 @@ public final class AccountRateBudget {
             this.lengthNanos = lengthNanos;
         }
 
-        long nanosUntilFree(long now) {
+        long lengthMillis() {
+            return TimeUnit.NANOSECONDS.toMillis(lengthNanos);
+        }
+
+        /** The calls this process may still start in the window now, beside {@code others} claimed by other processes. */
+        int room(long now, int others) {
+            expire(now);
+            return Math.max(0, Math.min(limit, accountLimit - others) - inFlight - freeAt.size());
+        }
+
+        private void expire(long now) {
             while (!freeAt.isEmpty() && freeAt.peekFirst() - now <= 0) {
                 freeAt.pollFirst();
             }
+        }
+
+        /** 0 when a call may start, beside {@code others} the other processes claimed; else how long until one of this process's slots frees. */
+        long nanosUntilFree(long now, int others) {
+            expire(now);
+            int limit = Math.min(this.limit, accountLimit - others);
             if (inFlight + freeAt.size() < limit) {
                 return 0;
             }
-            if (limit == 0) {
-                return Long.MAX_VALUE; // no share at all: wait until one is given
+            if (limit <= 0) {
+                return Long.MAX_VALUE; // no share at all, or the others claimed the window: wait until that changes
             }
             if (freeAt.isEmpty()) {
                 return Long.MAX_VALUE; // every slot is held by a call in flight

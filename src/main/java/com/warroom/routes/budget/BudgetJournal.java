@@ -1,23 +1,29 @@
 package com.warroom.routes.budget;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.warroom.routes.kafka.BrokerClock;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -27,6 +33,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -34,102 +41,148 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The account's calls, as every process of one budget group made them, so that a process that
- * starts counts its predecessors' calls within the longest window (a replica redeployed or killed
- * after a backlog of 1,000 calls would otherwise send 1,000 more in the same minute, and the account
- * answers 429 to every client of it for the rest of that minute).
+ * The account's calls as every process of one budget group announces them, so that replicas share
+ * the account's two windows whoever has the work, and a process that starts counts its
+ * predecessors' calls (a replica redeployed or killed after a backlog of 1,000 calls would otherwise
+ * send 1,000 more in the same minute, and the account answers 429 to every client of it for the
+ * rest of that minute).
  * <p>
- * A small Kafka topic (FLASHDUTY_BUDGET_JOURNAL_TOPIC, created with a short retention) holds
- * reservations: before the budget grants a permit, it must be covered by a reservation this process
- * wrote and Kafka acknowledged; one reservation covers up to {@value #CHUNK} permits granted within
- * {@value #VALID_MILLIS} ms of it (one write per ten calls at full rate, a few milliseconds each; the
- * size follows the recent demand, so slow traffic is not over-counted tenfold). A call is never
- * sent unjournaled, so a SIGKILL cannot hide one; an unused reservation only over-counts. At start the
- * journal is read back from one window (plus the validity and a response time-out) ago, and each
- * reservation holds its calls' slots as if they were sent at the end of its validity and answered a
- * response time-out later; a start long after the last call finds nothing to count.
+ * A small Kafka topic (FLASHDUTY_BUDGET_JOURNAL_TOPIC, created with one partition, a short retention
+ * and the broker's time as record time) holds <em>claims</em>. Before the budget grants a permit it
+ * must be covered by a claim this process wrote, Kafka acknowledged and this process read back: one
+ * claim covers up to {@value #CHUNK} calls (as many as are waiting) sent within
+ * {@value #VALID_MILLIS} ms of the claim's write starting; it is read back so that every claim
+ * written before it is known. Every process follows the topic and counts the others' claims: a
+ * claim stamped T by the broker holds a slot in a window of length W until T + {@value #SPAN_MILLIS}
+ * ms + W (its calls are sent by T + {@value #VALID_MILLIS} ms and reach Flashduty within
+ * {@value #ARRIVAL_MILLIS} ms of being sent). The budget then lets this process start a call only
+ * while its own calls (counted exactly, {@link AccountRateBudget}) and the others' claims leave room
+ * in both windows. Whoever has waiting calls claims; nobody holds a fixed share; a process that
+ * starts, leaves or dies needs no agreement, its claims count for their time. A claim not used
+ * within its validity is given back (a record saying so), so the others do not count the rest.
+ * docs/budget-sharing.md gives the argument that both windows hold.
  * <p>
- * Why a journal and not the ledger's or results' timestamps: those record only war-room outcomes,
- * after the call, while template and catalog calls count too and a killed process writes nothing
- * after its last calls. Kafka is what the module already has; the reservations are its own design.
+ * A call is never sent unclaimed, so a SIGKILL cannot hide one. At start the topic is read back
+ * from one window (plus the longest span) ago; a start long after the last call finds nothing to count.
+ * Records of versions before claims (reservations, without the {@value #CLAIM_HEADER} header) count
+ * as claims with the span those versions allowed, {@value #LEGACY_SPAN_MILLIS} ms.
  * <p>
  * Time is the broker's: the topic the module creates stamps records with their append time
- * ({@code message.timestamp.type=LogAppendTime}), and {@link #load} takes "now" from the broker's
- * stamp of a marker it writes first, so neither a predecessor's clock nor this one's matters. A
- * record stamped after that "now" (a writer's clock ahead, on a CreateTime topic) counts as written
- * now: it holds calls one window at most.
+ * ({@code message.timestamp.type=LogAppendTime}); "now" is the broker's stamp of this process's
+ * last acknowledged write carried forward on the monotonic clock ({@link BrokerClock}), a time the
+ * broker's clock has certainly reached, so a claim is never forgotten early. A record stamped after
+ * that "now" (a writer's clock ahead, on a CreateTime topic) counts as written now.
  * <p>
- * The writes run on one thread of the journal's own, outside the budget's lock ({@link #reserve}).
- * A write that fails grants nothing: no call starts until one succeeds, and {@link #problem()} (the
- * readiness check {@code budget-journal}) says why, naming a topic that no longer exists.
+ * The writes run on one thread of the journal's own, outside the budget's lock ({@link #reserve});
+ * the reads on another. A write or a read that fails grants nothing: no call starts until claims can
+ * be written and read back again, and {@link #problem()} (the readiness check {@code budget-journal})
+ * says why, naming a topic that no longer exists.
+ * <p>
+ * Hand-written because no library shares a rate budget among processes through a log; Kafka gives
+ * the order and the time, this class only the counting.
  */
 public final class BudgetJournal implements AccountRateBudget.Journal, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(BudgetJournal.class);
     static final int CHUNK = 10;
-    static final long VALID_MILLIS = 1_000;
+    /** a claim's calls are sent within this of its write starting (so by its stamp plus this) */
+    static final long VALID_MILLIS = 250;
+    /** and reach Flashduty within this of being sent */
+    static final long ARRIVAL_MILLIS = 500;
+    /** from a claim's stamp, the time within which its calls reach Flashduty */
+    static final long SPAN_MILLIS = VALID_MILLIS + ARRIVAL_MILLIS;
+    /** a reservation of a version before claims: valid 1 s from its write, its first permit up to 1 s after a slow acknowledgement */
+    static final long LEGACY_SPAN_MILLIS = 2_000 + ARRIVAL_MILLIS;
+    /** marks records of this protocol (claims, give-backs, markers); its value is the protocol's version */
+    static final String CLAIM_HEADER = "budget-claim";
+    private static final byte[] CLAIM_VERSION = "2".getBytes(StandardCharsets.US_ASCII);
+    /** every process writes to this partition: one order for all claims */
+    static final int CLAIM_PARTITION = 0;
     private static final long WRITE_TIMEOUT_SECONDS = 30;
     /** how long a send may wait for the topic's metadata (Kafka's 60 s default would hide a deleted topic that long) */
     private static final int METADATA_WAIT_MS = 5_000;
     /** a write not acknowledged by then makes the journal ask whether its topic still exists */
     private static final long SLOW_WRITE_MILLIS = 2_000;
-    /** after a failed write, the next is tried no sooner than this */
+    /** after a failed write or read, the next is tried no sooner than this */
     private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** the value of the marker {@link #load} writes to learn the broker's time; readers skip it (not a positive count) */
     private static final String MARKER = "0";
+    private static final String GIVE_BACK = "return ";
+    private static final Pattern GIVE_BACK_VALUE = Pattern.compile("return (\\d{1,18}) (\\d{1,5})");
 
     private final KafkaClientSettings settings;
     private final String topic;
+    private final TopicPartition claims;
     private final String process = UUID.randomUUID().toString();
     private final int deliveryTimeoutMs;
+    private final boolean countOthers;
     private volatile KafkaProducer<String, String> producer;
     private Admin admin;
-    private ExecutorService writer;
+    private ScheduledExecutorService writer;
+    private Thread readerThread;
+    private volatile KafkaConsumer<String, String> reader;
+    /** the others' claims; guarded by this */
+    private final ClaimBook book = new ClaimBook();
+    /** the next offset of the claim partition to read (every claim before it is in the book); guarded by this */
+    private long readThrough = -1;
+    /** where the reader stands in each partition, to go on from after a failure; guarded by this */
+    private final Map<TopicPartition, Long> positions = new HashMap<>();
+    /** the longest window, ms: how far back the book is read */
+    private long longestMillis = 60_000;
     /** the write under way, if any (one at a time); guarded by this */
     private Future<?> pending;
-    /** permits the current reservation still covers, and until when (nanoTime); guarded by this */
-    private int reserved;
+    /** the current claim: its offset, the permits it still covers, and until when (nanoTime); guarded by this */
+    private long claimOffset = -1;
+    private int remaining;
     private long validUntil;
-    /** the first permit after a write is granted even if the write outlasted the validity (as a call sent right after it) */
-    private boolean fresh;
-    private long ackedAt;
-    private int chunk = 1;
-    private int used;
     private long retryAt;
     private boolean failedLast;
-    /** why no reservation can be written now (null: it can), for readiness */
+    /** why no claim can be written, or read back, now (null: it can), for readiness */
     private volatile String problem;
+    private volatile String readProblem;
     private volatile boolean readOnly;
     private final BrokerClock brokerClock;
     /** the topic stamps records with the broker's time: each acknowledgement tells the broker's clock */
     private volatile boolean brokerStamped;
     private volatile long markerAckNanos;
     private volatile boolean closed;
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private volatile Runnable onChange = () -> { };
+    private final AtomicLong claimsWritten = new AtomicLong();
+    private final AtomicLong callsGivenBack = new AtomicLong();
 
     public BudgetJournal(KafkaClientSettings settings, String topic, int deliveryTimeoutMs) {
-        this(settings, topic, deliveryTimeoutMs, new BrokerClock());
+        this(settings, topic, deliveryTimeoutMs, new BrokerClock(), true);
     }
 
-    /** @param brokerClock told the broker's time whenever the journal is stamped by the broker (LogAppendTime) */
-    public BudgetJournal(KafkaClientSettings settings, String topic, int deliveryTimeoutMs, BrokerClock brokerClock) {
+    /**
+     * @param brokerClock told the broker's time whenever the journal is stamped by the broker (LogAppendTime)
+     * @param countOthers false with budget sharing off: this process uses the whole budget, whatever the others claim
+     */
+    public BudgetJournal(KafkaClientSettings settings, String topic, int deliveryTimeoutMs, BrokerClock brokerClock, boolean countOthers) {
         this.settings = settings;
         this.topic = topic;
+        this.claims = new TopicPartition(topic, CLAIM_PARTITION);
         this.deliveryTimeoutMs = deliveryTimeoutMs;
         this.brokerClock = brokerClock;
+        this.countOthers = countOthers;
     }
 
-    /** Under the budget's lock: takes one permit of the current reservation if it still covers one. */
+    // ---- the budget's side: under its lock, quick -------------------------------------------------
+
+    @Override
+    public void onChange(Runnable r) {
+        this.onChange = r;
+    }
+
+    /** Under the budget's lock: takes one permit of the current claim if it still covers one. */
     @Override
     public synchronized boolean take() {
         if (readOnly) {
             return true;
         }
-        long now = System.nanoTime();
-        boolean freshYet = fresh && now - ackedAt < TimeUnit.MILLISECONDS.toNanos(VALID_MILLIS);
-        if (reserved > 0 && (freshYet || validUntil - now > 0)) {
-            reserved--;
-            used++;
-            fresh = false;
+        if (remaining > 0 && validUntil - System.nanoTime() > 0) {
+            remaining--;
             return true;
         }
         return false;
@@ -140,13 +193,33 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         return failedLast ? Math.max(0, retryAt - System.nanoTime()) : 0;
     }
 
+    /** Under the budget's lock: the calls the other processes' claims may still put into a window of this length. */
+    @Override
+    public synchronized int othersHeld(long windowMillis) {
+        return countOthers ? book.held(windowMillis, brokerNow()) : 0;
+    }
+
+    @Override
+    public synchronized long nanosUntilOthersFall(long windowMillis) {
+        long millis = countOthers ? book.millisUntilFall(windowMillis, brokerNow()) : Long.MAX_VALUE;
+        return millis == Long.MAX_VALUE ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(Math.max(1, millis));
+    }
+
+    /** A time the broker's clock has certainly reached: its stamp of our last acknowledged write, carried forward. */
+    private long brokerNow() {
+        return brokerStamped ? brokerClock.now().orElse(System.currentTimeMillis()) : System.currentTimeMillis();
+    }
+
+    // ---- claims ------------------------------------------------------------------------------------
+
     /**
-     * Outside the budget's lock: starts a reservation write on the journal's thread (or joins the one
-     * under way) and waits for it at most {@code timeoutNanos}. A write the caller gave up on goes on;
-     * if it succeeds, the next {@link #take()} uses it.
+     * Outside the budget's lock, one caller at a time: starts a claim of {@code wanted} calls (at most
+     * {@value #CHUNK}) on the journal's thread (or joins the one under way) and waits for it at most
+     * {@code timeoutNanos}. A claim the caller gave up on goes on; if it is read back in time, the
+     * next {@link #take()} uses it.
      */
     @Override
-    public boolean reserve(long timeoutNanos) throws InterruptedException {
+    public boolean reserve(long timeoutNanos, int wanted) throws InterruptedException {
         if (readOnly) {
             return true;
         }
@@ -156,47 +229,38 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
                 throw new IllegalStateException(closed ? "the budget journal is closed" : "the budget journal is not open yet");
             }
             if (pending == null || pending.isDone()) {
-                long now = System.nanoTime();
-                boolean valid = validUntil - now > 0;
-                // used up while still valid: more demand, a larger reservation; expired: as many as were used
-                int next = valid ? Math.min(CHUNK, chunk * 2) : Math.max(1, Math.min(CHUNK, used));
-                pending = writer.submit(() -> write(next));
+                int n = Math.max(1, Math.min(CHUNK, wanted));
+                pending = writer.submit(() -> writeClaim(n));
             }
             write = pending;
         }
         try {
             write.get(Math.min(timeoutNanos, TimeUnit.SECONDS.toNanos(WRITE_TIMEOUT_SECONDS)), TimeUnit.NANOSECONDS);
-            return reservedNow();
+            return claimedNow();
         } catch (TimeoutException e) {
             return false;
         } catch (ExecutionException e) {
-            return false; // write() catches what it can; anything else is a failed write too
+            return false; // writeClaim() catches what it can; anything else is a failed write too
         }
     }
 
-    private synchronized boolean reservedNow() {
-        return !failedLast && reserved > 0;
+    private synchronized boolean claimedNow() {
+        return !failedLast && remaining > 0;
     }
 
-    /** On the journal's thread: one reservation of {@code n} permits, acknowledged by Kafka, or a failure said once. */
-    private void write(int n) {
+    /** On the journal's thread: a claim of {@code n} calls, acknowledged by Kafka and read back, or a failure said once. */
+    private void writeClaim(int n) {
         long start = System.nanoTime();
+        long until = start + TimeUnit.MILLISECONDS.toNanos(VALID_MILLIS);
+        RecordMetadata m;
         try {
             if (problem != null && topicMissing()) {
                 failed(missingLine(), null); // known missing: no send that would wait for its metadata
                 return;
             }
-            Future<RecordMetadata> sent = producer().send(new ProducerRecord<>(topic, process, String.valueOf(n)));
-            try {
-                observeBroker(sent.get(SLOW_WRITE_MILLIS, TimeUnit.MILLISECONDS));
-            } catch (TimeoutException slow) {
-                // a deleted topic is retried by the producer until its delivery time-out: ask the broker instead
-                if (topicMissing()) {
-                    dropProducer();
-                    failed(missingLine(), null);
-                    return;
-                }
-                observeBroker(sent.get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS));
+            m = acknowledged(producer().send(record(String.valueOf(n))));
+            if (m == null) {
+                return;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // closing
@@ -208,19 +272,87 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
                     + cause.getClass().getSimpleName() + "): no Flashduty call starts until it can", cause);
             return;
         }
+        claimsWritten.incrementAndGet();
+        boolean installed = false;
         synchronized (this) {
-            chunk = n;
-            reserved = n;
-            used = 0;
-            fresh = true;
-            ackedAt = System.nanoTime();
-            validUntil = start + TimeUnit.MILLISECONDS.toNanos(VALID_MILLIS);
             failedLast = false;
+            // every claim written before this one must be counted before any of its calls starts
+            try {
+                while (readThrough <= m.offset() && !closed && until - System.nanoTime() > 0) {
+                    long waitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime()));
+                    wait(waitMillis);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (readThrough > m.offset() && until - System.nanoTime() > 0) {
+                claimOffset = m.offset();
+                remaining = n;
+                validUntil = until;
+                installed = true;
+            }
         }
         if (problem != null) {
             LOG.info("budget journal topic {} can be written again: Flashduty calls go on", topic);
             problem = null;
         }
+        if (installed) {
+            long offset = m.offset();
+            writer.schedule(() -> expire(offset), Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } else {
+            giveBack(m.offset(), n); // not read back within its validity (a slow read): nothing of it may be used
+        }
+    }
+
+    /** On the journal's thread, when a claim's validity ends: what it did not cover is given back. */
+    private void expire(long offset) {
+        int unused;
+        synchronized (this) {
+            if (claimOffset != offset || remaining <= 0) {
+                return;
+            }
+            unused = remaining;
+            remaining = 0;
+        }
+        giveBack(offset, unused);
+    }
+
+    /** Says that {@code unused} calls of the claim at {@code offset} were not made; the others then count fewer. */
+    private void giveBack(long offset, int unused) {
+        try {
+            acknowledged(producer().send(record(GIVE_BACK + offset + " " + unused)));
+            callsGivenBack.addAndGet(unused);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // the claim then counts whole for its time: only calls the group could have made are lost
+            LOG.debug("budget journal {}: could not give back {} call(s) ({})", topic, unused, e.getClass().getSimpleName());
+        }
+    }
+
+    private ProducerRecord<String, String> record(String value) {
+        ProducerRecord<String, String> r = new ProducerRecord<>(topic, CLAIM_PARTITION, process, value);
+        r.headers().add(CLAIM_HEADER, CLAIM_VERSION);
+        return r;
+    }
+
+    /** The write's acknowledgement (null, said, when the topic turned out to be missing). */
+    private RecordMetadata acknowledged(Future<RecordMetadata> sent) throws InterruptedException, ExecutionException, TimeoutException {
+        RecordMetadata m;
+        try {
+            m = sent.get(SLOW_WRITE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException slow) {
+            // a deleted topic is retried by the producer until its delivery time-out: ask the broker instead
+            if (topicMissing()) {
+                dropProducer();
+                failed(missingLine(), null);
+                return null;
+            }
+            m = sent.get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        }
+        observeBroker(m);
+        return m;
     }
 
     private void failed(String line, Throwable cause) {
@@ -265,99 +397,232 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         return admin;
     }
 
-    /** Why no reservation can be written (the last write failed), or null when the last one succeeded. */
+    /** Why no claim can be written or read back (null when both work). */
     public String problem() {
-        return problem;
+        String p = problem;
+        return p != null ? p : readProblem;
+    }
+
+    /** Whether the replicas share claims through this journal (false: its topic did not exist at start). */
+    public boolean sharesClaims() {
+        return !readOnly;
     }
 
     public boolean isWritable() {
-        return problem == null;
+        return problem() == null;
     }
 
+    /** Claims this process wrote, and calls of them it gave back unused (for the metrics). */
+    public long claimsWritten() {
+        return claimsWritten.get();
+    }
+
+    public long callsGivenBack() {
+        return callsGivenBack.get();
+    }
+
+    // ---- reading -----------------------------------------------------------------------------------
+
     /**
-     * At start: opens the writer and counts the calls earlier processes reserved within the longest
-     * window into {@code budget}. Returns how long the last of them still counts, in milliseconds.
+     * At start: reads the journal back from one window (plus the longest span) ago, so the calls earlier
+     * processes and the other replicas claimed within it count before this one makes any, then goes on
+     * following it on a thread of its own.
      */
-    public long load(AccountRateBudget budget, long responseTimeoutMillis) {
+    public void load(AccountRateBudget budget) {
         long localStart = System.currentTimeMillis();
-        long lookBack = budget.longestWindowMillis() + VALID_MILLIS + responseTimeoutMillis;
-        Properties c = settings.common("war-room-routes-budget-journal");
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        int reservations = 0;
-        int calls = 0;
-        int ahead = 0;
-        boolean createTime = false;
-        long last = 0;
-        long now;
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
+        longestMillis = budget.longestWindowMillis();
+        KafkaConsumer<String, String> consumer = newReader();
+        try {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
             if (infos == null || infos.isEmpty()) {
-                // no process of this budget group journaled a call (a version before the journal would not know it), and this
-                // one cannot either: writing to a missing topic would hold every call up
+                // no process of this budget group journaled a call, and this one cannot either: writing to a missing
+                // topic would hold every call up
                 readOnly = true;
-                LOG.warn("budget journal {} does not exist (KAFKA_CREATE_TOPICS=false?): calls are not journaled, so a process "
-                        + "started after this one will not count them; create the topic to have them counted", topic);
-                return 0;
+                consumer.close();
+                LOG.warn("budget journal {} does not exist (KAFKA_CREATE_TOPICS=false?): calls are not journaled, so replicas "
+                        + "divide the budget evenly and a process started after this one will not count them; create the "
+                        + "topic (1 partition, message.timestamp.type=LogAppendTime) to have them shared and counted", topic);
+                return;
             }
             // "now" is the broker's: the stamp it gave the marker (its append time on a LogAppendTime topic; this
             // process's clock on a CreateTime one, where no record can be trusted further anyway)
-            now = readOnly ? localStart : brokerNow();
-            List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-            consumer.assign(partitions);
-            Map<TopicPartition, Long> from = new HashMap<>();
-            partitions.forEach(tp -> from.put(tp, now - lookBack));
-            Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(from, Duration.ofSeconds(30));
-            Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, Duration.ofSeconds(30)));
-            for (TopicPartition tp : partitions) {
-                OffsetAndTimestamp at = offsets.get(tp);
-                consumer.seek(tp, at == null ? end.get(tp) : at.offset());
-            }
+            long now = brokerNow(true);
+            seekBack(consumer, infos, now);
+            Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(30)));
             end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
             while (!end.isEmpty()) {
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                    createTime |= r.timestampType() == TimestampType.CREATE_TIME;
-                    if (!readOnly && r.timestamp() == now && process.equals(r.key()) && r.timestampType() == TimestampType.LOG_APPEND_TIME) {
-                        // our own marker, stamped by the broker: from now on every acknowledgement tells its clock
-                        brokerStamped = true;
-                        brokerClock.observe(now, markerAckNanos);
-                    }
-                    int n = parse(r.value());
-                    // a stamp after now (a writer's clock ahead) counts as now: it holds calls one window at most
-                    long at = Math.min(r.timestamp(), now);
-                    ahead += r.timestamp() > now ? 1 : 0;
-                    if (n > 0 && at >= now - lookBack) {
-                        budget.occupy(n, at + VALID_MILLIS, responseTimeoutMillis, now);
-                        reservations++;
-                        calls += n;
-                        last = Math.max(last, at);
-                    }
-                }
+                read(consumer, consumer.poll(Duration.ofMillis(200)));
                 end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
             }
+        } catch (RuntimeException e) {
+            consumer.close(Duration.ZERO);
+            throw e;
         }
-        open();
-        if (createTime) {
-            LOG.warn("budget journal {} has message.timestamp.type=CreateTime: its records carry their writers' clocks ({} stamped "
-                    + "in the future, counted as now: they hold calls one window at most); set message.timestamp.type=LogAppendTime "
-                    + "on it", topic, ahead);
+        open(consumer);
+        int held;
+        synchronized (this) {
+            held = book.held(longestMillis, brokerNow());
         }
         long readMillis = System.currentTimeMillis() - localStart;
-        if (calls > 0) {
-            long until = last + VALID_MILLIS + responseTimeoutMillis + budget.longestWindowMillis() - now;
-            LOG.info("budget journal {}: read in {} ms; {} call(s) of earlier processes still count ({} reservations, the last {} ms ago), "
-                    + "the last of them for {} ms more", topic, readMillis, calls, reservations, now - last, until);
-            return until;
+        LOG.info("budget journal {}: read in {} ms; {} call(s) claimed by earlier processes and other replicas still count",
+                topic, readMillis, held);
+    }
+
+    /** Without a journal that can be read (not allowed, not reachable): the whole window is taken as used, and reading is tried again. */
+    public void assumeFullWindow(AccountRateBudget budget, int perLongestWindow, long responseTimeoutMillis) {
+        longestMillis = budget.longestWindowMillis();
+        long now = System.currentTimeMillis();
+        budget.occupy(perLongestWindow, now, responseTimeoutMillis, now);
+        readProblem = "budget journal topic " + topic + " cannot be read: no Flashduty call starts until it can";
+        open(null);
+        LOG.warn("budget journal {} cannot be read: calls of earlier processes and other replicas are unknown, so no call starts "
+                + "until it can, and the first then waits one full window", topic);
+    }
+
+    private KafkaConsumer<String, String> newReader() {
+        Properties c = settings.common("war-room-routes-budget-journal");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        return new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer());
+    }
+
+    /** Assigns every partition and goes back one window plus the longest span from {@code now}. */
+    private void seekBack(KafkaConsumer<String, String> consumer, List<PartitionInfo> infos, long now) {
+        long lookBack = longestMillis + LEGACY_SPAN_MILLIS;
+        List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+        consumer.assign(partitions);
+        Map<TopicPartition, Long> from = new HashMap<>();
+        partitions.forEach(tp -> from.put(tp, now - lookBack));
+        Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(from, Duration.ofSeconds(30));
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+        for (TopicPartition tp : partitions) {
+            OffsetAndTimestamp at = offsets.get(tp);
+            consumer.seek(tp, at == null ? end.get(tp) : at.offset());
         }
-        LOG.info("budget journal {}: read in {} ms; no call of an earlier process within the last window", topic, readMillis);
-        return 0;
+    }
+
+    /** Counts what the records say, and notes how far the claim partition is read. */
+    private void read(KafkaConsumer<String, String> consumer, ConsumerRecords<String, String> records) {
+        synchronized (this) {
+            long now = brokerNow();
+            for (ConsumerRecord<String, String> r : records) {
+                count(r, now);
+            }
+            for (TopicPartition tp : consumer.assignment()) {
+                positions.put(tp, consumer.position(tp));
+            }
+            Long through = positions.get(claims);
+            if (through != null) {
+                readThrough = through;
+            }
+            book.prune(longestMillis, now);
+            notifyAll(); // a claim waiting to be read back
+        }
+        if (!records.isEmpty()) {
+            onChange.run();
+        }
+    }
+
+    /** One record, under this lock. */
+    private void count(ConsumerRecord<String, String> r, long now) {
+        if (!brokerStamped && r.timestampType() == TimestampType.LOG_APPEND_TIME && process.equals(r.key())) {
+            // our own marker, stamped by the broker: from now on every acknowledgement tells its clock
+            brokerStamped = true;
+            brokerClock.observe(r.timestamp(), markerAckNanos);
+        }
+        if (process.equals(r.key()) || r.key() == null || r.key().length() > 100) {
+            return; // our own calls are counted exactly by the budget; a record without a writer counts for nobody
+        }
+        // a stamp after now (a writer's clock ahead) counts as now
+        long at = Math.min(r.timestamp(), now);
+        boolean current = r.headers().lastHeader(CLAIM_HEADER) != null;
+        String v = r.value() == null ? "" : r.value().trim();
+        Matcher back = current ? GIVE_BACK_VALUE.matcher(v) : null;
+        if (back != null && back.matches()) {
+            book.giveBack(Long.parseLong(back.group(1)), r.key(), Integer.parseInt(back.group(2)));
+            return;
+        }
+        int n = parse(v);
+        boolean claimPartition = r.partition() == CLAIM_PARTITION;
+        book.claim(current && claimPartition ? r.offset() : -1, r.key(), at, current ? SPAN_MILLIS : LEGACY_SPAN_MILLIS, n);
+    }
+
+    /** The reader's thread: follows the journal until closed; a failed client is replaced after a pause, failing closed meanwhile. */
+    private void follow(KafkaConsumer<String, String> first) {
+        KafkaConsumer<String, String> consumer = first;
+        while (!closed) {
+            try {
+                if (consumer == null) {
+                    consumer = reopen();
+                }
+                reader = consumer;
+                read(consumer, consumer.poll(Duration.ofMillis(200)));
+                if (readProblem != null) {
+                    LOG.info("budget journal topic {} can be read again: Flashduty calls go on", topic);
+                    readProblem = null;
+                }
+            } catch (WakeupException e) {
+                if (closed) {
+                    break;
+                }
+            } catch (RuntimeException e) {
+                String line = "budget journal topic " + topic + " cannot be read (" + e.getClass().getSimpleName()
+                        + "): no Flashduty call starts until it can";
+                if (!line.equals(readProblem) && !closed) {
+                    LOG.warn("{}", line);
+                }
+                readProblem = line;
+                if (consumer != null) {
+                    consumer.close(Duration.ZERO);
+                    consumer = null;
+                    reader = null;
+                }
+                try {
+                    if (closing.await(TimeUnit.NANOSECONDS.toMillis(RETRY_NANOS), TimeUnit.MILLISECONDS)) {
+                        break;
+                    }
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        if (consumer != null) {
+            consumer.close(Duration.ZERO);
+        }
+        reader = null;
+    }
+
+    /** A new reader where the last one stood (or, never having read, one window back). */
+    private KafkaConsumer<String, String> reopen() {
+        KafkaConsumer<String, String> consumer = newReader();
+        try {
+            Map<TopicPartition, Long> from;
+            synchronized (this) {
+                from = new HashMap<>(positions);
+            }
+            if (from.isEmpty()) {
+                List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+                if (infos == null || infos.isEmpty()) {
+                    throw new UnknownTopicOrPartitionException("no partitions");
+                }
+                seekBack(consumer, infos, System.currentTimeMillis());
+            } else {
+                consumer.assign(from.keySet());
+                from.forEach(consumer::seek);
+            }
+            return consumer;
+        } catch (RuntimeException e) {
+            consumer.close(Duration.ZERO);
+            throw e;
+        }
     }
 
     /** Writes the marker and returns the broker's stamp of it. */
-    private long brokerNow() {
+    private long brokerNow(boolean marker) {
         try {
-            RecordMetadata m = producer().send(new ProducerRecord<>(topic, null, System.currentTimeMillis(), process, MARKER))
-                    .get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            RecordMetadata m = producer().send(record(MARKER)).get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             markerAckNanos = System.nanoTime();
             return m.timestamp();
         } catch (InterruptedException e) {
@@ -370,25 +635,19 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         }
     }
 
-    /** Without a journal that can be read (not allowed, not reachable): the whole window is taken as used. */
-    public long assumeFullWindow(AccountRateBudget budget, int perLongestWindow, long responseTimeoutMillis) {
-        long now = System.currentTimeMillis();
-        budget.occupy(perLongestWindow, now, responseTimeoutMillis, now);
-        open();
-        LOG.warn("budget journal {} cannot be read: calls of earlier processes are unknown, so the first call waits one full window",
-                topic);
-        return budget.longestWindowMillis() + responseTimeoutMillis;
-    }
-
-    /** Lets {@link #reserve} start writes: on the journal's own thread, so no caller waits past its deadline for one. */
-    private synchronized void open() {
-        if (writer == null && !closed) {
-            writer = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "budget-journal-writer");
-                t.setDaemon(true);
-                return t;
-            });
+    /** Starts the writer and the reader (on {@code consumer}, or a new one when null). */
+    private synchronized void open(KafkaConsumer<String, String> consumer) {
+        if (writer != null || closed) {
+            return;
         }
+        writer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "budget-journal-writer");
+            t.setDaemon(true);
+            return t;
+        });
+        readerThread = new Thread(() -> follow(consumer), "budget-journal-reader");
+        readerThread.setDaemon(true);
+        readerThread.start();
     }
 
     private KafkaProducer<String, String> producer() {
@@ -419,7 +678,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
 
     private static int parse(String v) {
         try {
-            return v == null ? 0 : Math.max(0, Math.min(10_000, Integer.parseInt(v.trim())));
+            return Math.max(0, Math.min(ClaimBook.MAX_CALLS, Integer.parseInt(v)));
         } catch (NumberFormatException e) {
             return 0;
         }
@@ -427,13 +686,28 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
 
     @Override
     public void close() {
-        ExecutorService w;
+        ScheduledExecutorService w;
+        Thread t;
         synchronized (this) {
             closed = true;
             w = writer;
+            t = readerThread;
+            notifyAll();
         }
+        closing.countDown();
         if (w != null) {
             w.shutdownNow();
+        }
+        KafkaConsumer<String, String> c = reader;
+        if (c != null) {
+            c.wakeup();
+        }
+        if (t != null) {
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         dropProducerWithin(Duration.ofSeconds(5));
         Admin a;
@@ -457,7 +731,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         }
     }
 
-    /** An acknowledged reservation on a broker-stamped journal: its stamp is the broker's clock now. */
+    /** An acknowledged write on a broker-stamped journal: its stamp is a time the broker's clock has reached. */
     private void observeBroker(RecordMetadata acknowledged) {
         if (brokerStamped && acknowledged != null && acknowledged.hasTimestamp()) {
             brokerClock.observe(acknowledged.timestamp());

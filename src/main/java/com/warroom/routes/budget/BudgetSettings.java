@@ -9,18 +9,25 @@ import java.util.regex.Pattern;
  * The budget settings every member of a budget group must share: a replica with other limits, other
  * windows or without sharing would, beside the others, exceed the account. A member publishes them
  * in its Kafka client id (which the group's description shows every member), e.g.
- * {@code war-room-routes-budget_50-1000-1000-60000-on}; they are numbers and a switch, never a secret.
+ * {@code war-room-routes-budget_50-1000-1000-60000-on-claims}; they are numbers and a switch, never a secret.
  */
 public record BudgetSettings(int perSecond, int perMinute, long secondWindowMillis, long minuteWindowMillis, boolean sharing) {
 
     static final String CLIENT_ID_PREFIX = "war-room-routes-budget";
+    /** what members that share the budget through the journal's claims add to their client id */
+    static final String CLAIMS = "-claims";
     private static final Pattern CLIENT_ID = Pattern.compile(
-            Pattern.quote(CLIENT_ID_PREFIX) + "_(\\d{1,10})-(\\d{1,10})-(\\d{1,12})-(\\d{1,12})-(on|off)");
+            Pattern.quote(CLIENT_ID_PREFIX) + "_(\\d{1,10})-(\\d{1,10})-(\\d{1,12})-(\\d{1,12})-(on|off)(" + CLAIMS + ")?");
 
     /** The client id of this process's budget-group member. */
     public String clientId() {
         return CLIENT_ID_PREFIX + "_" + perSecond + "-" + perMinute + "-" + secondWindowMillis + "-" + minuteWindowMillis
-                + "-" + (sharing ? "on" : "off");
+                + "-" + (sharing ? "on" : "off") + CLAIMS;
+    }
+
+    /** Whether a member reads and writes claims (members of earlier versions take a fixed 1/N share instead). */
+    static boolean claims(String clientId) {
+        return publishes(clientId) && clientId.endsWith(CLAIMS);
     }
 
     /** The settings another member published, or null when its client id does not carry them (another version, another program). */

@@ -25,39 +25,39 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Divides the one account budget among the replicas that run beside the same Kafka cluster, using
- * what the deployment already has: Kafka's group membership. Every replica keeps one idle member in
- * the budget consumer group (subscribed to the ledger topic with every partition paused, so it
- * fetches nothing); the group's members are the live replicas, and the group protocol tells each
- * of them when that set changes. With N members each replica uses 1/N of both windows.
+ * Keeps this replica in the budget group, the Kafka consumer group of every replica that shares the
+ * account (each keeps one idle member in it, subscribed to the ledger topic with every partition
+ * paused, so it fetches nothing). The budget itself is shared through the claims of the budget
+ * journal ({@link BudgetJournal}): whoever has waiting calls claims them, so the group serves
+ * nothing here but what the journal cannot know:
+ * <ul>
+ * <li>whether the others have the same budget settings: members publish their {@link BudgetSettings}
+ * in their client id; a member that finds another with different settings refuses to take budget
+ * (readiness DOWN, one line naming the difference), unless it had already taken budget in agreement
+ * with the group before that member came: the group keeps working and the newcomer refuses;</li>
+ * <li>whether a member of an earlier version runs (a rolling upgrade): such a member does not read
+ * claims and takes 1/N of each window for itself, so while one is in the group every member keeps
+ * to 1/N as well, from the moment it is seen (a smaller share is safe at once; that member itself
+ * waited a window before it took its share). Once none is left, this replica goes back to claims at
+ * once: the old members' reservations are in the journal and count like claims.</li>
+ * </ul>
+ * Without a journal topic (not created), claims cannot be shared, and every member keeps to 1/N.
  * <p>
- * A change must never let the replicas together exceed a window, though each one only knows its own
- * calls. So a smaller share applies at once, and a larger one only after the longest window plus a
- * settle time (the calls of a replica that left still count at the server for one window), and a
- * replica that joins others starts with no share for that same time (the others may have used
- * their larger shares within the last window). Until it has joined the group at all, it makes no
- * call. The price is throughput: a replica never borrows an idle replica's share.
- * <p>
- * If the member's Kafka client fails, this replica fails closed: no share (and no Flashduty call,
- * {@link BackgroundThreads}) until a new member has joined, after a backoff that doubles while the
- * failures go on; it then joins like a replica that starts, since the others may have taken its share
- * meanwhile.
+ * Until this replica has joined the group (a few seconds at start), it makes no call: a member of an
+ * earlier version would not yet count it. If the member's Kafka client fails, this replica fails
+ * closed (no call, {@link BackgroundThreads}) until a new member has joined, after a backoff that
+ * doubles while the failures go on.
  * <p>
  * Supervised by progress, not only by exceptions: a consumer whose brokers are unreachable polls
  * empty without throwing, so every second the member asks for the group's description, and each
  * answer that shows it in the group is progress ({@link BackgroundThreads#progress}); an Error at the
  * thread's root is a failure like any other; a member the group evicted (its session timed out, e.g.
  * during a long GC pause) hears of it in {@code onPartitionsLost} and fails, so it comes back as a
- * replica that joins, with no share for a window.
+ * replica that joins. A replica started with sharing off joins the group too (an observer that takes
+ * the whole budget), so that the others see it and it sees them.
  * <p>
- * Members publish their {@link BudgetSettings} in their client id. A member that finds another with
- * different settings refuses to take budget (readiness DOWN, one line naming the difference), unless
- * it had already taken its share in agreement with the group before that member came: the group
- * keeps working and the newcomer refuses. A replica started with sharing off joins the group too (an
- * observer that takes no share), so that the others see it and it sees them.
- * <p>
- * Hand-written because no library divides a rate budget by group membership; Kafka does the
- * membership, this class only the arithmetic and the timing.
+ * Hand-written because no library compares settings across a consumer group; Kafka does the
+ * membership, this class only the comparison.
  */
 public final class ReplicaBudgetShare implements AutoCloseable {
 
@@ -76,10 +76,10 @@ public final class ReplicaBudgetShare implements AutoCloseable {
     private final KafkaClientSettings settings;
     private final String group;
     private final String topic;
-    private final long holdNanos;
     private final BackgroundThreads threads;
     private final Backoff restartBackoff;
-    private Schedule schedule;
+    /** whether the budget journal shares claims (false: its topic does not exist, so members keep to 1/N); set by start */
+    private volatile java.util.function.BooleanSupplier claimsShared = () -> false;
     private final LongSupplier clock;
     private volatile boolean closing;
     private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
@@ -90,6 +90,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
     private boolean established;
     private String lastDifference;
     private volatile int applied = -1;
+    private volatile int members;
     private volatile KafkaConsumer<byte[], byte[]> member;
     private Thread thread;
 
@@ -98,30 +99,32 @@ public final class ReplicaBudgetShare implements AutoCloseable {
      * share); {@code nanoClock}: {@link System#nanoTime()} or a test's.
      */
     public ReplicaBudgetShare(AccountRateBudget budget, BudgetSettings own, KafkaClientSettings settings, String group, String topic,
-                              long settleMillis, BackgroundThreads threads, Duration initialBackoff, Duration maxBackoff,
-                              LongSupplier nanoClock) {
+                              BackgroundThreads threads, Duration initialBackoff, Duration maxBackoff, LongSupplier nanoClock) {
         this.budget = budget;
         this.own = own;
         this.clock = nanoClock;
         this.settings = settings;
         this.group = group;
         this.topic = topic;
-        this.holdNanos = TimeUnit.MILLISECONDS.toNanos(budget.longestWindowMillis() + settleMillis);
         this.threads = threads;
         this.restartBackoff = new Backoff(initialBackoff, maxBackoff);
         apply(0); // no call before this replica knows who else shares the account
     }
 
     public ReplicaBudgetShare(AccountRateBudget budget, BudgetSettings own, KafkaClientSettings settings, String group, String topic,
-                              long settleMillis, BackgroundThreads threads, Duration initialBackoff, Duration maxBackoff) {
-        this(budget, own, settings, group, topic, settleMillis, threads, initialBackoff, maxBackoff, System::nanoTime);
+                              BackgroundThreads threads, Duration initialBackoff, Duration maxBackoff) {
+        this(budget, own, settings, group, topic, threads, initialBackoff, maxBackoff, System::nanoTime);
     }
 
-    /** Joins the budget group in a background thread; the share follows the group from then on. */
-    public synchronized void start() {
+    /**
+     * Joins the budget group in a background thread; the share follows the group from then on.
+     * {@code claimsShared}: whether the budget journal shares claims (its topic exists).
+     */
+    public synchronized void start(java.util.function.BooleanSupplier claimsShared) {
         if (thread != null) {
             return;
         }
+        this.claimsShared = claimsShared;
         if (!own.sharing()) {
             budget.closeFor(UNCOMPARED); // it must not use the whole account beside sharing members
         }
@@ -131,9 +134,14 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         thread.start();
     }
 
-    /** How many replicas this process currently divides the budget by (0: no share yet). */
+    /** How many replicas this process currently divides the budget by (0: no call yet; 1: claims, no fixed share). */
     public int replicas() {
         return applied;
+    }
+
+    /** How many members the budget group had when this one last looked (0: not in the group yet). */
+    public int members() {
+        return members;
     }
 
     /** Member sessions, one after the other: a failed client is replaced after a backoff, failing closed meanwhile. */
@@ -153,7 +161,6 @@ public final class ReplicaBudgetShare implements AutoCloseable {
     private void runUntilClosed() {
         long backoff = restartBackoff.millis(1);
         while (!closing) {
-            schedule = new Schedule(holdNanos); // every session joins as a replica that starts
             Throwable failure;
             sessionJoined = false;
             evicted = false;
@@ -237,17 +244,15 @@ public final class ReplicaBudgetShare implements AutoCloseable {
                     }
                     if (inGroup) {
                         compareSettings(d, me);
-                        if (membershipChanged) {
-                            membershipChanged = false;
-                            apply(schedule.membership(now, d.members().size()));
-                            if (!sessionJoined) {
-                                sessionJoined = true;
-                                threads.running(THREAD);
-                            }
+                        membershipChanged = false;
+                        members = d.members().size();
+                        apply(divisor(d));
+                        if (!sessionJoined) {
+                            sessionJoined = true;
+                            threads.running(THREAD);
                         }
                     }
                 }
-                apply(schedule.tick(clock.getAsLong()));
             }
         } catch (WakeupException e) {
             if (closing) {
@@ -257,6 +262,21 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         } finally {
             member = null;
         }
+    }
+
+    /**
+     * 1 (claims, no fixed share) unless a member of an earlier version is in the group, or the journal
+     * cannot share claims: then the number of members.
+     */
+    private int divisor(ConsumerGroupDescription d) {
+        boolean legacy = d.members().stream().anyMatch(m -> !BudgetSettings.claims(m.clientId()));
+        int n = d.members().size();
+        int divisor = legacy || !claimsShared.getAsBoolean() ? n : 1;
+        if (legacy && divisor != applied) {
+            LOG.warn("budget group {}: a member of an earlier version is in the group (it does not read claims): each of the {} "
+                    + "replicas keeps to 1/{} of the budget until it is gone", group, n, n);
+        }
+        return divisor;
     }
 
     /** The group's description, or null when the brokers did not answer (mid-rebalance: a state other than STABLE). */
@@ -323,9 +343,12 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         }
         budget.shareAmong(replicas);
         int[] limits = budget.limits();
-        if (applied >= 0 || replicas > 0) {
+        if (replicas == 1) {
+            LOG.info("budget group {}: joined; calls are claimed in the budget journal, up to {} in the short window and {} in the "
+                    + "long one for the whole group", group, limits[0], limits[1]);
+        } else if (applied >= 0 || replicas > 0) {
             LOG.info("budget share: {} replica(s) in group {}; this one may start {} calls in the short window and {} in the long one",
-                    replicas == 0 ? "waiting for the other" : replicas, group, limits[0], limits[1]);
+                    replicas == 0 ? "waiting for the group" : replicas, group, limits[0], limits[1]);
         }
         applied = replicas;
     }
@@ -348,59 +371,6 @@ public final class ReplicaBudgetShare implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
-    }
-
-    /**
-     * When which share applies, from the member counts the group reported. Times are
-     * {@link System#nanoTime()} values; {@link #membership} and {@link #tick} return the divisor to
-     * apply now (0: no share).
-     */
-    static final class Schedule {
-        private final long holdNanos;
-        private boolean joined;
-        private int current;
-        private int pending = -1;
-        private long pendingAt;
-
-        Schedule(long holdNanos) {
-            this.holdNanos = holdNanos;
-        }
-
-        int membership(long now, int members) {
-            int n = Math.max(1, members);
-            if (!joined) {
-                joined = true;
-                if (n == 1) {
-                    current = 1; // alone: nobody else's calls to wait for
-                } else {
-                    later(n, now + holdNanos); // the others may have used larger shares within the window
-                }
-            } else if (current == 0) {
-                // still waiting to start: a replica that left meanwhile counts for a window from now
-                later(n, n >= pending ? pendingAt : now + holdNanos);
-            } else if (n > current) {
-                current = n; // a smaller share: at once
-                pending = -1;
-            } else if (n < current) {
-                later(n, now + holdNanos); // a larger share: once the departed replicas' calls left the window
-            } else {
-                pending = -1; // back where it was (one left and came back): no change due
-            }
-            return tick(now);
-        }
-
-        int tick(long now) {
-            if (pending > 0 && now - pendingAt >= 0) {
-                current = pending;
-                pending = -1;
-            }
-            return current;
-        }
-
-        private void later(int n, long at) {
-            pending = n;
-            pendingAt = at;
         }
     }
 }

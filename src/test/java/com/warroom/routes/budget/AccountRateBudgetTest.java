@@ -277,7 +277,7 @@ class AccountRateBudgetTest {
         }
 
         @Override
-        public boolean reserve(long timeoutNanos) throws InterruptedException {
+        public boolean reserve(long timeoutNanos, int wanted) throws InterruptedException {
             writes.incrementAndGet();
             writing.countDown();
             letGo.await();
@@ -444,5 +444,109 @@ class AccountRateBudgetTest {
 
     private static int maxIn(List<Long> sorted, long windowMillis) {
         return FlashdutySandbox.maxIn(sorted, windowMillis);
+    }
+
+    /** A permit within 200 ms (time for a claim to be written), or null. */
+    private static AccountRateBudget.Permit soon(AccountRateBudget b) throws InterruptedException {
+        return b.tryAcquire(0, 200, TimeUnit.MILLISECONDS);
+    }
+
+    /** Other replicas' claims, as a journal that follows them reports: settable, and it says when they change. */
+    static final class OthersJournal implements AccountRateBudget.Journal {
+        final java.util.Map<Long, Integer> held = new java.util.concurrent.ConcurrentHashMap<>();
+        final java.util.concurrent.atomic.AtomicInteger claimed = new java.util.concurrent.atomic.AtomicInteger();
+        volatile int lastWanted;
+        private Runnable onChange = () -> { };
+        private int covered;
+
+        @Override
+        public synchronized boolean take() {
+            if (covered > 0) {
+                covered--;
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public boolean reserve(long timeoutNanos, int wanted) {
+            lastWanted = wanted;
+            claimed.addAndGet(wanted);
+            synchronized (this) {
+                covered += wanted;
+            }
+            return true;
+        }
+
+        @Override
+        public int othersHeld(long windowMillis) {
+            return held.getOrDefault(windowMillis, 0);
+        }
+
+        @Override
+        public void onChange(Runnable r) {
+            onChange = r;
+        }
+
+        void others(long windowMillis, int calls) {
+            held.put(windowMillis, calls);
+            onChange.run();
+        }
+    }
+
+    /** The others' claims leave this process the rest of each window; when they fall, a waiting call starts at once. */
+    @Test
+    void otherReplicasClaimsLeaveTheRestOfEachWindow() throws Exception {
+        AccountRateBudget b = new AccountRateBudget(5, 20, 1000, 60_000);
+        OthersJournal others = new OthersJournal();
+        b.journal(others);
+        others.others(1000, 3);
+        assertNotNull(soon(b));
+        assertNotNull(soon(b));
+        assertNull(soon(b), "3 claimed by the others and 2 of ours fill the short window of 5");
+        others.others(60_000, 18);
+        others.others(1000, 0);
+        assertNull(soon(b), "the long window: 18 claimed by the others and 2 of ours fill 20");
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<AccountRateBudget.Permit> waiting = pool.submit(() -> b.acquire(0));
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.waiting() == 1);
+            assertFalse(waiting.isDone());
+            others.others(60_000, 10); // a give-back, or claims aging out: the journal says so
+            assertNotNull(waiting.get(5, TimeUnit.SECONDS), "the waiting call starts when the others' claims fall");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** A claim covers the calls waiting, no more than both windows have room for beside the others' claims. */
+    @Test
+    void aClaimCoversTheWaitingCallsWithinTheRoomLeft() throws Exception {
+        AccountRateBudget b = new AccountRateBudget(50, 1000, 1000, 60_000);
+        OthersJournal others = new OthersJournal();
+        b.journal(others);
+        assertNotNull(soon(b));
+        assertEquals(1, others.lastWanted, "one call waiting: a claim of one");
+        others.others(60_000, 996); // 3 left in the long window, 1 of them ours
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<AccountRateBudget.Permit>> calls = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                calls.add(pool.submit(() -> {
+                    start.await();
+                    return b.tryAcquire(0, 300, TimeUnit.MILLISECONDS);
+                }));
+            }
+            start.countDown();
+            int granted = 0;
+            for (java.util.concurrent.Future<AccountRateBudget.Permit> c : calls) {
+                granted += c.get(5, TimeUnit.SECONDS) == null ? 0 : 1;
+            }
+            assertEquals(3, granted, "1000 - 996 claimed by the others - 1 of ours");
+            assertTrue(others.claimed.get() <= 4, "claims never cover more than the room left: " + others.claimed.get());
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }

@@ -44,30 +44,81 @@ class BudgetJournalIT {
         String topic = "budget-journal-ahead-" + System.nanoTime();
         KafkaBroker.shared().createTopic(topic, 1, Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, timestampType));
         try (KafkaTestClient kafka = KafkaTestClient.forSharedBroker()) {
-            // a predecessor whose clock ran 10 minutes ahead reserved 10 calls
+            // a predecessor (a version before claims) whose clock ran 10 minutes ahead reserved 10 calls
             long ahead = System.currentTimeMillis() + TimeUnit.MINUTES.toMillis(10);
             kafka.send(new ProducerRecord<>(topic, null, ahead, "predecessor".getBytes(UTF_8), "10".getBytes(UTF_8)));
         }
-        AccountRateBudgetTest.FakeClock clock = new AccountRateBudgetTest.FakeClock();
         long windowMillis = 2_000;
-        long responseTimeoutMillis = 1_000;
-        AccountRateBudget budget = new AccountRateBudget(10, 10, 100, windowMillis, clock::now);
-        long countsFor;
+        AccountRateBudget budget = new AccountRateBudget(10, 10, 100, windowMillis);
         com.warroom.routes.kafka.BrokerClock brokerClock = new com.warroom.routes.kafka.BrokerClock();
-        try (BudgetJournal journal = new BudgetJournal(new KafkaClientSettings(KafkaBroker.shared().bootstrapServers(),
-                "PLAINTEXT", "GSSAPI", ""), topic, 120_000, brokerClock)) {
-            countsFor = journal.load(budget, responseTimeoutMillis);
+        try (BudgetJournal journal = journal(topic, brokerClock)) {
+            journal.load(budget);
+            budget.journal(journal);
+            // only a broker-stamped journal tells the broker's clock (event ages are judged by it when this host's is off)
+            assertEquals("LogAppendTime".equals(timestampType), brokerClock.now().isPresent(), timestampType);
+            if (brokerClock.now().isPresent()) {
+                assertTrue(Math.abs(brokerClock.now().getAsLong() - System.currentTimeMillis()) < 60_000, "the broker's clock, near this one");
+            }
+            assertEquals(10, journal.othersHeld(windowMillis), "the predecessor's 10 calls count");
+            assertNull(budget.tryAcquire(10, 0, TimeUnit.NANOSECONDS));
+            long oneWindow = BudgetJournal.LEGACY_SPAN_MILLIS + windowMillis;
+            long countsFor = TimeUnit.NANOSECONDS.toMillis(journal.nanosUntilOthersFall(windowMillis));
+            assertTrue(countsFor <= oneWindow, "they count for " + countsFor + " ms, not more than one window and their span: " + oneWindow);
         }
-        // only a broker-stamped journal tells the broker's clock (event ages are judged by it when this host's is off)
-        assertEquals("LogAppendTime".equals(timestampType), brokerClock.now().isPresent(), timestampType);
-        if (brokerClock.now().isPresent()) {
-            assertTrue(Math.abs(brokerClock.now().getAsLong() - System.currentTimeMillis()) < 60_000, "the broker's clock, near this one");
+    }
+
+    /**
+     * Two replicas on one journal: each counts the other's claims (not its own twice), a claim not
+     * used within its validity is given back, and a claim stops counting one window and its span
+     * after its stamp.
+     */
+    @Test
+    void replicasCountEachOthersClaimsAndWhatIsGivenBack() throws Exception {
+        String topic = "budget-journal-claims-" + System.nanoTime();
+        KafkaBroker.shared().createTopic(topic, 1, Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"));
+        long shortWindow = 1_000;
+        AccountRateBudget budgetA = new AccountRateBudget(10, 1_000, shortWindow, 60_000);
+        AccountRateBudget budgetB = new AccountRateBudget(10, 1_000, shortWindow, 60_000);
+        try (BudgetJournal a = journal(topic, new com.warroom.routes.kafka.BrokerClock());
+             BudgetJournal b = journal(topic, new com.warroom.routes.kafka.BrokerClock())) {
+            a.load(budgetA);
+            budgetA.journal(a);
+            b.load(budgetB);
+            budgetB.journal(b);
+            List<AccountRateBudget.Permit> permits = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                permits.add(budgetA.tryAcquire(0, 5, TimeUnit.SECONDS));
+                assertNotNull(permits.get(i), "A alone in the window: call " + i);
+            }
+            permits.forEach(AccountRateBudget.Permit::release);
+            assertEquals(0, a.othersHeld(shortWindow), "A counts its own calls exactly, not its claims again");
+            await("B reads A's claims").atMost(WAIT).until(() -> b.othersHeld(shortWindow) == 6);
+            int granted = 0;
+            while (budgetB.tryAcquire(0, 300, TimeUnit.MILLISECONDS) != null) { // time for a claim to be written and read back
+                granted++;
+            }
+            assertEquals(4, granted, "B may start what A left of the short window");
+            await("A reads B's claims").atMost(WAIT).until(() -> a.othersHeld(shortWindow) == 4);
+            assertNull(budgetA.tryAcquire(0, 300, TimeUnit.MILLISECONDS), "the window is full for A too");
+
+            // a claim of 5, one used: the other 4 are given back when its validity ends
+            long before = b.othersHeld(60_000);
+            assertTrue(a.reserve(TimeUnit.SECONDS.toNanos(10), 5));
+            assertTrue(a.take());
+            await("B counts the claim").atMost(WAIT).until(() -> b.othersHeld(60_000) >= before + 1);
+            await("and only the call used, once the rest is given back").atMost(WAIT)
+                    .until(() -> b.othersHeld(60_000) == before + 1);
+            assertEquals(4, a.callsGivenBack());
+
+            await("A's claims leave B's short window one window and their span after their stamp").atMost(WAIT)
+                    .until(() -> b.othersHeld(shortWindow) == 0);
+            assertEquals(7, b.othersHeld(60_000), "still in the long one");
         }
-        long oneWindow = windowMillis + BudgetJournal.VALID_MILLIS + responseTimeoutMillis;
-        assertNull(budget.tryAcquire(10, 0, TimeUnit.NANOSECONDS), "the predecessor's 10 calls count");
-        assertTrue(countsFor <= oneWindow, "they count for " + countsFor + " ms, not more than one window: " + oneWindow);
-        clock.at(oneWindow + 1);
-        assertNotNull(budget.tryAcquire(10, 0, TimeUnit.NANOSECONDS), "one window later a call may start");
+    }
+
+    private static BudgetJournal journal(String topic, com.warroom.routes.kafka.BrokerClock clock) {
+        return new BudgetJournal(new KafkaClientSettings(KafkaBroker.shared().bootstrapServers(), "PLAINTEXT", "GSSAPI", ""), topic,
+                120_000, clock, true);
     }
 
     @Test

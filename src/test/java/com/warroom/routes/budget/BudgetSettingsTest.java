@@ -34,4 +34,13 @@ class BudgetSettingsTest {
         }
         assertTrue(BudgetSettings.publishes(here.clientId()));
     }
+
+    /** Members that share through claims say so; an earlier version's members (a fixed 1/N share) are told apart by it. */
+    @Test
+    void membersThatClaimAreToldFromEarlierVersions() {
+        assertTrue(BudgetSettings.claims(here.clientId()));
+        assertFalse(BudgetSettings.claims("war-room-routes-budget_50-1000-1000-60000-on"), "published settings, but no claims");
+        assertFalse(BudgetSettings.claims("consumer-war-room-routes-budget-1"));
+        assertNull(here.differenceFrom("war-room-routes-budget_50-1000-1000-60000-on", "m4"), "the same settings all the same");
+    }
 }

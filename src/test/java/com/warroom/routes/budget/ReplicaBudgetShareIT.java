@@ -52,9 +52,9 @@ class ReplicaBudgetShareIT {
             threads = new BackgroundThreads(budget, registry);
             KafkaClientSettings kafka = new KafkaClientSettings(KafkaBroker.shared().bootstrapServers(), "PLAINTEXT", "", "");
             share = new ReplicaBudgetShare(budget, new BudgetSettings(PER_SECOND, perMinute, SECOND_WINDOW, MINUTE_WINDOW, sharing),
-                    kafka, group, topic, 200, threads, Duration.ofMillis(500), Duration.ofSeconds(2), clock);
+                    kafka, group, topic, threads, Duration.ofMillis(500), Duration.ofSeconds(2), clock);
             members.add(this);
-            share.start();
+            share.start(() -> true);
         }
 
         double failures() {
@@ -117,15 +117,17 @@ class ReplicaBudgetShareIT {
         createTopic();
         Member a = member(PER_MINUTE, true);
         Member b = member(PER_MINUTE, true);
-        await("both share").atMost(WAIT).until(() -> a.share.replicas() == 2 && b.share.replicas() == 2);
+        await("both in the group").atMost(WAIT).until(() -> a.share.members() == 2 && b.share.members() == 2
+                && a.share.replicas() == 1 && b.share.replicas() == 1);
 
         // what a session time-out does (e.g. a long GC pause), done by the group's coordinator on request
         try (Admin admin = Admin.create(java.util.Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.shared().bootstrapServers()))) {
             admin.removeMembersFromConsumerGroup(group, new RemoveMembersFromConsumerGroupOptions()).all().get(30, TimeUnit.SECONDS);
         }
         await("the evicted members notice").atMost(WAIT).until(() -> a.failures() >= 1 && b.failures() >= 1);
-        await("and share again").atMost(WAIT).until(() -> a.share.replicas() == 2 && b.share.replicas() == 2
+        await("and share again").atMost(WAIT).until(() -> a.share.members() == 2 && b.share.members() == 2
                 && a.threads.allRunning() && b.threads.allRunning());
+        assertTrue(a.mayCall() && b.mayCall(), "claims, no fixed share: each may call");
     }
 
     @Test
@@ -140,7 +142,7 @@ class ReplicaBudgetShareIT {
         assertTrue(why.contains("budget-share=flashduty.rate-per-minute: 30 here, 40 at member "), why);
         assertTrue(!why.contains("war-room-routes-budget"), "names the setting, not the client id: " + why);
         assertTrue(!b.mayCall(), "the mismatched replica makes no call");
-        await("a counts b and goes on").atMost(WAIT).until(() -> a.share.replicas() == 2);
+        await("a counts b and goes on").atMost(WAIT).until(() -> a.share.members() == 2);
         assertTrue(a.threads.allRunning(), a.threads.describe());
         assertTrue(a.mayCall(), "the group goes on with its own settings");
 
@@ -152,7 +154,7 @@ class ReplicaBudgetShareIT {
 
         b.close();
         c.close();
-        await("a alone again").atMost(WAIT).until(() -> a.share.replicas() == 1);
+        await("a alone again").atMost(WAIT).until(() -> a.share.members() == 1);
         assertTrue(a.mayCall());
     }
 
@@ -163,5 +165,33 @@ class ReplicaBudgetShareIT {
         await("it compared its settings with the (empty) group").atMost(WAIT).until(c::mayCall);
         assertTrue(c.threads.allRunning(), c.threads.describe());
         assertEquals(PER_MINUTE, c.budget.limits()[1]);
+    }
+
+    /**
+     * A replica of an earlier version (a fixed 1/N share, no claims) in the group during a rolling
+     * upgrade: the others keep to 1/N from the moment they see it, and go back to claims as soon as it
+     * is gone (its reservations are in the journal and count like claims).
+     */
+    @Test
+    void aMemberOfAnEarlierVersionMakesEveryoneKeepTo1OverNUntilItIsGone() throws Exception {
+        createTopic();
+        Member a = member(PER_MINUTE, true);
+        await("a alone").atMost(WAIT).until(() -> a.share.replicas() == 1 && a.threads.allRunning());
+        assertEquals(PER_MINUTE, a.budget.limits()[1]);
+
+        java.util.Properties p = new KafkaClientSettings(KafkaBroker.shared().bootstrapServers(), "PLAINTEXT", "", "")
+                .common("war-room-routes-budget_" + PER_SECOND + "-" + PER_MINUTE + "-" + SECOND_WINDOW + "-" + MINUTE_WINDOW + "-on");
+        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, group);
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> old = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            old.subscribe(java.util.List.of(topic));
+            await("a keeps to half").atMost(WAIT).until(() -> {
+                old.poll(Duration.ofMillis(100));
+                return a.share.replicas() == 2;
+            });
+            assertEquals(PER_MINUTE / 2, a.budget.limits()[1]);
+        }
+        await("back to claims once it left").atMost(WAIT).until(() -> a.share.replicas() == 1);
+        assertEquals(PER_MINUTE, a.budget.limits()[1]);
     }
 }

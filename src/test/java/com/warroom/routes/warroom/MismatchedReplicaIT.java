@@ -36,7 +36,6 @@ class MismatchedReplicaIT {
 
     @RegisterExtension
     static WarRoomTestApp testApp = WarRoomTestApp.withDefaults().budget(PER_SECOND, SECOND_WINDOW, PER_MINUTE, MINUTE_WINDOW)
-            .setting("flashduty.budget-settle", "500ms")
             .startedByTest();
 
     @Test

@@ -42,7 +42,6 @@ class ScaleOutIT {
     /** The extension's one app is never started: the test starts and stops three replicas of its own on copies of the settings. */
     @RegisterExtension
     static WarRoomTestApp testApp = WarRoomTestApp.withDefaults().budget(PER_SECOND, SECOND_WINDOW, PER_MINUTE, MINUTE_WINDOW)
-            .setting("flashduty.budget-settle", "500ms")
             .setting("kafka.max-poll-records", "5")
             .startedByTest();
 
@@ -63,17 +62,17 @@ class ScaleOutIT {
                 replicas.add(RunningApp.start(new LinkedHashMap<>(settings)));
             }
             Awaitility.await().atMost(Duration.ofSeconds(30))
-                    .until(() -> replicas.stream().allMatch(r -> share(r) == 3));
+                    .until(() -> replicas.stream().allMatch(r -> members(r) == 3));
 
             topics.awaitCount(results, r -> true, BATCH / 3, Duration.ofSeconds(60));
             replicas.remove(2).close(); // its partitions move to the other two
             Awaitility.await().atMost(Duration.ofSeconds(30))
-                    .until(() -> replicas.stream().allMatch(r -> share(r) == 2));
+                    .until(() -> replicas.stream().allMatch(r -> members(r) == 2));
             topics.awaitCount(results, r -> true, BATCH * 2 / 3, Duration.ofSeconds(60));
             ids.addAll(send(kafka, incidents, BATCH));
             replicas.add(RunningApp.start(new LinkedHashMap<>(settings))); // and back
             Awaitility.await().atMost(Duration.ofSeconds(30))
-                    .until(() -> replicas.stream().allMatch(r -> share(r) == 3));
+                    .until(() -> replicas.stream().allMatch(r -> members(r) == 3));
 
             Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
                     .until(() -> handled(topics.json(results)).containsAll(ids));
@@ -105,8 +104,8 @@ class ScaleOutIT {
         return ids;
     }
 
-    private static int share(RunningApp app) {
-        return app.bean("replicaBudgetShare", ReplicaBudgetShare.class).replicas();
+    private static int members(RunningApp app) {
+        return app.bean("replicaBudgetShare", ReplicaBudgetShare.class).members();
     }
 
     private static Set<String> handled(List<JsonNode> results) {
