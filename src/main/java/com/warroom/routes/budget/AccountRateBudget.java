@@ -71,7 +71,7 @@ public final class AccountRateBudget {
             }
 
             @Override
-            public boolean reserve(long timeoutNanos, int wanted) {
+            public boolean reserve(long timeoutNanos, int waiting, int room) {
                 return true;
             }
         };
@@ -80,11 +80,12 @@ public final class AccountRateBudget {
         boolean take();
 
         /**
-         * Outside the lock, one caller at a time: writes a new claim of about {@code wanted} calls,
-         * waiting at most {@code timeoutNanos}; false when none was ready in that time (or the write
-         * failed: the journal says why in its health). It may throw to refuse the permit outright.
+         * Outside the lock, one caller at a time: writes a new claim for the {@code waiting} calls
+         * (more if recent demand was higher), never for more than {@code room} (what both windows
+         * leave), waiting at most {@code timeoutNanos}; false when none was ready in that time (or the
+         * write failed: the journal says why in its health). It may throw to refuse the permit outright.
          */
-        boolean reserve(long timeoutNanos, int wanted) throws InterruptedException;
+        boolean reserve(long timeoutNanos, int waiting, int room) throws InterruptedException;
 
         /** Under the lock: after a failed write, how long before the next one is worth trying (0: now). */
         default long nanosUntilRetry() {
@@ -162,7 +163,7 @@ public final class AccountRateBudget {
                         }
                         continue;
                     }
-                    reserve(left, wanted(now));
+                    reserve(left, waiters.size(), room(now));
                     continue;
                 }
                 if (freeIn == 0) {
@@ -207,11 +208,11 @@ public final class AccountRateBudget {
      * on return, whatever happened. Whether the write succeeded is seen by the caller's next
      * {@link Journal#take()}: a failed write grants nothing.
      */
-    private void reserve(long timeoutNanos, int wanted) throws InterruptedException {
+    private void reserve(long timeoutNanos, int waiting, int room) throws InterruptedException {
         reserving = true;
         lock.unlock();
         try {
-            journal.reserve(timeoutNanos, wanted);
+            journal.reserve(timeoutNanos, waiting, room);
         } finally {
             lock.lock();
             reserving = false;
@@ -219,13 +220,13 @@ public final class AccountRateBudget {
         }
     }
 
-    /** Under the lock: how many calls a new claim should cover: those waiting, as far as both windows have room for them. */
-    private int wanted(long now) {
+    /** Under the lock: how many calls this process may still start in both windows beside the others' claims (at least 1). */
+    private int room(long now) {
         int room = Integer.MAX_VALUE;
         for (Window w : windows) {
             room = Math.min(room, w.room(now, journal.othersHeld(w.lengthMillis())));
         }
-        return Math.max(1, Math.min(waiters.size(), room));
+        return Math.max(1, room);
     }
 
     /**

@@ -134,6 +134,9 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     /** the current claim: its offset, the permits it still covers, and until when (nanoTime); guarded by this */
     private long claimOffset = -1;
     private int remaining;
+    /** the size the next claim is sized from, and how many permits of the current one were taken; guarded by this */
+    private int chunk = 1;
+    private int used;
     private long validUntil;
     private long retryAt;
     private boolean failedLast;
@@ -183,6 +186,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         }
         if (remaining > 0 && validUntil - System.nanoTime() > 0) {
             remaining--;
+            used++;
             return true;
         }
         return false;
@@ -213,13 +217,15 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     // ---- claims ------------------------------------------------------------------------------------
 
     /**
-     * Outside the budget's lock, one caller at a time: starts a claim of {@code wanted} calls (at most
-     * {@value #CHUNK}) on the journal's thread (or joins the one under way) and waits for it at most
-     * {@code timeoutNanos}. A claim the caller gave up on goes on; if it is read back in time, the
-     * next {@link #take()} uses it.
+     * Outside the budget's lock, one caller at a time: starts a claim on the journal's thread (or joins
+     * the one under way) and waits for it at most {@code timeoutNanos}. The claim covers the calls
+     * waiting, or as many as the last claim's demand suggests if more (the last one used up while
+     * still valid: twice as many; expired: as many as it covered), at most {@value #CHUNK} and never
+     * more than {@code room}; what is not used is given back. A claim the caller gave up on goes on;
+     * if it is read back in time, the next {@link #take()} uses it.
      */
     @Override
-    public boolean reserve(long timeoutNanos, int wanted) throws InterruptedException {
+    public boolean reserve(long timeoutNanos, int waiting, int room) throws InterruptedException {
         if (readOnly) {
             return true;
         }
@@ -229,7 +235,9 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
                 throw new IllegalStateException(closed ? "the budget journal is closed" : "the budget journal is not open yet");
             }
             if (pending == null || pending.isDone()) {
-                int n = Math.max(1, Math.min(CHUNK, wanted));
+                // one consumer thread waits for one call at a time: the demand shows in how fast claims are used up
+                chunk = validUntil - System.nanoTime() > 0 && remaining == 0 ? Math.min(CHUNK, chunk * 2) : Math.max(1, used);
+                int n = Math.max(1, Math.min(room, Math.max(waiting, chunk)));
                 pending = writer.submit(() -> writeClaim(n));
             }
             write = pending;
@@ -289,6 +297,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             if (readThrough > m.offset() && until - System.nanoTime() > 0) {
                 claimOffset = m.offset();
                 remaining = n;
+                used = 0;
                 validUntil = until;
                 installed = true;
             }

@@ -277,7 +277,7 @@ class AccountRateBudgetTest {
         }
 
         @Override
-        public boolean reserve(long timeoutNanos, int wanted) throws InterruptedException {
+        public boolean reserve(long timeoutNanos, int waiting, int room) throws InterruptedException {
             writes.incrementAndGet();
             writing.countDown();
             letGo.await();
@@ -469,7 +469,8 @@ class AccountRateBudgetTest {
         }
 
         @Override
-        public boolean reserve(long timeoutNanos, int wanted) {
+        public boolean reserve(long timeoutNanos, int waiting, int room) {
+            int wanted = Math.min(waiting, room);
             lastWanted = wanted;
             claimed.addAndGet(wanted);
             synchronized (this) {
