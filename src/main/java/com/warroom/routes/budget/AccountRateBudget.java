@@ -102,6 +102,16 @@ public final class AccountRateBudget {
             return Long.MAX_VALUE;
         }
 
+        /** How long a claim covers calls after its write starts (0: a claim never runs out). */
+        default long claimValidityNanos() {
+            return 0;
+        }
+
+        /** Under the lock: whether a claim already read back still covers a call {@code inNanos} from now. */
+        default boolean covers(long inNanos) {
+            return true;
+        }
+
         /** Where to say that the others' claims changed (never called with the journal's own lock held). */
         default void onChange(Runnable r) {
         }
@@ -166,6 +176,15 @@ public final class AccountRateBudget {
                     reserve(left, waiters.size(), room(now));
                     continue;
                 }
+                // a slot frees within half a claim's validity: write the claim now, so the call starts the moment it does
+                long validity = journal.claimValidityNanos();
+                if (freeIn > 0 && freeIn <= validity / 2 && !reserving && journal.nanosUntilRetry() == 0 && !journal.covers(freeIn)) {
+                    long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE : timeoutNanos - (now - start);
+                    if (left > freeIn) {
+                        reserve(left, waiters.size(), room(now));
+                        continue;
+                    }
+                }
                 if (freeIn == 0) {
                     waiters.remove();
                     for (Window w : windows) {
@@ -220,11 +239,15 @@ public final class AccountRateBudget {
         }
     }
 
-    /** Under the lock: how many calls this process may still start in both windows beside the others' claims (at least 1). */
+    /**
+     * Under the lock: how many calls this process may start in both windows, beside the others'
+     * claims, within a claim's validity from now (at least 1): the size a new claim is worth.
+     */
     private int room(long now) {
         int room = Integer.MAX_VALUE;
+        long within = journal.claimValidityNanos();
         for (Window w : windows) {
-            room = Math.min(room, w.room(now, journal.othersHeld(w.lengthMillis())));
+            room = Math.min(room, w.room(now, within, journal.othersHeld(w.lengthMillis())));
         }
         return Math.max(1, room);
     }
@@ -536,10 +559,15 @@ public final class AccountRateBudget {
             return TimeUnit.NANOSECONDS.toMillis(lengthNanos);
         }
 
-        /** The calls this process may still start in the window now, beside {@code others} claimed by other processes. */
-        int room(long now, int others) {
+        /** The calls this process may start in the window within {@code withinNanos}, beside {@code others} claimed by other processes. */
+        int room(long now, long withinNanos, int others) {
             expire(now);
-            return Math.max(0, Math.min(limit, accountLimit - others) - inFlight - freeAt.size());
+            long at = now + withinNanos;
+            int held = inFlight;
+            for (Long t : freeAt) {
+                held += t - at > 0 ? 1 : 0;
+            }
+            return Math.max(0, Math.min(limit, accountLimit - others) - held);
         }
 
         private void expire(long now) {

@@ -193,6 +193,16 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     }
 
     @Override
+    public long claimValidityNanos() {
+        return readOnly ? 0 : TimeUnit.MILLISECONDS.toNanos(VALID_MILLIS);
+    }
+
+    @Override
+    public synchronized boolean covers(long inNanos) {
+        return readOnly || remaining > 0 && validUntil - (System.nanoTime() + inNanos) > 0;
+    }
+
+    @Override
     public synchronized long nanosUntilRetry() {
         return failedLast ? Math.max(0, retryAt - System.nanoTime()) : 0;
     }
@@ -282,6 +292,8 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         }
         claimsWritten.incrementAndGet();
         boolean installed = false;
+        long replacedOffset = -1;
+        int replacedUnused = 0;
         synchronized (this) {
             failedLast = false;
             // every claim written before this one must be counted before any of its calls starts
@@ -295,6 +307,10 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
                 return;
             }
             if (readThrough > m.offset() && until - System.nanoTime() > 0) {
+                if (remaining > 0) { // written ahead while the last one still covered calls: what it still covers goes back
+                    replacedOffset = claimOffset;
+                    replacedUnused = remaining;
+                }
                 claimOffset = m.offset();
                 remaining = n;
                 used = 0;
@@ -305,6 +321,9 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         if (problem != null) {
             LOG.info("budget journal topic {} can be written again: Flashduty calls go on", topic);
             problem = null;
+        }
+        if (replacedUnused > 0) {
+            giveBack(replacedOffset, replacedUnused);
         }
         if (installed) {
             long offset = m.offset();
