@@ -102,6 +102,19 @@ public final class AccountRateBudget {
             return Long.MAX_VALUE;
         }
 
+        /** Under the lock, quick: how many other processes said lately that they wait for room (and got none since). */
+        default int othersWanting() {
+            return 0;
+        }
+
+        /**
+         * Under the lock, quick: says (at most every few hundred ms, without waiting) that this process
+         * waits for room; returns the nanoseconds until it should be said again.
+         */
+        default long want() {
+            return Long.MAX_VALUE;
+        }
+
         /** How long a claim covers calls after its write starts (0: a claim never runs out). */
         default long claimValidityNanos() {
             return 0;
@@ -176,9 +189,15 @@ public final class AccountRateBudget {
                     reserve(left, waiters.size(), room(now));
                     continue;
                 }
+                long wantAgain = Long.MAX_VALUE;
+                if (freeIn > 0 && waiters.peek() == me && blockedByOthers(now)) {
+                    wantAgain = journal.want(); // the others then keep to their even part until this process got room
+                }
                 // a slot frees within half a claim's validity: write the claim now, so the call starts the moment it does
+                // (not while another process waits: the slot is its turn)
                 long validity = journal.claimValidityNanos();
-                if (freeIn > 0 && freeIn <= validity / 2 && !reserving && journal.nanosUntilRetry() == 0 && !journal.covers(freeIn)) {
+                if (freeIn > 0 && freeIn <= validity / 2 && !reserving && journal.othersWanting() == 0
+                        && journal.nanosUntilRetry() == 0 && !journal.covers(freeIn)) {
                     long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE : timeoutNanos - (now - start);
                     if (left > freeIn) {
                         reserve(left, waiters.size(), room(now));
@@ -206,7 +225,7 @@ public final class AccountRateBudget {
                     changed.signalAll();
                     return null;
                 }
-                long nap = Math.min(freeIn, left);
+                long nap = Math.min(Math.min(freeIn, left), wantAgain);
                 if (nap == Long.MAX_VALUE) {
                     changed.await();
                 } else {
@@ -239,6 +258,20 @@ public final class AccountRateBudget {
         }
     }
 
+    /** Under the lock: whether the other processes' claims hold part of a window this process has no room in now. */
+    private boolean blockedByOthers(long now) {
+        if (!closedBy.isEmpty()) {
+            return false;
+        }
+        for (Window w : windows) {
+            int others = journal.othersHeld(w.lengthMillis());
+            if (others > 0 && w.room(now, 0, others, Integer.MAX_VALUE) == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Under the lock: how many calls this process may start in both windows, beside the others'
      * claims, within a claim's validity from now (at least 1): the size a new claim is worth.
@@ -246,8 +279,9 @@ public final class AccountRateBudget {
     private int room(long now) {
         int room = Integer.MAX_VALUE;
         long within = journal.claimValidityNanos();
+        int wanting = journal.othersWanting();
         for (Window w : windows) {
-            room = Math.min(room, w.room(now, within, journal.othersHeld(w.lengthMillis())));
+            room = Math.min(room, w.room(now, within, journal.othersHeld(w.lengthMillis()), w.fairCap(wanting)));
         }
         return Math.max(1, room);
     }
@@ -261,12 +295,14 @@ public final class AccountRateBudget {
             return Long.MAX_VALUE; // until reopen() signals
         }
         long wait = paused ? Math.max(0, pausedUntil - now) : 0; // nanoTime values compare only by difference
+        int wanting = journal.othersWanting();
         for (Window w : windows) {
-            // the other processes' claims leave this process the rest of the window
+            // the other processes' claims leave this process the rest of the window; while others wait for room,
+            // no process holds more than its even part of it (so a busy one cannot starve one that needs a little)
             long windowMillis = w.lengthMillis();
             int others = journal.othersHeld(windowMillis);
-            long own = w.nanosUntilFree(now, others);
-            if (own > 0 && others > 0) {
+            long own = w.nanosUntilFree(now, others, w.fairCap(wanting));
+            if (own > 0 && (others > 0 || wanting > 0)) {
                 own = Math.min(own, journal.nanosUntilOthersFall(windowMillis));
             }
             wait = Math.max(wait, own);
@@ -559,15 +595,20 @@ public final class AccountRateBudget {
             return TimeUnit.NANOSECONDS.toMillis(lengthNanos);
         }
 
+        /** The most this process may hold of the window while {@code wanting} other processes wait for room: an even part. */
+        int fairCap(int wanting) {
+            return wanting <= 0 ? Integer.MAX_VALUE : Math.max(1, accountLimit / (wanting + 1));
+        }
+
         /** The calls this process may start in the window within {@code withinNanos}, beside {@code others} claimed by other processes. */
-        int room(long now, long withinNanos, int others) {
+        int room(long now, long withinNanos, int others, int cap) {
             expire(now);
             long at = now + withinNanos;
             int held = inFlight;
             for (Long t : freeAt) {
                 held += t - at > 0 ? 1 : 0;
             }
-            return Math.max(0, Math.min(limit, accountLimit - others) - held);
+            return Math.max(0, Math.min(Math.min(limit, cap), accountLimit - others) - held);
         }
 
         private void expire(long now) {
@@ -576,10 +617,13 @@ public final class AccountRateBudget {
             }
         }
 
-        /** 0 when a call may start, beside {@code others} the other processes claimed; else how long until one of this process's slots frees. */
-        long nanosUntilFree(long now, int others) {
+        /**
+         * 0 when a call may start, beside {@code others} the other processes claimed and within {@code cap};
+         * else how long until one of this process's slots frees.
+         */
+        long nanosUntilFree(long now, int others, int cap) {
             expire(now);
-            int limit = Math.min(this.limit, accountLimit - others);
+            int limit = Math.min(Math.min(this.limit, cap), accountLimit - others);
             if (inFlight + freeAt.size() < limit) {
                 return 0;
             }

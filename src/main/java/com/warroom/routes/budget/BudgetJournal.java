@@ -108,6 +108,11 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     /** the value of the marker {@link #load} writes to learn the broker's time; readers skip it (not a positive count) */
     private static final String MARKER = "0";
     private static final String GIVE_BACK = "return ";
+    /** the value of a record saying "this process waits for room" */
+    private static final String WANT = "want";
+    /** a process waiting says so this often; the others count it as waiting this long after (unless it claimed since) */
+    static final long WANT_EVERY_MILLIS = 200;
+    static final long WANT_TTL_MILLIS = 600;
     private static final Pattern GIVE_BACK_VALUE = Pattern.compile("return (\\d{1,18}) (\\d{1,5})");
 
     private final KafkaClientSettings settings;
@@ -127,6 +132,11 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     private long readThrough = -1;
     /** where the reader stands in each partition, to go on from after a failure; guarded by this */
     private final Map<TopicPartition, Long> positions = new HashMap<>();
+    /** other processes that said they wait for room: the broker's stamp of their last such record; guarded by this */
+    private final Map<String, Long> wanting = new HashMap<>();
+    /** when this process last said it waits (nanoTime); guarded by this */
+    private long wantedAt;
+    private boolean wantedOnce;
     /** the longest window, ms: how far back the book is read */
     private long longestMillis = 60_000;
     /** the write under way, if any (one at a time); guarded by this */
@@ -215,8 +225,53 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
 
     @Override
     public synchronized long nanosUntilOthersFall(long windowMillis) {
-        long millis = countOthers ? book.millisUntilFall(windowMillis, brokerNow()) : Long.MAX_VALUE;
+        if (!countOthers) {
+            return Long.MAX_VALUE;
+        }
+        long now = brokerNow();
+        long millis = book.millisUntilFall(windowMillis, now);
+        for (long at : wanting.values()) {
+            if (at + WANT_TTL_MILLIS > now) {
+                millis = Math.min(millis, at + WANT_TTL_MILLIS - now); // a wait that stops counting frees this process's cap
+            }
+        }
         return millis == Long.MAX_VALUE ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(Math.max(1, millis));
+    }
+
+    /** Under the budget's lock: the other processes that said within {@value #WANT_TTL_MILLIS} ms that they wait, and have not claimed since. */
+    @Override
+    public synchronized int othersWanting() {
+        if (!countOthers || wanting.isEmpty()) {
+            return 0;
+        }
+        long now = brokerNow();
+        wanting.values().removeIf(at -> at + WANT_TTL_MILLIS <= now);
+        return wanting.size();
+    }
+
+    /** Under the budget's lock: writes a "want" record on the journal's thread, at most every {@value #WANT_EVERY_MILLIS} ms. */
+    @Override
+    public synchronized long want() {
+        long every = TimeUnit.MILLISECONDS.toNanos(WANT_EVERY_MILLIS);
+        if (readOnly || writer == null || closed) {
+            return Long.MAX_VALUE;
+        }
+        long now = System.nanoTime();
+        if (wantedOnce && now - wantedAt < every) {
+            return every - (now - wantedAt);
+        }
+        wantedOnce = true;
+        wantedAt = now;
+        writer.submit(() -> {
+            try {
+                acknowledged(producer().send(record(WANT)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                LOG.debug("budget journal {}: could not say this process waits ({})", topic, e.getClass().getSimpleName());
+            }
+        });
+        return every;
     }
 
     /** A time the broker's clock has certainly reached: its stamp of our last acknowledged write, carried forward. */
@@ -566,12 +621,21 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         long at = Math.min(r.timestamp(), now);
         boolean current = r.headers().lastHeader(CLAIM_HEADER) != null;
         String v = r.value() == null ? "" : r.value().trim();
+        if (current && WANT.equals(v)) {
+            if (wanting.size() < 10_000 || wanting.containsKey(r.key())) {
+                wanting.put(r.key(), at);
+            }
+            return;
+        }
         Matcher back = current ? GIVE_BACK_VALUE.matcher(v) : null;
         if (back != null && back.matches()) {
             book.giveBack(Long.parseLong(back.group(1)), r.key(), Integer.parseInt(back.group(2)));
             return;
         }
         int n = parse(v);
+        if (n > 0) {
+            wanting.remove(r.key()); // it got room
+        }
         boolean claimPartition = r.partition() == CLAIM_PARTITION;
         book.claim(current && claimPartition ? r.offset() : -1, r.key(), at, current ? SPAN_MILLIS : LEGACY_SPAN_MILLIS, n);
     }
@@ -714,6 +778,21 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
 
     @Override
     public void close() {
+        long offset;
+        int unused;
+        synchronized (this) {
+            offset = claimOffset;
+            unused = remaining;
+            remaining = 0; // no call starts under it any more
+        }
+        if (unused > 0 && producer != null) {
+            // a replica that stops gives back what it claimed and will not use, so the others need not wait for it
+            try {
+                producer.send(record(GIVE_BACK + offset + " " + unused)).get(2, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.debug("budget journal {}: could not give back {} call(s) at stop ({})", topic, unused, e.getClass().getSimpleName());
+            }
+        }
         ScheduledExecutorService w;
         Thread t;
         synchronized (this) {

@@ -479,9 +479,23 @@ class AccountRateBudgetTest {
             return true;
         }
 
+        volatile int wanting;
+        final java.util.concurrent.atomic.AtomicInteger wants = new java.util.concurrent.atomic.AtomicInteger();
+
         @Override
         public int othersHeld(long windowMillis) {
             return held.getOrDefault(windowMillis, 0);
+        }
+
+        @Override
+        public int othersWanting() {
+            return wanting;
+        }
+
+        @Override
+        public long want() {
+            wants.incrementAndGet();
+            return TimeUnit.MILLISECONDS.toNanos(50);
         }
 
         @Override
@@ -549,5 +563,27 @@ class AccountRateBudgetTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * While another process waits for room, this one keeps to its even part of each window (so a busy
+     * replica cannot starve one that needs a little); and a process the others' claims block says that it waits.
+     */
+    @Test
+    void whileAnotherReplicaWaitsThisOneKeepsToItsEvenPart() throws Exception {
+        AccountRateBudget b = new AccountRateBudget(100, 10, 1000, 60_000);
+        OthersJournal others = new OthersJournal();
+        b.journal(others);
+        for (int i = 0; i < 5; i++) {
+            assertNotNull(soon(b), "call " + i);
+        }
+        others.wanting = 1;
+        assertNull(soon(b), "5 of 10 held: the even part of two, while the other waits");
+        others.wanting = 0;
+        assertNotNull(soon(b), "nobody waits: the rest of the window");
+        assertEquals(0, others.wants.get(), "not blocked by the others: nothing to say");
+        others.others(60_000, 4); // 6 ours + 4 theirs: full
+        assertNull(soon(b));
+        assertTrue(others.wants.get() >= 2, "blocked by the others' claims: it says so, again while it waits: " + others.wants.get());
     }
 }
