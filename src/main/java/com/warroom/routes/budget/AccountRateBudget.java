@@ -115,6 +115,16 @@ public final class AccountRateBudget {
             return Long.MAX_VALUE;
         }
 
+        /** Under the lock, quick: this process's own claims as the others count them in a window of this length. */
+        default int ownClaimed(long windowMillis) {
+            return 0;
+        }
+
+        /** Under the lock: nanoseconds until {@link #ownClaimed} falls for this window (MAX_VALUE: never). */
+        default long nanosUntilOwnClaimsFall(long windowMillis) {
+            return Long.MAX_VALUE;
+        }
+
         /** How long a claim covers calls after its write starts (0: a claim never runs out). */
         default long claimValidityNanos() {
             return 0;
@@ -150,21 +160,31 @@ public final class AccountRateBudget {
 
     /** Waits for a slot in every window; the permit must be released when the answer came back (or the call failed). */
     public Permit acquire(int priority) throws InterruptedException {
-        return acquire(priority, Long.MAX_VALUE);
+        return acquire(priority, Long.MAX_VALUE, null);
     }
 
     /** Like {@link #acquire(int)}, giving up after the timeout (null). */
     public Permit tryAcquire(int priority, long timeout, TimeUnit unit) throws InterruptedException {
-        return acquire(priority, unit.toNanos(timeout));
+        return acquire(priority, unit.toNanos(timeout), null);
     }
 
-    private Permit acquire(int priority, long timeoutNanos) throws InterruptedException {
+    /** How often a waiting call asks whether it should give up (its process stops). */
+    private static final long ABANDON_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
+    /**
+     * Waits for a permit until the timeout, or until {@code abandon} (asked every 200 ms; null: never)
+     * says to give up: then an InterruptedException, the wait being cut short, the thread not interrupted.
+     */
+    private Permit acquire(int priority, long timeoutNanos, java.util.function.BooleanSupplier abandon) throws InterruptedException {
         long start = clock.getAsLong();
         lock.lockInterruptibly();
         Waiter me = new Waiter(priority, sequence++);
         waiters.add(me);
         try {
             while (true) {
+                if (abandon != null && abandon.getAsBoolean()) {
+                    throw new InterruptedException("the process stops: the call waiting for the rate budget is not made");
+                }
                 long now = clock.getAsLong();
                 long freeIn = waiters.peek() == me ? nanosUntilFree(now, me.capped()) : Long.MAX_VALUE;
                 // a call the journal does not know of must not start: without a reservation covering it,
@@ -226,13 +246,16 @@ public final class AccountRateBudget {
                     return null;
                 }
                 long nap = Math.min(Math.min(freeIn, left), wantAgain);
+                if (abandon != null) {
+                    nap = Math.min(nap, ABANDON_CHECK_NANOS);
+                }
                 if (nap == Long.MAX_VALUE) {
                     changed.await();
                 } else {
                     changed.awaitNanos(nap);
                 }
             }
-        } catch (InterruptedException | RuntimeException e) { // a journal that refused the permit too
+        } catch (InterruptedException | RuntimeException e) { // a journal that refused the permit too; a wait abandoned
             waiters.remove(me);
             changed.signalAll();
             throw e;
@@ -281,7 +304,11 @@ public final class AccountRateBudget {
         long within = journal.claimValidityNanos();
         int wanting = journal.othersWanting();
         for (Window w : windows) {
-            room = Math.min(room, w.room(now, within, journal.othersHeld(w.lengthMillis()), w.fairCap(wanting)));
+            long windowMillis = w.lengthMillis();
+            room = Math.min(room, w.room(now, within, journal.othersHeld(windowMillis), Integer.MAX_VALUE));
+            if (wanting > 0) {
+                room = Math.min(room, w.fairCap(wanting) - journal.ownClaimed(windowMillis));
+            }
         }
         return Math.max(1, room);
     }
@@ -296,12 +323,17 @@ public final class AccountRateBudget {
         }
         long wait = paused ? Math.max(0, pausedUntil - now) : 0; // nanoTime values compare only by difference
         int wanting = journal.othersWanting();
+        // while others wait for room, this process claims no more than its even part of each window, as the others
+        // count its claims (so a busy replica cannot starve one that needs a little); a claim it holds it may use
+        boolean yielding = wanting > 0 && !journal.covers(0);
         for (Window w : windows) {
-            // the other processes' claims leave this process the rest of the window; while others wait for room,
-            // no process holds more than its even part of it (so a busy one cannot starve one that needs a little)
+            // the other processes' claims leave this process the rest of the window
             long windowMillis = w.lengthMillis();
             int others = journal.othersHeld(windowMillis);
-            long own = w.nanosUntilFree(now, others, w.fairCap(wanting));
+            long own = w.nanosUntilFree(now, others, Integer.MAX_VALUE);
+            if (own == 0 && yielding && journal.ownClaimed(windowMillis) >= w.fairCap(wanting)) {
+                own = journal.nanosUntilOwnClaimsFall(windowMillis);
+            }
             if (own > 0 && (others > 0 || wanting > 0)) {
                 own = Math.min(own, journal.nanosUntilOthersFall(windowMillis));
             }
@@ -497,12 +529,16 @@ public final class AccountRateBudget {
     /**
      * Acquires with the exchange's {@value #PRIORITY} (default 10) and keeps the permit on the exchange;
      * waits no longer than the record's deadline ({@link RecordDeadline}), else throws {@link DeadlineExceeded}.
+     * When Camel starts to stop meanwhile, the wait ends with an InterruptedException: the record is then
+     * not committed and its partition's next owner handles it (a rolling restart fails no record).
      */
     public void acquire(Exchange exchange) throws InterruptedException, DeadlineExceeded {
         int priority = exchange.getProperty(PRIORITY, DEFAULT_PRIORITY, Integer.class);
         long before = System.nanoTime();
         long left = RecordDeadline.nanosLeft(exchange);
-        Permit permit = left == Long.MAX_VALUE ? acquire(priority) : left <= 0 ? null : acquire(priority, left);
+        org.apache.camel.CamelContext camel = exchange.getContext();
+        java.util.function.BooleanSupplier stopping = camel::isStopping;
+        Permit permit = left <= 0 ? null : acquire(priority, left, stopping);
         if (permit == null) {
             throw new DeadlineExceeded();
         }

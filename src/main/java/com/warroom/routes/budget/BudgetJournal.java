@@ -128,6 +128,8 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     private volatile KafkaConsumer<String, String> reader;
     /** the others' claims; guarded by this */
     private final ClaimBook book = new ClaimBook();
+    /** this process's own claims, as the others count them (for the even part it keeps while others wait); guarded by this */
+    private final ClaimBook mine = new ClaimBook();
     /** the next offset of the claim partition to read (every claim before it is in the book); guarded by this */
     private long readThrough = -1;
     /** where the reader stands in each partition, to go on from after a failure; guarded by this */
@@ -235,6 +237,18 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
                 millis = Math.min(millis, at + WANT_TTL_MILLIS - now); // a wait that stops counting frees this process's cap
             }
         }
+        return millis == Long.MAX_VALUE ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(Math.max(1, millis));
+    }
+
+    /** Under the budget's lock: this process's own claims as the others count them in a window of this length. */
+    @Override
+    public synchronized int ownClaimed(long windowMillis) {
+        return mine.held(windowMillis, brokerNow());
+    }
+
+    @Override
+    public synchronized long nanosUntilOwnClaimsFall(long windowMillis) {
+        long millis = mine.millisUntilFall(windowMillis, brokerNow());
         return millis == Long.MAX_VALUE ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(Math.max(1, millis));
     }
 
@@ -600,6 +614,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
                 readThrough = through;
             }
             book.prune(longestMillis, now);
+            mine.prune(longestMillis, now);
             notifyAll(); // a claim waiting to be read back
         }
         if (!records.isEmpty()) {
@@ -614,13 +629,23 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             brokerStamped = true;
             brokerClock.observe(r.timestamp(), markerAckNanos);
         }
-        if (process.equals(r.key()) || r.key() == null || r.key().length() > 100) {
-            return; // our own calls are counted exactly by the budget; a record without a writer counts for nobody
+        if (r.key() == null || r.key().length() > 100) {
+            return; // a record without a writer counts for nobody
         }
         // a stamp after now (a writer's clock ahead) counts as now
         long at = Math.min(r.timestamp(), now);
         boolean current = r.headers().lastHeader(CLAIM_HEADER) != null;
         String v = r.value() == null ? "" : r.value().trim();
+        if (process.equals(r.key())) {
+            // our own calls are counted exactly by the budget; our claims as the others see them, for the even part
+            Matcher back = GIVE_BACK_VALUE.matcher(v);
+            if (back.matches()) {
+                mine.giveBack(Long.parseLong(back.group(1)), r.key(), Integer.parseInt(back.group(2)));
+            } else if (r.partition() == CLAIM_PARTITION) {
+                mine.claim(r.offset(), r.key(), at, SPAN_MILLIS, parse(v));
+            }
+            return;
+        }
         if (current && WANT.equals(v)) {
             if (wanting.size() < 10_000 || wanting.containsKey(r.key())) {
                 wanting.put(r.key(), at);

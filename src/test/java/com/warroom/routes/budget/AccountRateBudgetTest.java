@@ -493,6 +493,16 @@ class AccountRateBudgetTest {
         }
 
         @Override
+        public synchronized boolean covers(long inNanos) {
+            return covered > 0;
+        }
+
+        @Override
+        public int ownClaimed(long windowMillis) {
+            return claimed.get(); // every claim of this test is within its windows
+        }
+
+        @Override
         public long want() {
             wants.incrementAndGet();
             return TimeUnit.MILLISECONDS.toNanos(50);
