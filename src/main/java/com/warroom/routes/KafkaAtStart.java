@@ -135,6 +135,15 @@ public final class KafkaAtStart implements CamelConfiguration, CamelContextAware
             }
             if (share != null) {
                 share.start(journal::sharesClaims); // the ledger topic exists now: its partitions are what the budget group is assigned
+                // no call starts before the member is in the group: the consumers wait for it rather than their records
+                try {
+                    if (!share.awaitFirstJoin(java.time.Duration.ofSeconds(30))) {
+                        org.slf4j.LoggerFactory.getLogger(KafkaAtStart.class).warn("the budget group has not been joined within 30 s: "
+                                + "the consumers start, and their records wait for it (readiness says why)");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }));
     }

@@ -91,6 +91,8 @@ public final class ReplicaBudgetShare implements AutoCloseable {
     private String lastDifference;
     private volatile int applied = -1;
     private volatile int members;
+    /** counted down when the member first saw itself in the group (or the share closed) */
+    private final java.util.concurrent.CountDownLatch firstJoin = new java.util.concurrent.CountDownLatch(1);
     private volatile KafkaConsumer<byte[], byte[]> member;
     private Thread thread;
 
@@ -137,6 +139,15 @@ public final class ReplicaBudgetShare implements AutoCloseable {
     /** How many replicas this process currently divides the budget by (0: no call yet; 1: claims, no fixed share). */
     public int replicas() {
         return applied;
+    }
+
+    /**
+     * Waits at most {@code max} for the member to be in the group for the first time: the consumers
+     * start after it, so a record polled at start does not spend its deadline waiting for the join.
+     * True when it joined.
+     */
+    public boolean awaitFirstJoin(Duration max) throws InterruptedException {
+        return firstJoin.await(max.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** How many members the budget group had when this one last looked (0: not in the group yet). */
@@ -250,6 +261,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
                         if (!sessionJoined) {
                             sessionJoined = true;
                             threads.running(THREAD);
+                            firstJoin.countDown();
                         }
                     }
                 }
@@ -356,6 +368,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        firstJoin.countDown();
         closed.countDown(); // ends a backoff being waited out
         Thread t;
         synchronized (this) {
