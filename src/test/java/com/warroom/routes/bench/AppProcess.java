@@ -124,6 +124,11 @@ final class AppProcess implements AutoCloseable {
         return log;
     }
 
+    /** SIGKILL, as a crash or the OOM killer ends it: no shutdown hook, no graceful stop, nothing flushed. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+
     @Override
     public void close() throws InterruptedException {
         process.destroy(); // SIGTERM: Camel Main shuts down cleanly

@@ -12,24 +12,28 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TestKafka;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -40,12 +44,17 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * section on this machine, against a local KRaft broker and the Flashduty sandbox, printed as one
  * table. {@code -Dbench=budget,pipeline,latency,ledger} runs some of them only. Figures worth comparing
  * are ratios measured in the same run (the machine is shared and noisy); nothing here is a test.
+ * Run only when named: {@code ledger-retention}, and {@code replicas} (replicas of the jar sharing one
+ * account budget, five cases of a few minutes each; {@code -Dbench=replicas-2,replicas-join} runs some).
  */
 public final class Benchmarks {
 
     static final List<String> ALL = List.of("budget", "latency", "pipeline", "ledger");
-    /** Run only when named (-Dbench=ledger-retention): it writes 10,000,000 records first. */
-    static final List<String> ON_REQUEST = List.of("ledger-retention");
+    /**
+     * Run only when named: ledger-retention writes 10,000,000 records first; replicas runs five bursts
+     * through two and three JVMs, 12-15 minutes in all.
+     */
+    static final List<String> ON_REQUEST = List.of("ledger-retention", "replicas");
     static final int BUDGET_INCIDENTS = 1_200;
     static final int PER_SECOND = 50;
     static final int PER_MINUTE = 1_000;
@@ -53,6 +62,10 @@ public final class Benchmarks {
     static final Path JAR = Path.of(System.getProperty("bench.jar", "target/war-room-routes.jar"));
     static final Path OUT = Path.of("target/bench");
     static final String CREATE = "/incident/war-room/create";
+    /** Share of the replicas burst on each of the incident topic's three partitions, in tenths: uneven on purpose. */
+    static final int[] BURST_TENTHS = {7, 2, 1};
+    /** How long after the burst's first create a replica joins or is killed. */
+    static final Duration MIDWAY = Duration.ofSeconds(10);
 
     record Row(String benchmark, String metric, String value, String target) {
     }
@@ -74,8 +87,10 @@ public final class Benchmarks {
         for (String b : System.getProperty("bench", "all").split(",")) {
             which.addAll(b.isBlank() || b.equals("all") ? ALL : List.of(b.trim().toLowerCase(Locale.ROOT)));
         }
+        List<ReplicaCase> replicaCases = replicaCases(which);
         if (!which.stream().allMatch(b -> ALL.contains(b) || ON_REQUEST.contains(b))) {
-            System.out.println("unknown benchmark in -Dbench=" + System.getProperty("bench") + "; known: " + ALL + " and " + ON_REQUEST);
+            System.out.println("unknown benchmark in -Dbench=" + System.getProperty("bench") + "; known: " + ALL + " and " + ON_REQUEST
+                    + " (or some replicas cases: " + REPLICA_CASES.stream().map(ReplicaCase::name).toList() + ")");
             System.exit(2);
         }
         long started = System.nanoTime();
@@ -93,6 +108,7 @@ public final class Benchmarks {
                         case "latency" -> bench.latencyAndFootprint();
                         case "pipeline" -> bench.pipeline();
                         case "ledger-retention" -> bench.ledgerRetention();
+                        case "replicas" -> bench.replicas(replicaCases);
                         default -> bench.ledger();
                     }
                     say(b + " done in " + secs(System.nanoTime() - t0) + " s");
@@ -169,7 +185,12 @@ public final class Benchmarks {
 
     /** From the first Flashduty call's arrival to the answer of the last accepted create, as the sandbox saw them. */
     static double drainSeconds(FlashdutySandbox sandbox) {
-        List<FlashdutySandbox.Call> calls = sandbox.calls().stream().filter(c -> !c.path().startsWith("/api/")).toList();
+        return drainSeconds(sandbox.calls());
+    }
+
+    /** The same over these calls only (e.g. those after a burst was produced, not the catalog loads at start). */
+    static double drainSeconds(List<FlashdutySandbox.Call> sandboxCalls) {
+        List<FlashdutySandbox.Call> calls = sandboxCalls.stream().filter(c -> !c.path().startsWith("/api/")).toList();
         long first = calls.stream().mapToLong(FlashdutySandbox.Call::arrivalNanos).min().orElse(0);
         long last = calls.stream().filter(c -> c.path().equals(CREATE) && c.status() == 200)
                 .mapToLong(c -> c.arrivalNanos() + c.serviceNanos()).max().orElse(first);
@@ -552,6 +573,221 @@ public final class Benchmarks {
                         + mib(rss), "heap <= allowed");
             }
         }
+    }
+
+    // ---- 6. replicas sharing the account budget (issue 21) ----------------------------------------
+
+    /** What happens to the replicas once the burst's first create reached the sandbox. */
+    enum Midway { NOTHING, ONE_JOINS, ONE_IS_KILLED }
+
+    /** One case: its -Dbench name, its label (the table's benchmark column), replicas at the burst, and then. */
+    record ReplicaCase(String name, String label, int replicas, Midway midway) {
+    }
+
+    static final List<ReplicaCase> REPLICA_CASES = List.of(
+            new ReplicaCase("replicas-1", "1 replica", 1, Midway.NOTHING),
+            new ReplicaCase("replicas-2", "2 replicas", 2, Midway.NOTHING),
+            new ReplicaCase("replicas-3", "3 replicas", 3, Midway.NOTHING),
+            new ReplicaCase("replicas-join", "1 replica, a 2nd joins mid-burst", 1, Midway.ONE_JOINS),
+            new ReplicaCase("replicas-kill", "2 replicas, 1 SIGKILLed mid-burst", 2, Midway.ONE_IS_KILLED));
+
+    /**
+     * The replicas cases asked for: all of them for "replicas", else those named (replicas-2, ...),
+     * which are then replaced in {@code which} by "replicas" so that the benchmark runs once, with them.
+     */
+    static List<ReplicaCase> replicaCases(Set<String> which) {
+        List<ReplicaCase> named = REPLICA_CASES.stream().filter(c -> which.contains(c.name())).toList();
+        named.forEach(c -> which.remove(c.name()));
+        if (named.isEmpty() || which.contains("replicas")) {
+            return REPLICA_CASES;
+        }
+        which.add("replicas");
+        return named;
+    }
+
+    /** A replica: the jar in its own JVM, and its own management port (each replica needs one). */
+    record Replica(AppProcess app, int managementPort) {
+    }
+
+    /**
+     * Replicas of the shipped jar in one consumer group, sharing the account's real limits through the
+     * budget group: the same 1,200-incident burst per case, spread 70/20/10 % over three partitions, so
+     * that a fixed 1/N share per replica shows as a drain slower than the ideal (the replica holding
+     * partition 0 has most of the work and only its share of the budget).
+     */
+    void replicas(List<ReplicaCase> cases) throws Exception {
+        for (ReplicaCase c : cases) {
+            long t0 = System.nanoTime();
+            replicaCase(c);
+            say("replicas: " + c.label() + " done in " + secs(System.nanoTime() - t0) + " s");
+        }
+    }
+
+    private void replicaCase(ReplicaCase c) throws Exception {
+        double ideal = idealSeconds(BUDGET_INCIDENTS);
+        try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config())) {
+            Map<String, String> env = appEnv(sandbox, null); // fresh topics and group: no earlier case's journal or ledger counts
+            KafkaBroker.shared().createTopic(env.get("INCIDENT_TOPIC"), BURST_TENTHS.length);
+            topics(env.get("RESULT_TOPIC")); // one partition: ResultWatch follows partition 0
+            List<Replica> replicas = new ArrayList<>();
+            try (ResultWatch results = new ResultWatch(brokers, env.get("RESULT_TOPIC"))) {
+                say("replicas: " + c.label() + ": starting " + c.replicas() + " JVM(s), waiting until each is ready ...");
+                for (int i = 0; i < c.replicas(); i++) {
+                    replicas.add(startReplica(env, c, i));
+                }
+                // (a replica that starts beside others is ready only once it may call: its IM catalog load is a
+                // Flashduty call, so on a budget that makes joiners wait the long window this takes over a minute)
+                for (Replica r : replicas) {
+                    awaitReady(r);
+                }
+                // the burst is queued only now, so that no replica drains it alone before the others joined
+                try (GroupWatch group = new GroupWatch(brokers, env.get("CONSUMER_GROUP"))) {
+                    long burstAt = System.nanoTime();
+                    Map<String, Integer> partitionOf = produceSpread(env.get("INCIDENT_TOPIC"), BUDGET_INCIDENTS);
+                    say("replicas: " + c.label() + ": " + BUDGET_INCIDENTS + " incidents produced (ideal drain " + ideal + " s) ...");
+                    if (c.midway() != Midway.NOTHING) {
+                        midway(c, sandbox, env, replicas);
+                    }
+                    boolean drained = ResultWatch.await(() -> results.distinctKeys() >= BUDGET_INCIDENTS, Duration.ofSeconds(300));
+                    double drain = drainSeconds(sandbox.calls().stream().filter(call -> call.arrivalNanos() - burstAt >= 0).toList());
+                    reportReplicaCase(c, sandbox, results, replicas, partitionOf, drained, drain, ideal);
+                    add(c.label(), "incident consumer group from the burst on (state, each member's partitions, when it changed)",
+                            String.join("; ", group.changes()), "");
+                }
+            } finally {
+                for (Replica r : replicas) {
+                    r.app().close();
+                }
+            }
+        }
+    }
+
+    /** ~10 s into the burst (after its first create reached the sandbox): a replica joins, or the busiest is SIGKILLed. */
+    private void midway(ReplicaCase c, FlashdutySandbox sandbox, Map<String, String> env, List<Replica> replicas) throws Exception {
+        if (!ResultWatch.await(() -> !sandbox.calls(CREATE).isEmpty(), Duration.ofSeconds(120))) {
+            throw new IllegalStateException("no create reached the sandbox in 120 s; see " + replicas.get(0).app().log());
+        }
+        Thread.sleep(MIDWAY.toMillis());
+        if (c.midway() == Midway.ONE_JOINS) {
+            replicas.add(startReplica(env, c, replicas.size()));
+            say("replicas: " + c.label() + ": a replica joins, " + MIDWAY.toSeconds() + " s after the first create");
+        } else {
+            // the replica that has created most so far holds partition 0: killing it hands the most work over
+            Replica busiest = replicas.get(0);
+            for (Replica r : replicas) {
+                busiest = createdInLog(r) > createdInLog(busiest) ? r : busiest;
+            }
+            busiest.app().kill();
+            say("replicas: " + c.label() + ": replica pid " + busiest.app().pid() + " SIGKILLed after " + createdInLog(busiest)
+                    + " war rooms, " + MIDWAY.toSeconds() + " s after the first create");
+        }
+    }
+
+    private void reportReplicaCase(ReplicaCase c, FlashdutySandbox sandbox, ResultWatch results, List<Replica> replicas,
+                                   Map<String, Integer> partitionOf, boolean drained, double drain, double ideal) throws Exception {
+        String b = c.label();
+        boolean sharing = c.replicas() > 1 && c.midway() == Midway.NOTHING;
+        add(b, "drain time (the burst's first call to its last room opened)", drained ? fmt(drain) + " s"
+                : "not drained in 300 s (" + results.distinctKeys() + " of " + BUDGET_INCIDENTS + " incidents answered)", "");
+        add(b, "drain / ideal (" + fmt(ideal) + " s)", fmt2(drain / ideal), c.replicas() == 1 && c.midway() == Midway.NOTHING
+                ? "<= 1.05" : sharing ? "<= 1.10" : "");
+        add(b, "429s received", String.valueOf(sandbox.count429()), "0");
+        add(b, "most calls in any 1 s / any 60 s", sandbox.maxInAnyWindow(1000) + " / " + sandbox.maxInAnyWindow(60_000),
+                "<= 50 / >= 950 and <= 1000");
+        List<ResultWatch.Result> all = results.results();
+        Map<String, Long> byOutcome = new TreeMap<>();
+        all.forEach(r -> byOutcome.merge(r.status() + ("failed".equals(r.status()) ? " " + r.reason() : ""), 1L, Long::sum));
+        add(b, "results by outcome (" + all.size() + " records, " + results.distinctKeys() + " incidents)", byOutcome.toString(), "");
+        long deadline = all.stream().filter(r -> "failed".equals(r.status()) && "deadline_exceeded".equals(r.reason())).count();
+        add(b, "failed as deadline_exceeded", String.valueOf(deadline), "0");
+        long duplicates = sandbox.createCounts().values().stream().filter(n -> n > 1).count();
+        add(b, "incidents with more than one room created", String.valueOf(duplicates),
+                c.midway() == Midway.ONE_IS_KILLED ? "0 (or a create in flight at the kill, not in the ledger)" : "0");
+        // which partitions' work each replica did shows whether the budget followed it (or sat with an idle replica)
+        List<String> perReplica = new ArrayList<>();
+        for (Replica r : replicas) {
+            long[] rooms = createdByPartition(r, partitionOf);
+            perReplica.add(Arrays.stream(rooms).mapToObj(String::valueOf).collect(Collectors.joining("+"))
+                    + " / " + (r.app().isAlive() ? String.valueOf(flashdutyCallsOf(r)) : "killed"));
+        }
+        add(b, "per replica, in start order: rooms created on partition 0+1+2 (its log) / Flashduty calls (its flashduty_calls_total)",
+                String.join(", ", perReplica), "");
+    }
+
+    private Replica startReplica(Map<String, String> env, ReplicaCase c, int index) throws IOException {
+        int port = TestKafka.freePort();
+        Map<String, String> own = new LinkedHashMap<>(env);
+        own.put("MANAGEMENT_PORT", String.valueOf(port));
+        AppProcess app = AppProcess.start(JAR, own, OUT.resolve("app-" + c.name() + "-" + (index + 1) + ".log"));
+        return new Replica(app, port);
+    }
+
+    /** Ready on its management port: routes and consumers up, the IM catalog loaded (README, Health and metrics). */
+    private static void awaitReady(Replica r) {
+        boolean ready = ResultWatch.await(() -> !r.app().isAlive() || status(r, "/observe/health/ready") == 200, Duration.ofSeconds(120));
+        if (!ready || !r.app().isAlive()) {
+            throw new IllegalStateException("replica pid " + r.app().pid() + " not ready in 120 s; see " + r.app().log());
+        }
+    }
+
+    private static int status(Replica r, String path) {
+        try {
+            return TestKafka.get(r.managementPort(), path).statusCode();
+        } catch (IOException e) {
+            return -1; // not listening yet
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** The war rooms a replica opened, from its result log lines (logger war-room): readable after a SIGKILL too. */
+    private static long createdInLog(Replica r) throws IOException {
+        return r.app().logLines().stream().filter(l -> l.contains(" status=created ")).count();
+    }
+
+    /** The war rooms a replica opened, per partition of their incident (its log names the incident of each). */
+    private static long[] createdByPartition(Replica r, Map<String, Integer> partitionOf) throws IOException {
+        long[] rooms = new long[BURST_TENTHS.length];
+        for (String line : r.app().logLines()) {
+            int at = line.indexOf("incident_id=");
+            if (at >= 0 && line.contains(" status=created ")) {
+                Integer partition = partitionOf.get(line.substring(at + 12, line.indexOf(' ', at)));
+                if (partition != null) {
+                    rooms[partition]++;
+                }
+            }
+        }
+        return rooms;
+    }
+
+    /** Every Flashduty attempt this replica made (creates and catalog lists), from its flashduty_calls_total. */
+    private static long flashdutyCallsOf(Replica r) throws IOException, InterruptedException {
+        String metrics = TestKafka.get(r.managementPort(), "/observe/metrics").body();
+        return Math.round(metrics.lines().filter(l -> l.startsWith("flashduty_calls_total{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum());
+    }
+
+    /**
+     * n fresh incidents, each on the partition BURST_TENTHS picks (in turn, as a real burst mixes them), keyed by
+     * incident_id; returns each incident's partition.
+     */
+    private Map<String, Integer> produceSpread(String topic, int n) {
+        List<Integer> partitionOf = new ArrayList<>();
+        for (int p = 0; p < BURST_TENTHS.length; p++) {
+            partitionOf.addAll(Collections.nCopies(BURST_TENTHS[p], p));
+        }
+        Map<String, Integer> incidents = new LinkedHashMap<>();
+        try (KafkaProducer<String, String> p = bulkProducer()) {
+            for (int i = 0; i < n; i++) {
+                ObjectNode e = Events.fresh();
+                int partition = partitionOf.get(i % partitionOf.size());
+                incidents.put(Events.incidentId(e), partition);
+                p.send(new ProducerRecord<>(topic, partition, Events.incidentId(e), Events.json(e)));
+            }
+            p.flush();
+        }
+        return incidents;
     }
 
     /** Environment of the jar: every topic and the consumer group fresh, the sandbox as Flashduty, defaults otherwise. */

@@ -26,10 +26,12 @@ import org.awaitility.core.ConditionTimeoutException;
  */
 final class ResultWatch implements AutoCloseable {
 
-    record Result(String key, String status, long timestampMillis, long receivedNanos) {
+    /** {@code reason} is read for {@code failed} results only (why it failed: the code, e.g. deadline_exceeded), else null. */
+    record Result(String key, String status, String reason, long timestampMillis, long receivedNanos) {
     }
 
     private static final byte[] STATUS = "\"status\":\"".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] REASON = "\"reason\":\"".getBytes(StandardCharsets.UTF_8);
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final List<Result> results = new ArrayList<>();
@@ -61,7 +63,9 @@ final class ResultWatch implements AutoCloseable {
                 }
                 List<Result> got = new ArrayList<>(batch.count());
                 for (ConsumerRecord<String, byte[]> r : batch) {
-                    got.add(new Result(r.key(), status(r.value()), r.timestamp(), now));
+                    String status = status(r.value());
+                    String reason = "failed".equals(status) ? text(r.value(), REASON) : null;
+                    got.add(new Result(r.key(), status, reason, r.timestamp(), now));
                 }
                 synchronized (this) {
                     results.addAll(got);
@@ -76,17 +80,22 @@ final class ResultWatch implements AutoCloseable {
 
     /** The value of the first "status":"..." in the record, without building a JSON tree. */
     static String status(byte[] value) {
+        return text(value, STATUS);
+    }
+
+    /** The text after the first {@code field} (e.g. {@code "reason":"}) up to the next quote; null when absent (or JSON null). */
+    static String text(byte[] value, byte[] field) {
         if (value == null) {
             return null;
         }
         outer:
-        for (int i = 0; i <= value.length - STATUS.length; i++) {
-            for (int j = 0; j < STATUS.length; j++) {
-                if (value[i + j] != STATUS[j]) {
+        for (int i = 0; i <= value.length - field.length; i++) {
+            for (int j = 0; j < field.length; j++) {
+                if (value[i + j] != field[j]) {
                     continue outer;
                 }
             }
-            int from = i + STATUS.length;
+            int from = i + field.length;
             int to = from;
             while (to < value.length && value[to] != '"') {
                 to++;
@@ -106,6 +115,11 @@ final class ResultWatch implements AutoCloseable {
 
     synchronized long count(String status) {
         return results.stream().filter(r -> status.equals(r.status())).count();
+    }
+
+    /** Incidents with at least one result (a record handed over after a SIGKILL may get a second one). */
+    synchronized long distinctKeys() {
+        return results.stream().map(Result::key).distinct().count();
     }
 
     /** Waits until at least n results arrived; false when the deadline passed first. */
