@@ -33,6 +33,8 @@ import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.spi.CamelBeanPostProcessor;
 import org.apache.camel.support.PluginHelper;
+import org.apache.camel.component.kafka.KafkaClientFactory;
+import org.apache.camel.component.kafka.KafkaComponent;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.apache.camel.component.mock.MockEndpoint;
@@ -186,9 +188,22 @@ abstract class RouteTestSupport {
             });
         }
         advise("flashduty-call", new FlashdutyEdge(), beans);
-        advise("publish-result", new ResultEdges(), beans);
-        advise("publish-records", new RecordEdge(), beans);
+        KafkaClientFactory kafka = kafkaClients();
+        if (kafka == null) {
+            advise("publish-result", new ResultEdges(), beans);
+            advise("publish-records", new RecordEdge(), beans);
+        } else {
+            camel.getComponent("kafka", KafkaComponent.class).setKafkaClientFactory(kafka);
+        }
         camel.start();
+    }
+
+    /**
+     * null (the default): the Kafka writes go to mock endpoints. A factory: they stay camel-kafka's own
+     * producers, whose Kafka clients the factory makes (a test's {@link MockProducer}).
+     */
+    protected KafkaClientFactory kafkaClients() {
+        return null;
     }
 
     private void advise(String routeId, AdviceWithRouteBuilder advice, CamelBeanPostProcessor beans) throws Exception {
