@@ -13,10 +13,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hc.client5.http.classic.ExecChain;
 import org.apache.hc.client5.http.classic.ExecChainHandler;
 import org.apache.hc.client5.http.classic.ExecRuntime;
+import org.apache.hc.client5.http.entity.compress.ContentCodecRegistry;
+import org.apache.hc.client5.http.entity.compress.ContentCoding;
+import org.apache.hc.client5.http.impl.ChainElement;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.apache.hc.core5.concurrent.Cancellable;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpHeaders;
@@ -76,9 +80,54 @@ public final class BoundedAnswers implements ExecChainHandler {
         return new BoundedAnswers(capSetting, maxBytes, setting, deadline.toMillis());
     }
 
-    /** First in the client's exec chain: outside its decompression, so the cap counts inflated bytes. */
+    /**
+     * First in the client's exec chain: outside its decompression, so the cap counts inflated bytes. And
+     * just inside the decompression, a step that takes away a {@code Content-Encoding} the client cannot
+     * undo: since httpclient5 5.6 (Camel 4.22) the client fails such an answer ("Unsupported
+     * Content-Encoding") where it used to pass it on as it came; its bytes then reach the route as before,
+     * an invalid answer, never inflated.
+     */
     public void install(HttpClientBuilder builder) {
         builder.addExecInterceptorFirst("bounded-answer", this);
+        builder.addExecInterceptorAfter(ChainElement.COMPRESS.name(), "unknown-content-coding", BoundedAnswers::dropUnknownCoding);
+    }
+
+    private static ClassicHttpResponse dropUnknownCoding(ClassicHttpRequest request, ExecChain.Scope scope, ExecChain chain)
+            throws IOException, HttpException {
+        ClassicHttpResponse response = chain.proceed(request, scope);
+        HttpEntity entity = response.getEntity();
+        String coding = entity != null ? entity.getContentEncoding() : null;
+        if (coding == null) {
+            Header h = response.getFirstHeader(HttpHeaders.CONTENT_ENCODING);
+            coding = h != null ? h.getValue() : null;
+        }
+        if (coding != null && !decodable(coding)) {
+            response.removeHeaders(HttpHeaders.CONTENT_ENCODING);
+            if (entity != null) {
+                response.setEntity(new HttpEntityWrapper(entity) {
+                    @Override
+                    public String getContentEncoding() {
+                        return null;
+                    }
+                });
+            }
+        }
+        return response;
+    }
+
+    /** Whether the client's decompression has a decoder for every coding named (identity needs none). */
+    static boolean decodable(String codings) {
+        for (String token : codings.split(",")) {
+            String t = token.trim().toLowerCase(java.util.Locale.ROOT);
+            if (t.isEmpty() || "identity".equals(t)) {
+                continue;
+            }
+            ContentCoding coding = ContentCoding.fromToken(t);
+            if (coding == null || ContentCodecRegistry.decoder(coding) == null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public long maxBytes() {

@@ -10,7 +10,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
-import org.apache.camel.component.platform.http.main.ManagementHttpServer;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.health.HealthCheckHelper;
 import org.apache.camel.health.HealthCheckRegistry;
@@ -22,13 +21,13 @@ import org.apache.camel.health.HealthCheckRegistry;
  * down with their message; full: every check, and a failed check's error message). Never a stack
  * trace, never a check's data.
  * <p>
- * Why not Camel's own page: camel-platform-http-main 4.18 takes {@code exposureLevel},
- * {@code stackTrace} and {@code data} from the caller's query and no option turns that off, so
+ * Why not Camel's own page: camel-platform-http-main (4.18, the last served here) took {@code exposureLevel},
+ * {@code stackTrace} and {@code data} from the caller's query and no option turned that off, so
  * anyone who reaches the port could read error texts, stack traces and the Kafka consumers' data
  * (bootstrap servers, group, topic). A filter in front of it would be added only after Camel's page
  * already answers, and would have to know every parameter Camel reads, now and in later versions.
  * This page reads no parameter; Camel's is switched off ({@code camel.management.health-check-enabled},
- * forced false by {@code WarRoomApplication.createMain}). Until the context has started the paths
+ * forced false by {@code WarRoomApplication.createMain}; the module's {@link ManagementServer} has none). Until the context has started the paths
  * answer 404, which a probe takes as not ready.
  */
 public final class HealthPage implements StartupListener {
@@ -39,7 +38,7 @@ public final class HealthPage implements StartupListener {
 
     @Override
     public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
-        ManagementHttpServer server = context.hasService(ManagementHttpServer.class);
+        ManagementServer server = context.hasService(ManagementServer.class);
         if (server == null || server.getRouter() == null) {
             return; // camel.management.enabled = false: no management server
         }

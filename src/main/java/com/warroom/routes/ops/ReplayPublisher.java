@@ -52,6 +52,8 @@ final class ReplayPublisher implements AutoCloseable {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5); // at most 5 keeps the order with idempotence
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, deliveryTimeoutMs);
+        // Kafka 4's default is 5 ms; 0 as before keeps delivery.timeout.ms >= linger.ms + request.timeout.ms at its 30 s floor
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRequestBytes);
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(32L * 1024 * 1024, 2L * maxRequestBytes));
         producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());

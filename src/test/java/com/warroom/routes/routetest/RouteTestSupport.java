@@ -23,25 +23,30 @@ import com.warroom.routes.support.TestKafka;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.BeanInject;
-import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.EndpointInject;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
+import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.builder.AdviceWithRouteBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.model.ModelCamelContext;
+import org.apache.camel.spi.CamelBeanPostProcessor;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.component.kafka.KafkaClientFactory;
+import org.apache.camel.component.kafka.KafkaComponent;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.apache.camel.main.MainConfigurationProperties;
+import org.apache.camel.main.MainSupport;
 import org.apache.camel.support.DefaultExchange;
-import org.apache.camel.test.main.junit5.AdviceRouteMapping;
-import org.apache.camel.test.main.junit5.CamelMainTest;
-import org.apache.camel.test.main.junit5.Configure;
-import org.apache.camel.test.main.junit5.ReplaceInRegistry;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
 
@@ -58,35 +63,12 @@ import org.junit.jupiter.api.TestInstance;
  * </ul>
  * One Camel context per test class; each test uses incidents of its own and finds mocks, stub and
  * dead-letter producer reset, and Flashduty answering. No broker, no sandbox, no port.
+ * <p>
+ * The context is set up as camel-test-main-junit5's {@code @CamelMainTest} did (that module is not served
+ * at Camel 4.22 here): Camel Main configures it from the properties, the beans and the routes, then the
+ * test's doubles replace beans in the registry, the consumers' {@code from} is replaced and the edges
+ * are advised, and only then does it start.
  */
-@CamelMainTest(
-        propertyPlaceholderLocations = "file:config/application.properties",
-        properties = {
-            "flashduty.app-key-file=" + RouteTestSupport.APP_KEY_FILE,
-            // no budget-group member (it would need Kafka), no management server (no port)
-            "flashduty.budget-sharing=false",
-            "camel.management.enabled=false",
-            // the budget is not what these tests are about: plenty, so no call waits for it
-            "flashduty.rate-per-second=10000",
-            "flashduty.rate-per-minute=100000",
-            "flashduty.retry.max-attempts=3",
-            "flashduty.retry.rate-limited-attempts=3",
-            "flashduty.retry.initial-backoff=5ms",
-            "flashduty.retry.max-backoff=20ms",
-            "kafka.retry.initial-backoff=5ms",
-            "kafka.retry.max-backoff=20ms",
-            "kafka.max-record-bytes=" + RouteTestSupport.MAX_RECORD_BYTES,
-            // an empty IM list is believed on its second answer a refresh apart: here, at once
-            "catalog.refresh=0ms"},
-        replaceRouteFromWith = {
-            "incidents=direct:incidents",
-            "template-requests=direct:template-requests",
-            "im-catalog-refresh=direct:im-catalog-refresh",
-            "template-sync=direct:template-sync"},
-        advices = {
-            @AdviceRouteMapping(route = "flashduty-call", advice = RouteTestSupport.FlashdutyEdge.class),
-            @AdviceRouteMapping(route = "publish-result", advice = RouteTestSupport.ResultEdges.class),
-            @AdviceRouteMapping(route = "publish-records", advice = RouteTestSupport.RecordEdge.class)})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class RouteTestSupport {
 
@@ -107,18 +89,15 @@ abstract class RouteTestSupport {
     }
 
     /** The dead-letter producer: every copy the routes set aside, acknowledged at once. */
-    final MockProducer<byte[], byte[]> deadLetterProducer = new MockProducer<>(true, new ByteArraySerializer(), new ByteArraySerializer());
+    final MockProducer<byte[], byte[]> deadLetterProducer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
 
-    @ReplaceInRegistry
     final DeadLetterPublisher deadLetterPublisher = deadLetterPublisher(deadLetterProducer);
 
     /** The ledger topic as read back at start: whatever a test puts into it. */
     final CompactedTopicView ledgerTopic = new CompactedTopicView(NO_KAFKA, "war-room-ledger");
 
-    @ReplaceInRegistry
     final WarRoomLedger warRoomLedger = new WarRoomLedger(ledgerTopic, MAPPER);
 
-    @BindToRegistry("flashdutyStub")
     final FlashdutyStub flashduty = new FlashdutyStub();
 
     @BeanInject
@@ -138,9 +117,120 @@ abstract class RouteTestSupport {
     private final AtomicInteger offsets = new AtomicInteger();
     private ProducerTemplate template;
 
-    @Configure
+    /** Override settings on top of {@code config/application.properties}. */
+    static final Map<String, String> PROPERTIES = properties(
+            "flashduty.app-key-file=" + APP_KEY_FILE,
+            // no budget-group member (it would need Kafka), no management server (no port)
+            "flashduty.budget-sharing=false",
+            "camel.management.enabled=false",
+            // the budget is not what these tests are about: plenty, so no call waits for it
+            "flashduty.rate-per-second=10000",
+            "flashduty.rate-per-minute=100000",
+            "flashduty.retry.max-attempts=3",
+            "flashduty.retry.rate-limited-attempts=3",
+            "flashduty.retry.initial-backoff=5ms",
+            "flashduty.retry.max-backoff=20ms",
+            "kafka.retry.initial-backoff=5ms",
+            "kafka.retry.max-backoff=20ms",
+            "kafka.max-record-bytes=" + MAX_RECORD_BYTES,
+            // an empty IM list is believed on its second answer a refresh apart: here, at once
+            "catalog.refresh=0ms");
+    /** route id -> the endpoint it starts from instead of its Kafka consumer or timer */
+    static final Map<String, String> REPLACE_FROM = Map.of(
+            "incidents", "direct:incidents",
+            "template-requests", "direct:template-requests",
+            "im-catalog-refresh", "direct:im-catalog-refresh",
+            "template-sync", "direct:template-sync");
+
+    private ModelCamelContext camel;
+
+    /** Camel Main's set-up of a context, without running it (Main's {@code postProcessCamelContext}). */
+    private static final class MainForTest extends MainSupport {
+        @Override
+        protected ProducerTemplate findOrCreateCamelTemplate() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        protected CamelContext createCamelContext() {
+            throw new UnsupportedOperationException();
+        }
+
+        void init(CamelContext camelContext) throws Exception {
+            postProcessCamelContext(camelContext);
+        }
+    }
+
+    @BeforeAll
+    void startCamel() throws Exception {
+        camel = new DefaultCamelContext();
+        camel.getShutdownStrategy().setTimeout(10);
+        MainForTest main = new MainForTest();
+        main.configure().setJmxEnabled(false);
+        PROPERTIES.forEach(main::addOverrideProperty);
+        main.setPropertyPlaceholderLocations("file:config/application.properties");
+        configureMain(main.configure());
+        main.init(camel);
+
+        CamelBeanPostProcessor beans = PluginHelper.getBeanPostProcessor(camel.getCamelContextExtension());
+        beans.postProcessBeforeInitialization(this, getClass().getName());
+        beans.postProcessAfterInitialization(this, getClass().getName());
+        camel.getRegistry().bind("deadLetterPublisher", DeadLetterPublisher.class, deadLetterPublisher);
+        camel.getRegistry().bind("warRoomLedger", WarRoomLedger.class, warRoomLedger);
+        camel.getRegistry().bind("flashdutyStub", FlashdutyStub.class, flashduty);
+
+        for (Map.Entry<String, String> from : REPLACE_FROM.entrySet()) {
+            AdviceWith.adviceWith(camel.getRouteDefinition(from.getKey()), camel, new AdviceWithRouteBuilder() {
+                @Override
+                public void configure() {
+                    replaceFromWith(from.getValue());
+                }
+            });
+        }
+        advise("flashduty-call", new FlashdutyEdge(), beans);
+        KafkaClientFactory kafka = kafkaClients();
+        if (kafka == null) {
+            advise("publish-result", new ResultEdges(), beans);
+            advise("publish-records", new RecordEdge(), beans);
+        } else {
+            camel.getComponent("kafka", KafkaComponent.class).setKafkaClientFactory(kafka);
+        }
+        camel.start();
+    }
+
+    /**
+     * null (the default): the Kafka writes go to mock endpoints. A factory: they stay camel-kafka's own
+     * producers, whose Kafka clients the factory makes (a test's {@link MockProducer}).
+     */
+    protected KafkaClientFactory kafkaClients() {
+        return null;
+    }
+
+    private void advise(String routeId, AdviceWithRouteBuilder advice, CamelBeanPostProcessor beans) throws Exception {
+        beans.postProcessBeforeInitialization(advice, advice.getClass().getName());
+        beans.postProcessAfterInitialization(advice, advice.getClass().getName());
+        AdviceWith.adviceWith(camel.getRouteDefinition(routeId), camel, advice);
+    }
+
+    @AfterAll
+    void stopCamel() throws Exception {
+        if (camel != null) {
+            camel.close();
+        }
+    }
+
+    /** The beans and routes, as the application configures them. */
     protected void configureMain(MainConfigurationProperties main) {
         WarRoomApplication.configure(main, Path.of("routes"));
+    }
+
+    private static Map<String, String> properties(String... keyValues) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (String kv : keyValues) {
+            int eq = kv.indexOf('=');
+            m.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        return m;
     }
 
     @BeforeEach

@@ -8,8 +8,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import kafka.server.BrokerServer;
-import kafka.testkit.KafkaClusterTestKit;
-import kafka.testkit.TestKitNodes;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -56,11 +56,10 @@ public final class KafkaBroker {
         // a broker in the test JVM must never end the JVM (Kafka exits or halts on fatal faults)
         Exit.setExitProcedure((status, message) -> LOG.error("Kafka asked the JVM to exit ({}): {}", status, message));
         Exit.setHaltProcedure((status, message) -> LOG.error("Kafka asked the JVM to halt ({}): {}", status, message));
-        int port = TestKafka.freePort();
         TestKitNodes nodes = new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build();
         KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes)
-                // a fixed client port (the kit's default is localhost:0) keeps the address across stop()/start()
-                .setConfigProp("listeners", "EXTERNAL://localhost:" + port + ",CONTROLLER://localhost:0")
+                // Kafka 4's kit binds each listener to a port of its own choosing before the start and writes
+                // that port into the listeners setting, so stop()/start() binds the same address again
                 .setConfigProp("offsets.topic.replication.factor", "1")
                 .setConfigProp("offsets.topic.num.partitions", "1")
                 .setConfigProp("transaction.state.log.replication.factor", "1")
