@@ -17,7 +17,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RangeAssignor;
-import org.apache.kafka.common.ConsumerGroupState;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -248,7 +248,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
                     describedAt = now;
                     ConsumerGroupDescription d = describe(admin);
                     String me = consumer.groupMetadata().memberId();
-                    boolean stable = d != null && d.state() == ConsumerGroupState.STABLE;
+                    boolean stable = d != null && d.groupState() == GroupState.STABLE;
                     boolean inGroup = stable && d.members().stream().anyMatch(m -> m.consumerId().equals(me));
                     if (d != null && (!stable || inGroup)) {
                         threads.progress(THREAD); // the brokers answered, and (when settled) with this member in the group
