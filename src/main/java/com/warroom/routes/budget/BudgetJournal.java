@@ -469,6 +469,22 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
                 + "or restart with KAFKA_CREATE_TOPICS=true";
     }
 
+    /** Whether the broker stamps the topic's records (message.timestamp.type=LogAppendTime); false when it cannot say. */
+    private boolean logAppendTime() {
+        org.apache.kafka.common.config.ConfigResource resource =
+                new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+        try {
+            org.apache.kafka.clients.admin.ConfigEntry e = admin().describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS)
+                    .get(resource).get(org.apache.kafka.common.config.TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG);
+            return e != null && "LogAppendTime".equals(e.value());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) {
+            return false; // the marker, once read back, tells it too
+        }
+    }
+
     /** On the journal's thread: true only when the broker says the topic is not there (not when it cannot be asked). */
     private boolean topicMissing() {
         try {
@@ -544,6 +560,11 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             // "now" is the broker's: the stamp it gave the marker (its append time on a LogAppendTime topic; this
             // process's clock on a CreateTime one, where no record can be trusted further anyway)
             long now = brokerNow(true);
+            if (logAppendTime()) {
+                // the broker stamped the marker: from now on "now" is the broker's, before any claim is read and judged by it
+                brokerStamped = true;
+                brokerClock.observe(now, markerAckNanos);
+            }
             seekBack(consumer, infos, now);
             Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(30)));
             end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
