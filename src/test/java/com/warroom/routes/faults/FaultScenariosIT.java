@@ -878,7 +878,7 @@ class FaultScenariosIT {
         }
     }
 
-    // ---- 15 ---------------------------------------------------------------------------------------
+    // ---- 16 ---------------------------------------------------------------------------------------
 
     /**
      * Create answers that trickle a byte a second: every read is well within the read time-out, so only
@@ -908,7 +908,7 @@ class FaultScenariosIT {
         }
     }
 
-    // ---- 16 ---------------------------------------------------------------------------------------
+    // ---- 17 ---------------------------------------------------------------------------------------
 
     /**
      * Creates answered with a 2 MiB chat_name: the room is recorded with the name clipped (the entry
