@@ -381,14 +381,19 @@ final class FaultRun implements AutoCloseable {
             problems.add(violations + " calls arrived in a full rate window");
         }
 
-        // no call anywhere but POST to a configured Flashduty path, with nothing a record or an answer steered
+        // no call anywhere but POST to a configured Flashduty path (or, when Rocket.Chat is configured, GET of its
+        // integrations.list by offset and count), with nothing a record or an answer steered
+        boolean rocketChatConfigured = !settings.getOrDefault("rocketchat.url", "").isBlank();
         for (FlashdutySandbox.Call c : sandbox.calls()) {
             Set<String> queryKeys = c.query() == null ? Set.of()
                     : Arrays.stream(c.query().split("&")).map(q -> q.split("=", 2)[0]).collect(Collectors.toSet());
             boolean steered = c.headers().keySet().stream().anyMatch(h -> h.equalsIgnoreCase("Authorization") || h.equalsIgnoreCase("Cookie")
                     || h.regionMatches(true, 0, "Camel", 0, 5) || h.regionMatches(true, 0, "kafka", 0, 5));
-            if (!FlashdutySandbox.FLASHDUTY_PATHS.contains(c.path()) || !"POST".equals(c.method()) || !queryKeys.equals(Set.of("app_key"))
-                    || steered) {
+            boolean flashduty = FlashdutySandbox.FLASHDUTY_PATHS.contains(c.path()) && "POST".equals(c.method())
+                    && queryKeys.equals(Set.of("app_key"));
+            boolean rocketChat = rocketChatConfigured && FlashdutySandbox.ROCKETCHAT_PATH.equals(c.path()) && "GET".equals(c.method())
+                    && queryKeys.equals(Set.of("offset", "count"));
+            if (!flashduty && !rocketChat || steered) {
                 problems.add("unexpected call " + c.method() + " " + c.path() + " query keys " + queryKeys + " headers " + c.headers().keySet());
             }
         }
@@ -446,6 +451,14 @@ final class FaultRun implements AutoCloseable {
         if (lines.isEmpty()) {
             problems.add("the log capture saw nothing");
         }
+        // one log event, one line: a value from a record or an answer cannot start a line of its own (issue 22)
+        for (String event : logs.lines()) {
+            String[] physical = event.stripTrailing().split("\\r\\n|\\r|\\n", -1);
+            if (physical.length > 1) {
+                problems.add("a log event of " + physical.length + " lines, the second: "
+                        + physical[1].substring(0, Math.min(120, physical[1].length())));
+            }
+        }
 
         ReliabilityTable.add(new Row(name + note, good.size(), lost, duplicates,
                 deadLettered + "/" + poison.size() + (truncated > 0 ? " (" + truncated + " truncated)" : ""), sandbox.count429(),
@@ -480,6 +493,18 @@ final class FaultRun implements AutoCloseable {
         Set<String> u = new LinkedHashSet<>(a);
         u.addAll(b);
         return u;
+    }
+
+    /**
+     * The physical lines of every log line captured so far (an event whose text holds a line break is
+     * several): what an operator's terminal or a log shipper reading line by line would see.
+     */
+    List<String> physicalLogLines() {
+        List<String> out = new ArrayList<>();
+        for (String line : logLines()) {
+            out.addAll(Arrays.asList(line.split("\\r\\n|\\r|\\n")));
+        }
+        return out;
     }
 
     /** Log lines that say a record is handled again: the module's own retry line and camel-kafka's seek back. */

@@ -878,7 +878,7 @@ class FaultScenariosIT {
         }
     }
 
-    // ---- 15 ---------------------------------------------------------------------------------------
+    // ---- 16 ---------------------------------------------------------------------------------------
 
     /**
      * Create answers that trickle a byte a second: every read is well within the read time-out, so only
@@ -908,7 +908,7 @@ class FaultScenariosIT {
         }
     }
 
-    // ---- 16 ---------------------------------------------------------------------------------------
+    // ---- 17 ---------------------------------------------------------------------------------------
 
     /**
      * Creates answered with a 2 MiB chat_name: the room is recorded with the name clipped (the entry
@@ -1000,5 +1000,518 @@ class FaultScenariosIT {
             }
         }
         return sum;
+    }
+
+    // ---- 20-25: answers and settings that must prove themselves (issue 22) -------------------------
+
+    static final String WAR_ROOM_LIST = "/datasource/im/war-room-enabled/list";
+    static final String CREATE = "/incident/war-room/create";
+    static final String TEMPLATE_INFO = "/template/info";
+    static final String TEMPLATE_LIST = "/template/list";
+    /** how a field the module bounds ends when clipped (AnswerFields.CLIPPED, spelled here so the code before compiles too) */
+    static final String CLIPPED = "\u2026[clipped]";
+    /** the most characters of an error code the module keeps (AnswerFields.MAX_ID_CHARS) */
+    static final int MAX_CODE_CHARS = 128;
+    /** the most characters of a catalog field, and channels of an entry (ImCatalogPublisher) */
+    static final int MAX_CATALOG_FIELD_CHARS = 256;
+    static final int MAX_CATALOG_CHANNELS = 100;
+    /** the keys template answers that are not a template go under (TemplateLookups) */
+    static final Set<String> FIXED_ANSWER_KEYS = Set.of("invalid-requests", "failed-lookups");
+
+    /**
+     * The war-room-enabled list answered {@code {"data":{}}} three times, then {@code {"data":{"items":[]}}}
+     * once (CATALOG_REFRESH 1 s), while incidents arrive. Neither proves itself (no list; an empty list
+     * not yet confirmed by the next refresh): the catalog keeps its last good list, every incident gets
+     * its room (before issue 22: skipped / no_war_room_integration), no tombstone reaches the catalog
+     * topic, and one line says each answer was not taken.
+     */
+    @Test
+    @Order(20)
+    void warRoomListAnsweredWithoutAList() throws Exception {
+        try (FaultRun run = new FaultRun("20. war-room-enabled list answered {\"data\":{}} 3 times, {\"data\":{\"items\":[]}} once")) {
+            run.settings.put("catalog.refresh", "1s");
+            run.sendGood(20);
+            try (RunningApp app = run.start()) {
+                run.awaitResults(5, WAIT);
+                run.sandbox.emptyDataNext(3, WAR_ROOM_LIST);
+                awaitEmptyAnswers(run, WAR_ROOM_LIST, 2); // the first {"data":{}} was answered
+                run.sendGood(20); // arrive while a catalog that took it would be empty
+                awaitEmptyAnswers(run, WAR_ROOM_LIST, 0);
+                run.sandbox.emptyListNext(1, WAR_ROOM_LIST);
+                awaitEmptyAnswers(run, WAR_ROOM_LIST, 0);
+                run.sendGood(20);
+                int lists = run.sandbox.calls(WAR_ROOM_LIST).size();
+                run.awaitAllHandled(WAIT);
+                Awaitility.await("a list after the empty ones").atMost(WAIT).until(() -> run.sandbox.calls(WAR_ROOM_LIST).size() > lists);
+                List<String> broken = new ArrayList<>(notCreated(run));
+                long tombstones = run.kafka.readAll(run.topic("integration")).stream().filter(r -> r.value() == null).count();
+                if (tombstones > 0) {
+                    broken.add(tombstones + " tombstones on the catalog topic");
+                }
+                long noList = run.logLines().stream().filter(l -> l.contains("IM catalog answer not taken (invalid_list)")).count();
+                long empty = run.logLines().stream().filter(l -> l.contains("IM catalog answer not taken (empty_list_unconfirmed)")).count();
+                if (noList != 3 || empty != 1) {
+                    broken.add("lines saying the list was not taken: " + noList + " without a list (3 expected), " + empty
+                            + " empty (1 expected)");
+                }
+                assertTrue(broken.isEmpty(), String.join("; ", broken));
+            }
+            assertInvariants(run);
+        }
+    }
+
+    /** The events whose latest result is not created, counted by status/reason and attempts. */
+    static List<String> notCreated(FaultRun run) {
+        Map<String, Long> counts = run.latestResults().stream().filter(r -> !"created".equals(r.path("status").asText()))
+                .collect(Collectors.groupingBy(r -> r.path("status").asText() + "/" + r.path("reason").asText() + " after "
+                        + r.path("attempts").asInt() + " attempt(s)", java.util.TreeMap::new, Collectors.counting()));
+        List<String> out = new ArrayList<>();
+        counts.forEach((what, n) -> out.add(n + " of " + run.good.size() + " events not created: " + what));
+        return out;
+    }
+
+    static void awaitEmptyAnswers(FaultRun run, String path, int left) {
+        Awaitility.await("empty answers on " + path).atMost(WAIT).pollInterval(Duration.ofMillis(20))
+                .until(() -> run.sandbox.emptyAnswersLeft(path) <= left);
+    }
+
+    /**
+     * A template sync (TEMPLATE_SYNC_INTERVAL 2 s) of 250 templates, three pages; after the first complete
+     * one, the next two syncs get a first page that holds nothing but says {@code has_next_page: true}.
+     * Neither is the end of the list (before issue 22 it was: the sync tombstoned every template); two
+     * complete syncs follow. No template is removed: no tombstone on the template topic.
+     */
+    @Test
+    @Order(21)
+    void templateSyncGetsAnEmptyPageThatSaysMoreFollow() throws Exception {
+        try (FaultRun run = new FaultRun("21. template sync: 2 pages of nothing that say has_next_page=true")) {
+            run.settings.put("template.sync-interval", "2s");
+            List<String> ids = run.sandbox.seedTemplates(250);
+            run.sendGood(20);
+            try (RunningApp app = run.start()) {
+                Awaitility.await("the first sync lists every template").atMost(WAIT).pollInterval(Duration.ofMillis(250)).until(() -> {
+                    Set<String> listed = new HashSet<>();
+                    for (ConsumerRecord<byte[], byte[]> r : run.kafka.readAll(run.topic("template"))) {
+                        listed.add(TestKafka.key(r));
+                    }
+                    return listed.containsAll(ids);
+                });
+                int completeBefore = lastPages(run);
+                run.sandbox.emptyPageWithNextNext(2);
+                Awaitility.await("two syncs cut short, two complete after them").atMost(WAIT)
+                        .until(() -> run.sandbox.emptyPagesWithNextLeft() == 0 && lastPages(run) >= completeBefore + 2);
+                run.awaitAllHandled(WAIT);
+                List<String> broken = new ArrayList<>();
+                Set<String> removed = new java.util.TreeSet<>();
+                for (ConsumerRecord<byte[], byte[]> r : run.kafka.readAll(run.topic("template"))) {
+                    if (r.value() == null) {
+                        removed.add(TestKafka.key(r));
+                    }
+                }
+                if (!removed.isEmpty()) {
+                    broken.add(removed.size() + " of " + ids.size() + " templates tombstoned, e.g. " + removed.iterator().next());
+                }
+                long cut = run.logLines().stream().filter(l -> l.contains("holds no template but says a next page follows")).count();
+                long kept = run.logLines().stream().filter(l -> l.contains("template sync did not list every page; no template is removed")).count();
+                if (cut != 2 || kept != 2) {
+                    broken.add("lines: " + cut + " saying a page of nothing cut the list short, " + kept
+                            + " saying nothing is removed (2 and 2 expected)");
+                }
+                assertTrue(broken.isEmpty(), String.join("; ", broken));
+                run.note = " (250 templates, 3 pages)";
+            }
+            assertInvariants(run);
+        }
+    }
+
+    /** /template/list calls for a third page (with 250 templates: the last page of a complete sync). */
+    static int lastPages(FaultRun run) {
+        return (int) run.sandbox.calls(TEMPLATE_LIST).stream().filter(c -> c.status() == 200 && c.body().contains("\"p\":3")).count();
+    }
+
+    /**
+     * Mid-backlog both lists gain an integration named with 1 MiB (Flashduty's war-room-enabled list and
+     * Rocket.Chat's, that one with 10,000 channels; CATALOG_REFRESH and ROCKETCHAT_REFRESH 1 s). Its
+     * catalog entry is published bounded (name clipped to 256 characters, 100 channels) beside the others
+     * (before issue 22 every catalog publish after it came failed with RecordTooLargeException, while the
+     * freshness said success), and the freshness says success only with the entries on the topic.
+     */
+    @Test
+    @Order(22)
+    void anOversizedCatalogItem() throws Exception {
+        try (FaultRun run = new FaultRun("22. an IM integration named with 1 MiB, 10,000 channels")) {
+            FlashdutySandbox.Config c = run.sandbox.config();
+            run.settings.put("catalog.refresh", "1s");
+            run.settings.put("rocketchat.url", run.sandbox.baseUrl());
+            run.settings.put("rocketchat.user-id-file", RunningApp.secretFile(c.rocketChatUserId()).toString());
+            run.settings.put("rocketchat.auth-token-file", RunningApp.secretFile(c.rocketChatAuthToken()).toString());
+            run.settings.put("rocketchat.refresh", "1s");
+            run.sandbox.seedRocketChatIntegrations(3);
+            run.sendGood(40);
+            try (RunningApp app = run.start()) {
+                run.awaitResults(5, WAIT);
+                long addedAt = System.currentTimeMillis();
+                run.sandbox.hugeIntegration(1 << 20, 10_000);
+                String flashdutyKey = "flashduty:" + FlashdutySandbox.HUGE_INTEGRATION_ID;
+                String rocketChatKey = "rocketchat:" + FlashdutySandbox.HUGE_ROCKETCHAT_ID;
+                // both sources refreshed successfully (as the freshness says) at least three times since
+                Awaitility.await("three refreshes of each source after the oversized integration came").atMost(WAIT)
+                        .until(() -> refreshedSince(app, addedAt + 3_000));
+                run.awaitAllHandled(WAIT);
+                List<String> broken = new ArrayList<>();
+                Map<String, byte[]> entries = new HashMap<>();
+                for (ConsumerRecord<byte[], byte[]> r : run.kafka.readAll(run.topic("integration"))) {
+                    entries.put(TestKafka.key(r), r.value());
+                }
+                for (String key : List.of(flashdutyKey, rocketChatKey)) {
+                    byte[] v = entries.get(key);
+                    if (v == null) {
+                        broken.add("no entry for " + key + " on the catalog topic");
+                        continue;
+                    }
+                    JsonNode e = TestKafka.json(v);
+                    String name = e.path("name").asText();
+                    if (name.length() > MAX_CATALOG_FIELD_CHARS || !name.endsWith(CLIPPED) || e.path("channels").size() > MAX_CATALOG_CHANNELS
+                            || v.length > 64 * 1024) {
+                        broken.add(key + " published unbounded: " + v.length + " bytes, a name of " + name.length() + " characters, "
+                                + e.path("channels").size() + " channels");
+                    }
+                }
+                if (entries.get(rocketChatKey) != null && TestKafka.json(entries.get(rocketChatKey)).path("channels").size() != MAX_CATALOG_CHANNELS) {
+                    broken.add("the oversized Rocket.Chat entry lists " + TestKafka.json(entries.get(rocketChatKey)).path("channels").size()
+                            + " channels, not the first " + MAX_CATALOG_CHANNELS);
+                }
+                for (String key : List.of("flashduty:362", "rocketchat:RcIntegration0000", "rocketchat:RcIntegration0001",
+                        "rocketchat:RcIntegration0002")) {
+                    if (entries.get(key) == null) {
+                        broken.add("no entry for " + key);
+                    }
+                }
+                assertTrue(broken.isEmpty(), String.join("; ", broken) + ", while the freshness says " + freshness(app));
+                assertEquals(0.0, metric(app, "im_catalog_stale"), "no source stale: " + freshness(app));
+                run.note = " (a Flashduty and a Rocket.Chat entry)";
+            }
+            assertInvariants(run);
+        }
+    }
+
+    /** Whether each catalog source's last successful refresh (im_catalog_last_success_seconds) is after this time. */
+    static boolean refreshedSince(RunningApp app, long epochMillis) throws Exception {
+        return metric(app, "im_catalog_last_success_seconds", "provider=\"flashduty\"") * 1000 > epochMillis
+                && metric(app, "im_catalog_last_success_seconds", "provider=\"rocketchat\"") * 1000 > epochMillis;
+    }
+
+    static String freshness(RunningApp app) throws Exception {
+        long now = System.currentTimeMillis();
+        StringBuilder sb = new StringBuilder();
+        for (String p : List.of("flashduty", "rocketchat")) {
+            double last = metric(app, "im_catalog_last_success_seconds", "provider=\"" + p + "\"");
+            sb.append(sb.length() == 0 ? "" : ", ").append(p).append(" stale=").append((int) metric(app, "im_catalog_stale", "provider=\"" + p + "\""))
+                    .append(" last success ").append(last == 0 ? "never" : (now - (long) (last * 1000)) + " ms ago");
+        }
+        return sb.toString();
+    }
+
+    /** A line as this module's pattern would print it, smuggled into a value: it must never start a line of the log. */
+    static final String FORGED = "2026-12-03T00:00:00,000 INFO  [main] c.w.r.Forged - forged line";
+
+    /**
+     * Line breaks where a hostile party chooses the text: a template request whose filter name holds CR/LF
+     * and a forged log line (set aside as unknown_field), and 3 creates and 2 template lookups answered
+     * with an {@code error.code} of "InternalError", CR/LF, the forged line and 200 more characters. No
+     * line of the log starts with the forged text (before issue 22 the console pattern printed both as
+     * they came); the results' reason and the answers' error_code are escaped and clipped to 128
+     * characters; the failed creates are replayed and get their rooms.
+     */
+    @Test
+    @Order(23)
+    void lineBreaksInAFieldNameAndAnErrorCode() throws Exception {
+        String code = "InternalError\r\n" + FORGED + " " + "x".repeat(200);
+        try (FaultRun run = new FaultRun("23. CR/LF and a forged line in a template request's field name and in error.code")) {
+            run.sendGood(40);
+            run.sendPoison("template-request", TestKafka.utf8("forged-field"),
+                    TestKafka.utf8("{\"list\": {\"query\\r\\n" + FORGED + "\": \"x\"}, \"lookup_id\": \"F1\"}"), List.of());
+            List<String> broken = new ArrayList<>();
+            try (RunningApp app = run.start()) {
+                run.awaitResults(5, WAIT);
+                run.sandbox.forgedErrorCodeNext(3, code);
+                run.awaitAllHandled(WAIT);
+                List<JsonNode> failed = run.latestResults().stream().filter(r -> "failed".equals(r.path("status").asText())).toList();
+                assertEquals(3, failed.size(), "three creates answered with the forged code: " + failed);
+                List<String> reasons = failed.stream().map(r -> r.path("reason").asText()).filter(r -> !boundedCode(r)).toList();
+                if (!reasons.isEmpty()) {
+                    broken.add(reasons.size() + " of 3 results' reason not escaped and clipped: " + printable(reasons.get(0)));
+                }
+                replayFailed(run);
+                run.sandbox.forgedErrorCodeNext(2, code);
+                askTemplates(run, 0, 2, List.of());
+                List<String> codes = new ArrayList<>();
+                for (ConsumerRecord<byte[], byte[]> a : run.kafka.awaitRecords(run.topic("template"), 2, WAIT)) {
+                    JsonNode j = TestKafka.json(a);
+                    if (!"failed".equals(j.path("lookup_status").asText()) || !boundedCode(j.path("error_code").asText())) {
+                        codes.add(j.path("lookup_status").asText() + " " + printable(j.path("error_code").asText()));
+                    }
+                }
+                if (!codes.isEmpty()) {
+                    broken.add(codes.size() + " of 2 template answers' error_code not escaped and clipped: " + codes.get(0));
+                }
+            }
+            List<String> forged = run.physicalLogLines().stream().filter(l -> l.startsWith(FORGED)).toList();
+            if (!forged.isEmpty()) {
+                broken.add(forged.size() + " log lines start with the forged text");
+            }
+            assertTrue(run.logLines().stream().anyMatch(l -> l.contains("dead-lettered") && l.contains("unknown_field")),
+                    "the request with the forged field name is set aside as unknown_field");
+            assertTrue(broken.isEmpty(), String.join("; ", broken));
+            run.note = " (3 creates, 2 lookups, 1 request)";
+            assertInvariants(run);
+        }
+    }
+
+    /** Escaped (no line break or other control character), at most 128 characters, clipped as the module clips. */
+    static boolean boundedCode(String code) {
+        return code.chars().noneMatch(Character::isISOControl) && code.length() <= MAX_CODE_CHARS && code.startsWith("InternalError\\r\\n")
+                && code.endsWith(CLIPPED);
+    }
+
+    static String printable(String s) {
+        String p = s.replace("\r", "<CR>").replace("\n", "<LF>");
+        return p.length() > 80 ? p.substring(0, 80) + "... (" + s.length() + " characters)" : p;
+    }
+
+    /**
+     * ROCKETCHAT_URL set to the sandbox's address followed by {@code ${env:FLASHDUTY_APP_KEY}}, then by
+     * {@code {{env:FLASHDUTY_APP_KEY}}}, the key given as FLASHDUTY_APP_KEY (the app in a JVM of its own,
+     * configured by its environment as in production). Each start is refused at once: exit code 2, one line
+     * naming the setting, never its value or the key; the sandbox gets no request at all (before issue 22
+     * the app started and sent the key in the Rocket.Chat URL's path), no incident record is consumed.
+     * Then the app, started with plain settings, handles every incident queued meanwhile.
+     */
+    @Test
+    @Order(24)
+    void anExpressionInAUrlSettingStopsTheStart() throws Exception {
+        try (FaultRun run = new FaultRun("24. ${env:FLASHDUTY_APP_KEY}, {{env:FLASHDUTY_APP_KEY}} in ROCKETCHAT_URL")) {
+            FlashdutySandbox.Config c = run.sandbox.config();
+            String key = c.appKey();
+            run.sendGood(20);
+            Map<String, String> settings = new java.util.LinkedHashMap<>(run.settings);
+            settings.put("rocketchat.user-id-file", RunningApp.secretFile(c.rocketChatUserId()).toString());
+            settings.put("rocketchat.auth-token-file", RunningApp.secretFile(c.rocketChatAuthToken()).toString());
+            List<String> broken = new ArrayList<>();
+            int n = 0;
+            for (String expression : List.of("${env:FLASHDUTY_APP_KEY}", "{{env:FLASHDUTY_APP_KEY}}")) {
+                String which = "expression-" + ++n;
+                long start = System.nanoTime();
+                int from = run.sandbox.rawRequests().size();
+                Process p = SeparateJvmApp.spawn(settings, Map.of("FLASHDUTY_APP_KEY", key, "ROCKETCHAT_URL",
+                        run.sandbox.baseUrl() + "/" + expression), logFile(run, which));
+                Integer exit = null;
+                try {
+                    // refused at once; or (the code before) running: until the key reaches the sandbox
+                    Awaitility.await(which + ": the start refused, or the key sent").atMost(Duration.ofSeconds(90))
+                            .pollInterval(Duration.ofMillis(100)).until(() -> !p.isAlive() || !keyLeaks(run, key, from).isEmpty());
+                    if (p.waitFor(2, TimeUnit.SECONDS)) {
+                        exit = p.exitValue();
+                    }
+                } finally {
+                    p.destroy();
+                    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                        p.destroyForcibly().waitFor();
+                    }
+                }
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                readLog(run, which);
+                List<String> lines = Files.readAllLines(logFile(run, which), StandardCharsets.ISO_8859_1);
+                List<String> leaks = keyLeaks(run, key, from);
+                if (!leaks.isEmpty()) {
+                    broken.add(expression + ": the key reached the sandbox in " + leaks.size() + " requests, e.g. "
+                            + leaks.get(0).replace(key, "<KEY>"));
+                }
+                if (exit == null || exit != 2) {
+                    broken.add(expression + ": the start was not refused (" + (exit == null ? "still running after " + millis + " ms"
+                            : "exit code " + exit) + ")");
+                }
+                List<String> naming = lines.stream().filter(l -> l.contains("ROCKETCHAT_URL (rocketchat.url)")).toList();
+                if (naming.size() != 1 || !naming.get(0).startsWith("war-room-routes: ROCKETCHAT_URL (rocketchat.url) holds an expression")) {
+                    broken.add(expression + ": " + naming.size() + " lines name the setting, not one saying it holds an expression");
+                }
+                if (lines.stream().anyMatch(l -> l.contains(key) || l.contains(expression))) {
+                    broken.add(expression + ": the log repeats the value or the key");
+                }
+                System.out.printf("%s in ROCKETCHAT_URL: exit %s after %d ms%n", expression, exit, millis);
+            }
+            if (!run.sandbox.rawRequests().isEmpty()) {
+                broken.add("the refused starts sent " + run.sandbox.rawRequests().size() + " requests");
+            }
+            if (run.kafka.lag(run.settings.get("consumer.group"), run.topic("incident")) != 20) {
+                broken.add("the refused starts consumed incident records");
+            }
+            assertTrue(broken.isEmpty(), String.join("; ", broken));
+            // the same settings as plain data: the app starts and handles what was queued
+            try (RunningApp app = run.start()) {
+                run.awaitAllHandled(WAIT);
+            }
+            run.note = " (2 refused starts, then a good one)";
+            assertInvariants(run);
+        }
+    }
+
+    /** Requests (from the from-th on) that carry the key anywhere but in the app_key parameter of a Flashduty call (its one place). */
+    static List<String> keyLeaks(FaultRun run, String key, int from) {
+        List<String> leaks = new ArrayList<>();
+        List<FlashdutySandbox.RawRequest> requests = run.sandbox.rawRequests();
+        for (FlashdutySandbox.RawRequest r : requests.subList(Math.min(from, requests.size()), requests.size())) {
+            String path = java.net.URI.create(r.target()).getRawPath();
+            String target = FlashdutySandbox.FLASHDUTY_PATHS.contains(path) ? r.target().replace("app_key=" + key, "app_key=") : r.target();
+            boolean inHeaders = r.headers().values().stream().flatMap(List::stream).anyMatch(v -> v.contains(key));
+            if (target.contains(key) || inHeaders || r.body() != null && r.body().contains(key)) {
+                leaks.add(r.method() + " " + target);
+            }
+        }
+        return leaks;
+    }
+
+    /**
+     * A flood of 200 template requests with random ids (134 well-formed ids no template has, 66 that are
+     * not ids; four consumers) during a burst of 120 incidents, FLASHDUTY_OTHER_MAX_SHARE 50. Before it, a
+     * lookup met 10 InternalErrors and ran out of retries (Flashduty taken as down, for lookups); the
+     * burst's first two creates meet an InternalError too. From the sandbox's call log: template calls
+     * never held more than 50% of any window (5 of 10 per 200 ms, 20 of 40 per 1,000 ms), so the war-room
+     * path kept the rest of each; every war room opened, the failed creates retried (the lookups' failures
+     * did not cut war rooms to one attempt); and the template topic keeps no answer under an id a requester
+     * chose: only templates and the two fixed keys hold a value.
+     */
+    @Test
+    @Order(25)
+    void aTemplateFloodDuringAWarRoomBurst() throws Exception {
+        int share = 50;
+        try (FaultRun run = new FaultRun("25. 200 template requests with random ids during a burst of 120 incidents")) {
+            run.settings.put("flashduty.other-max-share", String.valueOf(share));
+            run.settings.put("template.consumers-count", "4");
+            run.kafka.admin().createPartitions(Map.of(run.topic("template-request"),
+                    org.apache.kafka.clients.admin.NewPartitions.increaseTo(4))).all().get();
+            int requests = 1;
+            List<String> broken = new ArrayList<>();
+            long floodFrom;
+            long floodTo;
+            try (RunningApp app = run.start()) {
+                // the catalog's first list succeeded (a success ends a "Flashduty down" state), then lookups fail
+                Awaitility.await("the catalog loaded").atMost(WAIT).until(() -> run.sandbox.calls(WAR_ROOM_LIST).stream()
+                        .anyMatch(x -> x.status() == 200));
+                run.sandbox.failNextOn(10, TEMPLATE_INFO, 500, "InternalError");
+                askTemplate(run, "D0", Events.randomObjectId());
+                Awaitility.await("a lookup out of retries").atMost(WAIT).until(() -> run.sandbox.calls(TEMPLATE_INFO).stream()
+                        .filter(x -> x.status() == 500).count() == 10 && answered(run) >= 1);
+                assertTrue(run.logLines().stream().anyMatch(l -> l.contains("Flashduty /template/info still failing with InternalError after 10")),
+                        "the lookup ran out of its 10 attempts: Flashduty is taken as down (for lookups)");
+                run.sandbox.failNextOn(2, CREATE, 500, "InternalError");
+                floodFrom = System.nanoTime();
+                for (int i = 0; i < 200; i++) {
+                    askTemplate(run, "F" + i, i % 3 == 2 ? "not-an-id-" + Events.randomHex(8) : Events.randomObjectId());
+                    if (i % 5 == 4) {
+                        run.sendGood(3);
+                    }
+                }
+                requests += 200;
+                run.awaitAllHandled(WAIT);
+                int all = requests;
+                Awaitility.await("every template request answered").atMost(WAIT).pollInterval(Duration.ofMillis(250))
+                        .until(() -> answered(run) >= all);
+                floodTo = System.nanoTime();
+                broken.addAll(notCreated(run));
+                if (run.sandbox.calls(CREATE).stream().filter(x -> x.status() == 500).count() != 2) {
+                    broken.add("the two InternalErrors on creates did not happen");
+                }
+                if (run.latestResults().stream().noneMatch(r -> r.path("attempts").asInt() >= 2)) {
+                    broken.add("no create was retried after its InternalError");
+                }
+            }
+            // the budget: template calls against their ceiling, creates where both competed
+            List<FlashdutySandbox.Call> calls = run.sandbox.calls();
+            List<Long> templates = calls.stream().filter(x -> x.path().startsWith("/template/")).map(FlashdutySandbox.Call::arrivalNanos)
+                    .sorted().toList();
+            int[][] windows = {{FaultRun.PER_SECOND, (int) FaultRun.SECOND_WINDOW}, {FaultRun.PER_MINUTE, (int) FaultRun.MINUTE_WINDOW}};
+            List<String> held = new ArrayList<>();
+            List<String> kept = new ArrayList<>();
+            for (int[] w : windows) {
+                int ceiling = w[0] * share / 100;
+                int most = FlashdutySandbox.maxIn(templates, w[1]);
+                held.add(most + "/" + w[0] + " per " + w[1] + " ms");
+                if (most > ceiling) {
+                    broken.add("template calls held " + most + " of " + w[0] + " in a window of " + w[1] + " ms, above their " + share
+                            + "% (" + ceiling + ")");
+                }
+                double[] c = warRoomShareWhileCompeting(calls, floodFrom, floodTo, w[0], w[1]);
+                kept.add(c[1] == 0 ? "no full " + w[1] + " ms window" : "at least " + Math.round(c[0] * 100) + "% of each full " + w[1] + " ms window");
+                if (c[1] > 0 && c[0] * 100 < 100 - share) {
+                    broken.add("creates had only " + Math.round(c[0] * 100) + "% of a full " + w[1] + " ms window while both competed ("
+                            + (int) c[1] + " such windows)");
+                }
+            }
+            String note = "template calls at most " + String.join(", ", held) + "; creates " + String.join(", ", kept)
+                    + " while both competed";
+            System.out.println("flood: " + note);
+            // the template topic: values only under real templates and the fixed keys
+            Map<String, Boolean> live = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> r : run.kafka.readAll(run.topic("template"))) {
+                live.put(TestKafka.key(r), r.value() != null);
+            }
+            Set<String> chosen = live.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey)
+                    .filter(k -> !FIXED_ANSWER_KEYS.contains(k) && !run.sandbox.templates().containsKey(k)).collect(Collectors.toSet());
+            if (!chosen.isEmpty()) {
+                broken.add(chosen.size() + " keys a requester chose hold a value on the template topic");
+            }
+            assertTrue(broken.isEmpty(), String.join("; ", broken));
+            run.note = " (" + note + ")";
+            assertInvariants(run);
+        }
+    }
+
+    static void askTemplate(FaultRun run, String lookupId, String templateId) {
+        run.kafka.send(run.topic("template-request"), TestKafka.utf8("lookup-" + lookupId),
+                TestKafka.utf8("{\"template_id\": \"" + templateId + "\", \"lookup_id\": \"" + lookupId + "\"}"), List.of());
+    }
+
+    /** Template requests answered so far (records with a lookup_id; tombstones skipped). */
+    static int answered(FaultRun run) {
+        Set<String> ids = new HashSet<>();
+        for (ConsumerRecord<byte[], byte[]> r : run.kafka.readAll(run.topic("template"))) {
+            if (r.value() != null) {
+                ids.add(TestKafka.json(r).path("lookup_id").asText());
+            }
+        }
+        return ids.size();
+    }
+
+    /**
+     * Where the war-room path and template lookups both had calls waiting (from the flood's start until the
+     * last create of the burst), the sliding windows of {@code windowMillis} (one starting at each call) that
+     * were full: the least share of creates in one, and how many there were.
+     */
+    static double[] warRoomShareWhileCompeting(List<FlashdutySandbox.Call> calls, long from, long to, int limit, long windowMillis) {
+        List<FlashdutySandbox.Call> accepted = calls.stream().filter(x -> x.status() != 429 && x.arrivalNanos() >= from
+                && x.arrivalNanos() <= to && !x.path().equals(FlashdutySandbox.ROCKETCHAT_PATH))
+                .sorted(java.util.Comparator.comparingLong(FlashdutySandbox.Call::arrivalNanos)).toList();
+        long lastCreate = accepted.stream().filter(x -> x.path().equals(CREATE)).mapToLong(FlashdutySandbox.Call::arrivalNanos).max().orElse(from);
+        long w = windowMillis * 1_000_000L;
+        int full = 0;
+        double least = 1;
+        for (int i = 0; i < accepted.size(); i++) {
+            long start = accepted.get(i).arrivalNanos();
+            if (start + w > lastCreate) {
+                break;
+            }
+            int creates = 0;
+            int n = 0;
+            for (int j = i; j < accepted.size() && accepted.get(j).arrivalNanos() < start + w; j++) {
+                n++;
+                creates += accepted.get(j).path().equals(CREATE) ? 1 : 0;
+            }
+            if (n >= limit) {
+                full++;
+                least = Math.min(least, creates / (double) n);
+            }
+        }
+        return new double[] {least, full};
     }
 }

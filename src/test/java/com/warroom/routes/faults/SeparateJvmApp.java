@@ -22,12 +22,22 @@ public final class SeparateJvmApp {
 
     /** Starts the app in a JVM of its own with these override properties, its output going to {@code log}. */
     static Process spawn(Map<String, String> settings, Path log) throws IOException {
+        return spawn(settings, Map.of(), log);
+    }
+
+    /**
+     * The same, with these environment variables added (the way production configures the app: the
+     * app key, a URL). A start the app refuses ends the JVM with code 2 and the jar's one line.
+     */
+    static Process spawn(Map<String, String> settings, Map<String, String> env, Path log) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
                 "-Dlog4j2.configurationFile=" + Path.of("src/main/resources/log4j2.xml").toAbsolutePath(),
                 "-Djava.io.tmpdir=" + Path.of("target").toAbsolutePath(),
                 "-cp", System.getProperty("java.class.path"), SeparateJvmApp.class.getName()));
         settings.forEach((k, v) -> cmd.add(k + "=" + v));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        return pb.start();
     }
 
     public static void main(String[] args) throws Exception {
@@ -37,6 +47,19 @@ public final class SeparateJvmApp {
             overrides.put(a.substring(0, eq), a.substring(eq + 1));
         }
         Main main = WarRoomApplication.createMain(Path.of("routes"), Path.of("config/application.properties"), overrides);
-        main.run();
+        try {
+            main.run();
+        } catch (Exception e) {
+            // as the jar does (WarRoomApplication.main): a refused start is one line and exit code 2
+            Throwable problem = WarRoomApplication.rootProblem(e);
+            if (problem == null) {
+                throw e;
+            }
+            System.err.println("war-room-routes: " + problem.getMessage());
+            System.exit(2);
+        }
+        if (main.getExitCode() != 0) {
+            System.exit(main.getExitCode());
+        }
     }
 }

@@ -117,7 +117,7 @@ final class FlashdutyEndpoints {
         }
         Answer fault = faults.storm();
         if (fault == null) {
-            fault = faults.injectedError();
+            fault = faults.injectedError(path);
         }
         if (fault != null) {
             return fault;
@@ -136,11 +136,29 @@ final class FlashdutyEndpoints {
             return Answer.error(400, "InvalidParameter", "body must be an object");
         }
         return switch (path) {
-            case "/datasource/im/war-room-enabled/list" -> Answer.ok(Map.of("items", List.copyOf(warRoomIntegrations)));
+            case "/datasource/im/war-room-enabled/list" -> warRoomEnabledList(path);
             case "/incident/war-room/create" -> create(req);
             case "/template/info" -> templateInfo(req);
             default -> templateList(req);
         };
+    }
+
+    private Answer warRoomEnabledList(String path) {
+        SandboxFaults.EmptyAnswer empty = faults.emptyAnswer(path);
+        if (empty == SandboxFaults.EmptyAnswer.NO_LIST) {
+            return Answer.ok(Map.of()); // {"data": {}}
+        }
+        return Answer.ok(Map.of("items", empty == SandboxFaults.EmptyAnswer.EMPTY_LIST ? List.of() : List.copyOf(warRoomIntegrations)));
+    }
+
+    /** A war-room-enabled integration with a name of {@code nameChars} characters (its integration_key is a secret too). */
+    static Map<String, Object> hugeIntegration(long id, int nameChars) {
+        Map<String, Object> i = defaultIntegration();
+        i.put("data_source_id", id);
+        i.put("integration_id", id);
+        i.put("name", "Huge " + "n".repeat(Math.max(0, nameChars - 5)));
+        i.put("integration_key", "ik_sandbox_SECRET_huge_5d1e");
+        return i;
     }
 
     private Answer create(JsonNode req) {
@@ -252,6 +270,13 @@ final class FlashdutyEndpoints {
                     return asc ? c : -c;
                 })
                 .toList();
+        if (faults.emptyPageWithNext()) {
+            Map<String, Object> empty = new LinkedHashMap<>();
+            empty.put("total", matching.size());
+            empty.put("has_next_page", true);
+            empty.put("items", List.of());
+            return Answer.ok(empty);
+        }
         int from = Math.min(matching.size(), (p - 1) * limit);
         int to = Math.min(matching.size(), from + limit);
         Map<String, Object> data = new LinkedHashMap<>();

@@ -27,6 +27,9 @@ public final class FlashdutySandbox implements AutoCloseable {
     public static final String PRESET_TEMPLATE = "000000000000000000000001";
     public static final Set<String> FLASHDUTY_PATHS = FlashdutyEndpoints.PATHS;
     public static final String ROCKETCHAT_PATH = RocketChatEndpoint.PATH;
+    /** The war-room-enabled integration and the Rocket.Chat integration {@link #hugeIntegration} adds. */
+    public static final long HUGE_INTEGRATION_ID = 9363L;
+    public static final String HUGE_ROCKETCHAT_ID = "RcHugeIntegration";
 
     /** A body no honest server sends (SandboxFaults, HostileBodies). */
     public enum HostileBody {
@@ -179,6 +182,17 @@ public final class FlashdutySandbox implements AutoCloseable {
         rocketChat.seed(n);
     }
 
+    /**
+     * Adds an oversized integration to both lists (an upstream no honest account has, which a catalog
+     * must still publish): a war-room-enabled one, {@value #HUGE_INTEGRATION_ID}, named with
+     * {@code nameChars} characters, after the others; and a Rocket.Chat one, {@value #HUGE_ROCKETCHAT_ID},
+     * with such a name and {@code channels} channels.
+     */
+    public void hugeIntegration(int nameChars, int channels) {
+        flashduty.warRoomIntegrations.add(FlashdutyEndpoints.hugeIntegration(HUGE_INTEGRATION_ID, nameChars));
+        rocketChat.integrations.add(RocketChatEndpoint.huge(HUGE_ROCKETCHAT_ID, nameChars, channels));
+    }
+
     /** Every secret value the sandbox knows: nothing of these may ever show outside the process. */
     public List<String> secretValues() {
         List<String> s = new ArrayList<>(List.of(config.appKey(), config.rocketChatUserId(), config.rocketChatAuthToken()));
@@ -207,6 +221,51 @@ public final class FlashdutySandbox implements AutoCloseable {
     /** The next n accepted Flashduty calls answer this error. */
     public void failNext(int n, int status, String code) {
         faults.failNext(n, status, code);
+    }
+
+    /** The next n accepted Flashduty calls on this path answer this error (the others are answered as usual). */
+    public void failNextOn(int n, String path, int status, String code) {
+        faults.failNextOn(n, path, status, code);
+    }
+
+    /**
+     * The next n accepted Flashduty calls answer HTTP 500 with this {@code error.code}, as a hostile
+     * server or a proxy could: line breaks and a forged log line in it, longer than any real code.
+     */
+    public void forgedErrorCodeNext(int n, String code) {
+        faults.forgedErrorCodeNext(n, code);
+    }
+
+    /**
+     * The next n successful answers on this path (the war-room-enabled list, Rocket.Chat's
+     * integrations.list) hold no list at all: Flashduty's {@code {"data": {}}}, Rocket.Chat's
+     * {@code {"success": true}}.
+     */
+    public void emptyDataNext(int n, String path) {
+        faults.emptyNext(SandboxFaults.EmptyAnswer.NO_LIST, n, path);
+    }
+
+    /**
+     * The next n successful answers on this path hold an empty list: Flashduty's
+     * {@code {"data": {"items": []}}}, Rocket.Chat's well-formed page of nothing (total 0).
+     */
+    public void emptyListNext(int n, String path) {
+        faults.emptyNext(SandboxFaults.EmptyAnswer.EMPTY_LIST, n, path);
+    }
+
+    /** The next n /template/list answers hold no template but say {@code has_next_page: true} (with the true total). */
+    public void emptyPageWithNextNext(int n) {
+        faults.emptyPageWithNextNext(n);
+    }
+
+    /** How many of the empty answers asked for on this path ({@link #emptyDataNext}, {@link #emptyListNext}) are still to come. */
+    public int emptyAnswersLeft(String path) {
+        return faults.emptyAnswersLeft(path);
+    }
+
+    /** How many of the pages of nothing asked for ({@link #emptyPageWithNextNext}) are still to come. */
+    public int emptyPagesWithNextLeft() {
+        return faults.emptyPagesWithNextLeft();
     }
 
     /** This fraction of accepted Flashduty calls, at random, answer this error. */

@@ -35,6 +35,19 @@ final class RocketChatEndpoint {
         integrations.addAll(items);
     }
 
+    /** One integration named with {@code nameChars} characters, listing {@code channels} channels (its token and scripts are secrets). */
+    static Map<String, Object> huge(String id, int nameChars, int channels) {
+        Map<String, Object> it = integration(id, 0);
+        it.put("name", "Huge " + "n".repeat(Math.max(0, nameChars - 5)));
+        List<String> names = new ArrayList<>(channels);
+        for (int c = 0; c < channels; c++) {
+            names.add(String.format("#huge-channel-%05d", c));
+        }
+        it.put("channel", names);
+        it.put("token", "rc-webhook-token-SECRET-huge");
+        return it;
+    }
+
     /** One integration; its token and scripts are secrets. */
     private static Map<String, Object> integration(String id, int i) {
         Map<String, Object> it = new LinkedHashMap<>();
@@ -67,6 +80,19 @@ final class RocketChatEndpoint {
             a.headers.put("X-RateLimit-Remaining", "0");
             a.headers.put("X-RateLimit-Reset", String.valueOf(faults.rocketChatResetAt()));
             return a;
+        }
+        SandboxFaults.EmptyAnswer empty = faults.emptyAnswer(PATH);
+        if (empty == SandboxFaults.EmptyAnswer.NO_LIST) {
+            return Answer.json(200, Map.of("success", true));
+        }
+        if (empty == SandboxFaults.EmptyAnswer.EMPTY_LIST) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("integrations", List.of());
+            body.put("offset", 0);
+            body.put("items", 0);
+            body.put("total", 0);
+            body.put("success", true);
+            return Answer.json(200, body);
         }
         int offset = faults.rocketChatOffsetStuck() ? 0 : parseInt(query.get("offset"), 0);
         int count = Math.min(parseInt(query.get("count"), 50), config.rocketChatMaxCount());

@@ -17,6 +17,14 @@ final class SandboxFaults {
     record Failure(int status, String code) {
     }
 
+    /** A successful answer that holds nothing: no list at all, or an empty one. */
+    enum EmptyAnswer {
+        /** Flashduty's {@code {"data": {}}}; Rocket.Chat's {@code {"success": true}}: no list */
+        NO_LIST,
+        /** Flashduty's {@code {"data": {"items": []}}}; Rocket.Chat's well-formed page of nothing, total 0 */
+        EMPTY_LIST
+    }
+
     // Flashduty
     private final AtomicInteger failNext = new AtomicInteger();
     private volatile Failure failNextAs;
@@ -31,10 +39,17 @@ final class SandboxFaults {
     private volatile long trickleMillisPerByte;
     private final AtomicInteger hugeChatNames = new AtomicInteger();
     private volatile int hugeChatNameChars;
+    private final Map<String, AtomicInteger> failNextOn = new ConcurrentHashMap<>();
+    private final Map<String, Failure> failNextOnAs = new ConcurrentHashMap<>();
+    private final AtomicInteger forgedNext = new AtomicInteger();
+    private volatile String forgedCode;
+    private final AtomicInteger emptyPageWithNext = new AtomicInteger();
     // any path (Flashduty's, Rocket.Chat's)
     private final Map<String, AtomicInteger> hostileNext = new ConcurrentHashMap<>();
     private final Map<String, FlashdutySandbox.HostileBody> hostileBodies = new ConcurrentHashMap<>();
     private final AtomicInteger trickleRocketChat = new AtomicInteger();
+    private final Map<String, AtomicInteger> emptyNext = new ConcurrentHashMap<>();
+    private final Map<String, EmptyAnswer> emptyKinds = new ConcurrentHashMap<>();
     // every answer
     private volatile long slowMillis;
     private final AtomicInteger slowNext = new AtomicInteger();
@@ -91,6 +106,25 @@ final class SandboxFaults {
         trickleRocketChat.set(n);
     }
 
+    void failNextOn(int n, String path, int status, String code) {
+        failNextOnAs.put(path, new Failure(status, code));
+        failNextOn.put(path, new AtomicInteger(n));
+    }
+
+    void forgedErrorCodeNext(int n, String code) {
+        forgedCode = code;
+        forgedNext.set(n);
+    }
+
+    void emptyNext(EmptyAnswer kind, int n, String path) {
+        emptyKinds.put(path, kind);
+        emptyNext.put(path, new AtomicInteger(n));
+    }
+
+    void emptyPageWithNextNext(int n) {
+        emptyPageWithNext.set(n);
+    }
+
     void hugeChatNames(int n, int chars) {
         hugeChatNameChars = chars;
         hugeChatNames.set(n);
@@ -136,6 +170,10 @@ final class SandboxFaults {
         trickleCreates.set(0);
         hugeChatNames.set(0);
         hostileNext.clear();
+        failNextOn.clear();
+        forgedNext.set(0);
+        emptyNext.clear();
+        emptyPageWithNext.set(0);
         trickleRocketChat.set(0);
         failFraction = 0;
         slowMillis = 0;
@@ -163,8 +201,16 @@ final class SandboxFaults {
         return null;
     }
 
-    /** An injected error (the next n, or a random fraction) for this accepted Flashduty call, or null. */
-    Answer injectedError() {
+    /** An injected error (the next n on this path, a forged code, the next n, or a random fraction) for this accepted Flashduty call, or null. */
+    Answer injectedError(String path) {
+        AtomicInteger onPath = failNextOn.get(path);
+        if (onPath != null && takeOne(onPath)) {
+            Failure f = failNextOnAs.get(path);
+            return Answer.error(f.status(), f.code(), "injected fault");
+        }
+        if (takeOne(forgedNext)) {
+            return Answer.error(500, forgedCode, "injected fault: a forged error code");
+        }
         if (takeOne(failNext)) {
             return Answer.error(failNextAs.status(), failNextAs.code(), "injected fault");
         }
@@ -198,6 +244,26 @@ final class SandboxFaults {
     FlashdutySandbox.HostileBody hostileBody(String path) {
         AtomicInteger next = hostileNext.get(path);
         return next != null && takeOne(next) ? hostileBodies.get(path) : null;
+    }
+
+    /** The empty answer this successful answer on {@code path} is replaced by, or null (the answer as it is). */
+    EmptyAnswer emptyAnswer(String path) {
+        AtomicInteger next = emptyNext.get(path);
+        return next != null && takeOne(next) ? emptyKinds.get(path) : null;
+    }
+
+    int emptyAnswersLeft(String path) {
+        AtomicInteger next = emptyNext.get(path);
+        return next == null ? 0 : next.get();
+    }
+
+    int emptyPagesWithNextLeft() {
+        return emptyPageWithNext.get();
+    }
+
+    /** Whether this /template/list answer is a page of nothing that says a next page follows. */
+    boolean emptyPageWithNext() {
+        return takeOne(emptyPageWithNext);
     }
 
     /** How many characters this create's chat_name has (0: the usual name). */
