@@ -112,7 +112,8 @@ public final class TemplateLookups {
             Map.Entry<String, JsonNode> f = it.next();
             JsonNodeType type = FILTER_TYPES.get(f.getKey());
             if (type == null) {
-                throw new InvalidRecordException("unknown_field", "list." + f.getKey());
+                // the name is the requester's: escaped and clipped before it reaches a log line or a dead-letter header
+                throw new InvalidRecordException("unknown_field", "list." + com.warroom.routes.flashduty.AnswerFields.bounded(f.getKey(), 64));
             }
             if (!f.getValue().isNull()) {
                 if (!matches(f.getValue(), type)) {

@@ -1260,6 +1260,14 @@ class FaultScenariosIT {
             if (!forged.isEmpty()) {
                 broken.add(forged.size() + " log lines start with the forged text");
             }
+            // the dead-letter copy names the field in its dlq-detail header: escaped and clipped, whatever logs it next
+            for (ConsumerRecord<byte[], byte[]> r : run.kafka.readAll(run.topic("dead-letter"))) {
+                org.apache.kafka.common.header.Header h = r.headers().lastHeader(com.warroom.routes.kafka.DeadLetterPublisher.DETAIL);
+                String detail = h == null ? "" : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+                if (detail.chars().anyMatch(Character::isISOControl) || detail.length() > 200) {
+                    broken.add("a dead-letter copy's dlq-detail not escaped and clipped (" + detail.length() + " characters)");
+                }
+            }
             assertTrue(run.logLines().stream().anyMatch(l -> l.contains("dead-lettered") && l.contains("unknown_field")),
                     "the request with the forged field name is set aside as unknown_field");
             assertTrue(broken.isEmpty(), String.join("; ", broken));
