@@ -506,8 +506,9 @@ public final class WarRoomBeans {
         @BindToRegistry
         public WarRoomMetrics warRoomMetrics(@BeanInject(METRICS_REGISTRY) MeterRegistry registry, WarRoomLedger ledger,
                                              FlashdutyResponses responses, AccountRateBudget budget, ImCatalogFreshness freshness,
-                                             FlashdutyAuth flashdutyAuth, RocketChatAuth rocketChatAuth) {
+                                             FlashdutyAuth flashdutyAuth, RocketChatAuth rocketChatAuth, BudgetJournal journal) {
             WarRoomMetrics metrics = new WarRoomMetrics(registry, ledger, responses, budget, freshness);
+            metrics.budgetClaims(journal, budget.longestWindowMillis());
             metrics.answersTooLarge("flashduty", flashdutyAuth.answers());
             metrics.answersTooLarge("rocketchat", rocketChatAuth.answers());
             return metrics;

@@ -48,6 +48,16 @@ public final class WarRoomMetrics {
 
     private final MeterRegistry registry;
 
+    /** The budget journal's claims: written, given back, and the other replicas' claims the long window holds now. */
+    public void budgetClaims(com.warroom.routes.budget.BudgetJournal journal, long longestWindowMillis) {
+        FunctionCounter.builder("flashduty.budget.claims", journal, com.warroom.routes.budget.BudgetJournal::claimsWritten)
+                .description("claims this replica wrote to the budget journal").register(registry);
+        FunctionCounter.builder("flashduty.budget.calls.given.back", journal, com.warroom.routes.budget.BudgetJournal::callsGivenBack)
+                .description("calls of this replica's claims it did not make and gave back").register(registry);
+        Gauge.builder("flashduty.budget.others.claimed", journal, j -> j.othersHeld(longestWindowMillis)).strongReference(true)
+                .description("calls the other replicas (and earlier processes) claimed that the long window holds now").register(registry);
+    }
+
     public WarRoomMetrics(MeterRegistry registry, WarRoomLedger ledger, FlashdutyResponses responses, AccountRateBudget budget,
             ImCatalogFreshness catalog) {
         this.registry = registry;
@@ -61,7 +71,8 @@ public final class WarRoomMetrics {
         Gauge.builder("flashduty.budget.waiting", budget, AccountRateBudget::waiting).strongReference(true)
                 .description("Flashduty calls waiting for the budget now").register(registry);
         Gauge.builder("flashduty.budget.share.per.minute", budget, b -> b.limits()[1]).strongReference(true)
-                .description("calls this replica may start in the long window (its share of the account budget; 0 while it waits to start)")
+                .description("calls this replica may start in the long window beside its own: the account's limit while replicas share "
+                        + "by claims, 1/N beside a replica of an earlier version, 0 before it joined the budget group")
                 .register(registry);
         for (String provider : catalog.providers()) {
             Gauge.builder("im.catalog.stale", catalog, c -> c.isStale(provider) ? 1 : 0).strongReference(true)

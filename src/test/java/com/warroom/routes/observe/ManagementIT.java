@@ -189,6 +189,9 @@ class ManagementIT {
         assertTrue(metrics.contains("flashduty_budget_wait_seconds_sum"), "budget wait time is exported");
         assertTrue(value(metrics, "war_room_ledger_size") >= 2);
         assertEquals(1000.0, value(metrics, "flashduty_budget_share_per_minute"), "a replica alone has the whole minute budget");
+        assertTrue(value(metrics, "flashduty_budget_claims_total") >= 1, "every call is claimed in the budget journal first");
+        assertEquals(0.0, value(metrics, "flashduty_budget_others_claimed"), "no other replica claimed anything");
+        assertTrue(metrics.contains("flashduty_budget_calls_given_back_total"), "calls given back are exported");
         assertNoSecret(metrics);
     }
 
