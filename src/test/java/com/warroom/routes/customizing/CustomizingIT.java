@@ -24,7 +24,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The README's "Customizing" examples, read from README.md and applied as written to a copy of the
+ * The "Customizing" examples, read from docs/customizing.md and applied as written to a copy of the
  * shipped routes/ and config/, then run against the real broker and the sandbox; and opt-in route
  * reload picking up an edited route file while the module runs.
  */
@@ -40,7 +40,7 @@ class CustomizingIT {
     @TempDir
     Path dir;
 
-    /** Starts the app on a copy of the shipped routes/ and config/ with these README examples applied. */
+    /** Starts the app on a copy of the shipped routes/ and config/ with these docs/customizing.md examples applied. */
     void start(String... examples) throws Exception {
         ReadmeCustomizations.copyShipped(dir);
         for (String example : examples) {

@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The worked examples of the README's "Customizing" section, read from README.md as an operator
- * reads them: each fenced block follows a marker
+ * The worked examples of the customizing page (docs/customizing.md, linked from the README), read
+ * from that file as an operator reads them: each fenced block follows a marker
  * {@code <!-- customizing NAME: FILE, ACTION the line starting 'ANCHOR' -->} with ACTION one of
  * {@code replace}, {@code insert before}, {@code insert after}. They are applied, unchanged, to a
  * copy of the shipped routes/ and config/.
@@ -31,7 +31,7 @@ final class ReadmeCustomizations {
 
     static List<Change> all() throws IOException {
         List<Change> changes = new ArrayList<>();
-        Matcher m = MARKER.matcher(Files.readString(Path.of("README.md")));
+        Matcher m = MARKER.matcher(Files.readString(Path.of("docs", "customizing.md")));
         while (m.find()) {
             changes.add(new Change(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)));
         }
@@ -41,7 +41,7 @@ final class ReadmeCustomizations {
     static List<Change> of(String example) throws IOException {
         List<Change> changes = all().stream().filter(c -> c.example().equals(example)).toList();
         if (changes.isEmpty()) {
-            throw new IllegalStateException("the README has no customizing example " + example);
+            throw new IllegalStateException("docs/customizing.md has no customizing example " + example);
         }
         return changes;
     }
