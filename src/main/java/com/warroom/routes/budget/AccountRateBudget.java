@@ -8,9 +8,6 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
-import com.warroom.routes.kafka.RecordDeadline;
-import org.apache.camel.Exchange;
-
 /**
  * The one account rate budget every Flashduty call of the process passes: at most N1 calls in ANY
  * window of length W1 and at most N2 in ANY window of length W2 (50 per second and 1,000 per minute),
@@ -34,9 +31,6 @@ import org.apache.camel.Exchange;
  */
 public final class AccountRateBudget {
 
-    public static final String PRIORITY = "flashdutyPriority";
-    public static final String PERMIT = "flashdutyPermit";
-    public static final String WAIT_MILLIS = "flashdutyBudgetWaitMillis";
     public static final int DEFAULT_PRIORITY = 10;
     /** war-room creation (and the catalog load a first event waits for): never held by the ceiling for others */
     public static final int WAR_ROOM_PRIORITY = 0;
@@ -172,10 +166,10 @@ public final class AccountRateBudget {
     private static final long ABANDON_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     /**
-     * Waits for a permit until the timeout, or until {@code abandon} (asked every 200 ms; null: never)
+     * Waits for a permit until the timeout (null), or until {@code abandon} (asked every 200 ms; null: never)
      * says to give up: then an InterruptedException, the wait being cut short, the thread not interrupted.
      */
-    private Permit acquire(int priority, long timeoutNanos, java.util.function.BooleanSupplier abandon) throws InterruptedException {
+    public Permit acquire(int priority, long timeoutNanos, java.util.function.BooleanSupplier abandon) throws InterruptedException {
         long start = clock.getAsLong();
         lock.lockInterruptibly();
         Waiter me = new Waiter(priority, sequence++);
@@ -522,38 +516,6 @@ public final class AccountRateBudget {
     /** The longest window length, in milliseconds. */
     public long longestWindowMillis() {
         return TimeUnit.NANOSECONDS.toMillis(Math.max(windows[0].lengthNanos, windows[1].lengthNanos));
-    }
-
-    // ---- Camel glue: bean steps of routes/40-flashduty-call.yaml --------------------------------
-
-    /**
-     * Acquires with the exchange's {@value #PRIORITY} (default 10) and keeps the permit on the exchange;
-     * waits no longer than the record's deadline ({@link RecordDeadline}), else throws {@link DeadlineExceeded}.
-     * When Camel starts to stop meanwhile, the wait ends with an InterruptedException: the record is then
-     * not committed and its partition's next owner handles it (a rolling restart fails no record).
-     */
-    public void acquire(Exchange exchange) throws InterruptedException, DeadlineExceeded {
-        int priority = exchange.getProperty(PRIORITY, DEFAULT_PRIORITY, Integer.class);
-        long before = System.nanoTime();
-        long left = RecordDeadline.nanosLeft(exchange);
-        org.apache.camel.CamelContext camel = exchange.getContext();
-        java.util.function.BooleanSupplier stopping = camel::isStopping;
-        Permit permit = left <= 0 ? null : acquire(priority, left, stopping);
-        if (permit == null) {
-            throw new DeadlineExceeded();
-        }
-        exchange.setProperty(PERMIT, permit);
-        long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
-        exchange.setProperty(WAIT_MILLIS, exchange.getProperty(WAIT_MILLIS, 0L, Long.class) + waitedMillis);
-    }
-
-    /** Releases the exchange's permit, if it holds one. */
-    public void release(Exchange exchange) {
-        Permit permit = exchange.getProperty(PERMIT, Permit.class);
-        if (permit != null) {
-            exchange.removeProperty(PERMIT);
-            permit.release();
-        }
     }
 
     // ---- observability ---------------------------------------------------------------------------

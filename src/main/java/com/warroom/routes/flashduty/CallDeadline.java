@@ -7,7 +7,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import com.warroom.routes.kafka.RecordDeadline;
-import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.hc.client5.http.classic.ExecChain;
 import org.apache.hc.client5.http.classic.ExecChainHandler;
 import org.apache.hc.core5.concurrent.Cancellable;
@@ -27,7 +27,7 @@ import org.apache.hc.core5.http.HttpException;
  * (camel-http's classic client runs the exchange on it); the HTTP client's exec interceptor
  * {@link #INTERCEPTOR} (added by {@link FlashdutyAuth}) has the request cancelled at that moment,
  * which closes its connection whatever phase it is in; {@link #disarm} (doFinally) ends it once the
- * answer is read. A cut attempt is a {@code timeout} ({@link FlashdutyResponses#transportError}): a
+ * answer is read. A cut attempt is a {@code timeout} ({@link FlashdutyResponses#failure}): a
  * create is not sent again, any other call is retried within the record's deadline.
  */
 public final class CallDeadline {
@@ -71,19 +71,17 @@ public final class CallDeadline {
     }
 
     /** Route step {@code flashduty-deadline}: this attempt's deadline, for the HTTP call made next on this thread. */
-    public void arm(Exchange exchange) {
-        long now = System.nanoTime();
-        long deadline = now + callTimeoutNanos;
-        Long record = exchange.getProperty(RecordDeadline.PROPERTY, Long.class);
-        if (record != null && record + responseTimeoutNanos - deadline < 0) {
-            deadline = record + responseTimeoutNanos;
+    public void arm(@ExchangeProperty(RecordDeadline.PROPERTY) Long recordDeadline) {
+        long deadline = System.nanoTime() + callTimeoutNanos;
+        if (recordDeadline != null && recordDeadline + responseTimeoutNanos - deadline < 0) {
+            deadline = recordDeadline + responseTimeoutNanos;
         }
-        disarm(exchange);
+        disarm();
         CURRENT.set(new Call(deadline));
     }
 
     /** Route step {@code flashduty-deadline-end} (doFinally): the answer is read, or the attempt failed. */
-    public void disarm(Exchange exchange) {
+    public void disarm() {
         Call call = CURRENT.get();
         CURRENT.remove();
         if (call != null && call.cutter != null) {

@@ -14,9 +14,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 import com.warroom.routes.sandbox.FlashdutySandbox;
-import org.apache.camel.Exchange;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.DefaultExchange;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -232,22 +229,6 @@ class AccountRateBudgetTest {
         waiter.join(5000);
         assertInstanceOf(InterruptedException.class, thrown.get());
         assertEquals(0, b.waiting());
-    }
-
-    @Test
-    void camelStepsKeepThePermitOnTheExchange() throws Exception {
-        FakeClock clock = new FakeClock();
-        AccountRateBudget b = new AccountRateBudget(1, 10, 100, 1000, clock::now);
-        Exchange ex = new DefaultExchange(new DefaultCamelContext());
-        ex.setProperty(AccountRateBudget.PRIORITY, 0);
-        b.acquire(ex);
-        assertNotNull(ex.getProperty(AccountRateBudget.PERMIT));
-        assertEquals(1, b.inFlight());
-        b.release(ex);
-        b.release(ex);
-        assertNull(ex.getProperty(AccountRateBudget.PERMIT));
-        assertEquals(0, b.inFlight());
-        assertEquals(1, b.permitsGranted());
     }
 
     /**
