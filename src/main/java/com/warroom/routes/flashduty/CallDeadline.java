@@ -1,19 +1,10 @@
 package com.warroom.routes.flashduty;
 
-import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import com.warroom.routes.kafka.RecordDeadline;
 import org.apache.camel.ExchangeProperty;
-import org.apache.hc.client5.http.classic.ExecChain;
-import org.apache.hc.client5.http.classic.ExecChainHandler;
-import org.apache.hc.core5.concurrent.Cancellable;
-import org.apache.hc.core5.http.ClassicHttpRequest;
-import org.apache.hc.core5.http.ClassicHttpResponse;
-import org.apache.hc.core5.http.HttpException;
 
 /**
  * One deadline for the whole exchange of a Flashduty attempt: connection lease, connect, send and
@@ -24,33 +15,19 @@ import org.apache.hc.core5.http.HttpException;
  * The deadline is the earlier of FLASHDUTY_CALL_TIMEOUT_MS from the attempt's start and the record's
  * deadline plus the one response time-out {@link RecordDeadline} keeps for the attempt that started
  * just before it. Route step {@code flashduty-deadline} ({@link #arm}) sets it for the calling thread
- * (camel-http's classic client runs the exchange on it); the HTTP client's exec interceptor
- * {@link #INTERCEPTOR} (added by {@link FlashdutyAuth}) has the request cancelled at that moment,
- * which closes its connection whatever phase it is in; {@link #disarm} (doFinally) ends it once the
- * answer is read. A cut attempt is a {@code timeout} ({@link FlashdutyResponses#failure}): a
- * create is not sent again, any other call is retried within the record's deadline.
+ * (camel-http's classic client runs the exchange on it); the HTTP client's
+ * {@link com.warroom.routes.http.BoundedAnswers} (installed by {@link FlashdutyAuth}) cuts the exchange
+ * there; {@link #disarm} (doFinally) ends it. A cut attempt is a {@code timeout}
+ * ({@link FlashdutyResponses#failure}): a create is not sent again, any other call is retried within the
+ * record's deadline.
  */
 public final class CallDeadline {
 
-    private static final ThreadLocal<Call> CURRENT = new ThreadLocal<>();
-    /** cancels the requests whose deadline came; a cancel only closes a socket, it never blocks */
-    private static final ScheduledThreadPoolExecutor CUTTER = cutter();
-
-    /** The exec interceptor of the Flashduty HTTP client: the first in its chain. */
-    public static final ExecChainHandler INTERCEPTOR = CallDeadline::execute;
+    /** this thread's attempt's deadline, {@link System#nanoTime()} */
+    private static final ThreadLocal<Long> CURRENT = new ThreadLocal<>();
 
     private final long callTimeoutNanos;
     private final long responseTimeoutNanos;
-
-    private static final class Call {
-        final long deadlineNanos;
-        volatile ScheduledFuture<?> cutter;
-        volatile boolean cut;
-
-        Call(long deadlineNanos) {
-            this.deadlineNanos = deadlineNanos;
-        }
-    }
 
     public CallDeadline(Duration callTimeout, Duration responseTimeout) {
         if (callTimeout.isNegative() || callTimeout.isZero()) {
@@ -60,56 +37,23 @@ public final class CallDeadline {
         this.responseTimeoutNanos = responseTimeout.toNanos();
     }
 
-    private static ScheduledThreadPoolExecutor cutter() {
-        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "flashduty-call-deadline");
-            t.setDaemon(true);
-            return t;
-        });
-        s.setRemoveOnCancelPolicy(true);
-        return s;
-    }
-
     /** Route step {@code flashduty-deadline}: this attempt's deadline, for the HTTP call made next on this thread. */
     public void arm(@ExchangeProperty(RecordDeadline.PROPERTY) Long recordDeadline) {
         long deadline = System.nanoTime() + callTimeoutNanos;
         if (recordDeadline != null && recordDeadline + responseTimeoutNanos - deadline < 0) {
             deadline = recordDeadline + responseTimeoutNanos;
         }
-        disarm();
-        CURRENT.set(new Call(deadline));
+        CURRENT.set(deadline);
     }
 
     /** Route step {@code flashduty-deadline-end} (doFinally): the answer is read, or the attempt failed. */
     public void disarm() {
-        Call call = CURRENT.get();
         CURRENT.remove();
-        if (call != null && call.cutter != null) {
-            call.cutter.cancel(false);
-        }
     }
 
-    /** True when this thread's attempt was cut by its deadline (asked by the doCatch, before {@link #disarm}). */
-    public static boolean wasCut() {
-        Call call = CURRENT.get();
-        return call != null && call.cut;
-    }
-
-    private static ClassicHttpResponse execute(ClassicHttpRequest request, ExecChain.Scope scope, ExecChain chain)
-            throws IOException, HttpException {
-        Call call = CURRENT.get();
-        if (call != null && call.cutter == null) {
-            // the request Camel made: cancelling it aborts the lease or connect, or closes the connection
-            // (also while the answer's body is still being read, after this returns)
-            Cancellable sent = scope.originalRequest instanceof Cancellable c ? c
-                    : scope.execRuntime instanceof Cancellable r ? r : null;
-            if (sent != null) {
-                call.cutter = CUTTER.schedule(() -> {
-                    call.cut = true;
-                    sent.cancel();
-                }, Math.max(0, call.deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-            }
-        }
-        return chain.proceed(request, scope);
+    /** Milliseconds left to this thread's attempt (0 when past); -1 when none is armed. */
+    public static long millisLeft() {
+        Long deadline = CURRENT.get();
+        return deadline == null ? -1 : Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
     }
 }

@@ -27,7 +27,8 @@ public final class FlashdutyAuth implements HttpClientConfigurer {
 
     public FlashdutyAuth(Secret appKey, BoundedAnswers answers) {
         this.appKey = appKey;
-        this.answers = answers;
+        // one deadline for the whole exchange, not per read (CallDeadline)
+        this.answers = answers.withDeadline("FLASHDUTY_CALL_TIMEOUT_MS", CallDeadline::millisLeft);
     }
 
     public BoundedAnswers answers() {
@@ -43,9 +44,7 @@ public final class FlashdutyAuth implements HttpClientConfigurer {
         builder.disableAutomaticRetries();
         builder.disableRedirectHandling();
         builder.disableCookieManagement();
-        // one deadline for the whole exchange, not per read (CallDeadline)
-        builder.addExecInterceptorFirst("flashduty-call-deadline", CallDeadline.INTERCEPTOR);
-        // no answer read past FLASHDUTY_MAX_ANSWER_BYTES, inflated or not
+        // no answer read past FLASHDUTY_MAX_ANSWER_BYTES, inflated or not, nor past its CallDeadline
         answers.install(builder);
         builder.addRequestInterceptorLast((HttpRequestInterceptor) (request, entity, context) -> {
             try {

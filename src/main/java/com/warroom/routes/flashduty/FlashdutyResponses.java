@@ -8,6 +8,7 @@ import java.time.Duration;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.budget.AccountRateBudget;
 import com.warroom.routes.budget.DeadlineExceeded;
+import com.warroom.routes.http.AnswerDeadlinePassed;
 import com.warroom.routes.http.AnswerTooLarge;
 import com.warroom.routes.kafka.RecordDeadline;
 import org.apache.camel.Body;
@@ -92,10 +93,10 @@ public final class FlashdutyResponses {
      * {@value #NO_RESPONSE}: sent, outcome unknown; {@value #ANSWER_TOO_LARGE}: answered past the cap.
      */
     public String failure(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Throwable caught) {
-        if (CallDeadline.wasCut()) {
-            return TIMEOUT; // cut by its whole-exchange deadline, whatever the socket said
-        }
         for (Throwable t = caught; t != null; t = t.getCause()) {
+            if (t instanceof AnswerDeadlinePassed) {
+                return TIMEOUT; // cut by its whole-exchange deadline (CallDeadline), whatever the socket said
+            }
             if (t instanceof AnswerTooLarge) {
                 return ANSWER_TOO_LARGE;
             }

@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 import org.apache.hc.client5.http.classic.ExecChain;
 import org.apache.hc.client5.http.classic.ExecChainHandler;
@@ -38,10 +39,11 @@ import org.apache.hc.core5.http.io.entity.HttpEntityWrapper;
  * <li>a {@code Content-Encoding} the client did not undo is removed from the answer, so camel-http
  * never inflates it later outside the cap (it inflates gzip by that header): its bytes stay as they
  * came and do not parse as JSON, an invalid answer;</li>
- * <li>optionally a total-time deadline for the whole exchange (connect, send, every read): the HTTP
- * client's own time-outs apply per read, so an answer trickling a byte at a time never trips them.
- * Cut there, the read fails with {@link AnswerDeadlinePassed}. (Flashduty's calls have
- * {@code CallDeadline}, which also honours the record's deadline.)</li>
+ * <li>optionally a total-time deadline for the whole exchange (connect, lease, send, every read): the
+ * HTTP client's own time-outs apply per read, so an answer trickling a byte at a time never trips them.
+ * Cut there (the request is cancelled, which closes its connection whatever phase it is in), the
+ * exchange fails with {@link AnswerDeadlinePassed}. Fixed (Rocket.Chat) or per exchange (Flashduty's
+ * {@code CallDeadline}, which also honours the record's deadline).</li>
  * </ul>
  * camel-http then holds at most the cap in memory (it copies the body into a stream cache before
  * the route sees it) and the shared {@code ObjectMapper}'s {@code StreamReadConstraints} bound the parse.
@@ -54,10 +56,11 @@ public final class BoundedAnswers implements ExecChainHandler {
     private final String capSetting;
     private final long maxBytes;
     private final String deadlineSetting;
-    private final long deadlineMillis;
+    /** per exchange, from its start: milliseconds until it is cut (negative: never); null: no deadline */
+    private final LongSupplier deadlineMillis;
     private final AtomicLong tooLarge = new AtomicLong();
 
-    private BoundedAnswers(String capSetting, long maxBytes, String deadlineSetting, long deadlineMillis) {
+    private BoundedAnswers(String capSetting, long maxBytes, String deadlineSetting, LongSupplier deadlineMillis) {
         if (maxBytes < 1) {
             throw new IllegalArgumentException(capSetting + " must be positive");
         }
@@ -69,7 +72,7 @@ public final class BoundedAnswers implements ExecChainHandler {
 
     /** Answers of at most {@code maxBytes} (after inflation); {@code setting} names the cap in the failure. */
     public static BoundedAnswers capped(String setting, long maxBytes) {
-        return new BoundedAnswers(setting, maxBytes, null, 0);
+        return new BoundedAnswers(setting, maxBytes, null, null);
     }
 
     /** The same cap, and the whole exchange cut at {@code deadline} from its start. */
@@ -77,7 +80,13 @@ public final class BoundedAnswers implements ExecChainHandler {
         if (deadline.isNegative() || deadline.isZero()) {
             throw new IllegalArgumentException(setting + " must be positive");
         }
-        return new BoundedAnswers(capSetting, maxBytes, setting, deadline.toMillis());
+        long millis = deadline.toMillis();
+        return withDeadline(setting, () -> millis);
+    }
+
+    /** The same cap, and each exchange cut when {@code millisFromStart} (asked as it starts; negative: never) has passed. */
+    public BoundedAnswers withDeadline(String setting, LongSupplier millisFromStart) {
+        return new BoundedAnswers(capSetting, maxBytes, setting, millisFromStart);
     }
 
     /**
@@ -152,13 +161,14 @@ public final class BoundedAnswers implements ExecChainHandler {
     @Override
     public ClassicHttpResponse execute(ClassicHttpRequest request, ExecChain.Scope scope, ExecChain chain)
             throws IOException, HttpException {
-        Cut cut = deadlineMillis > 0 ? Cut.schedule(scope, deadlineMillis) : null;
+        long millis = deadlineMillis == null ? -1 : deadlineMillis.getAsLong();
+        Cut cut = millis >= 0 ? Cut.schedule(scope, millis) : null;
         ClassicHttpResponse response;
         try {
             response = chain.proceed(request, scope);
         } catch (IOException e) {
             if (cut != null && cut.end()) {
-                throw new AnswerDeadlinePassed(deadlineSetting, deadlineMillis);
+                throw new AnswerDeadlinePassed(deadlineSetting, cut.millis);
             }
             throw e;
         } catch (HttpException | RuntimeException e) {
@@ -181,11 +191,12 @@ public final class BoundedAnswers implements ExecChainHandler {
 
     /** The deadline of one exchange: it cancels the request, which closes its connection whatever phase it is in. */
     private static final class Cut {
+        final long millis;
         volatile boolean fired;
         volatile ScheduledFuture<?> future;
 
         static Cut schedule(ExecChain.Scope scope, long millis) {
-            Cut cut = new Cut();
+            Cut cut = new Cut(millis);
             Cancellable sent = scope.originalRequest instanceof Cancellable c ? c
                     : scope.execRuntime instanceof Cancellable r ? r : null;
             ExecRuntime runtime = scope.execRuntime;
@@ -198,6 +209,10 @@ public final class BoundedAnswers implements ExecChainHandler {
                 }
             }, millis, TimeUnit.MILLISECONDS);
             return cut;
+        }
+
+        Cut(long millis) {
+            this.millis = millis;
         }
 
         /** Ends the deadline (the answer is read, or the exchange failed); true when it had cut the exchange. */
@@ -343,7 +358,7 @@ public final class BoundedAnswers implements ExecChainHandler {
             if (e instanceof AnswerTooLarge || e instanceof AnswerDeadlinePassed) {
                 return e;
             }
-            return cut != null && cut.end() ? new AnswerDeadlinePassed(deadlineSetting, deadlineMillis) : e;
+            return cut != null && cut.end() ? new AnswerDeadlinePassed(deadlineSetting, cut.millis) : e;
         }
 
         private void endDeadline() {

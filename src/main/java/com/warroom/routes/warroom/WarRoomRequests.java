@@ -6,9 +6,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.incident.IncidentEventParser;
-import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 
-/** The body of {@code POST /incident/war-room/create} for the exchange's incident and chosen integration. */
+/** The body of {@code POST /incident/war-room/create}. */
 public final class WarRoomRequests {
 
     private final ObjectMapper mapper;
@@ -21,10 +21,12 @@ public final class WarRoomRequests {
         this.memberIds = List.copyOf(memberIds);
     }
 
-    public String createBody(Exchange exchange) throws JsonProcessingException {
+    /** Step {@code create-request}: for the event's incident and the integration picked. */
+    public String createBody(@ExchangeProperty(IncidentEventParser.INCIDENT_ID) String incidentId,
+                             @ExchangeProperty(WarRoomState.INTEGRATION_ID) Long integrationId) throws JsonProcessingException {
         ObjectNode body = mapper.createObjectNode();
-        body.put("incident_id", exchange.getProperty(IncidentEventParser.INCIDENT_ID, String.class));
-        body.put("integration_id", exchange.getProperty(WarRoomState.INTEGRATION_ID, Long.class));
+        body.put("incident_id", incidentId);
+        body.put("integration_id", integrationId);
         if (!memberIds.isEmpty()) {
             memberIds.forEach(body.putArray("member_ids")::add);
         }

@@ -16,7 +16,9 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import com.warroom.routes.catalog.RocketChatAuth;
+import com.warroom.routes.flashduty.CallDeadline;
 import com.warroom.routes.flashduty.FlashdutyAuth;
+import com.warroom.routes.flashduty.FlashdutyResponses;
 import com.warroom.routes.security.Secret;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -268,6 +270,28 @@ class BoundedAnswersTest {
             assertNotNull(cut, path + ": " + e.getException());
             assertEquals("no whole answer within ROCKETCHAT_CALL_TIMEOUT_MS (2000 ms)", cut.getMessage());
         }
+    }
+
+    /** Flashduty's deadline is its attempt's (CallDeadline), the record's deadline at the latest: here 1 s + 1 s. */
+    @Test
+    void flashdutyAnswersTricklingOrNeverStartingAreCutAtTheAttemptsDeadline() {
+        CallDeadline deadline = new CallDeadline(Duration.ofSeconds(30), Duration.ofSeconds(1));
+        FlashdutyResponses responses = new FlashdutyResponses(null, null, 1, 1, Duration.ofMillis(1), Duration.ofMillis(1), false);
+        for (String path : new String[] {"/trickle", "/stall"}) {
+            Exchange e = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+                deadline.arm(System.nanoTime() + Duration.ofSeconds(1).toNanos());
+                try {
+                    return get(path, "flashdutyAuth");
+                } finally {
+                    deadline.disarm();
+                }
+            }, path + " still being read");
+            AnswerDeadlinePassed cut = cause(AnswerDeadlinePassed.class, e.getException());
+            assertNotNull(cut, path + ": " + e.getException());
+            assertTrue(cut.getMessage().startsWith("no whole answer within FLASHDUTY_CALL_TIMEOUT_MS ("), cut.getMessage());
+            assertEquals(FlashdutyResponses.TIMEOUT, responses.failure(e.getException()), "a cut attempt is a time-out");
+        }
+        assertEquals(-1, CallDeadline.millisLeft(), "no deadline outside an attempt");
     }
 
     @Test
