@@ -14,15 +14,18 @@ public record Attempt(int number, int rateLimited, boolean retry, long backoffMi
     /** Before the first attempt: one is due now. */
     public static final Attempt NONE = new Attempt(0, 0, true, 0, null, null, null, null, null);
 
-    Attempt succeeded(Envelope answer) {
-        return new Attempt(number + 1, rateLimited, false, 0, "success", null, null, answer.requestId(), answer.data());
+    /** The attempt after this one, with its answer: another is due at once unless {@link #ended}. */
+    Attempt then(Envelope answer, boolean rateLimitedAnswer) {
+        return new Attempt(number + 1, rateLimited + (rateLimitedAnswer ? 1 : 0), true, 0,
+                answer.succeeded() ? "success" : null, answer.code(), answer.message(), answer.requestId(), answer.data());
     }
 
-    Attempt again(int number, int rateLimited, Envelope answer, long backoffMillis) {
-        return new Attempt(number, rateLimited, true, backoffMillis, null, answer.code(), answer.message(), answer.requestId(), null);
+    Attempt after(long millis) {
+        return new Attempt(number, rateLimited, retry, millis, outcome, code, message, requestId, data);
     }
 
-    Attempt failed(int number, int rateLimited, String code, String message, String requestId) {
-        return new Attempt(number, rateLimited, false, 0, "failed", code, message, requestId, null);
+    /** The call ends here: {@code success}, else {@code failed}. */
+    Attempt ended() {
+        return new Attempt(number, rateLimited, false, 0, outcome == null ? "failed" : outcome, code, message, requestId, data);
     }
 }

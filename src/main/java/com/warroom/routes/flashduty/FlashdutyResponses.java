@@ -126,46 +126,39 @@ public final class FlashdutyResponses {
         boolean create = CREATE.equals(path);
         if (DEADLINE_EXCEEDED.equals(failure)) {
             // not sent: the call ends with the last attempt's outcome, if there was one
-            String code = last.code() == null ? DEADLINE_EXCEEDED : last.code();
-            if (RATE_LIMITED.equals(code)) {
+            if (RATE_LIMITED.equals(last.code())) {
                 health.gaveUpRateLimited(warRoom, path, last.number());
             }
-            return fail(path, last.failed(last.number(), last.rateLimited(), code,
-                    last.code() == null ? "the record's time ran out waiting for the rate budget" : last.message(), last.requestId()));
+            return fail(path, last.code() != null ? last : new Attempt(0, 0, false, 0, null, DEADLINE_EXCEEDED,
+                    "the record's time ran out waiting for the rate budget", null, null));
         }
         Envelope answer = failure != null ? Envelope.none(failure, create)
                 : Envelope.read(mapper, status == null ? 0 : status, requestId, retryAfter, body, create);
+        boolean rateLimited = RATE_LIMITED.equals(answer.code());
+        Attempt next = last.then(answer, rateLimited);
         if (answer.succeeded()) {
             health.succeeded();
-            return last.succeeded(answer);
+            return next.ended();
         }
-        int number = last.number() + 1;
-        String code = answer.code();
-        health.failed(code);
-        if (RATE_LIMITED.equals(code)) {
-            int limited = last.rateLimited() + 1;
-            long pause = policy.rateLimitedPauseMillis(answer.retryAfter(), limited);
-            if (budget != null) {
-                budget.pause(pause); // every call waits, not just this one
+        health.failed(next.code());
+        if (rateLimited) {
+            if (budget != null) { // every call waits, not just this one
+                budget.pause(policy.rateLimitedPauseMillis(answer.retryAfter(), next.rateLimited()));
             }
-            if (limited < policy.rateLimitedAttempts(health.inRateLimitedRun(warRoom))) {
-                return retry(path, warRoom, recordDeadline, last.again(number, limited, answer, 0));
+            if (next.rateLimited() < policy.rateLimitedAttempts(health.inRateLimitedRun(warRoom))) {
+                return retry(path, warRoom, recordDeadline, next);
             }
-            health.gaveUpRateLimited(warRoom, path, number);
-            return fail(path, last.failed(number, limited, code, answer.message(), answer.requestId()));
-        }
-        Attempt failed = last.failed(number, last.rateLimited(), code, answer.message(), answer.requestId());
-        if (policy.outcomeUnknown(code, create)) {
-            LOG.warn("Flashduty {} sent, outcome unknown ({}); not repeated, the war room may exist", path, code);
-        } else if (RetryPolicy.isTransient(code, answer.status())) {
-            int failures = number - last.rateLimited();
+            health.gaveUpRateLimited(warRoom, path, next.number());
+        } else if (policy.outcomeUnknown(next.code(), create)) {
+            LOG.warn("Flashduty {} sent, outcome unknown ({}); not repeated, the war room may exist", path, next.code());
+        } else if (RetryPolicy.isTransient(next.code(), answer.status())) {
+            int failures = next.number() - next.rateLimited();
             if (failures < policy.attempts(health.isDown(warRoom))) {
-                return retry(path, warRoom, recordDeadline,
-                        last.again(number, last.rateLimited(), answer, policy.backoffMillis(failures, code)));
+                return retry(path, warRoom, recordDeadline, next.after(policy.backoffMillis(failures, next.code())));
             }
-            health.gaveUp(warRoom, path, code, number);
+            health.gaveUp(warRoom, path, next.code(), next.number());
         }
-        return fail(path, failed);
+        return fail(path, next);
     }
 
     private Attempt retry(String path, boolean warRoom, Long recordDeadline, Attempt next) {
@@ -174,16 +167,16 @@ public final class FlashdutyResponses {
             if (RATE_LIMITED.equals(next.code())) {
                 health.gaveUpRateLimited(warRoom, path, next.number());
             }
-            return fail(path, next.failed(next.number(), next.rateLimited(), next.code(), next.message(), next.requestId()));
+            return fail(path, next);
         }
         LOG.info("Flashduty {} answered {} (attempt {}), retrying in {} ms", path, next.code(), next.number(), next.backoffMillis());
         return next;
     }
 
-    private static Attempt fail(String path, Attempt failed) {
-        LOG.warn("Flashduty {} failed: {} (request_id {}, attempts {})", path, failed.code(),
-                failed.requestId() == null ? "-" : failed.requestId(), failed.number());
-        return failed;
+    private static Attempt fail(String path, Attempt last) {
+        LOG.warn("Flashduty {} failed: {} (request_id {}, attempts {})", path, last.code(),
+                last.requestId() == null ? "-" : last.requestId(), last.number());
+        return last.ended();
     }
 
     public FlashdutyHealth health() {
