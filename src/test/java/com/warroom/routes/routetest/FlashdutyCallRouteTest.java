@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.flashduty.FlashdutyResponses;
 import com.warroom.routes.http.AnswerTooLarge;
+import com.warroom.routes.kafka.RecordDeadline;
 import com.warroom.routes.observe.ReadinessCheck;
 import com.warroom.routes.routetest.FlashdutyStub.Answer;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -174,6 +175,22 @@ class FlashdutyCallRouteTest extends RouteTestSupport {
         assertEquals("the answer is larger than FLASHDUTY_MAX_ANSWER_BYTES", done.getProperty(FlashdutyCallState.ERROR_MESSAGE));
         assertEquals(before + 1, tooLarge.getAsDouble(), "flashduty_calls_total{code=\"answer_too_large\"}, not other");
         assertEquals("success", call(LIST, "{}").getProperty(FlashdutyCallState.OUTCOME), "the next call goes on");
+    }
+
+    /** The record's time ran out before the budget gave a slot: nothing is sent, the call fails as deadline_exceeded. */
+    @Test
+    void aRecordPastItsDeadlineSendsNothing() {
+        Exchange ex = new DefaultExchange(context);
+        ex.getMessage().setBody(BODY);
+        ex.setProperty(FlashdutyCallState.PATH, CREATE);
+        ex.setProperty(RecordDeadline.PROPERTY, System.nanoTime() - 1);
+        Exchange done = template().send("direct:flashduty-call", ex);
+        assertNull(done.getException());
+        assertEquals("failed", done.getProperty(FlashdutyCallState.OUTCOME));
+        assertEquals(FlashdutyResponses.DEADLINE_EXCEEDED, done.getProperty(FlashdutyCallState.ERROR_CODE));
+        assertEquals(0, done.getProperty(FlashdutyCallState.ATTEMPTS, Integer.class));
+        assertTrue(flashduty.calls().isEmpty(), "nothing sent");
+        assertNull(done.getProperty(Exchange.EXCEPTION_CAUGHT), "the caught exception is not left for later error handling");
     }
 
     Exchange call(String path, String body) {
