@@ -291,6 +291,14 @@ class BoundedAnswersTest {
             assertTrue(cut.getMessage().startsWith("no whole answer within FLASHDUTY_CALL_TIMEOUT_MS ("), cut.getMessage());
             assertEquals(FlashdutyResponses.TIMEOUT, responses.failure(e.getException()), "a cut attempt is a time-out");
         }
+        deadline.arm(null);
+        try {
+            Exchange bomb = get("/bomb", "flashdutyAuth");
+            assertEquals(FlashdutyResponses.ANSWER_TOO_LARGE, responses.failure(bomb.getException()),
+                    "within its deadline, an answer past the cap is too large, not a time-out: " + bomb.getException());
+        } finally {
+            deadline.disarm();
+        }
         assertEquals(-1, CallDeadline.millisLeft(), "no deadline outside an attempt");
     }
 
