@@ -35,13 +35,11 @@ public final class IncidentKeyCheck {
         if (key.length != incidentId.length()) {
             return false;
         }
-        for (int i = 0; i < key.length; i++) {
-            int b = key[i];
-            if ((b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b) != incidentId.charAt(i)) {
-                return false;
-            }
+        int i = 0;
+        while (i < key.length && Character.toLowerCase(key[i]) == incidentId.charAt(i)) {
+            i++;
         }
-        return true;
+        return i == key.length;
     }
 
     /** Route step {@code check-record-key}, after the event is parsed. */

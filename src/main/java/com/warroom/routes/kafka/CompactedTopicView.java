@@ -417,21 +417,13 @@ public final class CompactedTopicView implements AutoCloseable {
         if (key.length() != 24) {
             return key;
         }
-        long high = 0;
-        long low = 0;
         for (int i = 0; i < 24; i++) {
             char c = key.charAt(i);
-            int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-            if (digit < 0) {
+            if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
                 return key;
             }
-            if (i < 16) {
-                high = high << 4 | digit;
-            } else {
-                low = low << 4 | digit;
-            }
         }
-        return new HexKey(high, (int) low);
+        return new HexKey(Long.parseUnsignedLong(key, 0, 16, 16), Integer.parseUnsignedInt(key, 16, 24, 16));
     }
 
     public int size() {

@@ -1,6 +1,5 @@
 package com.warroom.routes.observe;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +52,7 @@ public final class WarRoomMetrics {
     private static final Pattern ROUTE_REASON = Pattern.compile("[a-z][a-z0-9_]{0,39}");
 
     private final MeterRegistry registry;
-    /** the counters by name and tag values: Micrometer's look-up builds and sorts the tags each time (1.5% of the replay's consumer thread) */
+    /** the counters by their tags: Micrometer's look-up builds and sorts the tags each time (1.2-1.7% of the replay's consumer thread) */
     private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
 
     /** The budget journal's claims: written, given back, and the other replicas' claims the long window holds now. */
@@ -129,10 +128,9 @@ public final class WarRoomMetrics {
     }
 
     private Counter counter(String name, String... tags) {
-        List<String> key = new ArrayList<>(tags.length + 1);
-        key.add(name);
-        key.addAll(Arrays.asList(tags));
-        return counters.computeIfAbsent(key, k -> registry.counter(name, tags));
+        // keyed by the tags alone: each meter has tag keys of its own; the values come from bounded sets
+        Counter c = counters.get(Arrays.asList(tags));
+        return c != null ? c : counters.computeIfAbsent(Arrays.asList(tags), k -> registry.counter(name, tags));
     }
 
     static String bounded(String value, Set<String> known) {
