@@ -1,6 +1,5 @@
 package com.warroom.routes.incident;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -31,11 +30,23 @@ public final class IncidentKeyCheck {
                 .description("incident records whose Kafka key is not their incident_id").register(registry);
     }
 
+    /** The key's bytes are the (lower-case, ASCII) incident_id in any case; without decoding the key. */
+    static boolean isKey(byte[] key, String incidentId) {
+        if (key.length != incidentId.length()) {
+            return false;
+        }
+        int i = 0;
+        while (i < key.length && Character.toLowerCase(key[i]) == incidentId.charAt(i)) {
+            i++;
+        }
+        return i == key.length;
+    }
+
     /** Route step {@code check-record-key}, after the event is parsed. */
     public void check(Exchange exchange) {
         String incidentId = exchange.getProperty(IncidentEventParser.INCIDENT_ID, String.class);
         byte[] key = exchange.getProperty(IncomingRecord.KEY, byte[].class);
-        if (key != null && new String(key, StandardCharsets.UTF_8).equalsIgnoreCase(incidentId)) {
+        if (key != null && isKey(key, incidentId)) {
             return;
         }
         notKeyed.increment();

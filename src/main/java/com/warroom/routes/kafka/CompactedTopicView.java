@@ -41,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * than that (by the record's timestamp, one in the future counted as now): older records are never
  * stored, and {@link #prune} drops what aged past it since. Each value is then held behind the
  * 8-byte timestamp it is judged by.
+ * <p>
+ * A key of 24 lower-case hex digits (a Flashduty incident_id, the ledger's keys) is held as its 12
+ * bytes ({@link HexKey}, 24 bytes of heap instead of a String's 64): in a 1,000,000-entry ledger the
+ * keys were a quarter of the heap (docs/performance.md).
  */
 public final class CompactedTopicView implements AutoCloseable {
 
@@ -67,7 +71,8 @@ public final class CompactedTopicView implements AutoCloseable {
     private final Restart restart;
     /** the next offset to apply, per partition: where a new follower goes on */
     private final Map<TopicPartition, Long> next = new ConcurrentHashMap<>();
-    private final Map<String, byte[]> values = new ConcurrentHashMap<>(1 << 16);
+    /** keys as {@link #heldKey} gives them */
+    private final Map<Object, byte[]> values = new ConcurrentHashMap<>(1 << 16);
     private volatile KafkaConsumer<String, byte[]> tail;
     private volatile Thread tailThread;
     private volatile boolean closing;
@@ -325,17 +330,17 @@ public final class CompactedTopicView implements AutoCloseable {
             return;
         }
         if (r.value() == null) {
-            values.remove(r.key());
+            values.remove(heldKey(r.key()));
         } else if (keepMillis == 0) {
-            values.put(r.key(), held.apply(r.value()));
+            values.put(heldKey(r.key()), held.apply(r.value()));
         } else {
             long now = clock.millis();
             // no timestamp, or one ahead of this clock: judged from now on
             long at = r.timestamp() < 0 ? now : Math.min(r.timestamp(), now);
             if (expired(at, now)) {
-                values.remove(r.key()); // its latest record is too old: so is whatever came before it
+                values.remove(heldKey(r.key())); // its latest record is too old: so is whatever came before it
             } else {
-                values.put(r.key(), stamped(at, held.apply(r.value())));
+                values.put(heldKey(r.key()), stamped(at, held.apply(r.value())));
             }
         }
     }
@@ -362,16 +367,16 @@ public final class CompactedTopicView implements AutoCloseable {
     }
 
     public byte[] get(String key) {
-        byte[] v = values.get(key);
+        byte[] v = values.get(heldKey(key));
         return v == null || keepMillis == 0 ? v : Arrays.copyOfRange(v, 8, v.length);
     }
 
     /** Records what this process itself just wrote (and Kafka acknowledged), ahead of the follower. */
     public void put(String key, byte[] value) {
         if (value == null) {
-            values.remove(key);
+            values.remove(heldKey(key));
         } else {
-            values.put(key, keepMillis == 0 ? held.apply(value) : stamped(clock.millis(), held.apply(value)));
+            values.put(heldKey(key), keepMillis == 0 ? held.apply(value) : stamped(clock.millis(), held.apply(value)));
         }
     }
 
@@ -395,7 +400,30 @@ public final class CompactedTopicView implements AutoCloseable {
     }
 
     public Set<String> keys() {
-        return Set.copyOf(values.keySet());
+        return values.keySet().stream().map(Object::toString).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    /** A key of 24 lower-case hex digits as its 96 bits; toString gives the key back. */
+    record HexKey(long high, int low) {
+
+        @Override
+        public String toString() {
+            return String.format("%016x%08x", high, low);
+        }
+    }
+
+    /** The form a key is held in: a {@link HexKey} for 24 lower-case hex digits, else the String itself. */
+    static Object heldKey(String key) {
+        if (key.length() != 24) {
+            return key;
+        }
+        for (int i = 0; i < 24; i++) {
+            char c = key.charAt(i);
+            if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
+                return key;
+            }
+        }
+        return new HexKey(Long.parseUnsignedLong(key, 0, 16, 16), Integer.parseUnsignedInt(key, 16, 24, 16));
     }
 
     public int size() {

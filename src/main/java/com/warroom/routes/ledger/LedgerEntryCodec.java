@@ -1,7 +1,7 @@
 package com.warroom.routes.ledger;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.core.JsonParser;
@@ -13,16 +13,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * The form a ledger entry is held in memory: only what the decision and the {@code already_exists}
  * result read ({@code integration_id}, {@code plugin_type}, {@code chat_id}, {@code chat_name},
- * {@code share_link}, {@code request_id}), as length-prefixed UTF-8 after a format byte, instead of
- * the entry's JSON (about 330 bytes, a third of it the incident_id, event_id and created_at nobody
- * reads back). A heap histogram of a 1,000,000-entry ledger put the entries' byte arrays at about
- * three quarters of the heap (docs/performance.md). An entry that is not a JSON object is held as
- * it came, and read as before.
+ * {@code share_link}, {@code request_id}): a format byte, the integration id and each text's
+ * length as variable-length integers (one byte for most), then the UTF-8 texts; instead of the
+ * entry's JSON (about 330 bytes, a third of it the incident_id, event_id and created_at nobody
+ * reads back). Heap histograms of a 1,000,000-entry ledger put the entries' byte arrays at three
+ * quarters of the heap, then (fixed 4- and 8-byte numbers) at 150 of 268 MiB (docs/performance.md).
+ * An entry that is not a JSON object is held as it came, and read as before.
  */
 public final class LedgerEntryCodec {
 
     static final byte RAW = 0;
     static final byte COMPACT = 1;
+    /** COMPACT with an integration_id */
+    static final byte COMPACT_WITH_ID = 2;
     private static final String[] TEXTS = {"plugin_type", "chat_id", "chat_name", "share_link", "request_id"};
 
     private final ObjectMapper mapper;
@@ -63,19 +66,18 @@ public final class LedgerEntryCodec {
         } catch (IOException | RuntimeException e) {
             return raw(json);
         }
-        int size = 1 + 1 + 8;
-        for (byte[] text : texts) {
-            size += 4 + (text == null ? 0 : text.length);
+        ByteArrayOutputStream b = new ByteArrayOutputStream(json.length / 2);
+        b.write(hasIntegration ? COMPACT_WITH_ID : COMPACT);
+        if (hasIntegration) {
+            writeVarLong(b, (integration << 1) ^ (integration >> 63)); // zig-zag: a small negative id stays short
         }
-        ByteBuffer b = ByteBuffer.allocate(size);
-        b.put(COMPACT).put((byte) (hasIntegration ? 1 : 0)).putLong(integration);
         for (byte[] text : texts) {
-            b.putInt(text == null ? -1 : text.length);
+            writeVarLong(b, text == null ? 0 : text.length + 1L); // 0: absent
             if (text != null) {
-                b.put(text);
+                b.write(text, 0, text.length);
             }
         }
-        return b.array();
+        return b.toByteArray();
     }
 
     private static int textIndex(String name) {
@@ -96,26 +98,45 @@ public final class LedgerEntryCodec {
 
     /** The entry as the routes read it (a JSON object with the fields above), from its held form (or its JSON as written). */
     public JsonNode expand(byte[] held) throws IOException {
-        if (held.length == 0 || held[0] > COMPACT) {
+        if (held.length == 0 || held[0] > COMPACT_WITH_ID) {
             return mapper.readTree(held); // JSON as written: a view that holds entries as they came (route tests)
         }
         if (held[0] == RAW) {
             return mapper.readTree(held, 1, held.length - 1);
         }
-        ByteBuffer b = ByteBuffer.wrap(held, 1, held.length - 1);
         ObjectNode e = mapper.createObjectNode();
-        boolean hasIntegration = b.get() == 1;
-        long integration = b.getLong();
-        if (hasIntegration) {
-            e.put("integration_id", integration);
+        int[] at = {1};
+        if (held[0] == COMPACT_WITH_ID) {
+            long zigzag = readVarLong(held, at);
+            e.put("integration_id", (zigzag >>> 1) ^ -(zigzag & 1));
         }
         for (String field : TEXTS) {
-            int length = b.getInt();
+            int length = (int) readVarLong(held, at) - 1;
             if (length >= 0) {
-                e.put(field, new String(held, b.position(), length, StandardCharsets.UTF_8));
-                b.position(b.position() + length);
+                e.put(field, new String(held, at[0], length, StandardCharsets.UTF_8));
+                at[0] += length;
             }
         }
         return e;
+    }
+
+    /** Seven bits a byte, the lowest first; the high bit says another byte follows. */
+    private static void writeVarLong(ByteArrayOutputStream b, long v) {
+        while ((v & ~0x7FL) != 0) {
+            b.write((int) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        b.write((int) v);
+    }
+
+    private static long readVarLong(byte[] held, int[] at) {
+        long v = 0;
+        for (int shift = 0; ; shift += 7) {
+            byte x = held[at[0]++];
+            v |= (long) (x & 0x7F) << shift;
+            if (x >= 0) {
+                return v;
+            }
+        }
     }
 }

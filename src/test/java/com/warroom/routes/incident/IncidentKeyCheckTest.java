@@ -41,7 +41,10 @@ class IncidentKeyCheckTest {
             check.check(record(0, "some-other-key", "64b1352e376e32c85c56e25b"));
             check.check(record(0, null, "64b1352e376e32c85c56e25b"));
             check.check(record(1, "x", "64b1352e376e32c85c56e25b"));
-            assertEquals(3, counted());
+            check.check(record(0, "64b1352e376e32c85c56e25c", "64b1352e376e32c85c56e25b"));
+            check.check(record(0, "64b1352e376e32c85c56e25", "64b1352e376e32c85c56e25b"));
+            check.check(record(0, "64b1352e376e32c85c56e25bb", "64b1352e376e32c85c56e25b"));
+            assertEquals(6, counted(), "another incident's id, a prefix, a longer key: all not keyed by this incident");
             assertEquals(2, logs.lines().stream().filter(l -> l.contains("instead of by its incident_id")).count(),
                     "one warning for partition 0, one for partition 1");
             assertEquals(0, logs.lines().stream().filter(l -> l.contains("some-other-key")).count(), "the key itself is not logged");

@@ -97,4 +97,26 @@ class CompactedTopicViewRetentionTest {
         assertEquals(0, forever.prune());
         assertEquals("{}", new String(forever.get("ancient"), StandardCharsets.UTF_8));
     }
+
+    @Test
+    void hexKeysAreHeldCompactlyAndReadBackAsTheyCame() {
+        assertEquals(new CompactedTopicView.HexKey(0x64b1352e376e32c8L, 0x5c56e25b), CompactedTopicView.heldKey("64b1352e376e32c85c56e25b"));
+        assertEquals(new CompactedTopicView.HexKey(-1L, -1), CompactedTopicView.heldKey("ffffffffffffffffffffffff"));
+        for (String other : new String[] {"64B1352E376E32C85C56E25B", "64b1352e376e32c85c56e25", "64b1352e376e32c85c56e25bb",
+                "+4b1352e376e32c85c56e25b", "64b1352e376e32c85c56e2 b", "catalog-key"}) {
+            assertEquals(other, CompactedTopicView.heldKey(other), "kept as a String: " + other);
+        }
+        String[] keys = {"000000000000000000000000", "64b1352e376e32c85c56e25b", "ffffffffffffffffffffffff", "64B1352E376E32C85C56E25B",
+                "feishu:362"};
+        for (String k : keys) {
+            view.apply(record(k, "{\"k\":\"" + k + "\"}", now.get()));
+        }
+        assertEquals(java.util.Set.of(keys), view.keys());
+        for (String k : keys) {
+            assertEquals("{\"k\":\"" + k + "\"}", new String(view.get(k), StandardCharsets.UTF_8));
+        }
+        view.apply(record("64b1352e376e32c85c56e25b", null, now.get()));
+        assertNull(view.get("64b1352e376e32c85c56e25b"), "a tombstone removes the held key");
+        assertEquals("{\"k\":\"64B1352E376E32C85C56E25B\"}", new String(view.get("64B1352E376E32C85C56E25B"), StandardCharsets.UTF_8));
+    }
 }

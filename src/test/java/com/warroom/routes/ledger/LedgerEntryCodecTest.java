@@ -41,4 +41,17 @@ class LedgerEntryCodecTest {
         assertEquals("oc_2", codec.expand("{\"chat_id\":\"oc_2\"}".getBytes(StandardCharsets.UTF_8)).path("chat_id").asText(),
                 "JSON as written (a view without the codec)");
     }
+
+    @Test
+    void anyIntegrationIdAndLongTextsReadBackAsWritten() throws Exception {
+        String longName = "war room ".repeat(40) + "✓"; // longer than one length byte holds
+        for (long id : new long[] {0, 1, 362, -1, -362, Long.MAX_VALUE, Long.MIN_VALUE}) {
+            String json = "{\"integration_id\":" + id + ",\"chat_name\":\"" + longName + "\",\"share_link\":\"\"}";
+            JsonNode back = codec.expand(codec.compact(json.getBytes(StandardCharsets.UTF_8)));
+            assertEquals(id, back.get("integration_id").asLong(), "integration_id " + id);
+            assertEquals(longName, back.get("chat_name").asText());
+            assertEquals("", back.get("share_link").asText(), "empty is not absent");
+            assertFalse(back.has("chat_id"));
+        }
+    }
 }
