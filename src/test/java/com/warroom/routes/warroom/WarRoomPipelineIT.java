@@ -135,66 +135,6 @@ class WarRoomPipelineIT {
     }
 
     @Test
-    void everySkipReason() throws Exception {
-        ObjectNode ack = Events.fresh();
-        ack.put("event_type", "i_ack");
-        ObjectNode warning = Events.fresh();
-        Events.incident(warning).put("incident_severity", "Warning");
-        ObjectNode closed = Events.fresh();
-        Events.incident(closed).put("progress", "Closed");
-        ObjectNode stale = Events.fresh();
-        stale.put("event_time", System.currentTimeMillis() - Duration.ofHours(2).toMillis());
-        ObjectNode lonely = Events.fresh();
-        Events.incident(lonely).putArray("responders");
-        Events.incident(lonely).putArray("responder_ids");
-        for (ObjectNode e : List.of(ack, warning, closed, stale, lonely)) {
-            send(e);
-        }
-        assertSkipped(ack, "event_type_filtered");
-        assertSkipped(warning, "severity_filtered");
-        assertSkipped(closed, "incident_closed");
-        assertSkipped(stale, "stale");
-        assertSkipped(lonely, "no_responders");
-
-        // the incident's later i_assign with a responder opens it
-        ObjectNode assigned = Events.fresh(Events.incidentId(lonely));
-        assigned.put("event_type", "i_assign");
-        send(assigned);
-        assertEquals("created", resultFor(assigned).path("status").asText());
-        assertEquals(1, sandbox().createCount(Events.incidentId(lonely)));
-    }
-
-    static void assertSkipped(ObjectNode event, String reason) {
-        JsonNode r = resultFor(event);
-        assertEquals("skipped", r.path("status").asText(), reason);
-        assertEquals(reason, r.path("reason").asText());
-        assertEquals(0, sandbox().createCount(Events.incidentId(event)), reason);
-    }
-
-    @Test
-    void rateLimitedAnswerIsRetriedAndSucceeds() throws Exception {
-        sandbox().rateLimitStorm(1, 0);
-        ObjectNode event = Events.fresh();
-        send(event);
-        JsonNode r = resultFor(event);
-        assertEquals("created", r.path("status").asText());
-        assertEquals(2, r.path("attempts").asInt());
-        assertEquals(1, sandbox().createCount(Events.incidentId(event)));
-    }
-
-    @Test
-    void terminalCodeFailsWithRequestId() throws Exception {
-        ObjectNode event = Events.fresh();
-        sandbox().failIncident(Events.incidentId(event), 400, "ResourceNotFound");
-        send(event);
-        JsonNode r = resultFor(event);
-        assertEquals("failed", r.path("status").asText());
-        assertEquals("ResourceNotFound", r.path("reason").asText());
-        assertEquals(createCall(Events.incidentId(event)).requestId(), r.path("request_id").asText(), "the request id of Flashduty's answer");
-        assertEquals(1, r.path("attempts").asInt(), "terminal: no retry");
-    }
-
-    @Test
     void recordHeadersNeverSteerTheCallAndResponseHeadersNeverSteerTheProducer() throws Exception {
         String evilTopic = "evil-" + Events.randomHex(6);
         // a second server that records any request: a followed CamelHttpUri would reach it (with the app_key the client adds)
