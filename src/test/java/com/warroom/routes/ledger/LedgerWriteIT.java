@@ -29,6 +29,10 @@ class LedgerWriteIT {
     static WarRoomTestApp testApp = WarRoomTestApp.withDefaults().dedicatedBroker().perTest()
             .settings((sandbox, s) -> RunningApp.budgetOf(sandbox.config(), s))
             .setting("kafka.delivery-timeout-ms", "30000")
+            // the ledger's producer has sent nothing before the broker stops, so its first write waits for the
+            // topic's metadata: Kafka's max.block.ms (60 s by default) before the TimeoutException the retry
+            // is about. 5 s brings that failure, the same one, without a minute of waiting
+            .setting("camel.component.kafka.max-block-ms", "5000")
             .setting("kafka.retry.initial-backoff", "500ms")
             .setting("flashduty.response-timeout-ms", "10000")
             .beforeStart(t -> t.broker().createTopic(t.setting("incident.topic"), 1))
