@@ -25,6 +25,7 @@ import com.warroom.routes.support.Events;
 import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.KafkaTestClient;
 import com.warroom.routes.support.LogCapture;
+import com.warroom.routes.support.Progress;
 import com.warroom.routes.support.RunningApp;
 import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.support.TopicCollector;
@@ -226,15 +227,19 @@ final class FaultRun implements AutoCloseable {
         return (int) good.stream().filter(e -> results.containsKey(e.path("event_id").asText())).count();
     }
 
-    /** Waits until every good event has a result and every poison record is dead-lettered. */
-    void awaitAllHandled(Duration timeout) {
-        Awaitility.await(name + ": every event handled").atMost(timeout).pollInterval(Duration.ofMillis(250))
-                .until(() -> withResult() == good.size() && topics.records(topic("dead-letter")).size() >= poison.size());
+    /**
+     * Waits until every good event has a result and every poison record is dead-lettered; fails once no
+     * event has been handled for {@code stalled} (no deadline for the whole backlog: {@link Progress}).
+     */
+    void awaitAllHandled(Duration stalled) {
+        Progress.await(name + ": every event handled", Duration.ofMillis(250), stalled,
+                () -> withResult() + topics.records(topic("dead-letter")).size(),
+                () -> withResult() == good.size() && topics.records(topic("dead-letter")).size() >= poison.size());
     }
 
-    void awaitResults(int atLeast, Duration timeout) {
-        Awaitility.await(name + ": " + atLeast + " results").atMost(timeout).pollInterval(Duration.ofMillis(50))
-                .until(() -> withResult() >= atLeast);
+    /** Waits until this many good events have a result; fails once none has got one for {@code stalled}. */
+    void awaitResults(int atLeast, Duration stalled) {
+        Progress.await(name + ": " + atLeast + " results", Duration.ofMillis(50), stalled, this::withResult, atLeast);
     }
 
     /** The latest result of each good event. */

@@ -301,6 +301,7 @@ public final class FlashdutySandbox implements AutoCloseable {
      * first) are sent as this hostile body: the true answer padded with whitespace to hundreds of MiB.
      */
     public void hostileAnswers(HostileBody kind, int n, String... paths) {
+        HostileBodies.prepare(kind);
         faults.hostileAnswers(kind, n, paths);
     }
 

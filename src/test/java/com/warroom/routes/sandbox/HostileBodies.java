@@ -3,12 +3,11 @@ package com.warroom.routes.sandbox;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32;
 import java.util.zip.Deflater;
-import java.util.zip.GZIPOutputStream;
 
 import com.sun.net.httpserver.HttpExchange;
 
@@ -26,7 +25,7 @@ final class HostileBodies {
     static final long HUGE_PLAIN = 50_000_000L;
     private static final int CHUNK = 1 << 20;
     private static final byte[] SPACES = spaces();
-    /** one bomb per path, made from the first answer it replaced (making one takes about a second) */
+    /** one bomb per path, made from the first answer it replaced */
     private static final Map<String, byte[]> BOMBS = new ConcurrentHashMap<>();
 
     private HostileBodies() {
@@ -59,21 +58,77 @@ final class HostileBodies {
         }
     }
 
+    /**
+     * Deflating the padding (256 MiB at the best compression) takes about a second on an idle machine and
+     * several on a loaded one: done once, when the fault is armed, so no answer waits for it (a create
+     * waiting past its response time-out would end as {@code timeout}, not the outcome the scenario checks).
+     */
+    static void prepare(FlashdutySandbox.HostileBody kind) {
+        if (kind == FlashdutySandbox.HostileBody.GZIP_BOMB) {
+            deflatedPadding();
+        }
+    }
+
+    private static byte[] deflatedPadding;
+
+    /** The padding as raw deflate blocks of their own (no reference before their start), not final, byte-aligned. */
+    private static synchronized byte[] deflatedPadding() {
+        if (deflatedPadding == null) {
+            Deflater d = new Deflater(Deflater.BEST_COMPRESSION, true);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            for (long left = BOMB_INFLATED; left > 0; left -= CHUNK) {
+                d.setInput(SPACES, 0, (int) Math.min(CHUNK, left));
+                drain(d, out, Deflater.NO_FLUSH);
+            }
+            drain(d, out, Deflater.SYNC_FLUSH);
+            d.end();
+            deflatedPadding = out.toByteArray();
+        }
+        return deflatedPadding;
+    }
+
+    /**
+     * One gzip member: the answer's first byte, the padding, the rest of the answer, each deflated on its
+     * own and the three deflate streams joined (a valid single stream: only the last block is final).
+     */
     private static byte[] bomb(byte[] answer) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(out, 1 << 16) {
-            {
-                def.setLevel(Deflater.BEST_COMPRESSION);
+        out.writeBytes(new byte[] {0x1f, (byte) 0x8b, Deflater.DEFLATED, 0, 0, 0, 0, 0, 0, (byte) 0xff});
+        Deflater head = new Deflater(Deflater.BEST_COMPRESSION, true);
+        head.setInput(answer, 0, 1);
+        drain(head, out, Deflater.SYNC_FLUSH);
+        head.end();
+        out.writeBytes(deflatedPadding());
+        Deflater tail = new Deflater(Deflater.BEST_COMPRESSION, true);
+        tail.setInput(answer, 1, answer.length - 1);
+        tail.finish();
+        byte[] buf = new byte[1 << 16];
+        while (!tail.finished()) {
+            out.write(buf, 0, tail.deflate(buf));
+        }
+        tail.end();
+        CRC32 crc = new CRC32();
+        crc.update(answer, 0, 1);
+        for (long left = BOMB_INFLATED; left > 0; left -= CHUNK) {
+            crc.update(SPACES, 0, (int) Math.min(CHUNK, left));
+        }
+        crc.update(answer, 1, answer.length - 1);
+        long size = BOMB_INFLATED + answer.length;
+        for (long v : new long[] {crc.getValue(), size}) {
+            for (int i = 0; i < 4; i++) {
+                out.write((int) (v >>> (8 * i)) & 0xff);
             }
-        }) {
-            gz.write(answer, 0, 1);
-            for (long left = BOMB_INFLATED; left > 0; left -= CHUNK) {
-                gz.write(SPACES, 0, (int) Math.min(CHUNK, left));
-            }
-            gz.write(answer, 1, answer.length - 1);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    /** Deflates what was given so far with this flush mode, until the deflater has nothing more to give. */
+    private static void drain(Deflater d, ByteArrayOutputStream out, int flush) {
+        byte[] buf = new byte[1 << 16];
+        int n;
+        do {
+            n = d.deflate(buf, 0, buf.length, flush);
+            out.write(buf, 0, n);
+        } while (n == buf.length || flush == Deflater.NO_FLUSH && !d.needsInput());
     }
 }

@@ -33,9 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Smoke test of the in-JVM broker and the test client. */
-class KafkaBrokerTest {
+class KafkaBrokerIT {
 
-    private static final Logger LOG = LoggerFactory.getLogger(KafkaBrokerTest.class);
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaBrokerIT.class);
 
     private static String topicName(String prefix) {
         return prefix + "-" + UUID.randomUUID();

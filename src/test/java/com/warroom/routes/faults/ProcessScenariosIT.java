@@ -1,0 +1,199 @@
+package com.warroom.routes.faults;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.sandbox.FlashdutySandbox;
+import com.warroom.routes.support.Events;
+import com.warroom.routes.support.RunningApp;
+import com.warroom.routes.support.TestKafka;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Fault scenarios 5, 15, 24: the process: SIGKILLed mid-backlog and started again, the operator's replay beside the live service,
+ * an expression in a URL setting that stops the start.
+ * The scenarios, their invariants and the reliability table: {@link FaultScenarios}.
+ */
+class ProcessScenariosIT extends FaultScenarios {
+
+    @Test
+    @Order(5)
+    void applicationKilledHardMidBacklogThenStartedAgain() throws Exception {
+        try (FaultRun run = new FaultRun("5. application SIGKILLed, started again")) {
+            run.sendGood(150);
+            run.sandbox.slow(150); // creates take a while, so some are in flight at the kill
+            Process first = spawn(run, "first");
+            int inFlight;
+            try {
+                run.awaitResults(40, WAIT);
+                Awaitility.await("a create in flight").atMost(WAIT).pollInterval(Duration.ofMillis(5))
+                        .until(() -> run.sandbox.createCounts().size() > run.withResult());
+                first.destroyForcibly(); // SIGKILL
+                first.waitFor();
+            } finally {
+                first.destroyForcibly();
+            }
+            // in flight at the kill: creates the sandbox took that never reached the ledger
+            Set<String> recorded = new HashSet<>();
+            for (ConsumerRecord<byte[], byte[]> r : run.kafka.readAll(run.topic("ledger"))) {
+                recorded.add(TestKafka.key(r));
+            }
+            for (String incident : run.sandbox.createCounts().keySet()) {
+                if (!recorded.contains(incident)) {
+                    run.mayRepeat.add(incident);
+                }
+            }
+            inFlight = run.mayRepeat.size();
+            Process second = spawn(run, "second");
+            try {
+                run.awaitAllHandled(WAIT);
+            } finally {
+                second.destroy();
+                second.waitFor(30, TimeUnit.SECONDS);
+                second.destroyForcibly();
+            }
+            readLog(run, "first");
+            readLog(run, "second");
+            long repeated = run.sandbox.createCounts().values().stream().filter(n -> n > 1).count();
+            System.out.printf("SIGKILL: %d creates in flight at the kill, %d incidents got a second create%n", inFlight, repeated);
+            run.note = " (" + inFlight + " create in flight at the kill)";
+            assertTrue(repeated <= inFlight);
+            assertInvariants(run);
+        }
+    }
+
+    /**
+     * The operator runs {@code replay} from before the backlog while the app is still working through it
+     * and new events of the same incidents arrive (issue 20: a replay process beside the live service
+     * once decided to create at the same moment as the live one). The replay only re-publishes; the app
+     * handles every copy after the original, on the same partition: one room per incident, every copy
+     * answered {@code already_exists}.
+     */
+    @Test
+    @Order(15)
+    void replayBesideTheLiveService() throws Exception {
+        try (FaultRun run = new FaultRun("15. replay beside the live service, new events of the same incidents arriving")) {
+            java.time.Instant from = java.time.Instant.now().minusSeconds(1);
+            run.sendGood(120);
+            List<ObjectNode> first = List.copyOf(run.good);
+            try (RunningApp app = run.start()) {
+                run.awaitResults(20, WAIT);
+                ScheduledFuture<?> more = scheduler.schedule(() -> {
+                    for (ObjectNode e : first.subList(0, 40)) {
+                        ObjectNode next = Events.fresh(Events.incidentId(e));
+                        next.put("event_type", "i_assign");
+                        run.sendGood(next, List.of());
+                    }
+                    return null;
+                }, 0, TimeUnit.MILLISECONDS);
+                FaultRun.ReplayRun replay = run.replay(from);
+                more.get(1, TimeUnit.MINUTES);
+                assertEquals(0, replay.code(), replay.output());
+                assertTrue(replay.republished() >= first.size(), replay.output());
+                run.awaitAllHandled(WAIT);
+                run.awaitResultRecords(run.good.size() + replay.republished(), WAIT);
+                Map<String, List<JsonNode>> results = run.resultsByEvent();
+                for (ObjectNode e : first) {
+                    List<JsonNode> rs = results.get(e.path("event_id").asText());
+                    assertEquals("created", rs.get(0).path("status").asText(), rs.toString());
+                    assertTrue(rs.stream().skip(1).allMatch(r -> "already_exists".equals(r.path("status").asText())), rs.toString());
+                }
+                run.note = " (" + replay.republished() + " records re-published)";
+            }
+            assertInvariants(run);
+        }
+    }
+
+    /**
+     * ROCKETCHAT_URL set to the sandbox's address followed by {@code ${env:FLASHDUTY_APP_KEY}}, then by
+     * {@code {{env:FLASHDUTY_APP_KEY}}}, the key given as FLASHDUTY_APP_KEY (the app in a JVM of its own,
+     * configured by its environment as in production). Each start is refused at once: exit code 2, one line
+     * naming the setting, never its value or the key; the sandbox gets no request at all (before issue 22
+     * the app started and sent the key in the Rocket.Chat URL's path), no incident record is consumed.
+     * Then the app, started with plain settings, handles every incident queued meanwhile.
+     */
+    @Test
+    @Order(24)
+    void anExpressionInAUrlSettingStopsTheStart() throws Exception {
+        try (FaultRun run = new FaultRun("24. ${env:FLASHDUTY_APP_KEY}, {{env:FLASHDUTY_APP_KEY}} in ROCKETCHAT_URL")) {
+            FlashdutySandbox.Config c = run.sandbox.config();
+            String key = c.appKey();
+            run.sendGood(20);
+            Map<String, String> settings = new java.util.LinkedHashMap<>(run.settings);
+            settings.put("rocketchat.user-id-file", RunningApp.secretFile(c.rocketChatUserId()).toString());
+            settings.put("rocketchat.auth-token-file", RunningApp.secretFile(c.rocketChatAuthToken()).toString());
+            List<String> broken = new ArrayList<>();
+            int n = 0;
+            for (String expression : List.of("${env:FLASHDUTY_APP_KEY}", "{{env:FLASHDUTY_APP_KEY}}")) {
+                String which = "expression-" + ++n;
+                long start = System.nanoTime();
+                int from = run.sandbox.rawRequests().size();
+                Process p = SeparateJvmApp.spawn(settings, Map.of("FLASHDUTY_APP_KEY", key, "ROCKETCHAT_URL",
+                        run.sandbox.baseUrl() + "/" + expression), logFile(run, which));
+                Integer exit = null;
+                try {
+                    // refused at once; or (the code before) running: until the key reaches the sandbox
+                    Awaitility.await(which + ": the start refused, or the key sent").atMost(Duration.ofSeconds(90))
+                            .pollInterval(Duration.ofMillis(100)).until(() -> !p.isAlive() || !keyLeaks(run, key, from).isEmpty());
+                    if (p.waitFor(2, TimeUnit.SECONDS)) {
+                        exit = p.exitValue();
+                    }
+                } finally {
+                    p.destroy();
+                    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                        p.destroyForcibly().waitFor();
+                    }
+                }
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                readLog(run, which);
+                List<String> lines = Files.readAllLines(logFile(run, which), StandardCharsets.ISO_8859_1);
+                List<String> leaks = keyLeaks(run, key, from);
+                if (!leaks.isEmpty()) {
+                    broken.add(expression + ": the key reached the sandbox in " + leaks.size() + " requests, e.g. "
+                            + leaks.get(0).replace(key, "<KEY>"));
+                }
+                if (exit == null || exit != 2) {
+                    broken.add(expression + ": the start was not refused (" + (exit == null ? "still running after " + millis + " ms"
+                            : "exit code " + exit) + ")");
+                }
+                List<String> naming = lines.stream().filter(l -> l.contains("ROCKETCHAT_URL (rocketchat.url)")).toList();
+                if (naming.size() != 1 || !naming.get(0).startsWith("war-room-routes: ROCKETCHAT_URL (rocketchat.url) holds an expression")) {
+                    broken.add(expression + ": " + naming.size() + " lines name the setting, not one saying it holds an expression");
+                }
+                if (lines.stream().anyMatch(l -> l.contains(key) || l.contains(expression))) {
+                    broken.add(expression + ": the log repeats the value or the key");
+                }
+                System.out.printf("%s in ROCKETCHAT_URL: exit %s after %d ms%n", expression, exit, millis);
+            }
+            if (!run.sandbox.rawRequests().isEmpty()) {
+                broken.add("the refused starts sent " + run.sandbox.rawRequests().size() + " requests");
+            }
+            if (run.kafka.lag(run.settings.get("consumer.group"), run.topic("incident")) != 20) {
+                broken.add("the refused starts consumed incident records");
+            }
+            assertTrue(broken.isEmpty(), String.join("; ", broken));
+            // the same settings as plain data: the app starts and handles what was queued
+            try (RunningApp app = run.start()) {
+                run.awaitAllHandled(WAIT);
+            }
+            run.note = " (2 refused starts, then a good one)";
+            assertInvariants(run);
+        }
+    }
+}
