@@ -8,6 +8,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
+import com.warroom.routes.kafka.BackgroundThreads;
 import com.warroom.routes.kafka.RecordDeadline;
 import org.apache.camel.Exchange;
 
@@ -32,7 +33,7 @@ import org.apache.camel.Exchange;
  * limit), Camel's Throttle EIP was measured doing the same, and no well-kept library holds two
  * sliding windows with hold-until-answer semantics and priorities.
  */
-public final class AccountRateBudget {
+public final class AccountRateBudget implements BackgroundThreads.Gate {
 
     public static final String PRIORITY = "flashdutyPriority";
     public static final String PERMIT = "flashdutyPermit";
