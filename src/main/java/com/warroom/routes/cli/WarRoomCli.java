@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 
-import com.warroom.routes.WarRoomApplication;
+import com.warroom.routes.app.WarRoomApplication;
 import com.warroom.routes.observe.HealthProbe;
 import com.warroom.routes.ops.ReplayCommand;
 import com.warroom.routes.ops.RouteValidator;

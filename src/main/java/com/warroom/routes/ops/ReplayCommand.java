@@ -13,8 +13,8 @@ import java.util.Set;
 import java.util.StringJoiner;
 import java.util.concurrent.ConcurrentHashMap;
 
-import com.warroom.routes.Settings;
-import com.warroom.routes.WarRoomApplication;
+import com.warroom.routes.app.Settings;
+import com.warroom.routes.app.WarRoomApplication;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.spi.PropertiesComponent;

@@ -16,9 +16,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import com.warroom.routes.Settings;
+import com.warroom.routes.app.Settings;
 import com.warroom.routes.StartupProblem;
-import com.warroom.routes.WarRoomBeans;
+import com.warroom.routes.app.WarRoomBeans;
 import org.apache.camel.CamelContext;
 import org.apache.camel.NamedNode;
 import org.apache.camel.catalog.EndpointValidationResult;

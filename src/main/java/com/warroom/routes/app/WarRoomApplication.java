@@ -1,8 +1,9 @@
-package com.warroom.routes;
+package com.warroom.routes.app;
 
 import java.nio.file.Path;
 import java.util.Map;
 
+import com.warroom.routes.StartupProblem;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainConfigurationProperties;
 

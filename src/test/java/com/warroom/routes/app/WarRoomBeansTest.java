@@ -1,10 +1,11 @@
-package com.warroom.routes;
+package com.warroom.routes.app;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
+import com.warroom.routes.StartupProblem;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.impl.DefaultCamelContext;

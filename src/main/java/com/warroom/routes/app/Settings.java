@@ -1,10 +1,13 @@
-package com.warroom.routes;
+package com.warroom.routes.app;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
+import com.warroom.routes.Backoff;
+import com.warroom.routes.SettingsAsData;
+import com.warroom.routes.StartupProblem;
 import com.warroom.routes.budget.BudgetSettings;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.warroom.WarRoomRequests;

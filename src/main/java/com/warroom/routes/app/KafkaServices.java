@@ -1,8 +1,9 @@
-package com.warroom.routes;
+package com.warroom.routes.app;
 
 import java.time.Duration;
 import java.util.List;
 
+import com.warroom.routes.StartupProblem;
 import com.warroom.routes.budget.AccountRateBudget;
 import com.warroom.routes.budget.BudgetJournal;
 import com.warroom.routes.budget.ReplicaBudgetShare;

@@ -1,10 +1,12 @@
-package com.warroom.routes;
+package com.warroom.routes.app;
 
 import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 
+import com.warroom.routes.EmptyListConfirmation;
+import com.warroom.routes.StartupProblem;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
