@@ -1,6 +1,5 @@
 package com.warroom.routes.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -8,6 +7,7 @@ import java.util.Map;
 
 import com.warroom.routes.app.WarRoomApplication;
 import com.warroom.routes.observe.HealthProbe;
+import com.warroom.routes.ops.CommandLine;
 import com.warroom.routes.ops.ReplayCommand;
 import com.warroom.routes.ops.RouteValidator;
 
@@ -47,58 +47,39 @@ public final class WarRoomCli {
     }
 
     private static void run(String[] args) throws Exception {
-        Path routes = Path.of(env("WAR_ROOM_ROUTES_DIR", "routes"));
-        Path config = Path.of(env("WAR_ROOM_CONFIG", "config/application.properties"));
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "run" -> { }
-                case "--routes" -> routes = Path.of(value(args, ++i, "--routes"));
-                case "--config" -> config = Path.of(value(args, ++i, "--config"));
-                case "-h", "--help" -> {
-                    System.out.println(USAGE);
-                    return;
-                }
-                default -> fail("unknown argument " + args[i] + " (see --help)");
-            }
-        }
-        if (!Files.isDirectory(routes)) {
-            fail("routes directory not found: " + routes.toAbsolutePath());
-        }
-        if (!Files.isRegularFile(config)) {
-            fail("configuration file not found: " + config.toAbsolutePath());
-        }
-        if (env("FLASHDUTY_APP_KEY", "").isEmpty() && env("FLASHDUTY_APP_KEY_FILE", "").isEmpty()) {
-            fail("FLASHDUTY_APP_KEY (or FLASHDUTY_APP_KEY_FILE) is not set; it is required to call Flashduty");
-        }
-        int exit;
+        Path routes = Path.of(CommandLine.env("WAR_ROOM_ROUTES_DIR", "routes"));
+        Path config = Path.of(CommandLine.env("WAR_ROOM_CONFIG", "config/application.properties"));
         try {
-            exit = WarRoomApplication.run(routes, config);
+            CommandLine cl = new CommandLine(args);
+            while (cl.hasNext()) {
+                String a = cl.next();
+                switch (a) {
+                    case "run" -> { }
+                    case "--routes" -> routes = Path.of(cl.value(a));
+                    case "--config" -> config = Path.of(cl.value(a));
+                    case "-h", "--help" -> {
+                        System.out.println(USAGE);
+                        return;
+                    }
+                    default -> throw new CommandLine.UsageError("unknown argument " + a + " (see --help)");
+                }
+            }
+            CommandLine.requireRoutesAndConfig(routes, config);
+            if (CommandLine.env("FLASHDUTY_APP_KEY", "").isEmpty() && CommandLine.env("FLASHDUTY_APP_KEY_FILE", "").isEmpty()) {
+                throw new CommandLine.UsageError("FLASHDUTY_APP_KEY (or FLASHDUTY_APP_KEY_FILE) is not set; it is required to call Flashduty");
+            }
+            int exit = WarRoomApplication.run(routes, config);
+            if (exit != 0) {
+                System.exit(exit);
+            }
+        } catch (CommandLine.UsageError e) {
+            System.exit(CommandLine.fail(System.err, e.getMessage()));
         } catch (Exception e) {
             Throwable problem = WarRoomApplication.rootProblem(e);
-            if (problem != null) {
-                fail(problem.getMessage());
+            if (problem == null) {
+                throw e;
             }
-            throw e;
+            System.exit(CommandLine.fail(System.err, problem.getMessage()));
         }
-        if (exit != 0) {
-            System.exit(exit);
-        }
-    }
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            fail(option + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static String env(String name, String fallback) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? fallback : v;
-    }
-
-    private static void fail(String message) {
-        System.err.println("war-room-routes: " + message);
-        System.exit(2);
     }
 }
