@@ -8,6 +8,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
+import com.warroom.routes.kafka.BackgroundThreads;
+
 /**
  * The one account rate budget every Flashduty call of the process passes: at most N1 calls in ANY
  * window of length W1 and at most N2 in ANY window of length W2 (50 per second and 1,000 per minute),
@@ -29,7 +31,7 @@ import java.util.function.LongSupplier;
  * limit), Camel's Throttle EIP was measured doing the same, and no well-kept library holds two
  * sliding windows with hold-until-answer semantics and priorities.
  */
-public final class AccountRateBudget {
+public final class AccountRateBudget implements BackgroundThreads.Gate {
 
     public static final int DEFAULT_PRIORITY = 10;
     /** war-room creation (and the catalog load a first event waits for): never held by the ceiling for others */

@@ -9,7 +9,7 @@ import java.util.function.LongSupplier;
 
 import com.warroom.routes.Backoff;
 import com.warroom.routes.kafka.KafkaClientSettings;
-import com.warroom.routes.observe.BackgroundThreads;
+import com.warroom.routes.kafka.BackgroundThreads;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;

@@ -1,25 +1,14 @@
 package com.warroom.routes.incident;
 
+import com.warroom.routes.kafka.RecordRejected;
+
 /**
  * A record that can never be handled as an incident event (malformed, too large, missing or
  * mistyped fields). It carries a stable reason code and the field concerned, never the value.
  */
-public final class InvalidRecordException extends RuntimeException {
-
-    private final String reason;
-    private final String detail;
+public final class InvalidRecordException extends RecordRejected {
 
     public InvalidRecordException(String reason, String detail) {
-        super(detail == null ? reason : reason + ": " + detail, null, false, false);
-        this.reason = reason;
-        this.detail = detail;
-    }
-
-    public String reason() {
-        return reason;
-    }
-
-    public String detail() {
-        return detail;
+        super(reason, detail);
     }
 }

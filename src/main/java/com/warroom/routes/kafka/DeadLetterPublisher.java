@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 
-import com.warroom.routes.incident.InvalidRecordException;
 import org.apache.camel.Exchange;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -108,7 +107,7 @@ public final class DeadLetterPublisher implements AutoCloseable {
             return reason;
         }
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        if (caught instanceof InvalidRecordException invalid) {
+        if (caught instanceof RecordRejected invalid) {
             return invalid.reason();
         }
         return KafkaFailures.kafkaCause(caught) != null ? OUTPUT_REJECTED : "processing_error";
@@ -122,7 +121,7 @@ public final class DeadLetterPublisher implements AutoCloseable {
         if (exchange.getProperty(REASON_PROPERTY) == null) {
             // the class only: an exception message could quote a URI or a value
             Throwable kafka = KafkaFailures.kafkaCause(caught);
-            detail = caught instanceof InvalidRecordException invalid ? invalid.detail()
+            detail = caught instanceof RecordRejected invalid ? invalid.detail()
                     : kafka != null ? kafka.getClass().getSimpleName() : caught == null ? null : caught.getClass().getName();
         }
         Source source = new Source(exchange.getProperty(IncomingRecord.TOPIC, String.class),

@@ -5,11 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The few argument-reading helpers the operator commands share: options with a value, one-line errors. */
-final class CommandLine {
+public final class CommandLine {
 
     /** Bad usage or an unusable setting: one line on stderr, exit code 2. */
-    static final class UsageError extends RuntimeException {
-        UsageError(String message) {
+    public static final class UsageError extends RuntimeException {
+        public UsageError(String message) {
             super(message, null, false, false);
         }
     }
@@ -17,19 +17,19 @@ final class CommandLine {
     private final String[] args;
     private int next;
 
-    CommandLine(String[] args) {
+    public CommandLine(String[] args) {
         this.args = args;
     }
 
-    boolean hasNext() {
+    public boolean hasNext() {
         return next < args.length;
     }
 
-    String next() {
+    public String next() {
         return args[next++];
     }
 
-    String value(String option) {
+    public String value(String option) {
         if (!hasNext()) {
             throw new UsageError(option + " needs a value");
         }
@@ -37,7 +37,7 @@ final class CommandLine {
     }
 
     /** The routes directory and the properties file every command reads. */
-    static void requireRoutesAndConfig(Path routes, Path config) {
+    public static void requireRoutesAndConfig(Path routes, Path config) {
         if (!Files.isDirectory(routes)) {
             throw new UsageError("routes directory not found: " + routes.toAbsolutePath());
         }
@@ -46,12 +46,12 @@ final class CommandLine {
         }
     }
 
-    static int fail(PrintStream err, String message) {
+    public static int fail(PrintStream err, String message) {
         err.println("war-room-routes: " + message);
         return 2;
     }
 
-    static String env(String name, String fallback) {
+    public static String env(String name, String fallback) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? fallback : v;
     }

@@ -13,7 +13,8 @@ import java.util.Set;
 import java.util.StringJoiner;
 import java.util.concurrent.ConcurrentHashMap;
 
-import com.warroom.routes.WarRoomApplication;
+import com.warroom.routes.app.Settings;
+import com.warroom.routes.app.WarRoomApplication;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.spi.PropertiesComponent;
@@ -147,11 +148,11 @@ public final class ReplayCommand {
             Properties p = new Properties();
             p.putAll(overrides);
             pc.setOverrideProperties(p);
-            KafkaClientSettings kafka = new KafkaClientSettings(prop(pc, "kafka.brokers"), prop(pc, "kafka.security-protocol"),
-                    prop(pc, "kafka.sasl-mechanism"), prop(pc, "kafka.sasl-jaas-config"));
-            String topic = prop(pc, "incident.topic");
+            Settings settings = Settings.read(pc::resolveProperty);
+            KafkaClientSettings kafka = settings.kafka().client();
+            String topic = settings.topics().incident();
 
-            ReplayOffsets offsets = new ReplayOffsets(kafka, topic, prop(pc, "kafka.isolation-level"));
+            ReplayOffsets offsets = new ReplayOffsets(kafka, topic, settings.kafka().isolationLevel());
             ReplayOffsets.Plan plan = offsets.plan(o.from(), o.to());
             String range = "from " + o.from() + " to " + (o.to() != null ? o.to() : "the end offsets at start");
             out.println(o.dryRun()
@@ -167,18 +168,18 @@ public final class ReplayCommand {
                 ReplayTracker tracker = new ReplayTracker(plan.start(), plan.end(), out, jsonLines);
                 t0 = System.nanoTime();
                 nextReport = t0 + o.progressMillis() * 1_000_000;
-                boolean finished = o.dryRun() ? dryRun(config, pc, kafka, offsets, plan, tracker) : republish(pc, kafka, topic, offsets, plan, tracker);
+                boolean finished = o.dryRun() ? dryRun(config, settings, offsets, plan, tracker) : republish(settings, topic, offsets, plan, tracker);
                 out.println(progress(tracker, t0));
                 summary(tracker, t0);
                 return finished && tracker.complete() ? 0 : 1;
             }
         }
 
-        private boolean republish(PropertiesComponent pc, KafkaClientSettings kafka, String topic, ReplayOffsets offsets,
-                                  ReplayOffsets.Plan plan, ReplayTracker tracker) {
+        private boolean republish(Settings settings, String topic, ReplayOffsets offsets, ReplayOffsets.Plan plan, ReplayTracker tracker) {
             Set<Integer> read = ConcurrentHashMap.newKeySet();
-            try (ReplayPublisher publisher = new ReplayPublisher(kafka, topic, intProp(pc, "kafka.producer-max-request-bytes"),
-                    intProp(pc, "kafka.delivery-timeout-ms"), tracker)) {
+            Settings.Kafka kafka = settings.kafka();
+            try (ReplayPublisher publisher = new ReplayPublisher(kafka.client(), topic, kafka.producerMaxRequestBytes(),
+                    kafka.deliveryTimeoutMs(), tracker)) {
                 try {
                     offsets.read(plan, publisher::publish, read::add, () -> tick(tracker));
                 } catch (ReplayPublisher.Stopped stopped) {
@@ -200,13 +201,12 @@ public final class ReplayCommand {
             }
         }
 
-        private boolean dryRun(DefaultCamelContext config, PropertiesComponent pc, KafkaClientSettings kafka, ReplayOffsets offsets,
-                               ReplayOffsets.Plan plan, ReplayTracker tracker) throws Exception {
-            try (ReplayDryRun dry = ReplayDryRun.open(config, o.routes(), kafka, prop(pc, "ledger.topic"), prop(pc, "integration.topic"),
-                    key -> prop(pc, key))) {
-                out.println("  ledger: " + dry.ledgerSize() + " war rooms read back from " + prop(pc, "ledger.topic"));
+        private boolean dryRun(DefaultCamelContext config, Settings settings, ReplayOffsets offsets, ReplayOffsets.Plan plan,
+                               ReplayTracker tracker) throws Exception {
+            try (ReplayDryRun dry = ReplayDryRun.open(config, o.routes(), settings)) {
+                out.println("  ledger: " + dry.ledgerSize() + " war rooms read back from " + settings.topics().ledger());
                 if (!dry.catalogKnown()) {
-                    out.println("  no IM integration found on " + prop(pc, "integration.topic")
+                    out.println("  no IM integration found on " + settings.topics().integration()
                             + ": creates are reported as would_create/integration_not_checked");
                 }
                 try {
@@ -248,20 +248,6 @@ public final class ReplayCommand {
             StringJoiner j = new StringJoiner(", ");
             plan.start().forEach((p, s) -> j.add("p" + p + " " + s + ".." + plan.end().get(p)));
             return j.toString();
-        }
-
-        private static String prop(PropertiesComponent pc, String key) {
-            return pc.resolveProperty(key).map(String::trim)
-                    .orElseThrow(() -> new CommandLine.UsageError("configuration key " + key + " is missing from the properties"));
-        }
-
-        private static int intProp(PropertiesComponent pc, String key) {
-            String v = prop(pc, key);
-            try {
-                return Integer.parseInt(v);
-            } catch (NumberFormatException e) {
-                throw new CommandLine.UsageError(key + " is not a whole number: " + v);
-            }
         }
     }
 }

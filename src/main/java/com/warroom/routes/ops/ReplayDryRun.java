@@ -15,17 +15,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.app.Settings;
 import com.warroom.routes.StartupProblem;
-import com.warroom.routes.WarRoomBeans;
+import com.warroom.routes.app.WarRoomBeans;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.incident.IncidentEventParser;
 import com.warroom.routes.incident.InvalidRecordException;
+import com.warroom.routes.kafka.BrokerClock;
 import com.warroom.routes.kafka.CompactedTopicView;
 import com.warroom.routes.kafka.IncomingRecord;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.kafka.RecordLimits;
+import com.warroom.routes.ledger.LedgerEntryCodec;
+import com.warroom.routes.ledger.LedgerRetention;
 import com.warroom.routes.ledger.WarRoomLedger;
 import com.warroom.routes.warroom.ImIntegrationCatalog;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -44,8 +50,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * The dry run: what the live service would decide for each record, with nothing written anywhere
  * and no Flashduty call. The decision table is the shipped one: routes {@code war-room} and
  * {@code open-war-room} ({@code routes/20-war-room.yaml}) run unchanged in a Camel context of their
- * own (no other route is loaded, nothing is woven), over the beans they name, built by the same
- * {@link WarRoomBeans} methods the service uses, except two read from Kafka as the service sees them:
+ * own (no other route is loaded, nothing is woven), over the beans they name, built from the same
+ * {@link Settings} by the same {@link WarRoomBeans} methods the service uses, except two read from Kafka as the service sees them:
  * the ledger, read back from {@code LEDGER_TOPIC}, and the IM catalog, from what the live service
  * publishes on {@code INTEGRATION_TOPIC}.
  * <p>
@@ -85,29 +91,25 @@ final class ReplayDryRun implements AutoCloseable {
      * Builds the beans, reads the ledger and the catalog back, loads the decision routes and starts
      * them. {@code context} is the never-started context whose properties the command resolved.
      */
-    static ReplayDryRun open(CamelContext context, Path routesDir, KafkaClientSettings kafka, String ledgerTopic, String integrationTopic,
-                             java.util.function.Function<String, String> prop) throws Exception {
-        WarRoomBeans.Settings settings = new WarRoomBeans.Settings();
-        WarRoomBeans.Steps steps = new WarRoomBeans.Steps();
-        ObjectMapper mapper = settings.objectMapper(prop.apply("flashduty.max-answer-bytes"), prop.apply("rocketchat.max-answer-bytes"));
-        RecordLimits limits = settings.recordLimits(prop.apply("incident.topic"), prop.apply("template-request.topic"),
-                prop.apply("dead-letter.topic"), Integer.toString(Integer.MAX_VALUE)); // records read back were taken by the topic
-        ImIntegrationCatalog catalog = steps.imIntegrationCatalog(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
-                prop.apply("war-room.integration-id"), prop.apply("catalog.refresh"));
-        boolean catalogKnown = loadCatalog(catalog, kafka, integrationTopic, mapper);
+    static ReplayDryRun open(CamelContext context, Path routesDir, Settings settings) throws Exception {
+        Settings.Topics topics = settings.topics();
+        KafkaClientSettings kafka = settings.kafka().client();
+        MeterRegistry metrics = new SimpleMeterRegistry();
+        ObjectMapper mapper = WarRoomBeans.objectMapper(Math.max(settings.flashduty().maxAnswerBytes(), settings.rocketChat().maxAnswerBytes()));
+        // records read back were taken by the topic
+        RecordLimits limits = new RecordLimits(topics.incident(), topics.templateRequest(), topics.deadLetter(), Integer.MAX_VALUE);
+        ImIntegrationCatalog catalog = WarRoomBeans.imIntegrationCatalog(settings.warRoom(), metrics);
+        boolean catalogKnown = loadCatalog(catalog, kafka, topics.integration(), mapper);
         // the ledger and its retention as the service reads them (same pruning, same compact entries)
-        com.warroom.routes.ledger.LedgerRetention retention = settings.ledgerRetention(prop.apply("ledger.retention"),
-                prop.apply("war-room.max-event-age"));
-        WarRoomLedger ledger = new WarRoomLedger(new com.warroom.routes.kafka.CompactedTopicView(kafka, ledgerTopic,
-                com.warroom.routes.kafka.CompactedTopicView.Restart.logOnly(), retention.keepMillis(), retention.clock(),
-                new com.warroom.routes.ledger.LedgerEntryCodec(mapper)::compact), mapper);
+        LedgerRetention retention = WarRoomBeans.ledgerRetention(settings.warRoom());
+        WarRoomLedger ledger = new WarRoomLedger(new CompactedTopicView(kafka, topics.ledger(), CompactedTopicView.Restart.logOnly(),
+                retention.keepMillis(), retention.clock(), new LedgerEntryCodec(mapper)::compact), mapper);
         context.disableJMX();
         var registry = context.getRegistry();
         registry.bind("objectMapper", mapper);
         registry.bind("imIntegrationCatalog", catalog);
-        registry.bind("eventAge", steps.eventAge(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
-                new com.warroom.routes.kafka.BrokerClock(), prop.apply("war-room.max-event-age"), prop.apply("war-room.clock-skew-tolerance")));
-        registry.bind("warRoomRequests", steps.warRoomRequests(mapper, prop.apply("war-room.add-observers"), prop.apply("war-room.member-ids")));
+        registry.bind("eventAge", WarRoomBeans.eventAge(settings.warRoom(), new BrokerClock(), metrics));
+        registry.bind("warRoomRequests", WarRoomBeans.warRoomRequests(settings.warRoom(), mapper));
         registry.bind("warRoomLedger", ledger);
         registry.bind("ledgerRetention", retention);
         try {
@@ -126,7 +128,7 @@ final class ReplayDryRun implements AutoCloseable {
             context.close();
             throw e;
         }
-        return new ReplayDryRun(context, ledger, steps.incidentEventParser(limits), catalogKnown);
+        return new ReplayDryRun(context, ledger, WarRoomBeans.incidentEventParser(limits), catalogKnown);
     }
 
     /** False when the catalog topic held no Flashduty integration (or could not be read): creates are then not checked against it. */

@@ -16,7 +16,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import com.warroom.routes.WarRoomBeans;
+import com.warroom.routes.app.Settings;
+import com.warroom.routes.StartupProblem;
+import com.warroom.routes.app.WarRoomBeans;
 import org.apache.camel.CamelContext;
 import org.apache.camel.NamedNode;
 import org.apache.camel.catalog.EndpointValidationResult;
@@ -47,9 +49,8 @@ import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
  * without starting a consumer or connecting anywhere. Camel does the work: its YAML DSL loader
  * parses each file (syntax errors carry their line), source locations give each step's line, the
  * properties component resolves every placeholder, and the runtime catalog checks every endpoint
- * and its options. Bean references are checked against {@link WarRoomBeans#beans()}, the names and
- * types of the methods that bind them (nothing is built: no app key is needed, no Kafka client is
- * made). Hand-written here: walking the route model and finding the exact line of a problem inside
+ * and its options. Bean references are checked against {@link WarRoomBeans#beans}: the beans, bound
+ * from the configuration into a registry of their own (no app key is needed, nothing connects). Hand-written here: walking the route model and finding the exact line of a problem inside
  * a step (a step knows only where it starts).
  */
 public final class RouteValidator {
@@ -70,7 +71,7 @@ public final class RouteValidator {
     }
 
     /** the bean names the routes may refer to, with their types */
-    private static final Map<String, Class<?>> BEANS = WarRoomBeans.beans();
+    
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([^{}]+)}}");
     private static final Pattern SIMPLE_BEAN = Pattern.compile("\\$\\{bean:([A-Za-z0-9_.-]+)(?:\\?method=([A-Za-z0-9_]+))?");
 
@@ -123,6 +124,12 @@ public final class RouteValidator {
         context.setSourceLocationEnabled(true);
         context.getPropertiesComponent().setLocation("file:" + configFile.toAbsolutePath());
         problems.addAll(placeholders(context, configFile));
+        Map<String, Class<?>> beans = null; // unknown when the settings they are built from are not usable
+        try {
+            beans = WarRoomBeans.beans(Settings.read(context.getPropertiesComponent()::resolveProperty));
+        } catch (StartupProblem e) {
+            problems.add(new Problem(configFile, 0, e.getMessage()));
+        }
         Model model = context.getCamelContextExtension().getContextPlugin(Model.class);
         // the runtime catalog (camel-core-catalog) reads each component's option model from its jar
         AbstractCamelCatalog catalog = (AbstractCamelCatalog) context.getCamelContextExtension().getRuntimeCamelCatalog();
@@ -143,7 +150,7 @@ public final class RouteValidator {
             routes += loaded.size();
             for (RouteDefinition route : loaded) {
                 routeFiles.put(route, file);
-                new RouteCheck(context, catalog, file, lines, problems).route(route);
+                new RouteCheck(context, catalog, beans, file, lines, problems).route(route);
             }
         }
         if (problems.isEmpty()) {
@@ -209,14 +216,17 @@ public final class RouteValidator {
     private static final class RouteCheck {
         private final CamelContext context;
         private final AbstractCamelCatalog catalog;
+        private final Map<String, Class<?>> beans;
         private final Path file;
         private final List<String> lines;
         private final List<Problem> problems;
         private final Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
 
-        RouteCheck(CamelContext context, AbstractCamelCatalog catalog, Path file, List<String> lines, List<Problem> problems) {
+        RouteCheck(CamelContext context, AbstractCamelCatalog catalog, Map<String, Class<?>> beans, Path file, List<String> lines,
+                   List<Problem> problems) {
             this.context = context;
             this.catalog = catalog;
+            this.beans = beans;
             this.file = file;
             this.lines = lines;
             this.problems = problems;
@@ -271,7 +281,7 @@ public final class RouteValidator {
                 // a predicate or expression bean used as it is (the ref language): it must be one
                 String name = e.getExpression().trim();
                 bean(node, name, null, "ref", null);
-                Class<?> type = BEANS.get(name);
+                Class<?> type = beans == null ? null : beans.get(name);
                 if (type != null && !org.apache.camel.Predicate.class.isAssignableFrom(type)
                         && !org.apache.camel.Expression.class.isAssignableFrom(type)) {
                     problems.add(at(node, "ref", name, "bean " + name + " (" + type.getSimpleName() + ") is neither a Predicate nor an Expression"));
@@ -285,9 +295,11 @@ public final class RouteValidator {
         }
 
         private void bean(NamedNode node, String name, String method, String refKey, String methodKey) {
-            Class<?> type = BEANS.get(name);
-            if (type == null) {
-                problems.add(at(node, refKey, name, "no bean named " + name + " (WarRoomBeans binds " + String.join(", ", BEANS.keySet()) + ")"));
+            Class<?> type = beans == null ? null : beans.get(name);
+            if (beans == null) {
+                return;
+            } else if (type == null) {
+                problems.add(at(node, refKey, name, "no bean named " + name + " (WarRoomBeans binds " + String.join(", ", beans.keySet()) + ")"));
             } else if (method != null && Arrays.stream(type.getMethods()).map(Method::getName).noneMatch(method::equals)) {
                 problems.add(at(node, methodKey, method, "bean " + name + " (" + type.getSimpleName() + ") has no method " + method));
             }
@@ -318,7 +330,7 @@ public final class RouteValidator {
                 String v = String.valueOf(value);
                 if (v.startsWith("#") && !v.startsWith("#class:") && !v.startsWith("#type:") && !v.startsWith("#valueAs")) {
                     String name = v.startsWith("#bean:") ? v.substring(6) : v.substring(1);
-                    if (!BEANS.containsKey(name)) {
+                    if (beans != null && !beans.containsKey(name)) {
                         problems.add(at(node, option, v, "option " + option + " refers to " + v + ": no bean named " + name));
                     }
                 }

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 import com.warroom.routes.kafka.KafkaClientSettings;
-import com.warroom.routes.observe.BackgroundThreads;
+import com.warroom.routes.kafka.BackgroundThreads;
 import com.warroom.routes.support.KafkaBroker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;

@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.warroom.routes.WarRoomApplication;
+import com.warroom.routes.app.WarRoomApplication;
 import org.apache.camel.main.Main;
 
 /**

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.UUID;
 
 import com.warroom.routes.budget.AccountRateBudget;
-import com.warroom.routes.observe.BackgroundThreads;
 import com.warroom.routes.support.KafkaBroker;
 import com.warroom.routes.support.KafkaTestClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

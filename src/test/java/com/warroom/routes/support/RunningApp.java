@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import com.warroom.routes.WarRoomApplication;
+import com.warroom.routes.app.WarRoomApplication;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;

@@ -1,4 +1,4 @@
-package com.warroom.routes.observe;
+package com.warroom.routes.kafka;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

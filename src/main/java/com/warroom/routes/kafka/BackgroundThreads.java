@@ -1,4 +1,4 @@
-package com.warroom.routes.observe;
+package com.warroom.routes.kafka;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -7,7 +7,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
-import com.warroom.routes.budget.AccountRateBudget;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
@@ -34,10 +33,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackgroundThreads {
 
+    /** What a thread that guards the budget closes while it is down: the account budget (no Flashduty call starts). */
+    public interface Gate {
+        void closeFor(String reason);
+
+        void reopen(String reason);
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(BackgroundThreads.class);
     public static final long DEFAULT_STALL_MILLIS = 30_000;
 
-    private final AccountRateBudget budget;
+    private final Gate budget;
     private final MeterRegistry registry;
     private final long stallNanos;
     private final LongSupplier clock;
@@ -52,12 +58,12 @@ public final class BackgroundThreads {
     /** thread name → seconds without progress when it was found stalled */
     private final Map<String, Long> stalled = new ConcurrentHashMap<>();
 
-    public BackgroundThreads(AccountRateBudget budget, MeterRegistry registry) {
+    public BackgroundThreads(Gate budget, MeterRegistry registry) {
         this(budget, registry, DEFAULT_STALL_MILLIS, System::nanoTime);
     }
 
     /** {@code stallMillis}: a watched thread without progress for longer is down; {@code nanoClock}: {@link System#nanoTime()} or a test's. */
-    public BackgroundThreads(AccountRateBudget budget, MeterRegistry registry, long stallMillis, LongSupplier nanoClock) {
+    public BackgroundThreads(Gate budget, MeterRegistry registry, long stallMillis, LongSupplier nanoClock) {
         if (stallMillis < 1) {
             throw new IllegalArgumentException("the stall bound must be positive");
         }

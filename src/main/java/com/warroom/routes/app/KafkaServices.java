@@ -1,0 +1,104 @@
+package com.warroom.routes.app;
+
+import java.time.Duration;
+import java.util.List;
+
+import com.warroom.routes.StartupProblem;
+import com.warroom.routes.budget.AccountRateBudget;
+import com.warroom.routes.budget.BudgetJournal;
+import com.warroom.routes.budget.ReplicaBudgetShare;
+import com.warroom.routes.catalog.ImCatalogPublisher;
+import com.warroom.routes.kafka.DeadLetterPublisher;
+import com.warroom.routes.kafka.KafkaClientService;
+import com.warroom.routes.kafka.RecordLimits;
+import com.warroom.routes.kafka.TopicSetup;
+import com.warroom.routes.ledger.LedgerRetention;
+import com.warroom.routes.ledger.WarRoomLedger;
+import com.warroom.routes.templates.TemplateSync;
+import org.apache.camel.CamelContext;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.KafkaException;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kafka clients of ours beside Camel's consumers and producers, as Camel services the
+ * CamelContext starts in this order before any route and stops after the routes: the record limits
+ * read and missing topics created (so a dead-letter topic created here accepts what its sources do),
+ * the dead-letter producer opened, the ledger and the IM catalog read back, the budget journal read,
+ * the budget-group member joined. So no incident is handled before the ledger knows every war room
+ * already opened, and no call starts before the member is in the group.
+ */
+final class KafkaServices {
+
+    /** How long the start waits for the budget group to be joined before the consumers start anyway. */
+    static final Duration FIRST_JOIN = Duration.ofSeconds(30);
+
+    private KafkaServices() {
+    }
+
+    static void add(CamelContext camel, Settings s) {
+        var r = camel.getRegistry();
+        RecordLimits limits = r.lookupByNameAndType("recordLimits", RecordLimits.class);
+        DeadLetterPublisher deadLetters = r.lookupByNameAndType("deadLetterPublisher", DeadLetterPublisher.class);
+        WarRoomLedger ledger = r.lookupByNameAndType("warRoomLedger", WarRoomLedger.class);
+        ImCatalogPublisher catalog = r.lookupByNameAndType("imCatalogPublisher", ImCatalogPublisher.class);
+        TemplateSync templates = r.lookupByNameAndType("templateSync", TemplateSync.class);
+        BudgetJournal journal = r.lookupByNameAndType("budgetJournal", BudgetJournal.class);
+        AccountRateBudget budget = r.lookupByNameAndType("accountRateBudget", AccountRateBudget.class);
+        ReplicaBudgetShare share = r.lookupByNameAndType("replicaBudgetShare", ReplicaBudgetShare.class);
+        LedgerRetention retention = r.lookupByNameAndType("ledgerRetention", LedgerRetention.class);
+        Settings.Kafka kafka = s.kafka();
+        Settings.Topics topics = s.topics();
+        // every permit is journaled before it is granted; the journal's writer opens once it is read back
+        budget.journal(journal);
+        add(camel, new KafkaClientService("topic-setup", () -> {
+            try (Admin admin = Admin.create(kafka.client().common("war-room-routes-setup"))) {
+                limits.readInputs(admin);
+                if (kafka.createTopics()) {
+                    List<String> catalogTopics = templates.isEnabled() ? List.of(topics.integration(), topics.template())
+                            : List.of(topics.integration());
+                    TopicSetup.ensure(admin, kafka.client(), topics.ledger(), kafka.ledgerPartitions(), catalogTopics, topics.deadLetter(),
+                            limits.deadLetterTopicToCreate(), s.budget().journalTopic(), retention.keepMillis());
+                }
+                limits.readDeadLetter(admin);
+            }
+        }, null));
+        add(camel, new KafkaClientService("dead-letters", () -> deadLetters.open(limits), deadLetters));
+        add(camel, new KafkaClientService("ledger", () -> {
+            try {
+                ledger.load();
+            } catch (KafkaException e) {
+                throw new StartupProblem("cannot read the ledger topic " + topics.ledger() + " from Kafka at " + kafka.client().brokers()
+                        + " (" + e.getClass().getSimpleName() + ")");
+            }
+        }, ledger));
+        add(camel, new KafkaClientService("im-catalog", catalog::load, catalog));
+        add(camel, new KafkaClientService("templates", () -> { }, templates));
+        // the calls earlier processes made within the last window count before this one makes any
+        add(camel, new KafkaClientService("budget-journal", () -> {
+            try {
+                journal.load(budget);
+            } catch (RuntimeException e) {
+                journal.assumeFullWindow(budget, s.budget().limits().perMinute(), s.flashduty().responseTimeoutMs());
+            }
+        }, journal));
+        // the ledger topic exists now: its partitions are what the budget group is assigned
+        add(camel, new KafkaClientService("budget-share", () -> {
+            share.start(journal::sharesClaims);
+            // no call starts before the member is in the group: the consumers wait for it rather than their records
+            if (!share.awaitFirstJoin(FIRST_JOIN)) {
+                LoggerFactory.getLogger(KafkaServices.class).warn("the budget group has not been joined within {} s: the consumers start,"
+                        + " and their records wait for it (readiness says why)", FIRST_JOIN.toSeconds());
+            }
+        }, share));
+    }
+
+    private static void add(CamelContext camel, KafkaClientService service) {
+        try {
+            // before the context starts: started when it is about to start its routes, in the order added
+            camel.addService(service, true, true);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot add " + service, e);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package com.warroom.routes.app;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import com.warroom.routes.StartupProblem;
+import org.apache.camel.main.Main;
+import org.apache.camel.main.MainConfigurationProperties;
+
+/**
+ * The module as Camel Main runs it: the beans ({@link WarRoomBeans}), the YAML routes of a directory and
+ * a properties file. The jar's entry point is {@code cli.WarRoomCli}; tests, the demo and the benchmarks
+ * call {@link #createMain} themselves.
+ */
+public final class WarRoomApplication {
+
+    private WarRoomApplication() {
+    }
+
+    /** Runs until Camel stops; returns Camel Main's exit code. */
+    public static int run(Path routes, Path config) throws Exception {
+        Main main = createMain(routes, config, Map.of());
+        main.run();
+        return main.getExitCode();
+    }
+
+    /** The Camel Main that production, tests, the demo and the benchmarks all run. */
+    public static Main createMain(Path routesDir, Path configFile, Map<String, String> overrides) {
+        Main main = new Main();
+        main.configure().addConfiguration(WarRoomBeans.withKafka());
+        routes(main.configure(), routesDir);
+        main.setPropertyPlaceholderLocations("file:" + configFile.toAbsolutePath());
+        overrides.forEach(main::addOverrideProperty);
+        // HealthPage serves /observe/health; Camel's own page would let a caller's query ask for error
+        // texts, stack traces and the Kafka consumers' data, so not even an older config copy turns it on
+        main.addOverrideProperty("camel.management.health-check-enabled", "false");
+        return main;
+    }
+
+    /** The beans and the routes of {@code routesDir}: what the service and the route tests share (without the Kafka clients of ours). */
+    public static void configure(MainConfigurationProperties main, Path routesDir) {
+        main.addConfiguration(WarRoomBeans.withoutKafka());
+        routes(main, routesDir);
+    }
+
+    private static void routes(MainConfigurationProperties main, Path routesDir) {
+        main.withRoutesIncludePattern("file:" + routesDir.toAbsolutePath() + "/*.yaml");
+        // used only when ROUTES_RELOAD=true (camel.main.routes-reload-enabled)
+        main.withRoutesReloadDirectory(routesDir.toAbsolutePath().toString());
+    }
+
+    /** The {@link StartupProblem} behind a start-up failure, if that is what it was. */
+    public static Throwable rootProblem(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof StartupProblem) {
+                return t;
+            }
+        }
+        return null;
+    }
+}
