@@ -128,10 +128,7 @@ class ImCatalogRouteTest extends RouteTestSupport {
     @Test
     void withoutRocketChatUrlRocketChatIsNoSource() {
         assertNull(meter("im.catalog.stale", "provider", "rocketchat"), "no Rocket.Chat freshness without ROCKETCHAT_URL");
-        if (context.getRoute("rocketchat-catalog-refresh") != null) {
-            Exchange done = template().send("direct:rocketchat-catalog-refresh", new DefaultExchange(context));
-            assertNull(done.getException());
-        }
+        assertNull(context.getRoute("rocketchat-catalog-refresh"), "the route's precondition leaves it out without ROCKETCHAT_URL");
         assertEquals(List.of(), topic.writesSince(writesBefore));
         assertTrue(topic.held().keySet().stream().allMatch(k -> k.startsWith("flashduty:")), topic.held().toString());
         assertNotNull(meter("im.catalog.stale", "provider", "flashduty"));
