@@ -388,6 +388,12 @@ public final class WarRoomBeans {
             return new KafkaFailures.Caught(KafkaFailures.Kind.RETRY);
         }
 
+        /** onWhen of the ledger write's redelivery (routes/05-error-handling.yaml): a retriable failure of step write-ledger. */
+        @BindToRegistry
+        public KafkaFailures.Caught ledgerWriteFailed() {
+            return new KafkaFailures.Caught(KafkaFailures.Kind.RETRY, "ledgerWriting");
+        }
+
         /** onWhen of the doCatch clauses that stop consuming: Kafka refused this module. */
         @BindToRegistry
         public KafkaFailures.Caught kafkaRefusal() {
@@ -455,6 +461,12 @@ public final class WarRoomBeans {
         @BindToRegistry
         public KafkaPollFailures kafkaPollFailures(KafkaFailures failures) {
             return new KafkaPollFailures(failures);
+        }
+
+        /** retryWhile of the ledger write's redelivery (routes/05-error-handling.yaml). */
+        @BindToRegistry
+        public org.apache.camel.Predicate ledgerWriteAgain(KafkaFailures failures) {
+            return failures::writeLedgerAgain;
         }
 
         private CompactedTopicView.Restart restart(BackgroundThreads threads, boolean failClosed) {

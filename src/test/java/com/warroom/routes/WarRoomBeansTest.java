@@ -81,7 +81,7 @@ class WarRoomBeansTest {
     @Test
     void validateKnowsEveryBeanTheGroupsBind() {
         Map<String, Class<?>> beans = WarRoomBeans.beans();
-        assertEquals(39, beans.size(), beans.keySet().toString());
+        assertEquals(41, beans.size(), beans.keySet().toString());
         assertEquals(com.warroom.routes.ledger.WarRoomLedger.class, beans.get("warRoomLedger"));
         assertEquals(io.micrometer.core.instrument.MeterRegistry.class, beans.get("metricsRegistry"));
         assertEquals(com.warroom.routes.observe.ReadinessCheck.class, beans.get("kafkaAccessHealthCheck"));
