@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sorts what went wrong while a consumer route handled a record by what a retry can change, and acts
- * on it (the {@code doCatch} clauses of routes/10-incidents.yaml, 60-template-lookups.yaml and
+ * on it (the {@code onException} clauses of routes/05-error-handling.yaml and the {@code doCatch} clauses of
  * 80-dead-letters.yaml name these methods):
  * <ul>
  * <li>{@link Kind#RETRY}: the broker is down, a time-out, a leader change, a rebalance under a commit,
@@ -140,12 +140,7 @@ public final class KafkaFailures extends RoutePolicySupport {
     }
 
     private static boolean isGroupOrProducerState(Throwable t) {
-        for (Class<? extends Throwable> c : GROUP_OR_PRODUCER_STATE) {
-            if (c.isInstance(t)) {
-                return true;
-            }
-        }
-        return false;
+        return GROUP_OR_PRODUCER_STATE.stream().anyMatch(c -> c.isInstance(t));
     }
 
     private static Kind kindOf(Exchange exchange) {
