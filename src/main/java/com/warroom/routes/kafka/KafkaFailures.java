@@ -6,16 +6,22 @@ import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.warroom.routes.Backoff;
+import com.warroom.routes.ledger.WarRoomLedger;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelExchangeException;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Predicate;
+import org.apache.camel.Route;
 import org.apache.camel.RuntimeCamelException;
+import org.apache.camel.support.RoutePolicySupport;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.ApiException;
@@ -38,7 +44,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sorts what went wrong while a consumer route handled a record by what a retry can change, and acts
- * on it (the {@code doCatch} clauses of routes/10-incidents.yaml, 60-template-lookups.yaml and
+ * on it (the {@code onException} clauses of routes/05-error-handling.yaml and the {@code doCatch} clauses of
  * 80-dead-letters.yaml name these methods):
  * <ul>
  * <li>{@link Kind#RETRY}: the broker is down, a time-out, a leader change, a rebalance under a commit,
@@ -53,12 +59,11 @@ import org.slf4j.LoggerFactory;
  * nothing is committed, so a restart after the ACLs are fixed goes on where it stopped.</li>
  * </ul>
  * Failures of the consumer's own poll, where there is no record to set aside, are sorted the same
- * way by {@link KafkaPollFailures}.
- * <p>
- * Written here because camel-kafka has one answer to a failed exchange (seek back and poll again at
- * once), which loops without pause on an error that comes back every time.
+ * way by {@link KafkaPollFailures}. What each kind does is routes/05-error-handling.yaml; the waits are
+ * Camel's {@code delay} and redelivery, and this is the consumer routes' route policy, which stops a
+ * route through Camel's route controller once the exchange that asked for it is done.
  */
-public final class KafkaFailures {
+public final class KafkaFailures extends RoutePolicySupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaFailures.class);
 
@@ -75,18 +80,12 @@ public final class KafkaFailures {
     /** topic/partition → the offset that failed last and how often in a row */
     private final Map<String, long[]> attempts = new ConcurrentHashMap<>();
     private final AtomicReference<String> refusal = new AtomicReference<>();
-    private final Set<String> stoppedRoutes = ConcurrentHashMap.newKeySet();
-    /** route id → its hand-over (how many rooms were opened but not in the ledger when it stopped), until it is started again */
-    private final Map<String, Handover> handedOver = new ConcurrentHashMap<>();
-
-    private record Handover(CamelContext context, int unrecorded, java.util.concurrent.atomic.AtomicBoolean stopped) {
-        /** over once the route, stopped, was started again (by an operator, through Camel's route controller) */
-        boolean over(String routeId) {
-            org.apache.camel.ServiceStatus status = context.getRouteController().getRouteStatus(routeId);
-            return stopped.get() && status != null && status.isStarted();
-        }
-    }
-    private final java.util.concurrent.atomic.AtomicLong stoppingSince = new java.util.concurrent.atomic.AtomicLong();
+    /** routes to stop once their exchange is done: Kafka refused the module */
+    private final Set<String> refused = ConcurrentHashMap.newKeySet();
+    private final Set<String> stopping = ConcurrentHashMap.newKeySet();
+    /** route id → how many rooms were opened but not in the ledger when it handed its partitions over, until it starts again */
+    private final Map<String, Integer> handedOver = new ConcurrentHashMap<>();
+    private final AtomicLong stoppingSince = new AtomicLong();
 
     public KafkaFailures(Duration initialBackoff, Duration maxBackoff, MeterRegistry registry) {
         this.backoff = new Backoff(initialBackoff, maxBackoff);
@@ -141,12 +140,7 @@ public final class KafkaFailures {
     }
 
     private static boolean isGroupOrProducerState(Throwable t) {
-        for (Class<? extends Throwable> c : GROUP_OR_PRODUCER_STATE) {
-            if (c.isInstance(t)) {
-                return true;
-            }
-        }
-        return false;
+        return GROUP_OR_PRODUCER_STATE.stream().anyMatch(c -> c.isInstance(t));
     }
 
     private static Kind kindOf(Exchange exchange) {
@@ -170,144 +164,135 @@ public final class KafkaFailures {
     public static final class Caught implements Predicate {
 
         private final Kind kind;
+        private final String whileProperty;
 
         public Caught(Kind kind) {
+            this(kind, null);
+        }
+
+        /** Only while the exchange property {@code whileProperty} is true (a step that marks what it is doing). */
+        public Caught(Kind kind, String whileProperty) {
             this.kind = kind;
+            this.whileProperty = whileProperty;
         }
 
         @Override
         public boolean matches(Exchange exchange) {
-            return kindOf(exchange) == kind;
+            return kindOf(exchange) == kind && (whileProperty == null || exchange.getProperty(whileProperty, false, Boolean.class));
         }
     }
 
     /**
-     * Route steps {@code retry-*-later}: counts the retry ({@code kafka_records_retried_total{cause}}),
-     * logs one line, waits the record's backoff, then fails the exchange with the same exception, so
-     * the consumer seeks back to this record without committing it.
+     * The {@code delay} of steps {@code retry-later} and {@code retry-dead-letter-later}: counts the retry
+     * ({@code kafka_records_retried_total{cause}}), logs one line and returns the record's backoff in
+     * milliseconds; the exchange stays failed, so the consumer seeks back to this record without committing it.
      */
-    public void retryLater(Exchange exchange) throws Exception {
-        Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        if (!exchange.getContext().isStopping()) {
-            String cause = countRetry(caught);
-            long wait = backoffMillis(exchange);
-            LOG.warn("{}/{}@{}: Kafka failed ({}); the record is handled again in {} ms", exchange.getProperty(IncomingRecord.TOPIC),
-                    exchange.getProperty(IncomingRecord.PARTITION), exchange.getProperty(IncomingRecord.OFFSET), cause, wait);
-            Thread.sleep(wait);
-        }
-        throw rethrowable(caught);
-    }
-
-    /**
-     * Route step {@code retry-ledger-write}: a write that must not be left to a later handling of the
-     * record (the ledger entry of a room just opened: if the partition moved meanwhile, its next owner
-     * would open a second room) is tried again in place, after the record's backoff, while the record
-     * keeps its partition. While the process stops it is tried for the shutdown time-out, then given up
-     * (the exchange fails; what stayed unrecorded is logged at close, see WarRoomLedger). Never past
-     * {@link RecordDeadline#ledgerWriteMillis} from the poll's return: then {@link #handOver}.
-     */
-    public void retryInPlace(Exchange exchange) throws Exception {
+    public long retryLater(Exchange exchange) {
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String cause = countRetry(caught);
+        String routeId = exchange.getFromRouteId();
+        if (exchange.getContext().isStopping() || stopRequested(routeId)) {
+            return 0; // stopping: nothing to wait for
+        }
+        long wait = backoffMillis(exchange);
+        LOG.warn("{}: Kafka failed ({}); the record is handled again in {} ms", where(exchange), cause, wait);
+        return wait;
+    }
+
+    /**
+     * The {@code retryWhile} of the ledger write (routes/05-error-handling.yaml): counts and logs each
+     * failed attempt and says whether to write again in place, after Camel's redelivery delay. While the
+     * process stops, for the shutdown time-out less 2 s, then given up (what stayed unrecorded is logged
+     * at close, see WarRoomLedger). Never past {@link RecordDeadline#ledgerWriteMillis} from the poll's
+     * return: then {@link #handOver}. A {@code ref} predicate (bean {@code ledgerWriteAgain}), for the
+     * reason given at {@link Caught}.
+     */
+    public boolean writeLedgerAgain(Exchange exchange) {
+        Throwable caught = exchange.getException();
+        String cause = countRetry(caught != null ? caught : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));
         CamelContext context = exchange.getContext();
         String routeId = exchange.getFromRouteId();
-        if (handingOver(routeId)) {
-            throw rethrowable(caught); // its consumer is stopping to hand the partitions over: no more writes in place
+        if (stopRequested(routeId)) {
+            return false; // its consumer is stopping: no more writes in place
         }
-        long wait;
         if (context.isStopping()) {
             long now = System.nanoTime();
             stoppingSince.compareAndSet(0, now);
-            long graceNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(Math.max(1, context.getShutdownStrategy().getTimeout() - 2));
-            if (now - stoppingSince.get() > graceNanos) {
-                throw rethrowable(caught);
-            }
-            wait = backoff.initial().toMillis();
-        } else {
-            wait = backoffMillis(exchange);
-            if (RecordDeadline.ledgerWriteNanosLeft(exchange) <= java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(wait)) {
-                handOver(exchange, cause);
-                throw rethrowable(caught);
-            }
+            exchange.getMessage().setHeader(Exchange.REDELIVERY_DELAY, backoff.initial().toMillis());
+            return now - stoppingSince.get() <= TimeUnit.SECONDS.toNanos(Math.max(1, context.getShutdownStrategy().getTimeout() - 2));
         }
-        LOG.warn("{}/{}@{}: Kafka failed ({}); writing again in {} ms, the record keeps its partition",
-                exchange.getProperty(IncomingRecord.TOPIC), exchange.getProperty(IncomingRecord.PARTITION),
-                exchange.getProperty(IncomingRecord.OFFSET), cause, wait);
-        Thread.sleep(wait);
-        exchange.setException(null);
+        // the record's backoff (doubling, ±20%) is the delay Camel's redelivery waits: its redeliveryDelay options take
+        // milliseconds only, the settings are durations (KAFKA_RETRY_INITIAL_BACKOFF, 1s)
+        int redeliveries = exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class);
+        long wait = backoff.jitteredMillis(redeliveries + 1);
+        if (RecordDeadline.ledgerWriteNanosLeft(exchange) <= TimeUnit.MILLISECONDS.toNanos(wait)) {
+            handOver(exchange, cause);
+            return false;
+        }
+        exchange.getMessage().setHeader(Exchange.REDELIVERY_DELAY, wait);
+        LOG.warn("{}: Kafka failed ({}); writing again in {} ms, the record keeps its partition", where(exchange), cause, wait);
+        return true;
+    }
+
+    /** Steps {@code dead-letter-not-written}, {@code dead-letter-refused-fails}: the record stays failed, nothing committed. */
+    public void failAgain(Exchange exchange) throws Exception {
+        Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        throw caught instanceof Exception e ? e : new RuntimeCamelException(caught);
     }
 
     /**
      * The ledger write of a room just opened still fails as {@code max.poll.interval.ms} comes near
      * ({@link RecordDeadline#ledgerWriteMillis}, from the poll's return): writing on would let the group
      * give the partition to another consumer while this one still holds the record, and that one, not
-     * finding the entry, would open a second room. Instead the consumer route stops (Camel's route
-     * controller: the consumer leaves the group, nothing of the record committed), readiness
-     * {@code kafka-access} turns DOWN, and one line names every room opened but not in the ledger. The
-     * entries stay in memory (WarRoomLedger): started again, the route writes them before any create.
+     * finding the entry, would open a second room. Instead the consumer route stops (nothing of the record
+     * committed), readiness {@code kafka-access} turns DOWN, and one line names every room opened but not
+     * in the ledger. The entries stay in memory (WarRoomLedger): started again, the route writes them
+     * before any create.
      */
     void handOver(Exchange exchange, String cause) {
         String routeId = exchange.getFromRouteId();
-        if (routeId == null) {
-            return;
-        }
-        com.warroom.routes.ledger.WarRoomLedger ledger = exchange.getContext().getRegistry()
-                .findSingleByType(com.warroom.routes.ledger.WarRoomLedger.class);
-        String unrecorded = ledger == null ? "" : ledger.unrecordedIncidents();
-        Handover mine = new Handover(exchange.getContext(), ledger == null ? 0 : ledger.unrecordedCount(),
-                new java.util.concurrent.atomic.AtomicBoolean());
-        if (!handingOver(routeId) && handedOver.putIfAbsent(routeId, mine) == null) {
-            LOG.error("{}/{}@{}: the ledger write still fails ({}) as max.poll.interval.ms comes near: route {} stops and hands its "
+        WarRoomLedger ledger = exchange.getContext().getRegistry().findSingleByType(WarRoomLedger.class);
+        if (routeId != null && handedOver.putIfAbsent(routeId, ledger == null ? 0 : ledger.unrecordedCount()) == null) {
+            String unrecorded = ledger == null ? "" : ledger.unrecordedIncidents();
+            LOG.error("{}: the ledger write still fails ({}) as max.poll.interval.ms comes near: route {} stops and hands its "
                     + "partitions over (readiness DOWN); opened but not in the ledger: {}. Before these incidents are handled "
                     + "elsewhere, check the IM for their rooms; restore Kafka, then restart this process or start the route again",
-                    exchange.getProperty(IncomingRecord.TOPIC), exchange.getProperty(IncomingRecord.PARTITION),
-                    exchange.getProperty(IncomingRecord.OFFSET), cause, routeId, unrecorded.isEmpty() ? "-" : unrecorded);
-            stopRoute(exchange.getContext(), routeId, mine.stopped());
+                    where(exchange), cause, routeId, unrecorded.isEmpty() ? "-" : unrecorded);
         }
-    }
-
-    /** True while the route stops, or stays stopped, to hand its partitions over. */
-    private boolean handingOver(String routeId) {
-        Handover h = routeId == null ? null : handedOver.get(routeId);
-        if (h != null && h.over(routeId)) {
-            handedOver.remove(routeId, h);
-            return false;
-        }
-        return h != null;
     }
 
     /**
-     * Route steps {@code stop-consuming-*}: Kafka refused the module (or the dead-letter topic refused
-     * even a minimal copy). Says so once, marks readiness DOWN, stops the consumer route from another
-     * thread (a route cannot wait for its own exchange), and fails the exchange: nothing is committed.
+     * The {@code delay} of steps {@code stop-consuming} and {@code stop-consuming-dead-letters}: Kafka refused
+     * the module (or the dead-letter topic refused even a minimal copy). Says so once, marks readiness DOWN
+     * and has the route stopped once this exchange is done; the exchange stays failed, nothing is committed.
+     * Returns the wait before the record may come again: none the first time, a backoff while the route stops.
      */
-    public void stopConsuming(Exchange exchange) throws Exception {
+    public long stopConsuming(Exchange exchange) {
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         Throwable kafka = kafkaCause(caught);
-        String what = (kafka != null ? kafka : caught == null ? new IllegalStateException() : caught).getClass().getSimpleName();
         String routeId = exchange.getFromRouteId();
-        refused(what, "route " + routeId + " handled " + exchange.getProperty(IncomingRecord.TOPIC) + "/"
-                + exchange.getProperty(IncomingRecord.PARTITION) + "@" + exchange.getProperty(IncomingRecord.OFFSET));
-        if (routeId != null && stoppedRoutes.add(routeId)) {
-            stopRoute(exchange.getContext(), routeId, new java.util.concurrent.atomic.AtomicBoolean());
-        } else if (!exchange.getContext().isStopping()) {
-            Thread.sleep(backoff.initial().toMillis()); // the record came again while the route stops: no spin
-        }
-        throw rethrowable(caught);
+        refused((kafka != null ? kafka : caught == null ? new IllegalStateException() : caught).getClass().getSimpleName(),
+                "route " + routeId + " handled " + where(exchange));
+        boolean first = routeId != null && refused.add(routeId);
+        return first || exchange.getContext().isStopping() ? 0 : backoff.initial().toMillis();
     }
 
-    /** Stops the route through Camel's route controller, from another thread: a route cannot wait for its own exchange. */
-    private static void stopRoute(CamelContext context, String routeId, java.util.concurrent.atomic.AtomicBoolean stopped) {
-        Thread stopper = new Thread(() -> {
-            try {
-                context.getRouteController().stopRoute(routeId);
-                stopped.set(true);
-            } catch (Exception e) {
-                LOG.error("cannot stop route {} ({})", routeId, e.getClass().getSimpleName());
-            }
-        }, "war-room-stop-" + routeId);
-        stopper.setDaemon(true);
-        stopper.start();
+    /** Stops a route that asked for it ({@link #stopConsuming}, {@link #handOver}) once its exchange is done, through Camel's route controller. */
+    @Override
+    public void onExchangeDone(Route route, Exchange exchange) {
+        String routeId = route.getRouteId();
+        if (stopRequested(routeId) && !route.getCamelContext().isStopping()
+                && stopping.add(routeId)) {
+            stopRouteAsync(route); // on a thread of Camel's: a route cannot wait for its own exchange
+        }
+    }
+
+    /** Started again (by an operator, through Camel's route controller): the hand-over is over; a refusal stays in readiness. */
+    @Override
+    public void onStart(Route route) {
+        handedOver.remove(route.getRouteId());
+        refused.remove(route.getRouteId());
+        stopping.remove(route.getRouteId());
     }
 
     /** Kafka refused the module: said once (the first refusal), readiness DOWN from now on. */
@@ -329,23 +314,29 @@ public final class KafkaFailures {
         return backoff;
     }
 
-    /** Readiness {@code kafka-access}: false once Kafka refused the module. */
+    private boolean stopRequested(String routeId) {
+        return routeId != null && (refused.contains(routeId) || handedOver.containsKey(routeId));
+    }
+
+    /** Readiness {@code kafka-access}: false once Kafka refused the module, or while a route has handed its partitions over. */
     public boolean isConsuming() {
-        return refusal.get() == null && handedOver.keySet().stream().noneMatch(this::handingOver);
+        return refusal.get() == null && handedOver.isEmpty();
     }
 
     /** Readiness message of {@code kafka-access} while {@link #isConsuming()} is false. */
     public String whyNotConsuming() {
-        java.util.List<String> routes = handedOver.keySet().stream().filter(this::handingOver).sorted().toList();
-        if (!routes.isEmpty()) {
+        if (!handedOver.isEmpty()) {
             // names and counts only: the incidents are named in the log line
-            return "a ledger write failed until max.poll.interval.ms came near: route(s) " + String.join(", ", routes)
-                    + " stopped to hand the partitions over; " + routes.stream().mapToInt(r -> {
-                        Handover h = handedOver.get(r);
-                        return h == null ? 0 : h.unrecorded();
-                    }).sum() + " war room(s) opened but not in the ledger, named in the log";
+            return "a ledger write failed until max.poll.interval.ms came near: route(s) " + String.join(", ", new TreeSet<>(handedOver.keySet()))
+                    + " stopped to hand the partitions over; " + handedOver.values().stream().mapToInt(Integer::intValue).sum()
+                    + " war room(s) opened but not in the ledger, named in the log";
         }
         return "Kafka refused this module (authorization, authentication or the dead-letter topic): consuming stopped, see the log";
+    }
+
+    private static String where(Exchange exchange) {
+        return exchange.getProperty(IncomingRecord.TOPIC) + "/" + exchange.getProperty(IncomingRecord.PARTITION) + "@"
+                + exchange.getProperty(IncomingRecord.OFFSET);
     }
 
     /** How long this record waits before it is handled again: doubling per failure of the same offset, ±20%. */
@@ -370,12 +361,5 @@ public final class KafkaFailures {
         String name = t.getClass().getName();
         return name.startsWith("org.apache.kafka.") || name.startsWith("org.apache.camel.") || t instanceof InterruptedException
                 ? t.getClass().getSimpleName() : "other";
-    }
-
-    private static Exception rethrowable(Throwable caught) {
-        if (caught instanceof Exception e) {
-            return e;
-        }
-        return new RuntimeCamelException(caught == null ? new IllegalStateException("no exception caught") : caught);
     }
 }

@@ -1,6 +1,10 @@
 package com.warroom.routes.kafka;
 
+import java.time.Duration;
+
 import org.apache.camel.component.kafka.PollExceptionStrategy;
+import org.apache.camel.support.task.Tasks;
+import org.apache.camel.support.task.budget.Budgets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,10 +63,9 @@ public final class KafkaPollFailures implements PollExceptionStrategy {
         String cause = failures.countRetry(exception);
         long wait = failures.backoff().millis(r[0]);
         LOG.warn("{}: polling Kafka failed ({}, {} in a row); polling again from the same offset in {} ms", thread, cause, r[0], wait);
-        try {
-            Thread.sleep(wait);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        // a poll has no exchange to delay: the wait is Camel's blocking task, the one camel-kafka itself waits with
+        // between its attempts to create and subscribe a consumer (no option of camel-kafka backs a failed poll off)
+        Tasks.foregroundTask().withBudget(Budgets.iterationBudget().withInitialDelay(Duration.ofMillis(wait))
+                .withMaxIterations(1).build()).build().run(null, () -> true);
     }
 }

@@ -1,14 +1,20 @@
 package com.warroom.routes.kafka;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.Objects;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.warroom.routes.StartupProblem;
+import org.apache.camel.support.task.Tasks;
+import org.apache.camel.support.task.budget.Budgets;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -133,21 +139,34 @@ public final class TopicSetup {
      * A topic's configuration; for one created a moment ago, once the broker answering knows it. The
      * controller acknowledges a creation before every broker's metadata has it, and a describe in
      * between answers UnknownTopicOrPartition (seen at start with a new ledger topic, then the start
-     * failed). Kafka's clients have no option to wait for that, so this asks again for up to 30 s.
+     * failed). Kafka's clients have no option to wait for that, so this asks again for up to 30 s, as
+     * Camel's own blocking task (what camel-kafka waits for a consumer with).
      */
     static Config describeOnceKnown(Admin admin, String topic)
             throws ExecutionException, java.util.concurrent.TimeoutException, InterruptedException {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            try {
-                return admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(KNOWN_AGAIN_MILLIS);
-            }
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        Optional<Config> known = Tasks.foregroundTask().withBudget(Budgets.iterationTimeBudget().withMaxDuration(Duration.ofSeconds(30))
+                .withInterval(Duration.ofMillis(KNOWN_AGAIN_MILLIS)).build()).build().run(null, () -> {
+                    try {
+                        return admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
+                    } catch (Exception e) {
+                        failure.set(e);
+                        if (e instanceof ExecutionException && e.getCause() instanceof UnknownTopicOrPartitionException) {
+                            return null; // asked again after the interval
+                        }
+                        throw new CompletionException(e); // ends the task
+                    }
+                }, Objects::nonNull);
+        if (known.isPresent()) {
+            return known.get();
         }
+        Exception e = failure.get();
+        if (e instanceof ExecutionException x) {
+            throw x;
+        } else if (e instanceof java.util.concurrent.TimeoutException x) {
+            throw x;
+        }
+        throw new InterruptedException();
     }
 }
