@@ -152,6 +152,9 @@ public final class WarRoomBeans implements CamelConfiguration {
         // onWhen of the clauses that retry a record (a Kafka failure a retry can change), and of those that stop consuming
         r.bind("retriableKafkaFailure", new KafkaFailures.Caught(KafkaFailures.Kind.RETRY));
         r.bind("kafkaRefusal", new KafkaFailures.Caught(KafkaFailures.Kind.STOP));
+        // the ledger write's redelivery (routes/05-error-handling.yaml): onWhen a retriable failure of write-ledger, retryWhile time is left
+        r.bind("ledgerWriteFailed", new KafkaFailures.Caught(KafkaFailures.Kind.RETRY, "ledgerWriting"));
+        r.bind("ledgerWriteAgain", (org.apache.camel.Predicate) failures::writeLedgerAgain);
         r.bind("deadLetterPublisher", new DeadLetterPublisher(kafka.client(), topics.deadLetter(), kafka.deliveryTimeoutMs()));
         // with sharing off, the others' claims are not counted (the process takes the whole budget), its own still written
         BudgetJournal journal = bind(r, "budgetJournal", new BudgetJournal(kafka.client(), s.budget().journalTopic(),

@@ -366,6 +366,7 @@ abstract class FaultScenarios {
         try (FaultRun run = new FaultRun(name)) {
             run.settings.put("catalog.refresh", "1s");
             run.sendGood(60);
+            FlashdutySandbox.prepare(kind); // before the start: arming below must not give the burst time to finish
             try (RunningApp app = run.start()) {
                 run.awaitResults(5, WAIT);
                 int listsBefore = run.sandbox.calls(list).size();

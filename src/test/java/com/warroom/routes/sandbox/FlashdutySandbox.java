@@ -301,8 +301,17 @@ public final class FlashdutySandbox implements AutoCloseable {
      * first) are sent as this hostile body: the true answer padded with whitespace to hundreds of MiB.
      */
     public void hostileAnswers(HostileBody kind, int n, String... paths) {
-        HostileBodies.prepare(kind);
+        prepare(kind);
         faults.hostileAnswers(kind, n, paths);
+    }
+
+    /**
+     * Builds what this kind of hostile body needs (the gzip bomb's deflated padding: seconds on a loaded
+     * machine) once per JVM: call it before the application starts, so arming the fault mid-run is
+     * instant and the service does not finish the burst while the fault is still being prepared.
+     */
+    public static void prepare(HostileBody kind) {
+        HostileBodies.prepare(kind);
     }
 
     /** The next n integrations.list answers come a byte at a time, {@code millisPerByte} apart. */
