@@ -22,7 +22,7 @@ public final class RecordDeadline {
     public static final String USABLE_PERCENT_TEXT = USABLE_PERCENT + "%";
     /**
      * exchange property: {@link System#nanoTime()} after which no ledger write of this record is tried
-     * again in place ({@link KafkaFailures#retryInPlace}); set only on a record that came from a poll
+     * again in place (by the ledger write's redelivery, {@link KafkaFailures#writeLedgerAgain}); set only on a record that came from a poll
      */
     public static final String LEDGER_WRITE_UNTIL = "ledgerWriteUntil";
     /** the share of max.poll.interval.ms, from the poll's return, by which the last ledger write attempt has ended */

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * records smaller than what the topics accept.
  * <p>
  * Written here because neither Camel nor the Kafka clients size anything from a topic's settings.
- * The values are set before any route starts ({@link com.warroom.routes.kafka.KafkaStartup}) and only
+ * The values are set before any route starts (by the topic-setup service the CamelContext starts before the routes, {@code app.KafkaServices}) and only
  * read afterwards.
  */
 public final class RecordLimits {
