@@ -34,7 +34,12 @@ class OperatorCommandsJarIT {
     void validateTheShippedRoutes() throws Exception {
         Run r = jar(Map.of(), "validate");
         assertEquals(0, r.code, r.out);
-        assertTrue(r.out.lines().anyMatch(l -> l.matches("ok: \\d+ routes in 8 files")), r.out);
+        long files;
+        try (var shipped = Files.list(Path.of("routes"))) {
+            files = shipped.filter(p -> p.toString().endsWith(".yaml")).count();
+        }
+        String ok = "ok: \\d+ routes in " + files + " files";
+        assertTrue(r.out.lines().anyMatch(l -> l.matches(ok)), ok + " in: " + r.out);
     }
 
     @Test
