@@ -69,8 +69,10 @@ class ReplicasMidBurstIT {
     static final int PER_LONG = 20;
     static final long LONG_WINDOW = 1000;
     /**
-     * One record per poll and an 8,750 ms poll interval: each record may wait 80 % of 8,750 ms less one
-     * response time-out (3,000 ms, RunningApp's flashduty.response-timeout-ms) = 4,000 ms for the budget:
+     * One record per poll and a 10,000 ms poll interval: each record may wait 80 % of 10,000 ms less one
+     * response time-out (3,000 ms, RunningApp's flashduty.response-timeout-ms) = 5,000 ms for the budget
+     * (4,000 ms until 2026-12-03: after issue 23's merge one record in three clean-clone runs missed it,
+     * once at a join and once at a rolling restart; still under the 6 s below, so the old code still fails):
      * twice the long window and twice the 0.75 s by which a replica's claims outlast its calls in the
      * others' count (a fixed time that does not shrink with the test's windows; a record at start may wait
      * for the catalog load and then for its own create, each for the busy replica's claims to leave the
@@ -78,7 +80,7 @@ class ReplicasMidBurstIT {
      * a call (the long window plus its 5 s settle time: 6 s), which failed records as deadline_exceeded.
      */
     static final String MAX_POLL_RECORDS = "1";
-    static final String MAX_POLL_INTERVAL_MS = "8750";
+    static final String MAX_POLL_INTERVAL_MS = "10000";
     static final long DEADLINE_MS = RecordDeadline.perRecordMillis(Long.parseLong(MAX_POLL_INTERVAL_MS),
             Integer.parseInt(MAX_POLL_RECORDS), 3000);
 
