@@ -1,6 +1,5 @@
 package com.warroom.routes.http;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -139,10 +138,6 @@ public final class BoundedAnswers implements ExecChainHandler {
         return true;
     }
 
-    public long maxBytes() {
-        return maxBytes;
-    }
-
     /** How many answers were cut at the cap (the metric {@code http_answers_too_large_total}). */
     public long tooLarge() {
         return tooLarge.get();
@@ -161,64 +156,66 @@ public final class BoundedAnswers implements ExecChainHandler {
     @Override
     public ClassicHttpResponse execute(ClassicHttpRequest request, ExecChain.Scope scope, ExecChain chain)
             throws IOException, HttpException {
-        long millis = deadlineMillis == null ? -1 : deadlineMillis.getAsLong();
-        Cut cut = millis >= 0 ? Cut.schedule(scope, millis) : null;
+        Cut cut = new Cut(scope, deadlineSetting, deadlineMillis == null ? -1 : deadlineMillis.getAsLong());
         ClassicHttpResponse response;
         try {
             response = chain.proceed(request, scope);
         } catch (IOException e) {
-            if (cut != null && cut.end()) {
-                throw new AnswerDeadlinePassed(deadlineSetting, cut.millis);
-            }
-            throw e;
+            throw cut.failed(e);
         } catch (HttpException | RuntimeException e) {
-            if (cut != null) {
-                cut.end();
-            }
+            cut.end();
             throw e;
         }
         response.removeHeaders(HttpHeaders.CONTENT_ENCODING);
         HttpEntity entity = response.getEntity();
         if (entity == null) {
-            if (cut != null) {
-                cut.end();
-            }
-            return response;
+            cut.end();
+        } else {
+            response.setEntity(new CappedEntity(entity, scope.execRuntime, cut));
         }
-        response.setEntity(new CappedEntity(entity, scope.execRuntime, cut));
         return response;
     }
 
-    /** The deadline of one exchange: it cancels the request, which closes its connection whatever phase it is in. */
+    /**
+     * The deadline of one exchange (none when {@code millis} is negative): it cancels the request, which
+     * closes its connection whatever phase it is in.
+     */
     private static final class Cut {
-        final long millis;
-        volatile boolean fired;
-        volatile ScheduledFuture<?> future;
+        private final String setting;
+        private final long millis;
+        private final ScheduledFuture<?> future;
+        private volatile boolean fired;
 
-        static Cut schedule(ExecChain.Scope scope, long millis) {
-            Cut cut = new Cut(millis);
+        Cut(ExecChain.Scope scope, String setting, long millis) {
+            this.setting = setting;
+            this.millis = millis;
             Cancellable sent = scope.originalRequest instanceof Cancellable c ? c
                     : scope.execRuntime instanceof Cancellable r ? r : null;
             ExecRuntime runtime = scope.execRuntime;
-            cut.future = CUTTER.schedule(() -> {
-                cut.fired = true;
+            this.future = millis < 0 ? null : CUTTER.schedule(() -> {
+                fired = true;
                 if (sent != null) {
                     sent.cancel();
                 } else {
                     runtime.discardEndpoint();
                 }
             }, millis, TimeUnit.MILLISECONDS);
-            return cut;
-        }
-
-        Cut(long millis) {
-            this.millis = millis;
         }
 
         /** Ends the deadline (the answer is read, or the exchange failed); true when it had cut the exchange. */
         boolean end() {
-            future.cancel(false);
+            if (future != null) {
+                future.cancel(false);
+            }
             return fired;
+        }
+
+        /** What a failed read or exchange throws: {@link AnswerDeadlinePassed} when the deadline cut it. */
+        IOException failed(IOException e) {
+            if (e instanceof AnswerTooLarge || e instanceof AnswerDeadlinePassed) {
+                return e;
+            }
+            return end() ? new AnswerDeadlinePassed(setting, millis) : e;
         }
     }
 
@@ -246,12 +243,10 @@ public final class BoundedAnswers implements ExecChainHandler {
         @Override
         public InputStream getContent() throws IOException {
             if (content == null) {
-                long declared = super.getContentLength();
-                InputStream raw = super.getContent();
-                content = new CappedStream(raw, runtime, cut);
-                if (declared > maxBytes) {
-                    // said so up front: not a byte of it is read
-                    ((CappedStream) content).tooLarge();
+                CappedStream capped = new CappedStream(super.getContent(), runtime, cut);
+                content = capped;
+                if (super.getContentLength() > maxBytes) {
+                    capped.tooLarge(); // said so up front: not a byte of it is read
                 }
             }
             return content;
@@ -265,106 +260,67 @@ public final class BoundedAnswers implements ExecChainHandler {
         }
     }
 
-    private final class CappedStream extends FilterInputStream {
+    /** Counts every byte read (and skipped: InputStream's skip reads); not a byte past the cap. */
+    private final class CappedStream extends InputStream {
+        private final InputStream in;
         private final ExecRuntime runtime;
         private final Cut cut;
         private long read;
         private boolean dropped;
 
         CappedStream(InputStream in, ExecRuntime runtime, Cut cut) {
-            super(in);
+            this.in = in;
             this.runtime = runtime;
             this.cut = cut;
         }
 
         @Override
         public int read() throws IOException {
-            int b;
-            try {
-                b = super.read();
-            } catch (IOException e) {
-                throw failed(e);
-            }
-            counted(b < 0 ? -1 : 1);
-            return b;
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             int n;
             try {
-                n = super.read(b, off, len);
+                n = in.read(b, off, len);
             } catch (IOException e) {
-                throw failed(e);
+                throw cut.failed(e);
             }
-            counted(n);
+            if (n < 0) {
+                cut.end();
+            } else if ((read += n) > maxBytes) {
+                tooLarge();
+            }
             return n;
         }
 
-        /** Through {@link #read}, so skipped bytes count too (and are never skipped past the cap). */
         @Override
-        public long skip(long n) throws IOException {
-            byte[] buffer = new byte[(int) Math.min(8192, Math.max(0, n))];
-            long skipped = 0;
-            while (skipped < n) {
-                int r = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
-                if (r < 0) {
-                    break;
-                }
-                skipped += r;
-            }
-            return skipped;
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
+        public int available() throws IOException {
+            return in.available();
         }
 
         @Override
         public void close() throws IOException {
             try {
-                super.close();
+                in.close();
             } catch (IOException e) {
                 // the connection was dropped on purpose: closing it cannot drain or release it
-                if (!dropped && (cut == null || !cut.fired)) {
+                if (!dropped && !cut.fired) {
                     throw e;
                 }
             } finally {
-                endDeadline();
-            }
-        }
-
-        private void counted(int n) throws IOException {
-            if (n < 0) {
-                endDeadline();
-                return;
-            }
-            read += n;
-            if (read > maxBytes) {
-                tooLarge();
+                cut.end();
             }
         }
 
         void tooLarge() throws IOException {
             tooLarge.incrementAndGet();
             dropped = true;
-            endDeadline();
+            cut.end();
             runtime.discardEndpoint();
             throw new AnswerTooLarge(capSetting, maxBytes);
-        }
-
-        private IOException failed(IOException e) {
-            if (e instanceof AnswerTooLarge || e instanceof AnswerDeadlinePassed) {
-                return e;
-            }
-            return cut != null && cut.end() ? new AnswerDeadlinePassed(deadlineSetting, cut.millis) : e;
-        }
-
-        private void endDeadline() {
-            if (cut != null) {
-                cut.end();
-            }
         }
     }
 }

@@ -2,12 +2,12 @@ package com.warroom.routes.observe;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
 import org.apache.camel.health.HealthCheck;
@@ -34,31 +34,26 @@ public final class HealthPage implements StartupListener {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private enum Kind { ALL, LIVENESS, READINESS }
-
     @Override
     public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
         ManagementServer server = context.hasService(ManagementServer.class);
-        if (server == null || server.getRouter() == null) {
+        if (server == null) {
             return; // camel.management.enabled = false: no management server
         }
-        Router router = server.getRouter();
-        String path = server.getHealthPath();
-        router.get(path).blockingHandler(ctx -> answer(context, ctx, Kind.ALL), true);
-        router.get(path + "/live").blockingHandler(ctx -> answer(context, ctx, Kind.LIVENESS), true);
-        router.get(path + "/ready").blockingHandler(ctx -> answer(context, ctx, Kind.READINESS), true);
+        String level = HealthCheckRegistry.get(context).getExposureLevel();
+        Router router = server.router();
+        serve(router, server.healthPath(), level, false, () -> HealthCheckHelper.invoke(context, level));
+        serve(router, server.healthPath() + "/live", level, false, () -> HealthCheckHelper.invokeLiveness(context, level));
+        serve(router, server.healthPath() + "/ready", level, true, () -> HealthCheckHelper.invokeReadiness(context, level));
     }
 
-    private static void answer(CamelContext context, RoutingContext ctx, Kind kind) {
-        String level = HealthCheckRegistry.get(context).getExposureLevel();
-        Collection<HealthCheck.Result> results = switch (kind) {
-            case ALL -> HealthCheckHelper.invoke(context, level);
-            case LIVENESS -> HealthCheckHelper.invokeLiveness(context, level);
-            case READINESS -> HealthCheckHelper.invokeReadiness(context, level);
-        };
-        boolean up = HealthCheckHelper.isResultsUp(results, kind == Kind.READINESS);
-        ctx.response().putHeader("content-type", "application/json").setStatusCode(up ? 200 : 503)
-                .end(body(results, up, level).toString());
+    private static void serve(Router router, String path, String level, boolean readiness, Supplier<Collection<HealthCheck.Result>> checks) {
+        router.get(path).blockingHandler(ctx -> {
+            Collection<HealthCheck.Result> results = checks.get();
+            boolean up = HealthCheckHelper.isResultsUp(results, readiness);
+            ctx.response().putHeader("content-type", "application/json").setStatusCode(up ? 200 : 503)
+                    .end(body(results, up, level).toString());
+        }, true);
     }
 
     /** The answer Camel's page gives at this exposure level without any query parameter. */

@@ -24,7 +24,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 
 /**
- * The module's own Prometheus metrics, in the Micrometer registry that camel-micrometer-prometheus
+ * The module's own Prometheus metrics, in the Micrometer registry that {@link PrometheusMetrics}
  * serves on {@code /observe/metrics}. Counters are counted by bean steps the routes name
  * ({@code count-result}, {@code count-flashduty-call}, {@code count-dead-letter}); the budget wait,
  * 429 answers, ledger size and the IM catalog's staleness are read from the beans that already keep them.

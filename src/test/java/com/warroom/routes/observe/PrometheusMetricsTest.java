@@ -1,0 +1,53 @@
+package com.warroom.routes.observe;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.main.Main;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The registry of every meter, bound as metricsRegistry, with app_info and the binders named; nothing else of Camel's. */
+class PrometheusMetricsTest {
+
+    @Test
+    void theRegistryHoldsAppInfoAndTheNamedBindersOnly() throws Exception {
+        try (DefaultCamelContext context = new DefaultCamelContext()) {
+            PrometheusMetrics metrics = new PrometheusMetrics();
+            metrics.setCamelContext(context);
+            metrics.setBinders("jvm-memory, uptime");
+            context.addService(metrics, true, true);
+            context.start();
+            PrometheusMeterRegistry registry = assertInstanceOf(PrometheusMeterRegistry.class,
+                    context.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class));
+            String text = registry.scrape();
+            assertTrue(text.contains("app_info{camel_context=\"" + context.getName() + "\""), text);
+            assertTrue(text.contains("jvm_memory_used_bytes") && text.contains("process_uptime_seconds"), text);
+            assertFalse(text.contains("jvm_threads") || text.contains("camel_exchanges") || text.contains("camel_routes"), text);
+        }
+    }
+
+    /** camel-main sets each camel.metrics.* key on this service: one it does not have stops the start, naming the key. */
+    @Test
+    void aCamelMetricsSettingNotServedIsRefusedNamingIt() {
+        Main main = new Main();
+        main.addInitialProperty("camel.metrics.enabled", "true");
+        main.addInitialProperty("camel.metrics.enable-route-policy", "true");
+        try {
+            Exception e = assertThrows(Exception.class, main::start);
+            assertTrue(String.valueOf(e.getMessage()).contains("camel.metrics.enableRoutePolicy"), e.toString());
+        } finally {
+            main.stop();
+        }
+    }
+
+    @Test
+    void aBinderNotKnownIsRefusedNamingIt() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PrometheusMetrics().setBinders("jvm-memory,jvm-gcc"));
+        assertTrue(e.getMessage().startsWith("camel.metrics.binders: jvm-gcc is not one of "), e.getMessage());
+    }
+}
