@@ -1,253 +1,403 @@
 package com.warroom.routes.ops;
 
 import java.io.PrintStream;
-import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.StringJoiner;
+import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.app.Settings;
-import com.warroom.routes.app.WarRoomApplication;
-import com.warroom.routes.kafka.KafkaClientSettings;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.util.TimeUtils;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * {@code replay --from TIME [--to TIME] [--dry-run [--out FILE]]}: hands the incident records of a
  * time range to the live service again, by re-publishing each to the incident topic, to the
- * partition number it came from ({@link ReplayPublisher}). The partition's owner, which also gets the
- * live events of those incidents, then handles them one after another under its ledger and budget:
- * an incident that has a war room gets {@code already_exists}, and no second process ever decides a
- * create, so a replay cannot race the live service. The replay itself makes no Flashduty call, takes
- * no budget, runs no route, binds no port and joins no consumer group.
+ * partition number it came from. The partition's owner, which also gets the live events of those
+ * incidents, then handles them one after another under its ledger and budget: an incident that has
+ * a war room gets {@code already_exists}, and no second process ever decides a create, so a replay
+ * cannot race the live service. The replay itself makes no Flashduty call, takes no budget, runs no
+ * route, binds no port and joins no consumer group (it reads by assignment and commits nothing).
  * <p>
  * Each partition's start is found with {@code offsetsForTimes} and its end fixed before anything is
- * read (the first record at or after {@code --to}, else the end offset seen at start, one past the
- * last record before it: transaction markers are never waited for), so the copies it writes are never
- * read again by the same run ({@link ReplayOffsets}).
- * <p>
- * {@code --dry-run} writes nothing and calls no one: it runs the shipped decision routes over the
- * ledger and the IM catalog as the live service sees them ({@link ReplayDryRun}).
+ * read, so the copies it writes are never read again by the same run. {@code --dry-run} writes
+ * nothing and calls no one: it runs the shipped decision routes ({@link ReplayDryRun}).
  */
 public final class ReplayCommand {
 
-    private ReplayCommand() {
-    }
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** No record read for this long while reading the range: Kafka is not answering. */
+    private static final Duration STALL = Duration.ofSeconds(60);
+    private static final Map<String, String> GONE = Map.of(
+            "--group", "a replay re-publishes the records to the incident topic for the live service and reads them under no consumer group",
+            "--max-age", "the live service judges every replayed event by its own limit, which no record can widen;"
+                    + " raise WAR_ROOM_MAX_EVENT_AGE on the service for the time of the replay");
+
+    private final Instant from;
+    private final Instant to;
+    private final boolean dryRun;
+    private final Path outFile;
+    private final long progressNanos;
+    private final Path routes;
+    private final PrintStream out;
+    private final DefaultCamelContext context = new DefaultCamelContext();
+    private final Settings settings;
+    private final String topic;
+    /** Per partition: the first offset to handle and the first one not to handle. */
+    private final Map<Integer, Long> start = new TreeMap<>();
+    private final Map<Integer, Long> end = new TreeMap<>();
+    /** Per partition: one past the last offset handled (acknowledged copy, or dry-run decision). */
+    private final Map<Integer, Long> next = new ConcurrentHashMap<>();
+    private final Map<String, Long> decisions = new ConcurrentHashMap<>();
+    private long t0;
+    private long nextReport;
 
     /**
      * The command. {@code overrides} are extra properties (tests point it at their broker and topics);
      * returns the exit code: 0 done, 1 the replay failed while running, 2 bad usage or start-up problem.
      */
     public static int run(String[] args, Map<String, String> overrides, PrintStream out, PrintStream err) {
-        Options o;
         try {
-            o = Options.parse(args);
-            return new Run(o, overrides, out).replay();
-        } catch (CommandLine.UsageError e) {
-            return CommandLine.fail(err, e.getMessage());
+            return CommandLine.exitCode(err, () -> new ReplayCommand(args, overrides, out).replay());
         } catch (Exception e) {
-            Throwable problem = WarRoomApplication.rootProblem(e);
-            if (problem != null) {
-                return CommandLine.fail(err, problem.getMessage());
-            }
             // the class only: a message could quote a URI or a value
             return CommandLine.fail(err, "replay failed: " + e.getClass().getName());
         }
     }
 
-    /** The command line. */
-    record Options(Instant from, Instant to, boolean dryRun, Path out, Path routes, Path config, long progressMillis) {
-
-        static Options parse(String[] args) {
-            Instant from = null;
-            Instant to = null;
-            boolean dryRun = false;
-            Path out = null;
-            long progress = 5000;
-            Path routes = Path.of(CommandLine.env("WAR_ROOM_ROUTES_DIR", "routes"));
-            Path config = Path.of(CommandLine.env("WAR_ROOM_CONFIG", "config/application.properties"));
-            CommandLine cl = new CommandLine(args);
-            while (cl.hasNext()) {
-                String a = cl.next();
-                switch (a) {
-                    case "--from" -> from = time(a, cl.value(a));
-                    case "--to" -> to = time(a, cl.value(a));
-                    case "--dry-run" -> dryRun = true;
-                    case "--out" -> out = Path.of(cl.value(a));
-                    case "--group" -> throw new CommandLine.UsageError("--group is gone: a replay re-publishes the records to the incident"
-                            + " topic for the live service and reads them under no consumer group");
-                    case "--max-age" -> throw new CommandLine.UsageError("--max-age is gone: the live service judges every replayed event by"
-                            + " its own limit, which no record can widen; raise WAR_ROOM_MAX_EVENT_AGE on the service for the time of the replay");
-                    case "--progress" -> progress = TimeUtils.toMilliSeconds(duration(a, cl.value(a)));
-                    case "--routes" -> routes = Path.of(cl.value(a));
-                    case "--config" -> config = Path.of(cl.value(a));
-                    default -> throw new CommandLine.UsageError("unknown argument " + a + " for replay (see --help)");
-                }
-            }
-            if (from == null) {
-                throw new CommandLine.UsageError("replay needs --from TIME (ISO-8601, e.g. 2026-11-23T08:00:00Z)");
-            }
-            if (to != null && !to.isAfter(from)) {
-                throw new CommandLine.UsageError("--to " + to + " is not after --from " + from);
-            }
-            if (out != null && !dryRun) {
-                throw new CommandLine.UsageError("--out writes the dry run's decisions: use it with --dry-run");
-            }
-            CommandLine.requireRoutesAndConfig(routes, config);
-            return new Options(from, to, dryRun, out, routes, config, Math.max(progress, 100));
-        }
-
-        private static Instant time(String option, String value) {
-            try {
-                return OffsetDateTime.parse(value).toInstant();
-            } catch (DateTimeParseException e) {
-                throw new CommandLine.UsageError(option + " is not an ISO-8601 time with a zone (e.g. 2026-11-23T08:00:00Z"
-                        + " or 2026-11-23T09:00:00+01:00): " + value);
+    private ReplayCommand(String[] args, Map<String, String> overrides, PrintStream out) {
+        for (String a : args) {
+            if (GONE.containsKey(a)) {
+                throw new CommandLine.UsageError(a + " is gone: " + GONE.get(a));
             }
         }
+        CommandLine command = CommandLine.parse("replay", args, Set.of("--from", "--to", "--out", "--progress"), Set.of("--dry-run"));
+        Map<String, String> cl = command.values();
+        if (!cl.containsKey("--from")) {
+            throw new CommandLine.UsageError("replay needs --from TIME (ISO-8601, e.g. 2026-11-23T08:00:00Z)");
+        }
+        from = time("--from", cl.get("--from"));
+        to = cl.containsKey("--to") ? time("--to", cl.get("--to")) : null;
+        if (to != null && !to.isAfter(from)) {
+            throw new CommandLine.UsageError("--to " + to + " is not after --from " + from);
+        }
+        dryRun = cl.containsKey("--dry-run");
+        outFile = cl.containsKey("--out") ? Path.of(cl.get("--out")) : null;
+        if (outFile != null && !dryRun) {
+            throw new CommandLine.UsageError("--out writes the dry run's decisions: use it with --dry-run");
+        }
+        progressNanos = duration(cl.getOrDefault("--progress", "5s")) * 1_000_000;
+        routes = command.path("--routes");
+        this.out = out;
+        // the same property resolution Camel Main does; only a dry run starts this context
+        PropertiesComponent pc = context.getPropertiesComponent();
+        pc.setLocation("file:" + command.path("--config").toAbsolutePath());
+        Properties p = new Properties();
+        p.putAll(overrides);
+        pc.setOverrideProperties(p);
+        settings = Settings.read(pc::resolveProperty);
+        topic = settings.topics().incident();
+    }
 
-        private static String duration(String option, String value) {
-            try {
-                if (TimeUtils.toMilliSeconds(value) <= 0) {
-                    throw new IllegalArgumentException();
+    private static Instant time(String option, String value) {
+        try {
+            return OffsetDateTime.parse(value).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new CommandLine.UsageError(option + " is not an ISO-8601 time with a zone (e.g. 2026-11-23T08:00:00Z"
+                    + " or 2026-11-23T09:00:00+01:00): " + value);
+        }
+    }
+
+    private static long duration(String value) {
+        try {
+            return Math.max(TimeUtils.toMilliSeconds(value), 100);
+        } catch (RuntimeException e) {
+            throw new CommandLine.UsageError("--progress is not a duration (e.g. 5s, 1m): " + value);
+        }
+    }
+
+    private int replay() throws Exception {
+        plan();
+        String range = "from " + from + " to " + (to != null ? to : "the end offsets at start");
+        out.println(dryRun ? "replay (dry run: no Flashduty call, nothing written): " + total() + " records of " + topic + " " + range
+                : "replay: " + total() + " records of " + topic + " " + range + ", re-published to " + topic
+                        + " (each to the partition it came from) for the live service");
+        StringJoiner partitions = new StringJoiner(", ");
+        start.forEach((p, s) -> partitions.add("p" + p + " " + s + ".." + end.get(p)));
+        out.println("  partitions (start..end): " + partitions);
+        if (total() == 0) {
+            out.println("replay done: nothing to replay");
+            return 0;
+        }
+        t0 = System.nanoTime();
+        nextReport = t0 + progressNanos;
+        boolean finished = dryRun ? dryRun() : republish();
+        if (finished) {
+            next.putAll(end);
+        }
+        out.println(progress());
+        out.println(String.format("replay %s: %d of %d records in %.1f s", finished ? "done" : "incomplete", done(), total(),
+                (System.nanoTime() - t0) / 1e9));
+        decisions.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .forEach(d -> out.println(String.format("  %-40s %d", d.getKey(), d.getValue())));
+        return finished ? 0 : 1;
+    }
+
+    /**
+     * Start: the first record at or after {@code --from}; end: the first at or after {@code --to}, else
+     * the end offset now, then moved back to one past the last record before it (see {@link #pastLastRecord}).
+     */
+    private void plan() {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, TIMEOUT).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            if (partitions.isEmpty()) {
+                throw new CommandLine.UsageError("topic " + topic + " does not exist on Kafka at " + settings.kafka().client().brokers());
+            }
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, TIMEOUT);
+            Map<TopicPartition, Long> first = at(consumer, from, ends);
+            Map<TopicPartition, Long> last = to == null ? ends : at(consumer, to, ends);
+            for (TopicPartition tp : partitions) {
+                start.put(tp.partition(), first.get(tp));
+                end.put(tp.partition(), pastLastRecord(consumer, tp, first.get(tp), last.get(tp)));
+            }
+        } catch (TimeoutException e) {
+            throw new CommandLine.UsageError("cannot reach Kafka at " + settings.kafka().client().brokers() + " (no answer within " + TIMEOUT.toSeconds() + " s)");
+        } catch (KafkaException e) {
+            throw new CommandLine.UsageError("cannot read topic " + topic + " from Kafka at " + settings.kafka().client().brokers() + " (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    /** Per partition, the first offset whose record is at or after {@code time}, else the end. */
+    private static Map<TopicPartition, Long> at(KafkaConsumer<byte[], byte[]> consumer, Instant time, Map<TopicPartition, Long> ends) {
+        Map<TopicPartition, Long> query = new HashMap<>();
+        ends.keySet().forEach(tp -> query.put(tp, time.toEpochMilli()));
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        consumer.offsetsForTimes(query, TIMEOUT).forEach((tp, o) -> offsets.put(tp, o == null ? ends.get(tp) : Math.min(o.offset(), ends.get(tp))));
+        return offsets;
+    }
+
+    /**
+     * Offsets count transaction markers too, and no consumer ever receives a marker (nor, reading
+     * committed records only, an aborted record): a replay waiting for such an offset would wait for
+     * ever. The end becomes one past the last record before it (or the start when there is none),
+     * found by reading back from the end in growing steps.
+     */
+    private static long pastLastRecord(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, long first, long upTo) {
+        consumer.assign(List.of(tp));
+        for (long step = 1; upTo > first; step *= 16) {
+            long from = Math.max(first, upTo - step);
+            consumer.seek(tp, from);
+            long last = -1;
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (consumer.position(tp, TIMEOUT) < upTo) {
+                if (System.nanoTime() > deadline) {
+                    throw new TimeoutException("reading " + tp);
                 }
-                return value;
-            } catch (RuntimeException e) {
-                throw new CommandLine.UsageError(option + " is not a duration (e.g. 90m, 6h, 2d): " + value);
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    last = r.offset() < upTo ? r.offset() : last;
+                }
+            }
+            if (last >= 0) {
+                return last + 1;
+            }
+            upTo = from;
+        }
+        return first;
+    }
+
+    /**
+     * Hands every record of the plan to {@code handler}, in offset order per partition, until every
+     * position has passed its end. Gives up when no record comes for {@link #STALL}.
+     */
+    private void read(Consumer<ConsumerRecord<byte[], byte[]>> handler) {
+        Map<TopicPartition, Long> remaining = new HashMap<>();
+        start.forEach((p, s) -> {
+            if (end.get(p) > s) {
+                remaining.put(new TopicPartition(topic, p), end.get(p));
+            }
+        });
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            consumer.assign(remaining.keySet());
+            remaining.keySet().forEach(tp -> consumer.seek(tp, start.get(tp.partition())));
+            long lastRecord = System.nanoTime();
+            while (!remaining.isEmpty()) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    lastRecord = System.nanoTime();
+                    if (r.offset() < remaining.getOrDefault(new TopicPartition(r.topic(), r.partition()), -1L)) {
+                        handler.accept(r);
+                    }
+                }
+                for (TopicPartition tp : List.copyOf(remaining.keySet())) {
+                    if (consumer.position(tp, TIMEOUT) >= remaining.get(tp)) {
+                        remaining.remove(tp);
+                        consumer.pause(List.of(tp));
+                    }
+                }
+                tick();
+                if (System.nanoTime() - lastRecord > STALL.toNanos()) {
+                    throw new TimeoutException("no record of " + topic + " read for " + STALL.toSeconds() + " s");
+                }
             }
         }
     }
 
-    /** One replay. */
-    private static final class Run {
-        private final Options o;
-        private final Map<String, String> overrides;
-        private final PrintStream out;
-        private long nextReport;
-        private long t0;
-
-        Run(Options o, Map<String, String> overrides, PrintStream out) {
-            this.o = o;
-            this.overrides = overrides;
-            this.out = out;
-        }
-
-        int replay() throws Exception {
-            // a context for its properties component (the same resolution Camel Main does); only a dry run starts it
-            DefaultCamelContext config = new DefaultCamelContext();
-            PropertiesComponent pc = config.getPropertiesComponent();
-            pc.setLocation("file:" + o.config().toAbsolutePath());
-            Properties p = new Properties();
-            p.putAll(overrides);
-            pc.setOverrideProperties(p);
-            Settings settings = Settings.read(pc::resolveProperty);
-            KafkaClientSettings kafka = settings.kafka().client();
-            String topic = settings.topics().incident();
-
-            ReplayOffsets offsets = new ReplayOffsets(kafka, topic, settings.kafka().isolationLevel());
-            ReplayOffsets.Plan plan = offsets.plan(o.from(), o.to());
-            String range = "from " + o.from() + " to " + (o.to() != null ? o.to() : "the end offsets at start");
-            out.println(o.dryRun()
-                    ? "replay (dry run: no Flashduty call, nothing written): " + plan.total() + " records of " + topic + " " + range
-                    : "replay: " + plan.total() + " records of " + topic + " " + range + ", re-published to " + topic
-                            + " (each to the partition it came from) for the live service");
-            out.println("  partitions (start..end): " + partitionList(plan));
-            if (plan.total() == 0) {
-                out.println("replay done: nothing to replay");
-                return 0;
+    /**
+     * Each record to the partition it came from, key, value and headers as they were plus where it came
+     * from ({@code replayed-from-*}, UTF-8 text, replacing earlier ones); the service reads no record
+     * header, they only tell a reader of the topic what a record is. Idempotent, {@code acks=all}: a
+     * retried send is written once and a partition's copies stay in order.
+     */
+    private boolean republish() {
+        AtomicReference<String> failure = new AtomicReference<>();
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            try {
+                read(r -> {
+                    if (failure.get() != null) {
+                        throw new CancellationException();
+                    }
+                    Map<String, Object> origin = Map.of("replayed-from-topic", r.topic(), "replayed-from-partition", r.partition(),
+                            "replayed-from-offset", r.offset(), "replayed-from-timestamp", r.timestamp());
+                    RecordHeaders headers = new RecordHeaders(r.headers().toArray());
+                    origin.forEach((k, v) -> headers.remove(k).add(k, v.toString().getBytes(StandardCharsets.UTF_8)));
+                    producer.send(new ProducerRecord<>(topic, r.partition(), null, r.key(), r.value(), headers), (m, e) -> {
+                        if (e == null) {
+                            handled("republished", r.partition(), r.offset());
+                        } else {
+                            failure.compareAndSet(null, "partition " + r.partition() + " offset " + r.offset() + " (" + e.getClass().getSimpleName() + ")");
+                        }
+                    });
+                });
+            } catch (CancellationException stopped) {
+                // reported below, once the sends in flight are answered
+            } catch (RuntimeException e) {
+                out.println("replay stopped before the end: reading " + topic + " failed (" + e.getClass().getSimpleName() + ")");
+                return false;
             }
-            try (Writer jsonLines = o.out() == null ? null : Files.newBufferedWriter(o.out())) {
-                ReplayTracker tracker = new ReplayTracker(plan.start(), plan.end(), out, jsonLines);
-                t0 = System.nanoTime();
-                nextReport = t0 + o.progressMillis() * 1_000_000;
-                boolean finished = o.dryRun() ? dryRun(config, settings, offsets, plan, tracker) : republish(settings, topic, offsets, plan, tracker);
-                out.println(progress(tracker, t0));
-                summary(tracker, t0);
-                return finished && tracker.complete() ? 0 : 1;
+            producer.flush();
+            if (failure.get() != null) {
+                out.println("replay stopped before the end: Kafka did not take the copy of " + failure.get()
+                        + "; run it again: what the live service already handled gets already_exists");
             }
+            return failure.get() == null;
         }
+    }
 
-        private boolean republish(Settings settings, String topic, ReplayOffsets offsets, ReplayOffsets.Plan plan, ReplayTracker tracker) {
-            Set<Integer> read = ConcurrentHashMap.newKeySet();
-            Settings.Kafka kafka = settings.kafka();
-            try (ReplayPublisher publisher = new ReplayPublisher(kafka.client(), topic, kafka.producerMaxRequestBytes(),
-                    kafka.deliveryTimeoutMs(), tracker)) {
-                try {
-                    offsets.read(plan, publisher::publish, read::add, () -> tick(tracker));
-                } catch (ReplayPublisher.Stopped stopped) {
-                    // reported below, after the sends still in flight were answered
-                } catch (Exception e) {
-                    out.println("replay stopped before the end: reading " + topic + " failed (" + e.getClass().getSimpleName() + ")");
-                    publisher.flush();
-                    return false;
-                }
-                ReplayPublisher.Failure failure = publisher.flush();
-                if (failure != null) {
-                    out.println("replay stopped before the end: Kafka did not take the copy of partition " + failure.partition() + " offset "
-                            + failure.offset() + " (" + failure.cause().getClass().getSimpleName() + "); run it again: what the live"
-                            + " service already handled gets already_exists");
-                    return false;
-                }
-                read.forEach(tracker::reached);
-                return true;
+    private boolean dryRun() throws Exception {
+        try (ReplayDryRun dry = ReplayDryRun.open(context, routes, settings);
+             PrintStream jsonLines = outFile == null ? null : new PrintStream(Files.newOutputStream(outFile), true, StandardCharsets.UTF_8)) {
+            out.println("  ledger: " + dry.ledger().size() + " war rooms read back from " + settings.topics().ledger());
+            if (!dry.catalogKnown()) {
+                out.println("  no IM integration found on " + settings.topics().integration()
+                        + ": creates are reported as would_create/integration_not_checked");
             }
-        }
-
-        private boolean dryRun(DefaultCamelContext config, Settings settings, ReplayOffsets offsets, ReplayOffsets.Plan plan,
-                               ReplayTracker tracker) throws Exception {
-            try (ReplayDryRun dry = ReplayDryRun.open(config, o.routes(), settings)) {
-                out.println("  ledger: " + dry.ledgerSize() + " war rooms read back from " + settings.topics().ledger());
-                if (!dry.catalogKnown()) {
-                    out.println("  no IM integration found on " + settings.topics().integration()
-                            + ": creates are reported as would_create/integration_not_checked");
-                }
-                try {
-                    offsets.read(plan, r -> tracker.decided(dry.decide(r)), tracker::reached, () -> tick(tracker));
-                } catch (org.apache.kafka.common.KafkaException e) {
-                    out.println("replay stopped before the end: reading failed (" + e.getClass().getSimpleName() + ")");
-                    return false;
-                }
-                return true;
+            try {
+                read(r -> decided(dry.decide(r), jsonLines));
+            } catch (KafkaException e) {
+                out.println("replay stopped before the end: reading failed (" + e.getClass().getSimpleName() + ")");
+                return false;
             }
-        }
-
-        /** A progress line every --progress. */
-        private void tick(ReplayTracker tracker) {
-            if (System.nanoTime() >= nextReport) {
-                out.println(progress(tracker, t0));
-                nextReport = System.nanoTime() + o.progressMillis() * 1_000_000;
+            if (jsonLines != null && jsonLines.checkError()) {
+                out.println("replay stopped before the end: writing " + outFile + " failed");
+                return false;
             }
+            return true;
         }
+    }
 
-        private void summary(ReplayTracker tracker, long t0) {
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            out.println(String.format("replay %s: %d of %d records in %.1f s", tracker.complete() ? "done" : "incomplete",
-                    tracker.done(), tracker.total(), seconds));
-            tracker.decisions().forEach((decision, count) -> out.println(String.format("  %-40s %d", decision, count)));
+    /** A dry run's decision: one line, and with {@code --out} one JSON line. */
+    private void decided(ObjectNode d, PrintStream jsonLines) {
+        String reason = d.path("reason").asText("");
+        String decision = d.get("decision").asText() + (reason.isEmpty() ? "" : "/" + reason);
+        handled(decision, d.get("partition").asInt(), d.get("offset").asLong());
+        out.println(String.format("%-40s partition=%d offset=%d incident_id=%s event_id=%s", decision, d.get("partition").asInt(),
+                d.get("offset").asLong(), d.path("incident_id").asText("-"), d.path("event_id").asText("-")));
+        if (jsonLines != null) {
+            jsonLines.println(d);
         }
+    }
 
-        private static String progress(ReplayTracker tracker, long t0) {
-            double seconds = Math.max((System.nanoTime() - t0) / 1e9, 0.001);
-            long done = tracker.done();
-            long total = tracker.total();
-            StringJoiner parts = new StringJoiner(", ");
-            tracker.partitions().keySet().forEach(p -> parts.add("p" + p + " " + tracker.done(p) + "/" + tracker.total(p)));
-            return String.format("replay: %d/%d records (%d%%), %.1f rec/s; %s", done, total, total == 0 ? 100 : done * 100 / total,
-                    done / seconds, parts);
-        }
+    private void handled(String decision, int partition, long offset) {
+        decisions.merge(decision, 1L, Long::sum);
+        next.merge(partition, offset + 1, Math::max);
+    }
 
-        private static String partitionList(ReplayOffsets.Plan plan) {
-            StringJoiner j = new StringJoiner(", ");
-            plan.start().forEach((p, s) -> j.add("p" + p + " " + s + ".." + plan.end().get(p)));
-            return j.toString();
+    /** A progress line every --progress. */
+    private void tick() {
+        if (System.nanoTime() >= nextReport) {
+            out.println(progress());
+            nextReport = System.nanoTime() + progressNanos;
         }
+    }
+
+    private String progress() {
+        double seconds = Math.max((System.nanoTime() - t0) / 1e9, 0.001);
+        StringJoiner parts = new StringJoiner(", ");
+        end.forEach((p, e) -> parts.add("p" + p + " " + done(p) + "/" + (e - start.get(p))));
+        return String.format("replay: %d/%d records (%d%%), %.1f rec/s; %s", done(), total(), done() * 100 / total(), done() / seconds, parts);
+    }
+
+    /** Offsets of a partition handled so far (transaction markers between records included). */
+    private long done(int partition) {
+        return Math.min(next.getOrDefault(partition, start.get(partition)), end.get(partition)) - start.get(partition);
+    }
+
+    private long done() {
+        return end.keySet().stream().mapToLong(this::done).sum();
+    }
+
+    private long total() {
+        return end.entrySet().stream().mapToLong(e -> e.getValue() - start.get(e.getKey())).sum();
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer() {
+        Properties p = settings.kafka().client().common("war-room-routes-replay");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        // the routes' kafka.isolation-level: the end and the last record are those they see
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, settings.kafka().isolationLevel());
+        p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
+        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private KafkaProducer<byte[], byte[]> producer() {
+        int maxRequestBytes = settings.kafka().producerMaxRequestBytes();
+        Properties p = settings.kafka().client().common("war-room-routes-replay");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, settings.kafka().deliveryTimeoutMs());
+        // Kafka 4's default is 5 ms; 0 keeps delivery.timeout.ms >= linger.ms + request.timeout.ms at its 30 s floor
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRequestBytes);
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(32L * 1024 * 1024, 2L * maxRequestBytes));
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 }

@@ -1,19 +1,17 @@
 package com.warroom.routes.ops;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.app.Settings;
 import com.warroom.routes.StartupProblem;
@@ -37,13 +35,8 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.model.Model;
-import org.apache.camel.model.OptionalIdentifiedDefinition;
-import org.apache.camel.model.ProcessorDefinition;
-import org.apache.camel.model.ProcessorDefinitionHelper;
-import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.PluginHelper;
-import org.apache.camel.support.ResourceHelper;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -63,29 +56,14 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * {@code parse-event} give it (parsed by the same {@link IncidentEventParser}); a record the parser
  * refuses is {@code dead_letter} with its reason.
  */
-final class ReplayDryRun implements AutoCloseable {
+record ReplayDryRun(CamelContext context, WarRoomLedger ledger, IncidentEventParser parser, boolean catalogKnown, ProducerTemplate template,
+                    Set<String> wouldCreate) implements AutoCloseable {
 
-    /** The routes the dry run runs, with the step ids it relies on (validate checks them). */
-    static final Map<String, List<String>> ROUTES = Map.of(
-            "war-room", List.of("hold-incident", "look-up-ledger", "decide"),
-            "open-war-room", List.of("pick-integration", "call-war-room-create"));
+    /** The routes the dry run runs (validate checks they are there). */
+    static final List<String> ROUTES = List.of("war-room", "open-war-room");
     static final String CREATE_PATH = "/incident/war-room/create";
     private static final String WOULD_CREATE = "replayWouldCreate";
     private static final String CATALOG_NOT_CHECKED = "replayCatalogNotChecked";
-
-    private final CamelContext context;
-    private final WarRoomLedger ledger;
-    private final IncidentEventParser parser;
-    private final ProducerTemplate template;
-    private final boolean catalogKnown;
-
-    private ReplayDryRun(CamelContext context, WarRoomLedger ledger, IncidentEventParser parser, boolean catalogKnown) {
-        this.context = context;
-        this.ledger = ledger;
-        this.parser = parser;
-        this.catalogKnown = catalogKnown;
-        this.template = context.createProducerTemplate();
-    }
 
     /**
      * Builds the beans, reads the ledger and the catalog back, loads the decision routes and starts
@@ -128,21 +106,15 @@ final class ReplayDryRun implements AutoCloseable {
             context.close();
             throw e;
         }
-        return new ReplayDryRun(context, ledger, WarRoomBeans.incidentEventParser(limits), catalogKnown);
+        return new ReplayDryRun(context, ledger, WarRoomBeans.incidentEventParser(limits), catalogKnown, context.createProducerTemplate(),
+                new HashSet<>());
     }
 
-    /** False when the catalog topic held no Flashduty integration (or could not be read): creates are then not checked against it. */
-    boolean catalogKnown() {
-        return catalogKnown;
-    }
-
-    /** War rooms read back from the ledger. */
-    int ledgerSize() {
-        return ledger.size();
-    }
-
-    /** The decision for one record. */
-    ReplayTracker.Decision decide(ConsumerRecord<byte[], byte[]> r) {
+    /**
+     * The decision for one record, as the JSON line {@code --out} writes. The live service would have
+     * written the ledger on a create: a later event of the same incident in the range finds it there.
+     */
+    ObjectNode decide(ConsumerRecord<byte[], byte[]> r) {
         Exchange ex = new DefaultExchange(context);
         ex.setProperty(IncomingRecord.TOPIC, r.topic());
         ex.setProperty(IncomingRecord.PARTITION, r.partition());
@@ -151,34 +123,51 @@ final class ReplayDryRun implements AutoCloseable {
         ex.setProperty(IncomingRecord.KEY, r.key());
         ex.setProperty(IncomingRecord.VALUE, r.value());
         ex.getMessage().setBody(r.value()); // no header: the record's headers are never read, as in the service
+        Outcome outcome;
         try {
             parser.parse(ex);
+            outcome = decide(ex);
         } catch (InvalidRecordException e) {
-            return decision(r, ex, "dead_letter", e.reason());
+            outcome = new Outcome("dead_letter", e.reason());
         } catch (RuntimeException e) {
-            return decision(r, ex, "dead_letter", "processing_error");
+            outcome = new Outcome("dead_letter", "processing_error");
         }
+        String incidentId = ex.getProperty(IncidentEventParser.INCIDENT_ID, String.class);
+        if (incidentId != null && wouldCreate.contains(incidentId)) {
+            outcome = new Outcome("already_exists", null);
+        } else if (incidentId != null && outcome.decision().equals("would_create")) {
+            wouldCreate.add(incidentId);
+        }
+        ObjectNode line = JsonNodeFactory.instance.objectNode();
+        line.put("partition", r.partition());
+        line.put("offset", r.offset());
+        line.put("record_time", Instant.ofEpochMilli(r.timestamp()).toString());
+        line.put("incident_id", incidentId);
+        line.put("event_id", ex.getProperty(IncidentEventParser.EVENT_ID, String.class));
+        line.put("event_type", ex.getProperty(IncidentEventParser.EVENT_TYPE, String.class));
+        line.put("decision", outcome.decision());
+        line.put("reason", outcome.reason());
+        return line;
+    }
+
+    private record Outcome(String decision, String reason) {
+    }
+
+    private Outcome decide(Exchange ex) {
         try {
             template.send("direct:war-room", ex);
         } finally {
             ledger.release(ex);
         }
+        String status = ex.getProperty("warRoomStatus", String.class);
         if (ex.getException() != null) {
-            return decision(r, ex, "dead_letter", "processing_error");
+            return new Outcome("dead_letter", "processing_error");
+        } else if (ex.getProperty(WOULD_CREATE, false, Boolean.class)) {
+            return new Outcome("would_create", null);
+        } else if (ex.getProperty(CATALOG_NOT_CHECKED, false, Boolean.class) && "failed".equals(status)) {
+            return new Outcome("would_create", "integration_not_checked");
         }
-        if (ex.getProperty(WOULD_CREATE, false, Boolean.class)) {
-            return decision(r, ex, ReplayTracker.WOULD_CREATE, null);
-        }
-        if (ex.getProperty(CATALOG_NOT_CHECKED, false, Boolean.class) && "failed".equals(ex.getProperty("warRoomStatus", String.class))) {
-            return decision(r, ex, ReplayTracker.WOULD_CREATE, "integration_not_checked");
-        }
-        return decision(r, ex, ex.getProperty("warRoomStatus", String.class), ex.getProperty("warRoomReason", String.class));
-    }
-
-    private static ReplayTracker.Decision decision(ConsumerRecord<byte[], byte[]> r, Exchange ex, String status, String reason) {
-        return new ReplayTracker.Decision(r.partition(), r.offset(), r.timestamp(), ex.getProperty(IncidentEventParser.INCIDENT_ID, String.class),
-                ex.getProperty(IncidentEventParser.EVENT_ID, String.class), ex.getProperty(IncidentEventParser.EVENT_TYPE, String.class),
-                status, reason);
+        return new Outcome(status, ex.getProperty("warRoomReason", String.class));
     }
 
     /** Stands in for every Flashduty call the decision routes could make: only the create reaches it, and it is not made. */
@@ -192,46 +181,18 @@ final class ReplayDryRun implements AutoCloseable {
 
     /** Loads every route file of {@code routesDir}, keeps only the decision routes (nothing else is created or started). */
     private static void loadDecisionRoutes(CamelContext context, Path routesDir) throws Exception {
-        List<Path> files;
-        try (Stream<Path> s = Files.list(routesDir)) {
-            files = s.filter(p -> p.getFileName().toString().endsWith(".yaml")).sorted().toList();
-        }
-        for (Path file : files) {
-            PluginHelper.getRoutesLoader(context).loadRoutes(ResourceHelper.resolveResource(context, "file:" + file.toAbsolutePath()));
-        }
+        PluginHelper.getRoutesLoader(context).loadRoutes(
+                PluginHelper.getPackageScanResourceResolver(context).findResources("file:" + routesDir.toAbsolutePath() + "/*.yaml"));
         Model model = context.getCamelContextExtension().getContextPlugin(Model.class);
-        List<Missing> missing = missing(model);
-        if (!missing.isEmpty()) {
-            throw new StartupProblem("the routes lack what the dry run runs: "
-                    + missing.stream().map(Missing::toString).collect(Collectors.joining("; ")));
+        if (!missing(model).isEmpty()) {
+            throw new StartupProblem("the routes lack what the dry run runs: no route " + String.join(", ", missing(model)));
         }
-        List<RouteDefinition> others = model.getRouteDefinitions().stream().filter(d -> !ROUTES.containsKey(d.getRouteId())).toList();
-        model.removeRouteDefinitions(new ArrayList<>(others));
+        model.removeRouteDefinitions(new ArrayList<>(model.getRouteDefinitions().stream().filter(d -> !ROUTES.contains(d.getRouteId())).toList()));
     }
 
-    /** A route or step the dry run needs but the loaded routes lack ({@code stepId} null: the whole route). */
-    record Missing(String routeId, String stepId) {
-        @Override
-        public String toString() {
-            return stepId == null ? "no route " + routeId : "route " + routeId + " has no step " + stepId;
-        }
-    }
-
-    /** Each route or step id of {@link #ROUTES} the loaded routes lack. */
-    static List<Missing> missing(Model model) {
-        List<Missing> missing = new ArrayList<>();
-        ROUTES.forEach((routeId, stepIds) -> {
-            RouteDefinition route = model.getRouteDefinition(routeId);
-            if (route == null) {
-                missing.add(new Missing(routeId, null));
-                return;
-            }
-            Set<String> ids = ProcessorDefinitionHelper.filterTypeInOutputs(route.getOutputs(), ProcessorDefinition.class).stream()
-                    .map(OptionalIdentifiedDefinition::getId).filter(Objects::nonNull).collect(Collectors.toSet());
-            stepIds.stream().filter(id -> !ids.contains(id)).forEach(id -> missing.add(new Missing(routeId, id)));
-        });
-        missing.sort(java.util.Comparator.comparing(Missing::toString));
-        return missing;
+    /** The ids of {@link #ROUTES} the loaded routes lack. */
+    static List<String> missing(Model model) {
+        return ROUTES.stream().filter(id -> model.getRouteDefinition(id) == null).toList();
     }
 
     /**
@@ -242,12 +203,8 @@ final class ReplayDryRun implements AutoCloseable {
         ArrayNode items = mapper.createArrayNode();
         try (CompactedTopicView view = new CompactedTopicView(kafka, topic)) {
             view.load();
-            for (String key : view.keys()) {
-                byte[] raw = key.startsWith("flashduty:") ? view.get(key) : null;
-                if (raw == null) {
-                    continue;
-                }
-                JsonNode i = mapper.readTree(raw);
+            for (String key : view.keys().stream().filter(k -> k.startsWith("flashduty:") && view.get(k) != null).toList()) {
+                JsonNode i = mapper.readTree(view.get(key));
                 ObjectNode item = items.addObject();
                 item.put("integration_id", i.path("id").asLong(0));
                 item.put("plugin_type", i.path("type").asText(""));

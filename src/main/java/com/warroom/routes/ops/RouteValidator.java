@@ -7,10 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,12 +34,10 @@ import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.SendDefinition;
 import org.apache.camel.model.ToDynamicDefinition;
 import org.apache.camel.model.TryDefinition;
-import org.apache.camel.model.WhenDefinition;
 import org.apache.camel.model.language.ExpressionDefinition;
 import org.apache.camel.model.language.MethodCallExpression;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
-import org.apache.camel.util.URISupport;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 
@@ -56,74 +53,39 @@ import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 public final class RouteValidator {
 
     /** One problem: where, and what. */
-    public record Problem(Path file, int line, String message) {
+    record Problem(Path file, int line, String message) {
         @Override
         public String toString() {
             return file + ":" + line + ": " + message;
         }
     }
 
-    /** What was checked, and what was wrong. */
-    public record Report(int routes, int files, List<Problem> problems) {
-        public boolean clean() {
-            return problems.isEmpty();
-        }
-    }
-
-    /** the bean names the routes may refer to, with their types */
-    
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([^{}]+)}}");
+    /** an endpoint option naming a bean: {@code option=#name} or {@code #bean:name} (not {@code #class:}, {@code #type:}, ...) */
+    private static final Pattern REFERENCE = Pattern.compile("[?&]([^=&]+)=(#(?:bean:)?([A-Za-z][\\w.-]*))(?=&|$)");
     private static final Pattern SIMPLE_BEAN = Pattern.compile("\\$\\{bean:([A-Za-z0-9_.-]+)(?:\\?method=([A-Za-z0-9_]+))?");
 
-    private final Path routesDir;
-    private final Path configFile;
-
-    public RouteValidator(Path routesDir, Path configFile) {
-        this.routesDir = routesDir;
-        this.configFile = configFile;
+    private RouteValidator() {
     }
 
     /** The command: prints each problem as {@code file:line: problem}; 0 when clean, 1 with problems, 2 for bad usage. */
-    public static int run(String[] args, PrintStream out, PrintStream err) {
-        Path routes = Path.of(CommandLine.env("WAR_ROOM_ROUTES_DIR", "routes"));
-        Path config = Path.of(CommandLine.env("WAR_ROOM_CONFIG", "config/application.properties"));
-        CommandLine cl = new CommandLine(args);
-        try {
-            while (cl.hasNext()) {
-                String a = cl.next();
-                switch (a) {
-                    case "--routes" -> routes = Path.of(cl.value(a));
-                    case "--config" -> config = Path.of(cl.value(a));
-                    default -> throw new CommandLine.UsageError("unknown argument " + a + " for validate (see --help)");
-                }
-            }
-            CommandLine.requireRoutesAndConfig(routes, config);
-        } catch (CommandLine.UsageError e) {
-            return CommandLine.fail(err, e.getMessage());
-        }
-        Report report = new RouteValidator(routes, config).validate();
-        report.problems().forEach(out::println);
-        if (report.clean()) {
-            out.println("ok: " + report.routes() + " routes in " + report.files() + " files");
-            return 0;
-        }
-        out.println(report.problems().size() + " problem(s) in " + report.files() + " files");
-        return 1;
+    public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        return CommandLine.exitCode(err, () -> {
+            CommandLine cl = CommandLine.parse("validate", args, Set.of(), Set.of());
+            return validate(cl.path("--routes"), cl.path("--config"), out);
+        });
     }
 
-    public Report validate() {
-        List<Problem> problems = new ArrayList<>();
+    private static int validate(Path routesDir, Path configFile, PrintStream out) throws IOException {
         List<Path> files;
         try (Stream<Path> s = Files.list(routesDir)) {
             files = s.filter(p -> p.getFileName().toString().endsWith(".yaml")).sorted().toList();
-        } catch (IOException e) {
-            return new Report(0, 0, List.of(new Problem(routesDir, 0, "cannot list the routes directory")));
         }
         // never started (so never stopped either): nothing connects, nothing runs, nothing logs
         DefaultCamelContext context = new DefaultCamelContext();
         context.setSourceLocationEnabled(true);
         context.getPropertiesComponent().setLocation("file:" + configFile.toAbsolutePath());
-        problems.addAll(placeholders(context, configFile));
+        List<Problem> problems = new ArrayList<>(placeholders(context, configFile));
         Map<String, Class<?>> beans = null; // unknown when the settings they are built from are not usable
         try {
             beans = WarRoomBeans.beans(Settings.read(context.getPropertiesComponent()::resolveProperty));
@@ -133,41 +95,33 @@ public final class RouteValidator {
         Model model = context.getCamelContextExtension().getContextPlugin(Model.class);
         // the runtime catalog (camel-core-catalog) reads each component's option model from its jar
         AbstractCamelCatalog catalog = (AbstractCamelCatalog) context.getCamelContextExtension().getRuntimeCamelCatalog();
-        int routes = 0;
-        Map<RouteDefinition, Path> routeFiles = new IdentityHashMap<>();
         for (Path file : files) {
-            List<String> lines = readLines(file);
             problems.addAll(placeholders(context, file));
             int before = model.getRouteDefinitions().size();
             try {
-                PluginHelper.getRoutesLoader(context)
-                        .loadRoutes(ResourceHelper.resolveResource(context, "file:" + file.toAbsolutePath()));
+                PluginHelper.getRoutesLoader(context).loadRoutes(ResourceHelper.resolveResource(context, "file:" + file.toAbsolutePath()));
             } catch (Exception e) {
                 problems.add(loadProblem(file, e));
                 continue;
             }
-            List<RouteDefinition> loaded = model.getRouteDefinitions().subList(before, model.getRouteDefinitions().size());
-            routes += loaded.size();
-            for (RouteDefinition route : loaded) {
-                routeFiles.put(route, file);
+            List<String> lines = Files.readAllLines(file);
+            for (RouteDefinition route : model.getRouteDefinitions().subList(before, model.getRouteDefinitions().size())) {
                 new RouteCheck(context, catalog, beans, file, lines, problems).route(route);
             }
         }
         if (problems.isEmpty()) {
-            // the replay's dry run runs these routes and relies on these step ids: renaming one breaks it
-            for (ReplayDryRun.Missing missing : ReplayDryRun.missing(model)) {
-                RouteDefinition route = model.getRouteDefinition(missing.routeId());
-                Path file = route == null ? routesDir : routeFiles.get(route);
-                problems.add(new Problem(file, route == null ? 0 : route.getLineNumber(), missing + " (the replay's dry run runs it)"));
-            }
+            ReplayDryRun.missing(model).forEach(id -> problems.add(new Problem(routesDir, 0, "no route " + id + " (the replay's dry run runs it)")));
         }
-        return new Report(routes, files.size(), problems);
+        problems.forEach(out::println);
+        out.println(problems.isEmpty() ? "ok: " + model.getRouteDefinitions().size() + " routes in " + files.size() + " files"
+                : problems.size() + " problem(s) in " + files.size() + " files");
+        return problems.isEmpty() ? 0 : 1;
     }
 
     /** Every {{placeholder}} outside comments must resolve against the configuration. */
-    private static List<Problem> placeholders(CamelContext context, Path file) {
+    private static List<Problem> placeholders(CamelContext context, Path file) throws IOException {
         List<Problem> problems = new ArrayList<>();
-        List<String> lines = readLines(file);
+        List<String> lines = Files.readAllLines(file);
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             if (line.stripLeading().startsWith("#")) {
@@ -186,26 +140,16 @@ public final class RouteValidator {
     }
 
     private static Problem loadProblem(Path file, Exception e) {
+        Throwable root = e;
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof MarkedYamlEngineException y) {
                 Mark mark = y.getProblemMark().or(y::getContextMark).orElse(null);
                 String what = y.getProblem() != null ? y.getProblem() : y.getContext();
                 return new Problem(file, mark == null ? 0 : mark.getLine() + 1, "YAML: " + oneLine(what));
             }
-        }
-        Throwable root = e;
-        while (root.getCause() != null) {
-            root = root.getCause();
+            root = t;
         }
         return new Problem(file, 0, "cannot load routes: " + oneLine(root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage()));
-    }
-
-    static List<String> readLines(Path file) {
-        try {
-            return Files.readAllLines(file);
-        } catch (IOException e) {
-            return List.of();
-        }
     }
 
     private static String oneLine(String s) {
@@ -213,24 +157,8 @@ public final class RouteValidator {
     }
 
     /** Walks one route's steps. */
-    private static final class RouteCheck {
-        private final CamelContext context;
-        private final AbstractCamelCatalog catalog;
-        private final Map<String, Class<?>> beans;
-        private final Path file;
-        private final List<String> lines;
-        private final List<Problem> problems;
-        private final Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-
-        RouteCheck(CamelContext context, AbstractCamelCatalog catalog, Map<String, Class<?>> beans, Path file, List<String> lines,
-                   List<Problem> problems) {
-            this.context = context;
-            this.catalog = catalog;
-            this.beans = beans;
-            this.file = file;
-            this.lines = lines;
-            this.problems = problems;
-        }
+    private record RouteCheck(CamelContext context, AbstractCamelCatalog catalog, Map<String, Class<?>> beans, Path file, List<String> lines,
+                              List<Problem> problems) {
 
         void route(RouteDefinition route) {
             FromDefinition from = route.getInput();
@@ -241,7 +169,7 @@ public final class RouteValidator {
         }
 
         private void node(ProcessorDefinition<?> node) {
-            if (node == null || !seen.add(node)) {
+            if (node == null) {
                 return;
             }
             if (node instanceof SendDefinition<?> send) {
@@ -259,13 +187,8 @@ public final class RouteValidator {
                 expression(node, c.getOnWhen().getExpression());
             }
             if (node instanceof ChoiceDefinition choice) {
-                for (WhenDefinition when : choice.getWhenClauses()) {
-                    expression(when, when.getExpression());
-                    when.getOutputs().forEach(this::node);
-                }
-                if (choice.getOtherwise() != null) {
-                    choice.getOtherwise().getOutputs().forEach(this::node);
-                }
+                // its outputs are those of its whens and otherwise
+                choice.getWhenClauses().forEach(when -> expression(when, when.getExpression()));
             }
             if (node instanceof TryDefinition t) {
                 t.getCatchClauses().forEach(this::node);
@@ -278,14 +201,7 @@ public final class RouteValidator {
             if (e instanceof MethodCallExpression call && call.getRef() != null) {
                 bean(node, call.getRef(), call.getMethod(), "ref", "method");
             } else if (e != null && e.getExpression() != null && "ref".equals(e.getLanguage())) {
-                // a predicate or expression bean used as it is (the ref language): it must be one
-                String name = e.getExpression().trim();
-                bean(node, name, null, "ref", null);
-                Class<?> type = beans == null ? null : beans.get(name);
-                if (type != null && !org.apache.camel.Predicate.class.isAssignableFrom(type)
-                        && !org.apache.camel.Expression.class.isAssignableFrom(type)) {
-                    problems.add(at(node, "ref", name, "bean " + name + " (" + type.getSimpleName() + ") is neither a Predicate nor an Expression"));
-                }
+                bean(node, e.getExpression().trim(), null, "ref", null);
             } else if (e != null && e.getExpression() != null && "simple".equals(e.getLanguage())) {
                 Matcher m = SIMPLE_BEAN.matcher(e.getExpression());
                 while (m.find()) {
@@ -319,22 +235,11 @@ public final class RouteValidator {
                 // the endpoint comes from a setting that is empty here (e.g. ROCKETCHAT_URL): used only when it is set
                 return;
             }
-            Map<String, Object> query;
-            try {
-                query = URISupport.parseQuery(URISupport.extractQuery(resolved));
-            } catch (Exception e) {
-                problems.add(at(node, null, null, "endpoint URI cannot be parsed: " + URISupport.sanitizeUri(resolved)));
-                return;
-            }
-            query.forEach((option, value) -> {
-                String v = String.valueOf(value);
-                if (v.startsWith("#") && !v.startsWith("#class:") && !v.startsWith("#type:") && !v.startsWith("#valueAs")) {
-                    String name = v.startsWith("#bean:") ? v.substring(6) : v.substring(1);
-                    if (beans != null && !beans.containsKey(name)) {
-                        problems.add(at(node, option, v, "option " + option + " refers to " + v + ": no bean named " + name));
-                    }
+            for (Matcher m = REFERENCE.matcher(resolved); m.find() && beans != null; ) {
+                if (!beans.containsKey(m.group(3))) {
+                    problems.add(at(node, m.group(1), m.group(2), "option " + m.group(1) + " refers to " + m.group(2) + ": no bean named " + m.group(3)));
                 }
-            });
+            }
             if (dynamic && resolved.contains("${")) {
                 // the dynamic part is known only per message; check the options with a stand-in path
                 resolved = resolved.replaceAll("\\$\\{[^}]*}", "dynamic");
@@ -357,11 +262,14 @@ public final class RouteValidator {
                     problems.add(at(node, option, null, "unknown option " + option + " of the " + scheme + " endpoint" + hint));
                 }
             }
-            invalid(node, scheme, r.getInvalidBoolean(), "not a boolean");
-            invalid(node, scheme, r.getInvalidInteger(), "not an integer");
-            invalid(node, scheme, r.getInvalidNumber(), "not a number");
-            invalid(node, scheme, r.getInvalidDuration(), "not a duration");
-            invalid(node, scheme, r.getInvalidReference(), "not a #bean reference");
+            List<Map<String, String>> invalid = Arrays.asList(r.getInvalidBoolean(), r.getInvalidInteger(), r.getInvalidNumber(),
+                    r.getInvalidDuration(), r.getInvalidReference());
+            List<String> kinds = List.of("a boolean", "an integer", "a number", "a duration", "a #bean reference");
+            for (int i = 0; i < kinds.size(); i++) {
+                String kind = kinds.get(i);
+                Optional.ofNullable(invalid.get(i)).orElse(Map.of()).forEach((option, value) ->
+                        problems.add(at(node, option, null, "option " + option + " of the " + scheme + " endpoint: " + value + " is not " + kind)));
+            }
             if (r.getInvalidEnum() != null) {
                 r.getInvalidEnum().forEach((option, value) -> {
                     String[] choices = r.getInvalidEnumChoices() == null ? null : r.getInvalidEnumChoices().get(option);
@@ -374,13 +282,6 @@ public final class RouteValidator {
             }
             if (problems.size() == before) {
                 problems.add(at(node, "uri", null, scheme + " endpoint: " + oneLine(r.summaryErrorMessage(false, true, false))));
-            }
-        }
-
-        private void invalid(NamedNode node, String scheme, Map<String, String> invalid, String what) {
-            if (invalid != null) {
-                invalid.forEach((option, value) ->
-                        problems.add(at(node, option, null, "option " + option + " of the " + scheme + " endpoint: " + value + " is " + what)));
             }
         }
 
