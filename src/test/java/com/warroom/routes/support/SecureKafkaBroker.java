@@ -86,11 +86,11 @@ public final class SecureKafkaBroker {
         // the broker side of SCRAM: the login module only registers the mechanism; credentials live in KRaft
         config.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config", ScramLoginModule.class.getName() + " required;");
         config.put("listener.name.ssl.ssl.client.auth", "required");
-        config.put(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, server.type().name());
+        config.put(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, server.type().kafkaType());
         config.put(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, server.location().toString());
         config.put(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, server.storePassword());
         config.put(SslConfigs.SSL_KEY_PASSWORD_CONFIG, server.keyPassword());
-        config.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, trust.type().name());
+        config.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, trust.type().kafkaType());
         config.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, trust.location().toString());
         config.put(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, trust.password());
         config.put("authorizer.class.name", StandardAuthorizer.class.getName());
@@ -230,12 +230,14 @@ public final class SecureKafkaBroker {
     public Map<String, Object> mtlsClient(String commonName, StoreType type) {
         KeyStoreFile key = clientCerts.computeIfAbsent(commonName, cn -> pki.issue("client-" + cn, cn, false)).get(type);
         Map<String, Object> props = tlsClientWithoutCertificate(type);
-        props.put(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, key.type().name());
+        props.put(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, key.type().kafkaType());
         props.put(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, key.location().toString());
         if (key.storePassword() != null) {
             props.put(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, key.storePassword());
         }
-        props.put(SslConfigs.SSL_KEY_PASSWORD_CONFIG, key.keyPassword());
+        if (key.keyPassword() != null) {
+            props.put(SslConfigs.SSL_KEY_PASSWORD_CONFIG, key.keyPassword());
+        }
         return props;
     }
 
@@ -255,7 +257,7 @@ public final class SecureKafkaBroker {
         TrustStoreFile trust = pki.trustStore(type);
         Map<String, Object> props = new HashMap<>();
         props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, trust.type().name());
+        props.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, trust.type().kafkaType());
         props.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, trust.location().toString());
         if (trust.password() != null) {
             props.put(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, trust.password());

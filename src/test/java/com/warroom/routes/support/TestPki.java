@@ -47,21 +47,35 @@ import org.bouncycastle.util.io.pem.PemObjectGenerator;
  */
 public final class TestPki {
 
-    /** The store types of Kafka's {@code ssl.keystore.type} / {@code ssl.truststore.type}. */
+    /**
+     * The forms of store Kafka clients read. {@link #kafkaType()} is the value of {@code ssl.keystore.type} /
+     * {@code ssl.truststore.type}; PEM comes twice, with the key encrypted (and {@code ssl.key.password}) and
+     * unencrypted (no password at all, as in a Strimzi user's {@code user.key}).
+     */
     public enum StoreType {
-        PKCS12("p12"), JKS("jks"), PEM("pem");
+        PKCS12("PKCS12", "p12"), JKS("JKS", "jks"), PEM("PEM", "pem"), PEM_UNENCRYPTED_KEY("PEM", "unencrypted.pem");
 
+        private final String kafkaType;
         private final String extension;
 
-        StoreType(String extension) {
+        StoreType(String kafkaType, String extension) {
+            this.kafkaType = kafkaType;
             this.extension = extension;
+        }
+
+        public String kafkaType() {
+            return kafkaType;
+        }
+
+        boolean isPem() {
+            return kafkaType.equals("PEM");
         }
     }
 
     /**
      * One identity's key and certificate chain in one store type. For PEM the key file holds a
-     * PKCS#8 key encrypted with {@code keyPassword} and then the chain; Kafka takes no store
-     * password for PEM files, so {@code storePassword} is null there.
+     * PKCS#8 key (encrypted with {@code keyPassword}, or not and {@code keyPassword} null) and then the
+     * chain; Kafka takes no store password for PEM files, so {@code storePassword} is null there.
      */
     public record KeyStoreFile(StoreType type, Path location, String storePassword, String keyPassword) {
     }
@@ -90,11 +104,11 @@ public final class TestPki {
             caCert = sign(CA_NAME, caKeys, true, null);
             for (StoreType type : StoreType.values()) {
                 Path file = dir.resolve("ca-truststore." + type.extension);
-                if (type == StoreType.PEM) {
+                if (type.isPem()) {
                     writePem(file, caCert);
                     trustStores.put(type, new TrustStoreFile(type, file, null));
                 } else {
-                    KeyStore store = KeyStore.getInstance(type.name());
+                    KeyStore store = KeyStore.getInstance(type.kafkaType());
                     store.load(null, null);
                     store.setCertificateEntry("ca", caCert);
                     save(store, file);
@@ -133,8 +147,11 @@ public final class TestPki {
                 if (type == StoreType.PEM) {
                     writePem(file, encrypted(keys.getPrivate()), cert, caCert);
                     files.put(type, new KeyStoreFile(type, file, null, password));
+                } else if (type == StoreType.PEM_UNENCRYPTED_KEY) {
+                    writePem(file, new JcaPKCS8Generator(keys.getPrivate(), null), cert, caCert);
+                    files.put(type, new KeyStoreFile(type, file, null, null));
                 } else {
-                    KeyStore store = KeyStore.getInstance(type.name());
+                    KeyStore store = KeyStore.getInstance(type.kafkaType());
                     store.load(null, null);
                     store.setKeyEntry(name, keys.getPrivate(), password.toCharArray(), chain);
                     save(store, file);
