@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Writer;
 import java.math.BigInteger;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -21,6 +20,7 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.EnumMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 
 import org.bouncycastle.asn1.x500.X500Name;
@@ -66,10 +66,6 @@ public final class TestPki {
         public String kafkaType() {
             return kafkaType;
         }
-
-        boolean isPem() {
-            return kafkaType.equals("PEM");
-        }
     }
 
     /**
@@ -102,9 +98,9 @@ public final class TestPki {
             Files.createDirectories(dir);
             caKeys = keyPair();
             caCert = sign(CA_NAME, caKeys, true, null);
-            for (StoreType type : StoreType.values()) {
+            for (StoreType type : List.of(StoreType.PKCS12, StoreType.JKS, StoreType.PEM)) {
                 Path file = dir.resolve("ca-truststore." + type.extension);
-                if (type.isPem()) {
+                if (type == StoreType.PEM) {
                     writePem(file, caCert);
                     trustStores.put(type, new TrustStoreFile(type, file, null));
                 } else {
@@ -124,21 +120,23 @@ public final class TestPki {
         return dir;
     }
 
+    /** The CA in a {@code type} store (for both PEM forms the same certificate file). */
     public TrustStoreFile trustStore(StoreType type) {
-        return trustStores.get(type);
+        return trustStores.get(type == StoreType.PEM_UNENCRYPTED_KEY ? StoreType.PEM : type);
     }
 
     /**
      * Issues a certificate for subject {@code CN=commonName} (valid for TLS server and client use; for
      * a server, with {@code localhost} and {@code 127.0.0.1} as its names) and writes it with its key in
-     * every store type, as {@code <name>.p12}, {@code <name>.jks} and {@code <name>.pem}.
+     * every store type, as {@code <name>.p12}, {@code <name>.jks}, {@code <name>.pem} and
+     * {@code <name>.unencrypted.pem}.
      */
     public Map<StoreType, KeyStoreFile> issue(String name, String commonName, boolean server) {
         try {
             KeyPair keys = keyPair();
             GeneralNames names = server ? new GeneralNames(new GeneralName[] {
                 new GeneralName(GeneralName.dNSName, "localhost"),
-                new GeneralName(GeneralName.iPAddress, InetAddress.getLoopbackAddress().getHostAddress())}) : null;
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1")}) : null;
             X509Certificate cert = sign(new X500Name("CN=" + commonName), keys, false, names);
             Certificate[] chain = {cert, caCert};
             Map<StoreType, KeyStoreFile> files = new EnumMap<>(StoreType.class);
