@@ -15,6 +15,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.utils.Exit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -155,6 +156,11 @@ public final class KafkaBroker {
 
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** The port a listener of the broker is bound to (e.g. a listener added through the extra settings). */
+    public int boundPort(String listenerName) {
+        return broker().boundPort(ListenerName.normalised(listenerName));
     }
 
     /** How long building, formatting and starting the broker took (first {@link #shared()} call). */
