@@ -12,7 +12,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.warroom.routes.Backoff;
-import com.warroom.routes.ledger.WarRoomLedger;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelExchangeException;
@@ -68,6 +67,14 @@ public final class KafkaFailures extends RoutePolicySupport {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaFailures.class);
 
     public enum Kind { RETRY, SET_ASIDE, STOP }
+
+    /** The war rooms opened whose ledger entry Kafka has not taken yet (the ledger, found in the registry): named at a hand-over. */
+    public interface Unrecorded {
+        int unrecordedCount();
+
+        /** {@code incident_id=… chat_id=…, …} */
+        String unrecordedIncidents();
+    }
 
     /** Non-retriable in Kafka's terms, yet about the group or the producer, never the record: retried. */
     private static final Set<Class<? extends Throwable>> GROUP_OR_PRODUCER_STATE = Set.of(CommitFailedException.class,
@@ -203,7 +210,7 @@ public final class KafkaFailures extends RoutePolicySupport {
      * The {@code retryWhile} of the ledger write (routes/05-error-handling.yaml): counts and logs each
      * failed attempt and says whether to write again in place, after Camel's redelivery delay. While the
      * process stops, for the shutdown time-out less 2 s, then given up (what stayed unrecorded is logged
-     * at close, see WarRoomLedger). Never past {@link RecordDeadline#ledgerWriteMillis} from the poll's
+     * at close, see the ledger). Never past {@link RecordDeadline#ledgerWriteMillis} from the poll's
      * return: then {@link #handOver}. A {@code ref} predicate (bean {@code ledgerWriteAgain}), for the
      * reason given at {@link Caught}.
      */
@@ -246,12 +253,12 @@ public final class KafkaFailures extends RoutePolicySupport {
      * give the partition to another consumer while this one still holds the record, and that one, not
      * finding the entry, would open a second room. Instead the consumer route stops (nothing of the record
      * committed), readiness {@code kafka-access} turns DOWN, and one line names every room opened but not
-     * in the ledger. The entries stay in memory (WarRoomLedger): started again, the route writes them
+     * in the ledger. The entries stay in memory (the ledger): started again, the route writes them
      * before any create.
      */
     void handOver(Exchange exchange, String cause) {
         String routeId = exchange.getFromRouteId();
-        WarRoomLedger ledger = exchange.getContext().getRegistry().findSingleByType(WarRoomLedger.class);
+        Unrecorded ledger = exchange.getContext().getRegistry().findSingleByType(Unrecorded.class);
         if (routeId != null && handedOver.putIfAbsent(routeId, ledger == null ? 0 : ledger.unrecordedCount()) == null) {
             String unrecorded = ledger == null ? "" : ledger.unrecordedIncidents();
             LOG.error("{}: the ledger write still fails ({}) as max.poll.interval.ms comes near: route {} stops and hands its "

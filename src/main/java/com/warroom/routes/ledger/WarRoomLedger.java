@@ -16,6 +16,7 @@ import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.incident.IncidentEventParser;
 import com.warroom.routes.kafka.CompactedTopicView;
 import com.warroom.routes.kafka.KafkaClientSettings;
+import com.warroom.routes.kafka.KafkaFailures;
 import com.warroom.routes.warroom.WarRoomState;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
@@ -38,10 +39,9 @@ import org.slf4j.LoggerFactory;
  * failed another way), {@link #recover} hands the kept answer to the routes instead of a second
  * create, and at stop {@link #close} names every war room still unrecorded.
  */
-public final class WarRoomLedger implements AutoCloseable {
+public final class WarRoomLedger implements KafkaFailures.Unrecorded, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WarRoomLedger.class);
-    public static final String ENTRY = "ledgerEntry";
     /** Exchange property set by {@link #lookUp}: {@code recorded}, {@code opened_not_recorded} or {@code none}. */
     public static final String STATE = "ledgerState";
     private static final String CLAIM = "ledgerClaim";
@@ -106,13 +106,13 @@ public final class WarRoomLedger implements AutoCloseable {
         exchange.setProperty(STATE, state);
     }
 
-    /** True when the incident already has a war room; the stored entry goes to exchange property {@value #ENTRY}. */
+    /** True when the incident already has a war room; the stored entry goes to exchange property {@code ledgerEntry}. */
     public boolean find(Exchange exchange) throws IOException {
         byte[] raw = view.get(exchange.getProperty(IncidentEventParser.INCIDENT_ID, String.class));
         if (raw == null) {
             return false;
         }
-        exchange.setProperty(ENTRY, codec.expand(raw));
+        exchange.setProperty(WarRoomState.LEDGER_ENTRY, codec.expand(raw));
         return true;
     }
 
@@ -140,6 +140,7 @@ public final class WarRoomLedger implements AutoCloseable {
     }
 
     /** The war rooms opened whose ledger record Kafka has not acknowledged yet, for a log line: {@code incident_id=… chat_id=…, …}. */
+    @Override
     public String unrecordedIncidents() {
         StringBuilder sb = new StringBuilder();
         unrecorded.forEach((incident, e) -> sb.append(sb.length() == 0 ? "" : ", ").append("incident_id=").append(incident)
@@ -148,6 +149,7 @@ public final class WarRoomLedger implements AutoCloseable {
     }
 
     /** War rooms opened whose ledger record Kafka has not acknowledged yet. */
+    @Override
     public int unrecordedCount() {
         return unrecorded.size();
     }
@@ -171,14 +173,14 @@ public final class WarRoomLedger implements AutoCloseable {
         exchange.getMessage().getHeaders().clear();
         exchange.getMessage().setHeader(KafkaConstants.KEY, incidentId);
         exchange.getMessage().setBody(new String(bytes, StandardCharsets.UTF_8));
-        exchange.setProperty(ENTRY, e);
+        exchange.setProperty(WarRoomState.LEDGER_ENTRY, e);
         unrecorded.put(incidentId, e);
     }
 
     /** Called once Kafka acknowledged the ledger record. */
     public void remember(Exchange exchange) throws IOException {
         String incidentId = exchange.getProperty(IncidentEventParser.INCIDENT_ID, String.class);
-        view.put(incidentId, mapper.writeValueAsBytes(exchange.getProperty(ENTRY, JsonNode.class)));
+        view.put(incidentId, mapper.writeValueAsBytes(exchange.getProperty(WarRoomState.LEDGER_ENTRY, JsonNode.class)));
         unrecorded.remove(incidentId);
     }
 
