@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.stream.Stream;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -71,7 +72,8 @@ public final class BackgroundThreads {
         this.registry = registry;
         this.stallNanos = TimeUnit.MILLISECONDS.toNanos(stallMillis);
         this.clock = nanoClock;
-        Gauge.builder("background.threads.down", this, t -> t.downNames().size()).strongReference(true)
+        Gauge.builder("background.threads.down", this, t -> Stream.of(t.down, t.stalled, t.refused).flatMap(m -> m.keySet().stream()).distinct().count())
+                .strongReference(true)
                 .description("background threads down and restarting (no Flashduty call while one that guards the budget or the ledger is)")
                 .register(registry);
     }
@@ -181,13 +183,6 @@ public final class BackgroundThreads {
         });
         refused.forEach((thread, reason) -> why.merge(thread, reason, (a, b) -> a + "; " + b));
         return "background thread(s) down: " + why;
-    }
-
-    private Map<String, String> downNames() {
-        Map<String, String> all = new TreeMap<>(down);
-        stalled.keySet().forEach(t -> all.putIfAbsent(t, ""));
-        refused.keySet().forEach(t -> all.putIfAbsent(t, ""));
-        return all;
     }
 
     private static String stallReason(String thread) {

@@ -9,7 +9,10 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 
 import com.warroom.routes.Backoff;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -17,7 +20,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
@@ -38,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * <p>
  * With a retention ({@code keepMillis} &gt; 0) a key is held only while its latest record is younger
  * than that (by the record's timestamp, one in the future counted as now): older records are never
- * stored, and {@link #prune} drops what aged past it since. Each value is then held behind the
- * 8-byte timestamp it is judged by.
+ * stored, and {@link #prune} drops what aged past it since. Each value is held behind the 8-byte
+ * timestamp it is judged by.
  * <p>
  * A key of 24 lower-case hex digits (a Flashduty incident_id, the ledger's keys) is held as its 12
  * bytes ({@link HexKey}, 24 bytes of heap instead of a String's 64): in a 1,000,000-entry ledger the
@@ -75,8 +77,7 @@ public final class CompactedTopicView implements AutoCloseable {
     private volatile KafkaConsumer<String, byte[]> tail;
     private volatile Thread tailThread;
     private volatile boolean closing;
-    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
-    private volatile long loadMillis;
+    private final CountDownLatch closed = new CountDownLatch(1);
     /** how long after its record's timestamp a key is held; 0: for ever */
     private final long keepMillis;
     private final Clock clock;
@@ -113,10 +114,7 @@ public final class CompactedTopicView implements AutoCloseable {
         long start = System.nanoTime();
         KafkaConsumer<String, byte[]> consumer = newConsumer();
         try {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+            List<TopicPartition> partitions = assignFromStart(consumer);
             Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, Duration.ofSeconds(30)));
             long records = 0;
             while (!caughtUp(consumer, end)) {
@@ -128,8 +126,7 @@ public final class CompactedTopicView implements AutoCloseable {
             for (TopicPartition tp : partitions) {
                 next.put(tp, consumer.position(tp));
             }
-            loadMillis = (System.nanoTime() - start) / 1_000_000;
-            LOG.info("{}: {} keys read back from {} records in {} ms{}", topic, values.size(), records, loadMillis,
+            LOG.info("{}: {} keys read back from {} records in {} ms{}", topic, values.size(), records, (System.nanoTime() - start) / 1_000_000,
                     keepMillis == 0 ? "" : " (records older than " + Duration.ofMillis(keepMillis) + " not kept)");
         } catch (RuntimeException e) {
             consumer.close(Duration.ofSeconds(1));
@@ -139,6 +136,15 @@ public final class CompactedTopicView implements AutoCloseable {
         tailThread = new Thread(this::follow, "follow-" + topic);
         tailThread.setDaemon(true);
         tailThread.start();
+    }
+
+    /** Assigns every partition of the topic (none while it does not exist), read from the start. */
+    private List<TopicPartition> assignFromStart(KafkaConsumer<String, byte[]> consumer) {
+        List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(info -> new TopicPartition(topic, info.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        return partitions;
     }
 
     private static boolean caughtUp(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
@@ -173,16 +179,6 @@ public final class CompactedTopicView implements AutoCloseable {
         if (threads != null) {
             threads.watch(name, restart.failClosed());
         }
-        try {
-            followUntilClosed(name);
-        } finally {
-            if (threads != null) {
-                threads.unwatch(name);
-            }
-        }
-    }
-
-    private void followUntilClosed(String name) {
         long backoff = restart.backoff().millis(1);
         KafkaConsumer<String, byte[]> consumer = tail;
         boolean failing = false;
@@ -194,7 +190,7 @@ public final class CompactedTopicView implements AutoCloseable {
                     tail = consumer;
                 }
                 if (consumer.assignment().isEmpty() && !waitForPartitions(consumer)) {
-                    return; // closing
+                    break; // closing
                 }
                 // after a restart: what was written meanwhile must be applied before the thread counts as back
                 Map<TopicPartition, Long> target = failing
@@ -231,14 +227,17 @@ public final class CompactedTopicView implements AutoCloseable {
                 }
             }
             if (closing) {
-                return;
+                break;
             }
             failing = true;
             report(name, failure, backoff);
             if (!pause(backoff)) {
-                return;
+                break;
             }
             backoff = restart.backoff().after(backoff);
+        }
+        if (threads != null) {
+            threads.unwatch(name);
         }
     }
 
@@ -277,12 +276,9 @@ public final class CompactedTopicView implements AutoCloseable {
     /** The topic had no partitions (not created yet): looks again until it has, then reads it from the start. */
     private boolean waitForPartitions(KafkaConsumer<String, byte[]> consumer) {
         while (!closing) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            boolean found = !assignFromStart(consumer).isEmpty();
             progress("follow-" + topic); // the brokers answered: the topic is missing, the client is not stalled
-            if (!partitions.isEmpty()) {
-                consumer.assign(partitions);
-                consumer.seekToBeginning(partitions);
+            if (found) {
                 return true;
             }
             // looks again well within the stall bound, so a missing topic does not read as a stall
@@ -296,7 +292,7 @@ public final class CompactedTopicView implements AutoCloseable {
     /** Waits, unless closing; false when closing. */
     private boolean pause(long millis) {
         try {
-            return !closed.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return !closed.await(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -328,19 +324,13 @@ public final class CompactedTopicView implements AutoCloseable {
         if (r.key() == null) {
             return;
         }
-        if (r.value() == null) {
-            values.remove(heldKey(r.key()));
-        } else if (keepMillis == 0) {
-            values.put(heldKey(r.key()), held.apply(r.value()));
+        long now = clock.millis();
+        // no timestamp, or one ahead of this clock: judged from now on
+        long at = r.timestamp() < 0 ? now : Math.min(r.timestamp(), now);
+        if (r.value() == null || expired(at, now)) {
+            values.remove(heldKey(r.key())); // a tombstone, or a latest record too old: so is whatever came before it
         } else {
-            long now = clock.millis();
-            // no timestamp, or one ahead of this clock: judged from now on
-            long at = r.timestamp() < 0 ? now : Math.min(r.timestamp(), now);
-            if (expired(at, now)) {
-                values.remove(heldKey(r.key())); // its latest record is too old: so is whatever came before it
-            } else {
-                values.put(heldKey(r.key()), stamped(at, held.apply(r.value())));
-            }
+            values.put(heldKey(r.key()), stamped(at, held.apply(r.value())));
         }
     }
 
@@ -367,7 +357,7 @@ public final class CompactedTopicView implements AutoCloseable {
 
     public byte[] get(String key) {
         byte[] v = values.get(heldKey(key));
-        return v == null || keepMillis == 0 ? v : Arrays.copyOfRange(v, 8, v.length);
+        return v == null ? null : Arrays.copyOfRange(v, 8, v.length);
     }
 
     /** Records what this process itself just wrote (and Kafka acknowledged), ahead of the follower. */
@@ -375,7 +365,7 @@ public final class CompactedTopicView implements AutoCloseable {
         if (value == null) {
             values.remove(heldKey(key));
         } else {
-            values.put(heldKey(key), keepMillis == 0 ? held.apply(value) : stamped(clock.millis(), held.apply(value)));
+            values.put(heldKey(key), stamped(clock.millis(), held.apply(value)));
         }
     }
 
@@ -399,7 +389,7 @@ public final class CompactedTopicView implements AutoCloseable {
     }
 
     public Set<String> keys() {
-        return values.keySet().stream().map(Object::toString).collect(java.util.stream.Collectors.toUnmodifiableSet());
+        return values.keySet().stream().map(Object::toString).collect(Collectors.toUnmodifiableSet());
     }
 
     /** A key of 24 lower-case hex digits as its 96 bits; toString gives the key back. */
@@ -427,14 +417,6 @@ public final class CompactedTopicView implements AutoCloseable {
 
     public int size() {
         return values.size();
-    }
-
-    public long loadMillis() {
-        return loadMillis;
-    }
-
-    public String topic() {
-        return topic;
     }
 
     @Override

@@ -76,9 +76,9 @@ public final class KafkaFailures extends RoutePolicySupport {
         String unrecordedIncidents();
     }
 
-    /** Non-retriable in Kafka's terms, yet about the group or the producer, never the record: retried. */
-    private static final Set<Class<? extends Throwable>> GROUP_OR_PRODUCER_STATE = Set.of(CommitFailedException.class,
-            RebalanceInProgressException.class, IllegalGenerationException.class, UnknownMemberIdException.class,
+    /** Retried: retriable in Kafka's terms, or non-retriable yet about the group or the producer, never the record. */
+    private static final Set<Class<? extends Throwable>> RETRIED = Set.of(InterruptedException.class, RetriableException.class,
+            CommitFailedException.class, RebalanceInProgressException.class, IllegalGenerationException.class, UnknownMemberIdException.class,
             FencedInstanceIdException.class, ProducerFencedException.class, OutOfOrderSequenceException.class,
             InvalidProducerEpochException.class, UnknownProducerIdException.class, WakeupException.class, InterruptException.class);
 
@@ -109,25 +109,25 @@ public final class KafkaFailures extends RoutePolicySupport {
                 return Kind.STOP;
             }
         }
-        for (Throwable t = caught; t != null; t = t.getCause()) {
-            if (isWrapper(t)) {
-                continue;
-            }
-            if (t instanceof InterruptedException || t instanceof RetriableException || isGroupOrProducerState(t)) {
-                return Kind.RETRY;
-            }
-            if (t instanceof ApiException || t instanceof SerializationException) {
-                return Kind.SET_ASIDE;
-            }
-            if (t instanceof KafkaException) {
-                return Kind.RETRY; // the client's own state (e.g. a producer being closed), not the record
-            }
-            if (t instanceof CamelExchangeException && t.getCause() == null) {
-                return Kind.RETRY; // an exchange stopped or rejected by Camel itself
-            }
-            return Kind.SET_ASIDE; // a defect handling this record: the same record fails again
+        Throwable t = unwrapped(caught);
+        if (RETRIED.stream().anyMatch(c -> c.isInstance(t))) {
+            return Kind.RETRY;
         }
-        return Kind.SET_ASIDE;
+        if (t instanceof ApiException || t instanceof SerializationException) {
+            return Kind.SET_ASIDE;
+        }
+        // retried: the client's own state (e.g. a producer being closed), or an exchange stopped or rejected by Camel itself;
+        // anything else is a defect handling this record: the same record fails again
+        return t instanceof KafkaException || t instanceof CamelExchangeException && t.getCause() == null ? Kind.RETRY : Kind.SET_ASIDE;
+    }
+
+    /** The first cause under the wrappers. */
+    private static Throwable unwrapped(Throwable caught) {
+        Throwable t = caught;
+        while (isWrapper(t)) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     /** The first Kafka exception under the wrappers, or null: what a set-aside record's headers name. */
@@ -144,10 +144,6 @@ public final class KafkaFailures extends RoutePolicySupport {
         return t.getCause() != null && (t instanceof ExecutionException || t instanceof CompletionException
                 || t instanceof CamelExecutionException || t.getClass() == RuntimeCamelException.class
                 || t.getClass() == KafkaException.class);
-    }
-
-    private static boolean isGroupOrProducerState(Throwable t) {
-        return GROUP_OR_PRODUCER_STATE.stream().anyMatch(c -> c.isInstance(t));
     }
 
     private static Kind kindOf(Exchange exchange) {
@@ -357,10 +353,8 @@ public final class KafkaFailures extends RoutePolicySupport {
     /** A bounded label: the class name of a Kafka or Camel exception (a fixed set), else {@code other}. */
     static String causeLabel(Throwable caught) {
         Throwable t = kafkaCause(caught);
-        if (t == null) {
-            for (t = caught; t != null && isWrapper(t); t = t.getCause()) {
-                // down to the first real cause
-            }
+        if (t == null && caught != null) {
+            t = unwrapped(caught);
         }
         if (t == null) {
             return "other";

@@ -180,10 +180,4 @@ public final class RecordLimits {
         return new StartupProblem("cannot read max.message.bytes of topic " + topic + " from Kafka ("
                 + (cause == null ? "no cause" : cause.getClass().getSimpleName()) + ")");
     }
-
-    @Override
-    public String toString() {
-        return "RecordLimits[" + incidentTopic + "=" + incidentBytes + ", " + templateRequestTopic + "=" + templateRequestBytes
-                + ", " + deadLetterTopic + "=" + deadLetterBytes + "]";
-    }
 }

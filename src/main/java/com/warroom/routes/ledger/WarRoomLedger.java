@@ -15,7 +15,6 @@ import com.warroom.routes.flashduty.AnswerFields;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.incident.IncidentEventParser;
 import com.warroom.routes.kafka.CompactedTopicView;
-import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.kafka.KafkaFailures;
 import com.warroom.routes.warroom.WarRoomState;
 import org.apache.camel.Exchange;
@@ -52,16 +51,10 @@ public final class WarRoomLedger implements KafkaFailures.Unrecorded, AutoClosea
     private final Map<String, ObjectNode> unrecorded = new ConcurrentHashMap<>();
     private final LedgerEntryCodec codec;
 
-    public WarRoomLedger(KafkaClientSettings settings, String topic, ObjectMapper mapper) {
-        this(settings, topic, mapper, CompactedTopicView.Restart.logOnly());
-    }
-
-    /** @param restart how the ledger follower comes back; it should fail closed (no call while it cannot see other replicas' entries) */
-    public WarRoomLedger(KafkaClientSettings settings, String topic, ObjectMapper mapper, CompactedTopicView.Restart restart) {
-        this(new CompactedTopicView(settings, topic, restart), mapper);
-    }
-
-    /** Over a view of the ledger topic; one never loaded holds only what is put into it (route tests). */
+    /**
+     * Over a view of the ledger topic, whose follower should fail closed (no call while it cannot see other
+     * replicas' entries); one never loaded holds only what is put into it (route tests).
+     */
     public WarRoomLedger(CompactedTopicView view, ObjectMapper mapper) {
         this.view = view;
         this.mapper = mapper;
@@ -203,10 +196,6 @@ public final class WarRoomLedger implements KafkaFailures.Unrecorded, AutoClosea
 
     public boolean contains(String incidentId) {
         return view.get(incidentId) != null;
-    }
-
-    public long loadMillis() {
-        return view.loadMillis();
     }
 
     /**
