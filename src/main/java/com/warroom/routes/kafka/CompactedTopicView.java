@@ -1,5 +1,6 @@
 package com.warroom.routes.kafka;
 
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -15,6 +16,7 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 import com.warroom.routes.Backoff;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -55,15 +57,17 @@ public final class CompactedTopicView implements AutoCloseable {
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
     private static final long MISSING_TOPIC_LOOK_MILLIS = 5_000;
 
-    /** How the follower comes back after its client failed; {@code threads} null: it only logs. */
+    /** How the follower comes back after its client failed, and whom it reports to. */
     public record Restart(BackgroundThreads threads, boolean failClosed, Duration initialBackoff, Duration maxBackoff) {
 
         Backoff backoff() {
             return new Backoff(initialBackoff, maxBackoff);
         }
 
+        /** Reported to threads of its own, which guard nothing (nobody asks them): a failure is only logged. */
         public static Restart logOnly() {
-            return new Restart(null, false, Duration.ofSeconds(1), Duration.ofSeconds(30));
+            return new Restart(new BackgroundThreads(BackgroundThreads.Gate.NONE, new SimpleMeterRegistry()), false,
+                    Duration.ofSeconds(1), Duration.ofSeconds(30));
         }
     }
 
@@ -176,9 +180,7 @@ public final class CompactedTopicView implements AutoCloseable {
     private void follow() {
         String name = "follow-" + topic;
         BackgroundThreads threads = restart.threads();
-        if (threads != null) {
-            threads.watch(name, restart.failClosed());
-        }
+        threads.watch(name, restart.failClosed());
         long backoff = restart.backoff().millis(1);
         KafkaConsumer<String, byte[]> consumer = tail;
         boolean failing = false;
@@ -204,18 +206,18 @@ public final class CompactedTopicView implements AutoCloseable {
                     }
                     long now = System.nanoTime();
                     if (!records.isEmpty()) {
-                        progress(name);
+                        threads.progress(name);
                         probedAt = now;
                     } else if (now - probedAt >= PROBE_NANOS) {
                         probedAt = now;
                         if (reachesBrokers(consumer)) {
-                            progress(name);
+                            threads.progress(name);
                         }
                     }
                     if (failing && caughtUp(consumer, target)) {
                         failing = false;
                         backoff = restart.backoff().millis(1);
-                        report(name, null, 0);
+                        threads.running(name);
                     }
                 }
             } catch (Throwable e) { // a WakeupException too, when not closing: the follower is gone all the same
@@ -230,15 +232,13 @@ public final class CompactedTopicView implements AutoCloseable {
                 break;
             }
             failing = true;
-            report(name, failure, backoff);
+            threads.failed(name, failure, restart.failClosed(), backoff);
             if (!pause(backoff)) {
                 break;
             }
             backoff = restart.backoff().after(backoff);
         }
-        if (threads != null) {
-            threads.unwatch(name);
-        }
+        threads.unwatch(name);
     }
 
     /** An idle poll says nothing: asking for the end offsets does (a time-out is no progress, not a failure). */
@@ -248,13 +248,6 @@ public final class CompactedTopicView implements AutoCloseable {
             return true;
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             return false;
-        }
-    }
-
-    private void progress(String name) {
-        BackgroundThreads threads = restart.threads();
-        if (threads != null) {
-            threads.progress(name);
         }
     }
 
@@ -277,7 +270,7 @@ public final class CompactedTopicView implements AutoCloseable {
     private boolean waitForPartitions(KafkaConsumer<String, byte[]> consumer) {
         while (!closing) {
             boolean found = !assignFromStart(consumer).isEmpty();
-            progress("follow-" + topic); // the brokers answered: the topic is missing, the client is not stalled
+            restart.threads().progress("follow-" + topic); // the brokers answered: the topic is missing, the client is not stalled
             if (found) {
                 return true;
             }
@@ -296,19 +289,6 @@ public final class CompactedTopicView implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        }
-    }
-
-    private void report(String name, Throwable failure, long retryInMillis) {
-        BackgroundThreads threads = restart.threads();
-        if (threads == null) {
-            if (failure != null) {
-                LOG.error("{}: following the topic failed ({}); a new follower in {} ms", topic, failure.getClass().getName(), retryInMillis);
-            }
-        } else if (failure != null) {
-            threads.failed(name, failure, restart.failClosed(), retryInMillis);
-        } else {
-            threads.running(name);
         }
     }
 
@@ -339,20 +319,7 @@ public final class CompactedTopicView implements AutoCloseable {
     }
 
     private static byte[] stamped(long at, byte[] value) {
-        byte[] v = new byte[8 + value.length];
-        for (int i = 0; i < 8; i++) {
-            v[i] = (byte) (at >>> (56 - 8 * i));
-        }
-        System.arraycopy(value, 0, v, 8, value.length);
-        return v;
-    }
-
-    private static long stampOf(byte[] stored) {
-        long at = 0;
-        for (int i = 0; i < 8; i++) {
-            at = (at << 8) | (stored[i] & 0xff);
-        }
-        return at;
+        return ByteBuffer.allocate(8 + value.length).putLong(at).put(value).array();
     }
 
     public byte[] get(String key) {
@@ -380,7 +347,7 @@ public final class CompactedTopicView implements AutoCloseable {
         }
         long now = clock.millis();
         int before = values.size();
-        values.entrySet().removeIf(e -> expired(stampOf(e.getValue()), now));
+        values.entrySet().removeIf(e -> expired(ByteBuffer.wrap(e.getValue()).getLong(), now));
         int dropped = Math.max(0, before - values.size());
         if (dropped > 0) {
             LOG.info("{}: {} keys older than {} dropped from memory, {} held", topic, dropped, Duration.ofMillis(keepMillis), values.size());
@@ -403,14 +370,8 @@ public final class CompactedTopicView implements AutoCloseable {
 
     /** The form a key is held in: a {@link HexKey} for 24 lower-case hex digits, else the String itself. */
     static Object heldKey(String key) {
-        if (key.length() != 24) {
+        if (key.length() != 24 || !key.chars().allMatch(c -> c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
             return key;
-        }
-        for (int i = 0; i < 24; i++) {
-            char c = key.charAt(i);
-            if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
-                return key;
-            }
         }
         return new HexKey(Long.parseUnsignedLong(key, 0, 16, 16), Integer.parseUnsignedInt(key, 16, 24, 16));
     }
