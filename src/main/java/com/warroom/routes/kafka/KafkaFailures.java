@@ -162,21 +162,13 @@ public final class KafkaFailures extends RoutePolicySupport {
      * predicate would not do: Camel calls the bean on a copy of the exchange without its exception,
      * so the bean would see only EXCEPTION_CAUGHT, which inside a dead-letter route called from a
      * catch is still the outer catch's (a dead-letter copy Kafka could not take for now was taken
-     * for a refusal and stopped the consumer).
+     * for a refusal and stopped the consumer). With {@code whileProperty}: only while that exchange
+     * property is true (a step that marks what it is doing).
      */
-    public static final class Caught implements Predicate {
-
-        private final Kind kind;
-        private final String whileProperty;
+    public record Caught(Kind kind, String whileProperty) implements Predicate {
 
         public Caught(Kind kind) {
             this(kind, null);
-        }
-
-        /** Only while the exchange property {@code whileProperty} is true (a step that marks what it is doing). */
-        public Caught(Kind kind, String whileProperty) {
-            this.kind = kind;
-            this.whileProperty = whileProperty;
         }
 
         @Override

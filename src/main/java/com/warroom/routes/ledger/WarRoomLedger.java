@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -135,10 +136,8 @@ public final class WarRoomLedger implements KafkaFailures.Unrecorded, AutoClosea
     /** The war rooms opened whose ledger record Kafka has not acknowledged yet, for a log line: {@code incident_id=… chat_id=…, …}. */
     @Override
     public String unrecordedIncidents() {
-        StringBuilder sb = new StringBuilder();
-        unrecorded.forEach((incident, e) -> sb.append(sb.length() == 0 ? "" : ", ").append("incident_id=").append(incident)
-                .append(" chat_id=").append(e.path("chat_id").asText()));
-        return sb.toString();
+        return unrecorded.entrySet().stream().map(e -> "incident_id=" + e.getKey() + " chat_id=" + e.getValue().path("chat_id").asText())
+                .collect(Collectors.joining(", "));
     }
 
     /** War rooms opened whose ledger record Kafka has not acknowledged yet. */
@@ -178,11 +177,7 @@ public final class WarRoomLedger implements KafkaFailures.Unrecorded, AutoClosea
     }
 
     private static String text(JsonNode data, String field) {
-        if (data == null) {
-            return "";
-        }
-        JsonNode n = data.get(field);
-        return n == null || n.isNull() ? "" : n.asText();
+        return data == null ? "" : data.path(field).asText(""); // "" for a missing or null field too
     }
 
     public int size() {
