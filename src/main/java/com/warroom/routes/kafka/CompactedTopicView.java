@@ -187,9 +187,11 @@ public final class CompactedTopicView implements AutoCloseable {
         while (!closing) {
             Throwable failure = null;
             try {
-                if (consumer == null) {
-                    consumer = reopen();
+                if (consumer == null) { // a new follower where the last one left off (none yet: the partitions are looked for)
+                    consumer = newConsumer();
                     tail = consumer;
+                    consumer.assign(next.keySet());
+                    next.forEach(consumer::seek);
                 }
                 if (consumer.assignment().isEmpty() && !waitForPartitions(consumer)) {
                     break; // closing
@@ -248,21 +250,6 @@ public final class CompactedTopicView implements AutoCloseable {
             return true;
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             return false;
-        }
-    }
-
-    /** A new follower where the last one left off. */
-    private KafkaConsumer<String, byte[]> reopen() {
-        KafkaConsumer<String, byte[]> consumer = newConsumer();
-        try {
-            if (!next.isEmpty()) {
-                consumer.assign(next.keySet());
-                next.forEach(consumer::seek);
-            }
-            return consumer;
-        } catch (RuntimeException e) {
-            closeQuietly(consumer);
-            throw e;
         }
     }
 
