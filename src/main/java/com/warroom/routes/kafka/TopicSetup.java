@@ -162,11 +162,9 @@ public final class TopicSetup {
             return known.get();
         }
         Exception e = failure.get();
-        if (e instanceof ExecutionException x) {
-            throw x;
-        } else if (e instanceof java.util.concurrent.TimeoutException x) {
-            throw x;
+        if (e == null) {
+            throw new InterruptedException();
         }
-        throw new InterruptedException();
+        throw e instanceof ExecutionException x ? x : new ExecutionException(e); // a time-out: named by its cause
     }
 }

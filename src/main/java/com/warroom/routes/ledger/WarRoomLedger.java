@@ -119,11 +119,7 @@ public final class WarRoomLedger implements KafkaFailures.Unrecorded, AutoClosea
         if (kept == null) {
             return false;
         }
-        ObjectNode data = mapper.createObjectNode();
-        for (String field : new String[] {"chat_id", "chat_name", "share_link"}) {
-            data.set(field, kept.get(field));
-        }
-        exchange.setProperty(FlashdutyCallState.DATA, data);
+        exchange.setProperty(FlashdutyCallState.DATA, kept.deepCopy().retain("chat_id", "chat_name", "share_link"));
         exchange.setProperty(FlashdutyCallState.REQUEST_ID, kept.path("request_id").asText());
         exchange.setProperty(FlashdutyCallState.ATTEMPTS, 0);
         exchange.setProperty(WarRoomState.INTEGRATION_ID, kept.path("integration_id").asLong());
