@@ -2,6 +2,7 @@ package com.warroom.routes.ledger;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -82,10 +83,7 @@ public final class LedgerEntryCodec {
     }
 
     private static byte[] raw(byte[] json) {
-        byte[] v = new byte[1 + json.length];
-        v[0] = RAW;
-        System.arraycopy(json, 0, v, 1, json.length);
-        return v;
+        return ByteBuffer.allocate(1 + json.length).put(RAW).put(json).array();
     }
 
     /** The entry as the routes read it (a JSON object with the fields above), from its held form (or its JSON as written). */

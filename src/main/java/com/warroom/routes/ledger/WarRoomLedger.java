@@ -3,6 +3,7 @@ package com.warroom.routes.ledger;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -60,9 +61,7 @@ public final class WarRoomLedger implements KafkaFailures.Unrecorded, AutoClosea
         this.view = view;
         this.mapper = mapper;
         this.codec = new LedgerEntryCodec(mapper);
-        for (int i = 0; i < stripes.length; i++) {
-            stripes[i] = new Semaphore(1);
-        }
+        Arrays.setAll(stripes, i -> new Semaphore(1));
     }
 
     /** Reads the ledger back to its end; no incident is handled before this returns. */
