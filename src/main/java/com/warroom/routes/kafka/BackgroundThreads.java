@@ -1,11 +1,13 @@
 package com.warroom.routes.kafka;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.stream.Stream;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,6 +37,17 @@ public final class BackgroundThreads {
 
     /** What a thread that guards the budget closes while it is down: the account budget (no Flashduty call starts). */
     public interface Gate {
+        /** guards nothing (threads whose failures are only logged) */
+        Gate NONE = new Gate() {
+            @Override
+            public void closeFor(String reason) {
+            }
+
+            @Override
+            public void reopen(String reason) {
+            }
+        };
+
         void closeFor(String reason);
 
         void reopen(String reason);
@@ -55,8 +68,8 @@ public final class BackgroundThreads {
     private final Map<String, Boolean> watched = new ConcurrentHashMap<>();
     /** thread name → {@link #clock} value of its last progress */
     private final Map<String, Long> lastProgress = new ConcurrentHashMap<>();
-    /** thread name → seconds without progress when it was found stalled */
-    private final Map<String, Long> stalled = new ConcurrentHashMap<>();
+    /** threads found without progress for longer than the stall bound */
+    private final Set<String> stalled = ConcurrentHashMap.newKeySet();
 
     public BackgroundThreads(Gate budget, MeterRegistry registry) {
         this(budget, registry, DEFAULT_STALL_MILLIS, System::nanoTime);
@@ -71,7 +84,8 @@ public final class BackgroundThreads {
         this.registry = registry;
         this.stallNanos = TimeUnit.MILLISECONDS.toNanos(stallMillis);
         this.clock = nanoClock;
-        Gauge.builder("background.threads.down", this, t -> t.downNames().size()).strongReference(true)
+        Gauge.builder("background.threads.down", this, t -> Stream.of(t.down.keySet(), t.stalled, t.refused.keySet()).flatMap(Set::stream).distinct().count())
+                .strongReference(true)
                 .description("background threads down and restarting (no Flashduty call while one that guards the budget or the ledger is)")
                 .register(registry);
     }
@@ -86,7 +100,7 @@ public final class BackgroundThreads {
     public void unwatch(String thread) {
         watched.remove(thread);
         lastProgress.remove(thread);
-        if (stalled.remove(thread) != null) {
+        if (stalled.remove(thread)) {
             budget.reopen(stallReason(thread));
         }
     }
@@ -94,8 +108,7 @@ public final class BackgroundThreads {
     /** The thread's client reached the brokers just now. */
     public void progress(String thread) {
         lastProgress.put(thread, clock.getAsLong());
-        Long seconds = stalled.remove(thread);
-        if (seconds != null) {
+        if (stalled.remove(thread)) {
             LOG.info("{}: making progress again", thread);
             budget.reopen(stallReason(thread));
         }
@@ -106,7 +119,7 @@ public final class BackgroundThreads {
         long now = clock.getAsLong();
         watched.forEach((thread, failClosed) -> {
             Long last = lastProgress.get(thread);
-            if (last == null || down.containsKey(thread) || stalled.containsKey(thread)) {
+            if (last == null || down.containsKey(thread) || stalled.contains(thread)) {
                 return; // a failed thread is down already; it is watched again once it runs
             }
             long idle = now - last;
@@ -115,7 +128,7 @@ public final class BackgroundThreads {
                 if (failClosed) {
                     budget.closeFor(stallReason(thread));
                 }
-                stalled.put(thread, seconds);
+                stalled.add(thread);
                 registry.counter("background.thread.failures", "thread", thread).increment();
                 LOG.error("{}: no progress for {} s (its Kafka client reaches no broker){}", thread, seconds,
                         failClosed ? "; no Flashduty call until it makes progress again" : "");
@@ -130,7 +143,7 @@ public final class BackgroundThreads {
             budget.closeFor(thread);
         }
         // the failure supersedes a stall: the thread is down either way until it runs again
-        if (stalled.remove(thread) != null) {
+        if (stalled.remove(thread)) {
             budget.reopen(stallReason(thread));
         }
         registry.counter("background.thread.failures", "thread", thread).increment();
@@ -174,20 +187,10 @@ public final class BackgroundThreads {
     public String describe() {
         Map<String, String> why = new TreeMap<>(down);
         long now = clock.getAsLong();
-        stalled.forEach((thread, seconds) -> {
-            Long last = lastProgress.get(thread);
-            long s = last == null ? seconds : Math.max(seconds, TimeUnit.NANOSECONDS.toSeconds(now - last));
-            why.putIfAbsent(thread, "no progress for " + s + " s");
-        });
+        stalled.forEach(thread -> why.putIfAbsent(thread,
+                "no progress for " + TimeUnit.NANOSECONDS.toSeconds(now - lastProgress.getOrDefault(thread, now)) + " s"));
         refused.forEach((thread, reason) -> why.merge(thread, reason, (a, b) -> a + "; " + b));
         return "background thread(s) down: " + why;
-    }
-
-    private Map<String, String> downNames() {
-        Map<String, String> all = new TreeMap<>(down);
-        stalled.keySet().forEach(t -> all.putIfAbsent(t, ""));
-        refused.keySet().forEach(t -> all.putIfAbsent(t, ""));
-        return all;
     }
 
     private static String stallReason(String thread) {

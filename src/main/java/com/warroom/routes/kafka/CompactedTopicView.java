@@ -1,5 +1,6 @@
 package com.warroom.routes.kafka;
 
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -9,15 +10,18 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 
 import com.warroom.routes.Backoff;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
@@ -38,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * <p>
  * With a retention ({@code keepMillis} &gt; 0) a key is held only while its latest record is younger
  * than that (by the record's timestamp, one in the future counted as now): older records are never
- * stored, and {@link #prune} drops what aged past it since. Each value is then held behind the
- * 8-byte timestamp it is judged by.
+ * stored, and {@link #prune} drops what aged past it since. Each value is held behind the 8-byte
+ * timestamp it is judged by.
  * <p>
  * A key of 24 lower-case hex digits (a Flashduty incident_id, the ledger's keys) is held as its 12
  * bytes ({@link HexKey}, 24 bytes of heap instead of a String's 64): in a 1,000,000-entry ledger the
@@ -53,15 +57,17 @@ public final class CompactedTopicView implements AutoCloseable {
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
     private static final long MISSING_TOPIC_LOOK_MILLIS = 5_000;
 
-    /** How the follower comes back after its client failed; {@code threads} null: it only logs. */
+    /** How the follower comes back after its client failed, and whom it reports to. */
     public record Restart(BackgroundThreads threads, boolean failClosed, Duration initialBackoff, Duration maxBackoff) {
 
         Backoff backoff() {
             return new Backoff(initialBackoff, maxBackoff);
         }
 
+        /** Reported to threads of its own, which guard nothing (nobody asks them): a failure is only logged. */
         public static Restart logOnly() {
-            return new Restart(null, false, Duration.ofSeconds(1), Duration.ofSeconds(30));
+            return new Restart(new BackgroundThreads(BackgroundThreads.Gate.NONE, new SimpleMeterRegistry()), false,
+                    Duration.ofSeconds(1), Duration.ofSeconds(30));
         }
     }
 
@@ -75,8 +81,7 @@ public final class CompactedTopicView implements AutoCloseable {
     private volatile KafkaConsumer<String, byte[]> tail;
     private volatile Thread tailThread;
     private volatile boolean closing;
-    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
-    private volatile long loadMillis;
+    private final CountDownLatch closed = new CountDownLatch(1);
     /** how long after its record's timestamp a key is held; 0: for ever */
     private final long keepMillis;
     private final Clock clock;
@@ -113,10 +118,7 @@ public final class CompactedTopicView implements AutoCloseable {
         long start = System.nanoTime();
         KafkaConsumer<String, byte[]> consumer = newConsumer();
         try {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+            List<TopicPartition> partitions = assignFromStart(consumer);
             Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, Duration.ofSeconds(30)));
             long records = 0;
             while (!caughtUp(consumer, end)) {
@@ -128,8 +130,7 @@ public final class CompactedTopicView implements AutoCloseable {
             for (TopicPartition tp : partitions) {
                 next.put(tp, consumer.position(tp));
             }
-            loadMillis = (System.nanoTime() - start) / 1_000_000;
-            LOG.info("{}: {} keys read back from {} records in {} ms{}", topic, values.size(), records, loadMillis,
+            LOG.info("{}: {} keys read back from {} records in {} ms{}", topic, values.size(), records, (System.nanoTime() - start) / 1_000_000,
                     keepMillis == 0 ? "" : " (records older than " + Duration.ofMillis(keepMillis) + " not kept)");
         } catch (RuntimeException e) {
             consumer.close(Duration.ofSeconds(1));
@@ -139,6 +140,15 @@ public final class CompactedTopicView implements AutoCloseable {
         tailThread = new Thread(this::follow, "follow-" + topic);
         tailThread.setDaemon(true);
         tailThread.start();
+    }
+
+    /** Assigns every partition of the topic (none while it does not exist), read from the start. */
+    private List<TopicPartition> assignFromStart(KafkaConsumer<String, byte[]> consumer) {
+        List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(info -> new TopicPartition(topic, info.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        return partitions;
     }
 
     private static boolean caughtUp(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
@@ -170,31 +180,21 @@ public final class CompactedTopicView implements AutoCloseable {
     private void follow() {
         String name = "follow-" + topic;
         BackgroundThreads threads = restart.threads();
-        if (threads != null) {
-            threads.watch(name, restart.failClosed());
-        }
-        try {
-            followUntilClosed(name);
-        } finally {
-            if (threads != null) {
-                threads.unwatch(name);
-            }
-        }
-    }
-
-    private void followUntilClosed(String name) {
+        threads.watch(name, restart.failClosed());
         long backoff = restart.backoff().millis(1);
         KafkaConsumer<String, byte[]> consumer = tail;
         boolean failing = false;
         while (!closing) {
             Throwable failure = null;
             try {
-                if (consumer == null) {
-                    consumer = reopen();
+                if (consumer == null) { // a new follower where the last one left off (none yet: the partitions are looked for)
+                    consumer = newConsumer();
                     tail = consumer;
+                    consumer.assign(next.keySet());
+                    next.forEach(consumer::seek);
                 }
                 if (consumer.assignment().isEmpty() && !waitForPartitions(consumer)) {
-                    return; // closing
+                    break; // closing
                 }
                 // after a restart: what was written meanwhile must be applied before the thread counts as back
                 Map<TopicPartition, Long> target = failing
@@ -208,18 +208,18 @@ public final class CompactedTopicView implements AutoCloseable {
                     }
                     long now = System.nanoTime();
                     if (!records.isEmpty()) {
-                        progress(name);
+                        threads.progress(name);
                         probedAt = now;
                     } else if (now - probedAt >= PROBE_NANOS) {
                         probedAt = now;
                         if (reachesBrokers(consumer)) {
-                            progress(name);
+                            threads.progress(name);
                         }
                     }
                     if (failing && caughtUp(consumer, target)) {
                         failing = false;
                         backoff = restart.backoff().millis(1);
-                        report(name, null, 0);
+                        threads.running(name);
                     }
                 }
             } catch (Throwable e) { // a WakeupException too, when not closing: the follower is gone all the same
@@ -231,15 +231,16 @@ public final class CompactedTopicView implements AutoCloseable {
                 }
             }
             if (closing) {
-                return;
+                break;
             }
             failing = true;
-            report(name, failure, backoff);
+            threads.failed(name, failure, restart.failClosed(), backoff);
             if (!pause(backoff)) {
-                return;
+                break;
             }
             backoff = restart.backoff().after(backoff);
         }
+        threads.unwatch(name);
     }
 
     /** An idle poll says nothing: asking for the end offsets does (a time-out is no progress, not a failure). */
@@ -252,37 +253,12 @@ public final class CompactedTopicView implements AutoCloseable {
         }
     }
 
-    private void progress(String name) {
-        BackgroundThreads threads = restart.threads();
-        if (threads != null) {
-            threads.progress(name);
-        }
-    }
-
-    /** A new follower where the last one left off. */
-    private KafkaConsumer<String, byte[]> reopen() {
-        KafkaConsumer<String, byte[]> consumer = newConsumer();
-        try {
-            if (!next.isEmpty()) {
-                consumer.assign(next.keySet());
-                next.forEach(consumer::seek);
-            }
-            return consumer;
-        } catch (RuntimeException e) {
-            closeQuietly(consumer);
-            throw e;
-        }
-    }
-
     /** The topic had no partitions (not created yet): looks again until it has, then reads it from the start. */
     private boolean waitForPartitions(KafkaConsumer<String, byte[]> consumer) {
         while (!closing) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
-            progress("follow-" + topic); // the brokers answered: the topic is missing, the client is not stalled
-            if (!partitions.isEmpty()) {
-                consumer.assign(partitions);
-                consumer.seekToBeginning(partitions);
+            boolean found = !assignFromStart(consumer).isEmpty();
+            restart.threads().progress("follow-" + topic); // the brokers answered: the topic is missing, the client is not stalled
+            if (found) {
                 return true;
             }
             // looks again well within the stall bound, so a missing topic does not read as a stall
@@ -296,23 +272,10 @@ public final class CompactedTopicView implements AutoCloseable {
     /** Waits, unless closing; false when closing. */
     private boolean pause(long millis) {
         try {
-            return !closed.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return !closed.await(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        }
-    }
-
-    private void report(String name, Throwable failure, long retryInMillis) {
-        BackgroundThreads threads = restart.threads();
-        if (threads == null) {
-            if (failure != null) {
-                LOG.error("{}: following the topic failed ({}); a new follower in {} ms", topic, failure.getClass().getName(), retryInMillis);
-            }
-        } else if (failure != null) {
-            threads.failed(name, failure, restart.failClosed(), retryInMillis);
-        } else {
-            threads.running(name);
         }
     }
 
@@ -328,19 +291,13 @@ public final class CompactedTopicView implements AutoCloseable {
         if (r.key() == null) {
             return;
         }
-        if (r.value() == null) {
-            values.remove(heldKey(r.key()));
-        } else if (keepMillis == 0) {
-            values.put(heldKey(r.key()), held.apply(r.value()));
+        long now = clock.millis();
+        // no timestamp, or one ahead of this clock: judged from now on
+        long at = r.timestamp() < 0 ? now : Math.min(r.timestamp(), now);
+        if (r.value() == null || expired(at, now)) {
+            values.remove(heldKey(r.key())); // a tombstone, or a latest record too old: so is whatever came before it
         } else {
-            long now = clock.millis();
-            // no timestamp, or one ahead of this clock: judged from now on
-            long at = r.timestamp() < 0 ? now : Math.min(r.timestamp(), now);
-            if (expired(at, now)) {
-                values.remove(heldKey(r.key())); // its latest record is too old: so is whatever came before it
-            } else {
-                values.put(heldKey(r.key()), stamped(at, held.apply(r.value())));
-            }
+            values.put(heldKey(r.key()), stamped(at, held.apply(r.value())));
         }
     }
 
@@ -349,25 +306,12 @@ public final class CompactedTopicView implements AutoCloseable {
     }
 
     private static byte[] stamped(long at, byte[] value) {
-        byte[] v = new byte[8 + value.length];
-        for (int i = 0; i < 8; i++) {
-            v[i] = (byte) (at >>> (56 - 8 * i));
-        }
-        System.arraycopy(value, 0, v, 8, value.length);
-        return v;
-    }
-
-    private static long stampOf(byte[] stored) {
-        long at = 0;
-        for (int i = 0; i < 8; i++) {
-            at = (at << 8) | (stored[i] & 0xff);
-        }
-        return at;
+        return ByteBuffer.allocate(8 + value.length).putLong(at).put(value).array();
     }
 
     public byte[] get(String key) {
         byte[] v = values.get(heldKey(key));
-        return v == null || keepMillis == 0 ? v : Arrays.copyOfRange(v, 8, v.length);
+        return v == null ? null : Arrays.copyOfRange(v, 8, v.length);
     }
 
     /** Records what this process itself just wrote (and Kafka acknowledged), ahead of the follower. */
@@ -375,7 +319,7 @@ public final class CompactedTopicView implements AutoCloseable {
         if (value == null) {
             values.remove(heldKey(key));
         } else {
-            values.put(heldKey(key), keepMillis == 0 ? held.apply(value) : stamped(clock.millis(), held.apply(value)));
+            values.put(heldKey(key), stamped(clock.millis(), held.apply(value)));
         }
     }
 
@@ -390,7 +334,7 @@ public final class CompactedTopicView implements AutoCloseable {
         }
         long now = clock.millis();
         int before = values.size();
-        values.entrySet().removeIf(e -> expired(stampOf(e.getValue()), now));
+        values.entrySet().removeIf(e -> expired(ByteBuffer.wrap(e.getValue()).getLong(), now));
         int dropped = Math.max(0, before - values.size());
         if (dropped > 0) {
             LOG.info("{}: {} keys older than {} dropped from memory, {} held", topic, dropped, Duration.ofMillis(keepMillis), values.size());
@@ -399,7 +343,7 @@ public final class CompactedTopicView implements AutoCloseable {
     }
 
     public Set<String> keys() {
-        return values.keySet().stream().map(Object::toString).collect(java.util.stream.Collectors.toUnmodifiableSet());
+        return values.keySet().stream().map(Object::toString).collect(Collectors.toUnmodifiableSet());
     }
 
     /** A key of 24 lower-case hex digits as its 96 bits; toString gives the key back. */
@@ -413,28 +357,14 @@ public final class CompactedTopicView implements AutoCloseable {
 
     /** The form a key is held in: a {@link HexKey} for 24 lower-case hex digits, else the String itself. */
     static Object heldKey(String key) {
-        if (key.length() != 24) {
+        if (key.length() != 24 || !key.chars().allMatch(c -> c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
             return key;
-        }
-        for (int i = 0; i < 24; i++) {
-            char c = key.charAt(i);
-            if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
-                return key;
-            }
         }
         return new HexKey(Long.parseUnsignedLong(key, 0, 16, 16), Integer.parseUnsignedInt(key, 16, 24, 16));
     }
 
     public int size() {
         return values.size();
-    }
-
-    public long loadMillis() {
-        return loadMillis;
-    }
-
-    public String topic() {
-        return topic;
     }
 
     @Override

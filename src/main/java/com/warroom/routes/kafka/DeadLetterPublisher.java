@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.Stream;
 
 import org.apache.camel.Exchange;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -217,14 +218,7 @@ public final class DeadLetterPublisher implements AutoCloseable {
     }
 
     private static Headers join(Header[] first, Headers then) {
-        Headers h = new RecordHeaders();
-        for (Header x : first) {
-            h.add(x.key(), x.value());
-        }
-        for (Header x : then) {
-            h.add(x.key(), x.value());
-        }
-        return h;
+        return new RecordHeaders(Stream.concat(Arrays.stream(first), Arrays.stream(then.toArray())).toArray(Header[]::new));
     }
 
     private static int length(byte[] b) {

@@ -1,5 +1,7 @@
 package com.warroom.routes.kafka;
 
+import java.util.concurrent.TimeUnit;
+
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.kafka.KafkaConstants;
@@ -26,19 +28,14 @@ public final class IncomingRecord {
     private final long deadlineNanos;
     private final long ledgerWriteNanos;
 
-    /** @param deadlineMillis how long each record may wait for Flashduty ({@link RecordDeadline}); 0: no deadline */
-    public IncomingRecord(long deadlineMillis) {
-        this(deadlineMillis, Long.MAX_VALUE);
-    }
-
     /**
+     * @param deadlineMillis how long each record may wait for Flashduty ({@link RecordDeadline}); 0: no deadline
      * @param ledgerWriteMillis how long after its poll returned a record's ledger write may be tried again
      *                          in place ({@link RecordDeadline#ledgerWriteMillis})
      */
     public IncomingRecord(long deadlineMillis, long ledgerWriteMillis) {
-        this.deadlineNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(deadlineMillis);
-        this.ledgerWriteNanos = ledgerWriteMillis == Long.MAX_VALUE ? Long.MAX_VALUE
-                : java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(ledgerWriteMillis);
+        this.deadlineNanos = TimeUnit.MILLISECONDS.toNanos(deadlineMillis);
+        this.ledgerWriteNanos = TimeUnit.MILLISECONDS.toNanos(ledgerWriteMillis);
     }
 
     public void capture(Exchange exchange) {
@@ -55,7 +52,7 @@ public final class IncomingRecord {
             exchange.setProperty(RecordDeadline.PROPERTY, System.nanoTime() + deadlineNanos);
         }
         Long polled = PollReturned.nanos();
-        if (polled != null && ledgerWriteNanos != Long.MAX_VALUE) {
+        if (polled != null) {
             exchange.setProperty(RecordDeadline.LEDGER_WRITE_UNTIL, polled + ledgerWriteNanos);
         }
         in.getHeaders().clear();

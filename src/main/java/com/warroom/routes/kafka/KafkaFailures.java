@@ -12,7 +12,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.warroom.routes.Backoff;
-import com.warroom.routes.ledger.WarRoomLedger;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelExchangeException;
@@ -69,9 +68,17 @@ public final class KafkaFailures extends RoutePolicySupport {
 
     public enum Kind { RETRY, SET_ASIDE, STOP }
 
-    /** Non-retriable in Kafka's terms, yet about the group or the producer, never the record: retried. */
-    private static final Set<Class<? extends Throwable>> GROUP_OR_PRODUCER_STATE = Set.of(CommitFailedException.class,
-            RebalanceInProgressException.class, IllegalGenerationException.class, UnknownMemberIdException.class,
+    /** The war rooms opened whose ledger entry Kafka has not taken yet (the ledger, found in the registry): named at a hand-over. */
+    public interface Unrecorded {
+        int unrecordedCount();
+
+        /** {@code incident_id=… chat_id=…, …} */
+        String unrecordedIncidents();
+    }
+
+    /** Retried: retriable in Kafka's terms, or non-retriable yet about the group or the producer, never the record. */
+    private static final Set<Class<? extends Throwable>> RETRIED = Set.of(InterruptedException.class, RetriableException.class,
+            CommitFailedException.class, RebalanceInProgressException.class, IllegalGenerationException.class, UnknownMemberIdException.class,
             FencedInstanceIdException.class, ProducerFencedException.class, OutOfOrderSequenceException.class,
             InvalidProducerEpochException.class, UnknownProducerIdException.class, WakeupException.class, InterruptException.class);
 
@@ -102,25 +109,25 @@ public final class KafkaFailures extends RoutePolicySupport {
                 return Kind.STOP;
             }
         }
-        for (Throwable t = caught; t != null; t = t.getCause()) {
-            if (isWrapper(t)) {
-                continue;
-            }
-            if (t instanceof InterruptedException || t instanceof RetriableException || isGroupOrProducerState(t)) {
-                return Kind.RETRY;
-            }
-            if (t instanceof ApiException || t instanceof SerializationException) {
-                return Kind.SET_ASIDE;
-            }
-            if (t instanceof KafkaException) {
-                return Kind.RETRY; // the client's own state (e.g. a producer being closed), not the record
-            }
-            if (t instanceof CamelExchangeException && t.getCause() == null) {
-                return Kind.RETRY; // an exchange stopped or rejected by Camel itself
-            }
-            return Kind.SET_ASIDE; // a defect handling this record: the same record fails again
+        Throwable t = unwrapped(caught);
+        if (RETRIED.stream().anyMatch(c -> c.isInstance(t))) {
+            return Kind.RETRY;
         }
-        return Kind.SET_ASIDE;
+        if (t instanceof ApiException || t instanceof SerializationException) {
+            return Kind.SET_ASIDE;
+        }
+        // retried: the client's own state (e.g. a producer being closed), or an exchange stopped or rejected by Camel itself;
+        // anything else is a defect handling this record: the same record fails again
+        return t instanceof KafkaException || t instanceof CamelExchangeException && t.getCause() == null ? Kind.RETRY : Kind.SET_ASIDE;
+    }
+
+    /** The first cause under the wrappers. */
+    private static Throwable unwrapped(Throwable caught) {
+        Throwable t = caught;
+        while (isWrapper(t)) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     /** The first Kafka exception under the wrappers, or null: what a set-aside record's headers name. */
@@ -139,10 +146,6 @@ public final class KafkaFailures extends RoutePolicySupport {
                 || t.getClass() == KafkaException.class);
     }
 
-    private static boolean isGroupOrProducerState(Throwable t) {
-        return GROUP_OR_PRODUCER_STATE.stream().anyMatch(c -> c.isInstance(t));
-    }
-
     private static Kind kindOf(Exchange exchange) {
         if (exchange.getContext().isStopping()) {
             return Kind.RETRY; // never set a record aside because the process is stopping under it
@@ -159,21 +162,13 @@ public final class KafkaFailures extends RoutePolicySupport {
      * predicate would not do: Camel calls the bean on a copy of the exchange without its exception,
      * so the bean would see only EXCEPTION_CAUGHT, which inside a dead-letter route called from a
      * catch is still the outer catch's (a dead-letter copy Kafka could not take for now was taken
-     * for a refusal and stopped the consumer).
+     * for a refusal and stopped the consumer). With {@code whileProperty}: only while that exchange
+     * property is true (a step that marks what it is doing).
      */
-    public static final class Caught implements Predicate {
-
-        private final Kind kind;
-        private final String whileProperty;
+    public record Caught(Kind kind, String whileProperty) implements Predicate {
 
         public Caught(Kind kind) {
             this(kind, null);
-        }
-
-        /** Only while the exchange property {@code whileProperty} is true (a step that marks what it is doing). */
-        public Caught(Kind kind, String whileProperty) {
-            this.kind = kind;
-            this.whileProperty = whileProperty;
         }
 
         @Override
@@ -203,7 +198,7 @@ public final class KafkaFailures extends RoutePolicySupport {
      * The {@code retryWhile} of the ledger write (routes/05-error-handling.yaml): counts and logs each
      * failed attempt and says whether to write again in place, after Camel's redelivery delay. While the
      * process stops, for the shutdown time-out less 2 s, then given up (what stayed unrecorded is logged
-     * at close, see WarRoomLedger). Never past {@link RecordDeadline#ledgerWriteMillis} from the poll's
+     * at close, see the ledger). Never past {@link RecordDeadline#ledgerWriteMillis} from the poll's
      * return: then {@link #handOver}. A {@code ref} predicate (bean {@code ledgerWriteAgain}), for the
      * reason given at {@link Caught}.
      */
@@ -246,12 +241,12 @@ public final class KafkaFailures extends RoutePolicySupport {
      * give the partition to another consumer while this one still holds the record, and that one, not
      * finding the entry, would open a second room. Instead the consumer route stops (nothing of the record
      * committed), readiness {@code kafka-access} turns DOWN, and one line names every room opened but not
-     * in the ledger. The entries stay in memory (WarRoomLedger): started again, the route writes them
+     * in the ledger. The entries stay in memory (the ledger): started again, the route writes them
      * before any create.
      */
     void handOver(Exchange exchange, String cause) {
         String routeId = exchange.getFromRouteId();
-        WarRoomLedger ledger = exchange.getContext().getRegistry().findSingleByType(WarRoomLedger.class);
+        Unrecorded ledger = exchange.getContext().getRegistry().findSingleByType(Unrecorded.class);
         if (routeId != null && handedOver.putIfAbsent(routeId, ledger == null ? 0 : ledger.unrecordedCount()) == null) {
             String unrecorded = ledger == null ? "" : ledger.unrecordedIncidents();
             LOG.error("{}: the ledger write still fails ({}) as max.poll.interval.ms comes near: route {} stops and hands its "
@@ -350,10 +345,8 @@ public final class KafkaFailures extends RoutePolicySupport {
     /** A bounded label: the class name of a Kafka or Camel exception (a fixed set), else {@code other}. */
     static String causeLabel(Throwable caught) {
         Throwable t = kafkaCause(caught);
-        if (t == null) {
-            for (t = caught; t != null && isWrapper(t); t = t.getCause()) {
-                // down to the first real cause
-            }
+        if (t == null && caught != null) {
+            t = unwrapped(caught);
         }
         if (t == null) {
             return "other";

@@ -53,10 +53,4 @@ public final class RecordDeadline {
         Long until = exchange.getProperty(LEDGER_WRITE_UNTIL, Long.class);
         return until == null ? Long.MAX_VALUE : until - System.nanoTime();
     }
-
-    /** Nanoseconds left before the exchange's record deadline; {@link Long#MAX_VALUE} when it has none (timers). */
-    public static long nanosLeft(Exchange exchange) {
-        Long deadline = exchange.getProperty(PROPERTY, Long.class);
-        return deadline == null ? Long.MAX_VALUE : deadline - System.nanoTime();
-    }
 }

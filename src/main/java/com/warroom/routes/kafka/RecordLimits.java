@@ -1,9 +1,7 @@
 package com.warroom.routes.kafka;
 
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -97,56 +95,41 @@ public final class RecordLimits {
             source = "KAFKA_MAX_RECORD_BYTES";
             return;
         }
-        Map<String, Integer> read = read(admin, List.of(incidentTopic, templateRequestTopic));
-        incidentBytes = read.get(incidentTopic);
-        templateRequestBytes = read.get(templateRequestTopic);
+        incidentBytes = read(admin, incidentTopic);
+        templateRequestBytes = read(admin, templateRequestTopic);
         source = "the cluster";
     }
 
     /** Step 2 at start, once the dead-letter topic exists (or not): its limit, then one line with every figure. */
     public void readDeadLetter(Admin admin) throws InterruptedException {
-        deadLetterBytes = read(admin, List.of(deadLetterTopic)).get(deadLetterTopic);
+        deadLetterBytes = read(admin, deadLetterTopic);
         LOG.info("Kafka record limits (max.message.bytes, inputs from {}): {} {} bytes, {} {} bytes, dead letters {} {} bytes{}",
                 source, incidentTopic, incidentBytes, templateRequestTopic, templateRequestBytes, deadLetterTopic, deadLetterBytes,
                 deadLetterBytes < Math.max(incidentBytes, templateRequestBytes) + DEAD_LETTER_HEADROOM
                         ? " (smaller than its sources: larger dead-letter copies are truncated)" : "");
     }
 
-    private Map<String, Integer> read(Admin admin, Collection<String> topics) throws InterruptedException {
-        Map<String, Integer> out = new LinkedHashMap<>();
-        Integer brokerDefault = null;
-        for (String topic : topics) {
-            if (out.containsKey(topic)) {
-                continue;
+    /** A topic's {@code max.message.bytes}; for one not created yet, the broker's default (what it will get). */
+    private static int read(Admin admin, String topic) throws InterruptedException {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try {
+            Config config = admin.describeConfigs(List.of(resource)).all().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS).get(resource);
+            Integer bytes = intValue(config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG));
+            return bytes != null ? bytes : brokerDefault(admin);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return brokerDefault(admin);
             }
-            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-            Integer bytes;
-            try {
-                Config config = admin.describeConfigs(List.of(resource)).all().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS).get(resource);
-                bytes = intValue(config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG));
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                    bytes = null; // not created yet: it will get the broker's default
-                } else if (e.getCause() instanceof AuthorizationException) {
-                    LOG.warn("may not describe the configuration of topic {} ({}): assuming Kafka's default of {} bytes; "
-                            + "set KAFKA_MAX_RECORD_BYTES to the topics' max.message.bytes", topic,
-                            e.getCause().getClass().getSimpleName(), KAFKA_DEFAULT);
-                    bytes = KAFKA_DEFAULT;
-                } else {
-                    throw unreachable(topic, e.getCause());
-                }
-            } catch (TimeoutException e) {
-                throw unreachable(topic, e);
+            if (!(e.getCause() instanceof AuthorizationException)) {
+                throw unreachable(topic, e.getCause());
             }
-            if (bytes == null) {
-                if (brokerDefault == null) {
-                    brokerDefault = brokerDefault(admin);
-                }
-                bytes = brokerDefault;
-            }
-            out.put(topic, bytes);
+            LOG.warn("may not describe the configuration of topic {} ({}): assuming Kafka's default of {} bytes; "
+                    + "set KAFKA_MAX_RECORD_BYTES to the topics' max.message.bytes", topic,
+                    e.getCause().getClass().getSimpleName(), KAFKA_DEFAULT);
+            return KAFKA_DEFAULT;
+        } catch (TimeoutException e) {
+            throw unreachable(topic, e);
         }
-        return out;
     }
 
     /** The broker's {@code message.max.bytes}: what a topic created without an override accepts. */
@@ -176,14 +159,8 @@ public final class RecordLimits {
         }
     }
 
-    private StartupProblem unreachable(String topic, Throwable cause) {
+    private static StartupProblem unreachable(String topic, Throwable cause) {
         return new StartupProblem("cannot read max.message.bytes of topic " + topic + " from Kafka ("
                 + (cause == null ? "no cause" : cause.getClass().getSimpleName()) + ")");
-    }
-
-    @Override
-    public String toString() {
-        return "RecordLimits[" + incidentTopic + "=" + incidentBytes + ", " + templateRequestTopic + "=" + templateRequestBytes
-                + ", " + deadLetterTopic + "=" + deadLetterBytes + "]";
     }
 }

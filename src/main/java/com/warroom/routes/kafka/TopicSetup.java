@@ -51,29 +51,23 @@ public final class TopicSetup {
                               long ledgerKeepMillis)
             throws InterruptedException {
         try {
-            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = new ArrayList<>();
-            if (!existing.contains(ledgerTopic)) {
-                missing.add(new NewTopic(ledgerTopic, Optional.of(ledgerPartitions), Optional.empty())
-                        .configs(ledgerConfigs(ledgerKeepMillis)));
-            }
+            List<NewTopic> wanted = new ArrayList<>();
+            wanted.add(new NewTopic(ledgerTopic, Optional.of(ledgerPartitions), Optional.empty()).configs(ledgerConfigs(ledgerKeepMillis)));
             for (String catalog : catalogTopics) {
-                if (!existing.contains(catalog)) {
-                    missing.add(new NewTopic(catalog, Optional.empty(), Optional.empty())
-                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
-                }
+                wanted.add(new NewTopic(catalog, Optional.empty(), Optional.empty())
+                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
             }
-            if (journalTopic != null && !existing.contains(journalTopic)) {
+            if (journalTopic != null) {
                 // the budget journal is read back one window at start: an hour keeps more than enough; stamped with
                 // the broker's time, so no writer's clock decides how long its calls count (BudgetJournal)
-                missing.add(new NewTopic(journalTopic, Optional.of(1), Optional.empty())
+                wanted.add(new NewTopic(journalTopic, Optional.of(1), Optional.empty())
                         .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "3600000",
                                 TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime")));
             }
-            if (!existing.contains(deadLetterTopic)) {
-                missing.add(new NewTopic(deadLetterTopic, Optional.empty(), Optional.empty())
-                        .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(deadLetterMaxBytes))));
-            }
+            wanted.add(new NewTopic(deadLetterTopic, Optional.empty(), Optional.empty())
+                    .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(deadLetterMaxBytes))));
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             for (NewTopic t : missing) {
                 try {
                     admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
@@ -86,9 +80,7 @@ public final class TopicSetup {
             }
             // each topic created here is known before anything reads it (RecordLimits reads the dead-letter topic next)
             for (NewTopic t : missing) {
-                if (!t.name().equals(ledgerTopic)) {
-                    describeOnceKnown(admin, t.name());
-                }
+                describeOnceKnown(admin, t.name());
             }
             Config config = describeOnceKnown(admin, ledgerTopic);
             String policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
@@ -162,11 +154,9 @@ public final class TopicSetup {
             return known.get();
         }
         Exception e = failure.get();
-        if (e instanceof ExecutionException x) {
-            throw x;
-        } else if (e instanceof java.util.concurrent.TimeoutException x) {
-            throw x;
+        if (e == null) {
+            throw new InterruptedException();
         }
-        throw new InterruptedException();
+        throw e instanceof ExecutionException x ? x : new ExecutionException(e); // a time-out: named by its cause
     }
 }

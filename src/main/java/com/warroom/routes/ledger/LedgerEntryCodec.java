@@ -2,7 +2,9 @@ package com.warroom.routes.ledger;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -26,7 +28,7 @@ public final class LedgerEntryCodec {
     static final byte COMPACT = 1;
     /** COMPACT with an integration_id */
     static final byte COMPACT_WITH_ID = 2;
-    private static final String[] TEXTS = {"plugin_type", "chat_id", "chat_name", "share_link", "request_id"};
+    private static final List<String> TEXTS = List.of("plugin_type", "chat_id", "chat_name", "share_link", "request_id");
 
     private final ObjectMapper mapper;
 
@@ -39,7 +41,7 @@ public final class LedgerEntryCodec {
      * entry of the ledger passes here at start (a tree took most of the read-back's CPU).
      */
     public byte[] compact(byte[] json) {
-        byte[][] texts = new byte[TEXTS.length][];
+        byte[][] texts = new byte[TEXTS.size()][];
         boolean hasIntegration = false;
         long integration = 0;
         try (JsonParser p = mapper.getFactory().createParser(json)) {
@@ -50,7 +52,7 @@ public final class LedgerEntryCodec {
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken v = p.nextToken();
-                int i = textIndex(name);
+                int i = TEXTS.indexOf(name);
                 if (i >= 0 && v.isScalarValue() && v != JsonToken.VALUE_NULL) {
                     texts[i] = p.getValueAsString().getBytes(StandardCharsets.UTF_8);
                 } else if ("integration_id".equals(name) && v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
@@ -80,20 +82,8 @@ public final class LedgerEntryCodec {
         return b.toByteArray();
     }
 
-    private static int textIndex(String name) {
-        for (int i = 0; i < TEXTS.length; i++) {
-            if (TEXTS[i].equals(name)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
     private static byte[] raw(byte[] json) {
-        byte[] v = new byte[1 + json.length];
-        v[0] = RAW;
-        System.arraycopy(json, 0, v, 1, json.length);
-        return v;
+        return ByteBuffer.allocate(1 + json.length).put(RAW).put(json).array();
     }
 
     /** The entry as the routes read it (a JSON object with the fields above), from its held form (or its JSON as written). */

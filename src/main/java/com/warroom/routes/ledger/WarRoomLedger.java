@@ -3,10 +3,12 @@ package com.warroom.routes.ledger;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,7 +17,7 @@ import com.warroom.routes.flashduty.AnswerFields;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.incident.IncidentEventParser;
 import com.warroom.routes.kafka.CompactedTopicView;
-import com.warroom.routes.kafka.KafkaClientSettings;
+import com.warroom.routes.kafka.KafkaFailures;
 import com.warroom.routes.warroom.WarRoomState;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
@@ -38,10 +40,9 @@ import org.slf4j.LoggerFactory;
  * failed another way), {@link #recover} hands the kept answer to the routes instead of a second
  * create, and at stop {@link #close} names every war room still unrecorded.
  */
-public final class WarRoomLedger implements AutoCloseable {
+public final class WarRoomLedger implements KafkaFailures.Unrecorded, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WarRoomLedger.class);
-    public static final String ENTRY = "ledgerEntry";
     /** Exchange property set by {@link #lookUp}: {@code recorded}, {@code opened_not_recorded} or {@code none}. */
     public static final String STATE = "ledgerState";
     private static final String CLAIM = "ledgerClaim";
@@ -52,23 +53,15 @@ public final class WarRoomLedger implements AutoCloseable {
     private final Map<String, ObjectNode> unrecorded = new ConcurrentHashMap<>();
     private final LedgerEntryCodec codec;
 
-    public WarRoomLedger(KafkaClientSettings settings, String topic, ObjectMapper mapper) {
-        this(settings, topic, mapper, CompactedTopicView.Restart.logOnly());
-    }
-
-    /** @param restart how the ledger follower comes back; it should fail closed (no call while it cannot see other replicas' entries) */
-    public WarRoomLedger(KafkaClientSettings settings, String topic, ObjectMapper mapper, CompactedTopicView.Restart restart) {
-        this(new CompactedTopicView(settings, topic, restart), mapper);
-    }
-
-    /** Over a view of the ledger topic; one never loaded holds only what is put into it (route tests). */
+    /**
+     * Over a view of the ledger topic, whose follower should fail closed (no call while it cannot see other
+     * replicas' entries); one never loaded holds only what is put into it (route tests).
+     */
     public WarRoomLedger(CompactedTopicView view, ObjectMapper mapper) {
         this.view = view;
         this.mapper = mapper;
         this.codec = new LedgerEntryCodec(mapper);
-        for (int i = 0; i < stripes.length; i++) {
-            stripes[i] = new Semaphore(1);
-        }
+        Arrays.setAll(stripes, i -> new Semaphore(1));
     }
 
     /** Reads the ledger back to its end; no incident is handled before this returns. */
@@ -106,13 +99,13 @@ public final class WarRoomLedger implements AutoCloseable {
         exchange.setProperty(STATE, state);
     }
 
-    /** True when the incident already has a war room; the stored entry goes to exchange property {@value #ENTRY}. */
+    /** True when the incident already has a war room; the stored entry goes to exchange property {@code ledgerEntry}. */
     public boolean find(Exchange exchange) throws IOException {
         byte[] raw = view.get(exchange.getProperty(IncidentEventParser.INCIDENT_ID, String.class));
         if (raw == null) {
             return false;
         }
-        exchange.setProperty(ENTRY, codec.expand(raw));
+        exchange.setProperty(WarRoomState.LEDGER_ENTRY, codec.expand(raw));
         return true;
     }
 
@@ -125,11 +118,7 @@ public final class WarRoomLedger implements AutoCloseable {
         if (kept == null) {
             return false;
         }
-        ObjectNode data = mapper.createObjectNode();
-        for (String field : new String[] {"chat_id", "chat_name", "share_link"}) {
-            data.set(field, kept.get(field));
-        }
-        exchange.setProperty(FlashdutyCallState.DATA, data);
+        exchange.setProperty(FlashdutyCallState.DATA, kept.deepCopy().retain("chat_id", "chat_name", "share_link"));
         exchange.setProperty(FlashdutyCallState.REQUEST_ID, kept.path("request_id").asText());
         exchange.setProperty(FlashdutyCallState.ATTEMPTS, 0);
         exchange.setProperty(WarRoomState.INTEGRATION_ID, kept.path("integration_id").asLong());
@@ -140,14 +129,14 @@ public final class WarRoomLedger implements AutoCloseable {
     }
 
     /** The war rooms opened whose ledger record Kafka has not acknowledged yet, for a log line: {@code incident_id=… chat_id=…, …}. */
+    @Override
     public String unrecordedIncidents() {
-        StringBuilder sb = new StringBuilder();
-        unrecorded.forEach((incident, e) -> sb.append(sb.length() == 0 ? "" : ", ").append("incident_id=").append(incident)
-                .append(" chat_id=").append(e.path("chat_id").asText()));
-        return sb.toString();
+        return unrecorded.entrySet().stream().map(e -> "incident_id=" + e.getKey() + " chat_id=" + e.getValue().path("chat_id").asText())
+                .collect(Collectors.joining(", "));
     }
 
     /** War rooms opened whose ledger record Kafka has not acknowledged yet. */
+    @Override
     public int unrecordedCount() {
         return unrecorded.size();
     }
@@ -171,23 +160,19 @@ public final class WarRoomLedger implements AutoCloseable {
         exchange.getMessage().getHeaders().clear();
         exchange.getMessage().setHeader(KafkaConstants.KEY, incidentId);
         exchange.getMessage().setBody(new String(bytes, StandardCharsets.UTF_8));
-        exchange.setProperty(ENTRY, e);
+        exchange.setProperty(WarRoomState.LEDGER_ENTRY, e);
         unrecorded.put(incidentId, e);
     }
 
     /** Called once Kafka acknowledged the ledger record. */
     public void remember(Exchange exchange) throws IOException {
         String incidentId = exchange.getProperty(IncidentEventParser.INCIDENT_ID, String.class);
-        view.put(incidentId, mapper.writeValueAsBytes(exchange.getProperty(ENTRY, JsonNode.class)));
+        view.put(incidentId, mapper.writeValueAsBytes(exchange.getProperty(WarRoomState.LEDGER_ENTRY, JsonNode.class)));
         unrecorded.remove(incidentId);
     }
 
     private static String text(JsonNode data, String field) {
-        if (data == null) {
-            return "";
-        }
-        JsonNode n = data.get(field);
-        return n == null || n.isNull() ? "" : n.asText();
+        return data == null ? "" : data.path(field).asText(""); // "" for a missing or null field too
     }
 
     public int size() {
@@ -201,10 +186,6 @@ public final class WarRoomLedger implements AutoCloseable {
 
     public boolean contains(String incidentId) {
         return view.get(incidentId) != null;
-    }
-
-    public long loadMillis() {
-        return view.loadMillis();
     }
 
     /**

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.incident.EchoedFields;
 import com.warroom.routes.incident.IncidentEventParser;
-import com.warroom.routes.ledger.WarRoomLedger;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
 
@@ -36,7 +35,7 @@ public final class WarRoomResults {
         r.put("reason", exchange.getProperty(WarRoomState.REASON, String.class));
         JsonNode chat = null;
         if ("already_exists".equals(status)) {
-            chat = exchange.getProperty(WarRoomLedger.ENTRY, JsonNode.class);
+            chat = exchange.getProperty(WarRoomState.LEDGER_ENTRY, JsonNode.class);
             r.set("integration_id", chat.get("integration_id"));
             r.set("plugin_type", chat.get("plugin_type"));
         } else {

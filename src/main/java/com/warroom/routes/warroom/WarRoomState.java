@@ -7,6 +7,8 @@ public final class WarRoomState {
     public static final String REASON = "warRoomReason";
     public static final String INTEGRATION_ID = "integrationId";
     public static final String PLUGIN_TYPE = "pluginType";
+    /** the incident's ledger entry (a JSON object), set when it is found in the ledger or written to it */
+    public static final String LEDGER_ENTRY = "ledgerEntry";
 
     private WarRoomState() {
     }

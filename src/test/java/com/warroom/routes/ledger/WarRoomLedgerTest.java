@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.incident.IncidentEventParser;
+import com.warroom.routes.kafka.CompactedTopicView;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.warroom.WarRoomState;
@@ -23,7 +24,7 @@ class WarRoomLedgerTest {
     final ObjectMapper mapper = TestKafka.MAPPER;
     final DefaultCamelContext context = new DefaultCamelContext();
     // no Kafka is reached: the view is never loaded in this test
-    final WarRoomLedger ledger = new WarRoomLedger(new KafkaClientSettings("localhost:1", "PLAINTEXT", "GSSAPI", ""), "ledger", mapper);
+    final WarRoomLedger ledger = new WarRoomLedger(new CompactedTopicView(new KafkaClientSettings("localhost:1", "PLAINTEXT", "GSSAPI", ""), "ledger"), mapper);
 
     Exchange event() {
         Exchange ex = new DefaultExchange(context);
