@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 import com.warroom.routes.flashduty.FlashdutyCallState;
-import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Variable;
 
 /**
  * Whether each catalog source's latest refresh succeeded, and when one last did. A failed refresh
@@ -38,13 +39,13 @@ public final class ImCatalogFreshness {
     }
 
     /** Route step after the war-room-enabled list call of a catalog refresh. */
-    public void flashduty(Exchange exchange) {
-        refreshed(FLASHDUTY, "success".equals(exchange.getProperty(FlashdutyCallState.OUTCOME, String.class)));
+    public void flashduty(@ExchangeProperty(FlashdutyCallState.OUTCOME) String outcome) {
+        refreshed(FLASHDUTY, "success".equals(outcome));
     }
 
     /** Route step after Rocket.Chat's pages: only a refresh that got every page succeeded. */
-    public void rocketChat(Exchange exchange) {
-        refreshed(ROCKETCHAT, exchange.getProperty(RocketChatPages.COMPLETE, false, Boolean.class));
+    public void rocketChat(@Variable(RocketChatPages.REFRESH) RocketChatPages.Refresh refresh) {
+        refreshed(ROCKETCHAT, refresh != null && refresh.complete());
     }
 
     void refreshed(String provider, boolean ok) {

@@ -1,11 +1,11 @@
 package com.warroom.routes.catalog;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.kafka.CompactedTopicView;
@@ -37,15 +37,17 @@ class ImCatalogPublisherTest {
         topic.put("flashduty:362", "{}".getBytes(StandardCharsets.UTF_8));
     }
 
-    Exchange rocketChatRefresh(boolean complete, String... ids) {
+    /** A refresh that ends with these ids: complete when the list says no more follow, else cut after its first page. */
+    Exchange rocketChatRefresh(boolean complete, String... ids) throws Exception {
         Exchange e = new DefaultExchange(context);
-        List<ObjectNode> items = new ArrayList<>();
+        RocketChatPages.Refresh refresh = pages.begin();
+        ObjectNode page = MAPPER.createObjectNode().put("offset", 0).put("total", complete ? ids.length : ids.length + 10);
+        ArrayNode list = page.putArray("integrations");
         for (String id : ids) {
-            ObjectNode i = MAPPER.createObjectNode().put("_id", id);
-            items.add(pages.reduce(i));
+            list.addObject().put("_id", id);
         }
-        e.setProperty(RocketChatPages.ITEMS, items);
-        e.setProperty(RocketChatPages.COMPLETE, complete);
+        pages.page(refresh, null, 200, null, MAPPER.writeValueAsBytes(page));
+        e.setVariable(RocketChatPages.REFRESH, refresh);
         return e;
     }
 
