@@ -71,18 +71,9 @@ public final class WarRoomBeans implements CamelConfiguration {
 
     private final boolean kafkaServices;
 
-    private WarRoomBeans(boolean kafkaServices) {
+    /** @param kafkaServices whether the Kafka clients of ours are added as services (the application), or not (route tests) */
+    public WarRoomBeans(boolean kafkaServices) {
         this.kafkaServices = kafkaServices;
-    }
-
-    /** The beans, and the Kafka clients of ours as services: the application. */
-    public static WarRoomBeans withKafka() {
-        return new WarRoomBeans(true);
-    }
-
-    /** The beans alone: nothing opens a Kafka client of ours (route tests). */
-    public static WarRoomBeans withoutKafka() {
-        return new WarRoomBeans(false);
     }
 
     @Override
@@ -179,7 +170,7 @@ public final class WarRoomBeans implements CamelConfiguration {
         // the readiness checks of /observe/health, beside Camel's own route and consumer checks; a stale catalog is a note, not unready
         r.bind("imCatalogHealthCheck", new ReadinessCheck("im-catalog", catalog::isLoaded,
                 () -> "the IM catalog was never loaded from Flashduty", freshness::staleNote));
-        r.bind("flashdutyAuthHealthCheck", new ReadinessCheck("flashduty-auth", () -> !responses.isUnauthorized(),
+        r.bind("flashdutyAuthHealthCheck", new ReadinessCheck("flashduty-auth", () -> !responses.health().isUnauthorized(),
                 "Flashduty answers Unauthorized: check FLASHDUTY_APP_KEY"));
         r.bind("backgroundThreadsHealthCheck", new ReadinessCheck("background-threads", threads::allRunning, threads::describe));
         // the budget journal cannot be written (its topic deleted?): no call starts, so the replica is not ready

@@ -183,11 +183,6 @@ public final class FlashdutyResponses {
         return health;
     }
 
-    /** True while the last answer was {@code Unauthorized} (readiness {@code flashduty-auth}). */
-    public boolean isUnauthorized() {
-        return health.isUnauthorized();
-    }
-
     public long rateLimitedAnswers() {
         return health.rateLimitedAnswers();
     }

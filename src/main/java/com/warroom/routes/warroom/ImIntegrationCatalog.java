@@ -142,10 +142,6 @@ public final class ImIntegrationCatalog {
         return loadedAt != null;
     }
 
-    public Instant loadedAt() {
-        return loadedAt;
-    }
-
     /** The sanitised items (no secrets). */
     public List<JsonNode> items() {
         return items;
