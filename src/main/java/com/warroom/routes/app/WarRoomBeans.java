@@ -20,6 +20,7 @@ import com.warroom.routes.catalog.RocketChatPages;
 import com.warroom.routes.flashduty.CallDeadline;
 import com.warroom.routes.flashduty.FlashdutyAuth;
 import com.warroom.routes.flashduty.FlashdutyResponses;
+import com.warroom.routes.flashduty.RetryPolicy;
 import com.warroom.routes.http.BoundedAnswers;
 import com.warroom.routes.incident.EventAge;
 import com.warroom.routes.incident.IncidentEventParser;
@@ -125,8 +126,8 @@ public final class WarRoomBeans implements CamelConfiguration {
 
         ImIntegrationCatalog catalog = bind(r, "imIntegrationCatalog", imIntegrationCatalog(wr, metrics));
         r.bind("eventAge", eventAge(wr, brokerClock, metrics));
-        FlashdutyResponses responses = bind(r, "flashdutyResponses", new FlashdutyResponses(mapper, budget, fd.maxAttempts(),
-                fd.rateLimitedAttempts(), fd.retry().initial(), fd.retry().max(), fd.createAfterTimeout()));
+        FlashdutyResponses responses = bind(r, "flashdutyResponses", new FlashdutyResponses(mapper, budget,
+                new RetryPolicy(fd.maxAttempts(), fd.rateLimitedAttempts(), fd.retry(), fd.createAfterTimeout())));
         r.bind("flashdutyCallDeadline", new CallDeadline(fd.callTimeout(), java.time.Duration.ofMillis(fd.responseTimeoutMs())));
         KafkaFailures failures = bind(r, "kafkaFailures", new KafkaFailures(kafka.retry().initial(), kafka.retry().max(), metrics));
         BackgroundThreads threads = bind(r, "backgroundThreads", new BackgroundThreads(budget, metrics, kafka.stallTimeout().toMillis(),
