@@ -65,10 +65,6 @@ import org.apache.camel.support.SimpleRegistry;
 public final class WarRoomBeans implements CamelConfiguration {
 
     static final String METRICS_REGISTRY = "metricsRegistry";
-    /** Jackson's read limits on the shared mapper besides the document length ({@link #readLimits}). */
-    static final int MAX_NESTING = 100;
-    static final int MAX_STRING_CHARS = 4 * 1024 * 1024;
-    static final int MAX_NUMBER_CHARS = 100;
 
     private final boolean kafkaServices;
 
@@ -201,12 +197,9 @@ public final class WarRoomBeans implements CamelConfiguration {
      * document longer than the larger answer cap.
      */
     public static ObjectMapper objectMapper(long maxDocumentBytes) {
-        return new ObjectMapper(JsonFactory.builder().streamReadConstraints(readLimits(maxDocumentBytes)).build());
-    }
-
-    static StreamReadConstraints readLimits(long maxDocumentBytes) {
-        return StreamReadConstraints.builder().maxDocumentLength(maxDocumentBytes).maxNestingDepth(MAX_NESTING)
-                .maxStringLength(MAX_STRING_CHARS).maxNumberLength(MAX_NUMBER_CHARS).build();
+        StreamReadConstraints limits = StreamReadConstraints.builder().maxDocumentLength(maxDocumentBytes).maxNestingDepth(100)
+                .maxStringLength(4 * 1024 * 1024).maxNumberLength(100).build();
+        return new ObjectMapper(JsonFactory.builder().streamReadConstraints(limits).build());
     }
 
     static AccountRateBudget accountRateBudget(Settings.Budget b) {
