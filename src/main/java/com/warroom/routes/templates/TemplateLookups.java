@@ -107,10 +107,6 @@ public final class TemplateLookups {
         exchange.setProperty(KIND, "list");
     }
 
-    public String infoRequest(Exchange exchange) throws IOException {
-        return mapper.writeValueAsString(mapper.createObjectNode().put("template_id", exchange.getProperty(TEMPLATE_ID, String.class)));
-    }
-
     /** Starts listing every page: page 1, no template seen yet. */
     public void beginList(Exchange exchange) {
         exchange.setProperty(PAGE, 1);
