@@ -21,8 +21,8 @@ public final class AnswerFields {
     public static final int MAX_NAME_CHARS = 512;
     /** share_link */
     public static final int MAX_LINK_CHARS = 2048;
-    /** error.message (as {@link com.warroom.routes.incident.EchoedFields#MAX_SERVER_TEXT_CHARS}) */
-    public static final int MAX_MESSAGE_CHARS = com.warroom.routes.incident.EchoedFields.MAX_SERVER_TEXT_CHARS;
+    /** error.message, which results and template answers copy */
+    public static final int MAX_MESSAGE_CHARS = 1_000;
     /** ends a clipped field */
     public static final String CLIPPED = "…[clipped]";
 

@@ -223,7 +223,7 @@ public final class TemplateLookups {
         }
         v.put("lookup_status", status);
         v.put("error_code", exchange.getProperty(FlashdutyCallState.ERROR_CODE, String.class));
-        v.put("error_message", EchoedFields.clipped(exchange.getProperty(FlashdutyCallState.ERROR_MESSAGE, String.class)));
+        v.put("error_message", exchange.getProperty(FlashdutyCallState.ERROR_MESSAGE, String.class));
         stamp(exchange, v);
         return mapper.writeValueAsString(v);
     }

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.flashduty.FlashdutyCallState;
-import com.warroom.routes.incident.EchoedFields;
 import com.warroom.routes.incident.IncidentEventParser;
 import com.warroom.routes.ledger.WarRoomLedger;
 import org.apache.camel.ExchangeProperty;
@@ -61,7 +60,7 @@ public final class WarRoomResults {
         r.put("share_link", text(chat, "share_link"));
         r.put("request_id", exists ? text(chat, "request_id") : called ? requestId : null);
         if ("failed".equals(status)) {
-            r.put("error_message", EchoedFields.clipped(errorMessage));
+            r.put("error_message", errorMessage);
         }
         r.put("attempts", called && attempts != null ? attempts : 0);
         r.put("processed_at", Instant.now().toString());

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Random;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.warroom.routes.flashduty.AnswerFields;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.kafka.DeadLetterPublisher;
 import com.warroom.routes.kafka.IncomingRecord;
@@ -82,7 +83,7 @@ class RecordOutcomesGenerativeTest {
                         ex.getProperty(IncidentEventParser.INCIDENT_ID, String.class), ex.getProperty(IncidentEventParser.EVENT_ID, String.class),
                         ex.getProperty(IncidentEventParser.EVENT_TYPE, String.class), null, 1L, "feishu",
                         mapper.readTree("{\"chat_id\": \"oc_1\", \"chat_name\": \"n\", \"share_link\": \"s\"}"), "req-1",
-                        "m".repeat(random.nextInt(5_000)), 1);
+                        AnswerFields.message("m".repeat(random.nextInt(5_000))), 1);
                 String key = ex.getProperty(IncidentEventParser.INCIDENT_ID, String.class);
                 int size = DeadLetterPublisher.size(key.getBytes(), result.getBytes(), new RecordHeaders());
                 assertTrue(size <= MAX_OUTPUT_BYTES, "seed " + seed + ", input " + i + ": a " + status + " result of " + size + " bytes");
@@ -112,7 +113,8 @@ class RecordOutcomesGenerativeTest {
             } else {
                 ex.setProperty(FlashdutyCallState.OUTCOME, "failed");
                 ex.setProperty(FlashdutyCallState.ERROR_CODE, "ResourceNotFound");
-                ex.setProperty(FlashdutyCallState.ERROR_MESSAGE, "x".repeat(random.nextInt(5_000)));
+                // as the call leaves it: bounded where it entered
+                ex.setProperty(FlashdutyCallState.ERROR_MESSAGE, AnswerFields.message("x".repeat(random.nextInt(5_000))));
                 templates.infoAnswer(ex);
             }
             for (var r : com.warroom.routes.kafka.OutRecords.list(ex)) {
