@@ -3,7 +3,6 @@ package com.warroom.routes.templates;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -84,23 +83,20 @@ public final class TemplateLookups {
         }
         JsonNode list = IncidentEventParser.field(req, "list", "list", JsonNode::isObject);
         ObjectNode filters = mapper.createObjectNode();
-        for (Iterator<Map.Entry<String, JsonNode>> it = list.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = it.next();
+        for (Map.Entry<String, JsonNode> f : list.properties()) {
             Predicate<JsonNode> type = FILTER_TYPES.get(f.getKey());
             if (type == null) {
                 // the name is the requester's: escaped and clipped before it reaches a log line or a dead-letter header
                 throw new InvalidRecordException("unknown_field", "list." + com.warroom.routes.flashduty.AnswerFields.bounded(f.getKey(), 64));
             }
-            if (!f.getValue().isNull()) {
-                if (!type.test(f.getValue())) {
-                    throw new InvalidRecordException("wrong_type", "list." + f.getKey());
-                }
-                if (f.getValue().isTextual()) {
-                    EchoedFields.bounded(f.getValue().asText(), "list." + f.getKey());
-                } else if (f.getValue().size() > EchoedFields.MAX_ITEMS) {
-                    throw new InvalidRecordException("field_too_long", "list." + f.getKey());
-                }
-                filters.set(f.getKey(), f.getValue());
+            JsonNode value = IncidentEventParser.field(list, f.getKey(), "list." + f.getKey(), type);
+            if (value.isTextual()) {
+                EchoedFields.bounded(value.asText(), "list." + f.getKey());
+            } else if (value.size() > EchoedFields.MAX_ITEMS) {
+                throw new InvalidRecordException("field_too_long", "list." + f.getKey());
+            }
+            if (!value.isMissingNode()) {
+                filters.set(f.getKey(), value);
             }
         }
         exchange.setProperty(FILTERS, filters);
