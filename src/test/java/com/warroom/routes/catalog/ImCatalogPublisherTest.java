@@ -1,18 +1,21 @@
 package com.warroom.routes.catalog;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.EmptyListConfirmation;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.kafka.CompactedTopicView;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.kafka.OutRecords;
 import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.warroom.ImIntegrationCatalog;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
@@ -27,7 +30,8 @@ class ImCatalogPublisherTest {
     final DefaultCamelContext context = new DefaultCamelContext();
     // never loaded: only what put() records, i.e. what the topic held after the last good refresh
     final CompactedTopicView topic = new CompactedTopicView(new KafkaClientSettings("localhost:1", "PLAINTEXT", "GSSAPI", ""), "im");
-    final ImCatalogPublisher publisher = new ImCatalogPublisher(topic, new ImIntegrationCatalog(null), MAPPER);
+    final ImCatalogPublisher publisher = new ImCatalogPublisher(topic, new ImIntegrationCatalog(null,
+            new EmptyListConfirmation(Duration.ZERO), new SimpleMeterRegistry()), MAPPER);
     final RocketChatPages pages = new RocketChatPages(MAPPER, 3, 1000, 1000);
 
     ImCatalogPublisherTest() {
