@@ -109,12 +109,7 @@ public record Settings(Kafka kafka, Topics topics, Flashduty flashduty, Budget b
         }
 
         int integer(String key) {
-            String v = text(key);
-            try {
-                return Integer.parseInt(v);
-            } catch (NumberFormatException e) {
-                throw new StartupProblem(key + " is not a whole number: " + v);
-            }
+            return number(key, text(key), Integer.MIN_VALUE, Integer.MAX_VALUE, "a whole number");
         }
 
         boolean bool(String key) {
@@ -123,31 +118,25 @@ public record Settings(Kafka kafka, Topics topics, Flashduty flashduty, Budget b
 
         /** {@code what}: how the message names the unit, e.g. "number of bytes". */
         int positive(String key, String what) {
-            String v = text(key);
-            try {
-                int n = Integer.parseInt(v);
-                if (n > 0) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new StartupProblem(key + " is not a positive " + what + ": " + v);
+            return number(key, text(key), 1, Integer.MAX_VALUE, "a positive " + what);
         }
 
         /** "50" or "50%": a whole percentage from 1 to 100. */
         int percent(String key) {
             String v = text(key);
-            String digits = v.endsWith("%") ? v.substring(0, v.length() - 1).trim() : v;
+            return number(key, v.endsWith("%") ? v.substring(0, v.length() - 1).trim() : v, 1, 100, "a percentage from 1 to 100");
+        }
+
+        private static int number(String key, String v, int min, int max, String what) {
             try {
-                int n = Integer.parseInt(digits);
-                if (n >= 1 && n <= 100) {
+                int n = Integer.parseInt(v);
+                if (n >= min && n <= max) {
                     return n;
                 }
             } catch (NumberFormatException e) {
                 // reported below
             }
-            throw new StartupProblem(key + " is not a percentage from 1 to 100: " + v);
+            throw new StartupProblem(key + " is not " + what + ": " + v);
         }
 
         /** "1h", "60s", "500ms" or plain milliseconds. */

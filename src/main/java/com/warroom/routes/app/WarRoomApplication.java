@@ -27,7 +27,7 @@ public final class WarRoomApplication {
     /** The Camel Main that production, tests, the demo and the benchmarks all run. */
     public static Main createMain(Path routesDir, Path configFile, Map<String, String> overrides) {
         Main main = new Main();
-        main.configure().addConfiguration(WarRoomBeans.withKafka());
+        main.configure().addConfiguration(new WarRoomBeans(true));
         routes(main.configure(), routesDir);
         main.setPropertyPlaceholderLocations("file:" + configFile.toAbsolutePath());
         overrides.forEach(main::addOverrideProperty);
@@ -39,7 +39,7 @@ public final class WarRoomApplication {
 
     /** The beans and the routes of {@code routesDir}: what the service and the route tests share (without the Kafka clients of ours). */
     public static void configure(MainConfigurationProperties main, Path routesDir) {
-        main.addConfiguration(WarRoomBeans.withoutKafka());
+        main.addConfiguration(new WarRoomBeans(false));
         routes(main, routesDir);
     }
 

@@ -20,6 +20,7 @@ import com.warroom.routes.catalog.RocketChatPages;
 import com.warroom.routes.flashduty.CallDeadline;
 import com.warroom.routes.flashduty.FlashdutyAuth;
 import com.warroom.routes.flashduty.FlashdutyResponses;
+import com.warroom.routes.flashduty.RetryPolicy;
 import com.warroom.routes.http.BoundedAnswers;
 import com.warroom.routes.incident.EventAge;
 import com.warroom.routes.incident.IncidentEventParser;
@@ -64,25 +65,12 @@ import org.apache.camel.support.SimpleRegistry;
 public final class WarRoomBeans implements CamelConfiguration {
 
     static final String METRICS_REGISTRY = "metricsRegistry";
-    /** Jackson's read limits on the shared mapper besides the document length ({@link #readLimits}). */
-    static final int MAX_NESTING = 100;
-    static final int MAX_STRING_CHARS = 4 * 1024 * 1024;
-    static final int MAX_NUMBER_CHARS = 100;
 
     private final boolean kafkaServices;
 
-    private WarRoomBeans(boolean kafkaServices) {
+    /** @param kafkaServices whether the Kafka clients of ours are added as services (the application), or not (route tests) */
+    public WarRoomBeans(boolean kafkaServices) {
         this.kafkaServices = kafkaServices;
-    }
-
-    /** The beans, and the Kafka clients of ours as services: the application. */
-    public static WarRoomBeans withKafka() {
-        return new WarRoomBeans(true);
-    }
-
-    /** The beans alone: nothing opens a Kafka client of ours (route tests). */
-    public static WarRoomBeans withoutKafka() {
-        return new WarRoomBeans(false);
     }
 
     @Override
@@ -134,8 +122,8 @@ public final class WarRoomBeans implements CamelConfiguration {
 
         ImIntegrationCatalog catalog = bind(r, "imIntegrationCatalog", imIntegrationCatalog(wr, metrics));
         r.bind("eventAge", eventAge(wr, brokerClock, metrics));
-        FlashdutyResponses responses = bind(r, "flashdutyResponses", new FlashdutyResponses(mapper, budget, fd.maxAttempts(),
-                fd.rateLimitedAttempts(), fd.retry().initial(), fd.retry().max(), fd.createAfterTimeout()));
+        FlashdutyResponses responses = bind(r, "flashdutyResponses", new FlashdutyResponses(mapper, budget,
+                new RetryPolicy(fd.maxAttempts(), fd.rateLimitedAttempts(), fd.retry(), fd.createAfterTimeout())));
         r.bind("flashdutyCallDeadline", new CallDeadline(fd.callTimeout(), java.time.Duration.ofMillis(fd.responseTimeoutMs())));
         KafkaFailures failures = bind(r, "kafkaFailures", new KafkaFailures(kafka.retry().initial(), kafka.retry().max(), metrics));
         BackgroundThreads threads = bind(r, "backgroundThreads", new BackgroundThreads(budget, metrics, kafka.stallTimeout().toMillis(),
@@ -179,7 +167,7 @@ public final class WarRoomBeans implements CamelConfiguration {
         // the readiness checks of /observe/health, beside Camel's own route and consumer checks; a stale catalog is a note, not unready
         r.bind("imCatalogHealthCheck", new ReadinessCheck("im-catalog", catalog::isLoaded,
                 () -> "the IM catalog was never loaded from Flashduty", freshness::staleNote));
-        r.bind("flashdutyAuthHealthCheck", new ReadinessCheck("flashduty-auth", () -> !responses.isUnauthorized(),
+        r.bind("flashdutyAuthHealthCheck", new ReadinessCheck("flashduty-auth", () -> !responses.health().isUnauthorized(),
                 "Flashduty answers Unauthorized: check FLASHDUTY_APP_KEY"));
         r.bind("backgroundThreadsHealthCheck", new ReadinessCheck("background-threads", threads::allRunning, threads::describe));
         // the budget journal cannot be written (its topic deleted?): no call starts, so the replica is not ready
@@ -209,12 +197,9 @@ public final class WarRoomBeans implements CamelConfiguration {
      * document longer than the larger answer cap.
      */
     public static ObjectMapper objectMapper(long maxDocumentBytes) {
-        return new ObjectMapper(JsonFactory.builder().streamReadConstraints(readLimits(maxDocumentBytes)).build());
-    }
-
-    static StreamReadConstraints readLimits(long maxDocumentBytes) {
-        return StreamReadConstraints.builder().maxDocumentLength(maxDocumentBytes).maxNestingDepth(MAX_NESTING)
-                .maxStringLength(MAX_STRING_CHARS).maxNumberLength(MAX_NUMBER_CHARS).build();
+        StreamReadConstraints limits = StreamReadConstraints.builder().maxDocumentLength(maxDocumentBytes).maxNestingDepth(100)
+                .maxStringLength(4 * 1024 * 1024).maxNumberLength(100).build();
+        return new ObjectMapper(JsonFactory.builder().streamReadConstraints(limits).build());
     }
 
     static AccountRateBudget accountRateBudget(Settings.Budget b) {

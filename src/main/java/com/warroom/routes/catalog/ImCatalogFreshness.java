@@ -1,13 +1,14 @@
 package com.warroom.routes.catalog;
 
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.warroom.routes.flashduty.FlashdutyCallState;
-import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Variable;
 
 /**
  * Whether each catalog source's latest refresh succeeded, and when one last did. A failed refresh
@@ -22,69 +23,60 @@ public final class ImCatalogFreshness {
     public static final String FLASHDUTY = "flashduty";
     public static final String ROCKETCHAT = "rocketchat";
 
-    private static final class Source {
-        volatile boolean lastFailed;
-        volatile Instant lastSuccess;
-    }
-
-    private final Map<String, Source> sources = new LinkedHashMap<>();
+    private final List<String> providers;
+    /** when each source's last refresh succeeded in this process; absent before one */
+    private final Map<String, Instant> lastSuccess = new ConcurrentHashMap<>();
+    /** the sources whose latest refresh failed */
+    private final Set<String> stale = ConcurrentHashMap.newKeySet();
 
     /** @param rocketChat whether Rocket.Chat is a source (ROCKETCHAT_URL is set) */
     public ImCatalogFreshness(boolean rocketChat) {
-        sources.put(FLASHDUTY, new Source());
-        if (rocketChat) {
-            sources.put(ROCKETCHAT, new Source());
-        }
+        this.providers = rocketChat ? List.of(FLASHDUTY, ROCKETCHAT) : List.of(FLASHDUTY);
     }
 
     /** Route step after the war-room-enabled list call of a catalog refresh. */
-    public void flashduty(Exchange exchange) {
-        refreshed(FLASHDUTY, "success".equals(exchange.getProperty(FlashdutyCallState.OUTCOME, String.class)));
+    public void flashduty(@ExchangeProperty(FlashdutyCallState.OUTCOME) String outcome) {
+        refreshed(FLASHDUTY, "success".equals(outcome));
     }
 
     /** Route step after Rocket.Chat's pages: only a refresh that got every page succeeded. */
-    public void rocketChat(Exchange exchange) {
-        refreshed(ROCKETCHAT, exchange.getProperty(RocketChatPages.COMPLETE, false, Boolean.class));
+    public void rocketChat(@Variable(RocketChatPages.REFRESH) RocketChatPages.Refresh refresh) {
+        refreshed(ROCKETCHAT, refresh != null && refresh.complete());
     }
 
     void refreshed(String provider, boolean ok) {
-        Source s = sources.get(provider);
-        if (s == null) {
+        if (!providers.contains(provider)) {
             return;
         }
         if (ok) {
-            s.lastSuccess = Instant.now();
+            lastSuccess.put(provider, Instant.now());
+            stale.remove(provider);
+        } else {
+            stale.add(provider);
         }
-        s.lastFailed = !ok;
     }
 
     /** The sources, in a fixed order: flashduty, then rocketchat when configured. */
     public List<String> providers() {
-        return List.copyOf(sources.keySet());
+        return providers;
     }
 
     /** True while this source's latest refresh failed (before its first refresh: false). */
     public boolean isStale(String provider) {
-        Source s = sources.get(provider);
-        return s != null && s.lastFailed;
+        return stale.contains(provider);
     }
 
     /** Epoch seconds of this source's last successful refresh in this process; 0 before one. */
     public double lastSuccessEpochSeconds(String provider) {
-        Source s = sources.get(provider);
-        Instant at = s == null ? null : s.lastSuccess;
+        Instant at = lastSuccess.get(provider);
         return at == null ? 0 : at.toEpochMilli() / 1000.0;
     }
 
     /** For the im-catalog health check: which sources are stale, as fixed text; null when none is. */
     public String staleNote() {
-        List<String> stale = new ArrayList<>();
-        for (String p : sources.keySet()) {
-            if (isStale(p)) {
-                stale.add(p + (sources.get(p).lastSuccess == null ? " (never loaded)" : ""));
-            }
-        }
-        return stale.isEmpty() ? null
-                : "stale: " + String.join(", ", stale) + ": the latest refresh failed, the catalog keeps its last good entries";
+        List<String> names = providers.stream().filter(stale::contains)
+                .map(p -> p + (lastSuccess.containsKey(p) ? "" : " (never loaded)")).toList();
+        return names.isEmpty() ? null
+                : "stale: " + String.join(", ", names) + ": the latest refresh failed, the catalog keeps its last good entries";
     }
 }

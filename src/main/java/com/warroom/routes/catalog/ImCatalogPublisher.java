@@ -55,13 +55,12 @@ public final class ImCatalogPublisher implements AutoCloseable {
     }
 
     /** After the Rocket.Chat pages: its integrations, when every page arrived; a failed refresh publishes nothing. */
-    @SuppressWarnings("unchecked")
     public void rocketChat(Exchange exchange) throws IOException {
         OutRecords.clear(exchange);
-        if (!exchange.getProperty(RocketChatPages.COMPLETE, false, Boolean.class)) {
-            return;
+        RocketChatPages.Refresh refresh = exchange.getVariable(RocketChatPages.REFRESH, RocketChatPages.Refresh.class);
+        if (refresh != null && refresh.complete()) {
+            diff(exchange, "rocketchat", refresh.items());
         }
-        diff(exchange, "rocketchat", exchange.getProperty(RocketChatPages.ITEMS, List.class));
     }
 
     /** Once Kafka acknowledged them: what was written is what the topic holds now. */

@@ -28,10 +28,6 @@ public final class RocketChatAuth implements HttpClientConfigurer {
         return answers;
     }
 
-    public boolean isConfigured() {
-        return userId.isPresent() && authToken.isPresent();
-    }
-
     @Override
     public void configureHttpClient(HttpClientBuilder builder) {
         builder.disableAutomaticRetries();

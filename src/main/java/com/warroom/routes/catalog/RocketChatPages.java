@@ -12,8 +12,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.EmptyListConfirmation;
 import com.warroom.routes.http.AnswerDeadlinePassed;
 import com.warroom.routes.http.AnswerTooLarge;
+import org.apache.camel.Body;
 import org.apache.camel.Exchange;
-import org.apache.camel.Message;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
+import org.apache.camel.Variable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,20 +39,53 @@ import org.slf4j.LoggerFactory;
 public final class RocketChatPages {
 
     private static final Logger LOG = LoggerFactory.getLogger(RocketChatPages.class);
-    public static final String OFFSET = "rocketChatOffset";
-    public static final String NEXT_PAGE = "rocketChatNextPage";
-    public static final String WAIT_MILLIS = "rocketChatWaitMillis";
-    public static final String ITEMS = "rocketChatItems";
-    public static final String COMPLETE = "rocketChatComplete";
-    static final String RATE_LIMITED = "rocketChatRateLimited";
-    static final String WAITED_MILLIS = "rocketChatWaitedMillis";
-    static final String PAGES = "rocketChatPages";
-    static final String PAGE_LIMIT = "rocketChatPageLimit";
-    static final String SERVED_PAGE_SIZE = "rocketChatServedPageSize";
-    static final String TRANSPORT_ERROR = "rocketChatTransportError";
+    /** the route variable of routes/50-im-catalog.yaml that holds one refresh's {@link Refresh} */
+    public static final String REFRESH = "rocketChatRefresh";
     static final int MAX_RATE_LIMITED = 20;
     /** pages beyond what the first total needs: integrations added while paging, a short page */
     static final int SLACK_PAGES = 2;
+
+    /**
+     * Where one refresh stands: its loop asks for the page at {@link #offset} while {@link #nextPage},
+     * waiting {@link #waitMillis} first; {@link #complete} once every page arrived, with the {@link #items}.
+     */
+    public static final class Refresh {
+        private final List<ObjectNode> items = new ArrayList<>();
+        private int offset;
+        private boolean nextPage = true;
+        private boolean complete;
+        private long waitMillis;
+        private long waitedMillis;
+        private int rateLimited;
+        private int pages;
+        private int pageLimit;
+        /** the count the server serves a page, fixed by its first answer */
+        private Integer servedPageSize;
+
+        private Refresh(int maxPages) {
+            this.pageLimit = maxPages;
+        }
+
+        public int offset() {
+            return offset;
+        }
+
+        public boolean nextPage() {
+            return nextPage;
+        }
+
+        public long waitMillis() {
+            return waitMillis;
+        }
+
+        public boolean complete() {
+            return complete;
+        }
+
+        public List<ObjectNode> items() {
+            return items;
+        }
+    }
 
     private final ObjectMapper mapper;
     private final int pageSize;
@@ -80,129 +116,107 @@ public final class RocketChatPages {
         this.emptyLists = emptyLists;
     }
 
-    public void begin(Exchange exchange) {
-        exchange.setProperty(OFFSET, 0);
-        exchange.setProperty(NEXT_PAGE, Boolean.TRUE);
-        exchange.setProperty(WAIT_MILLIS, 0L);
-        exchange.setProperty(ITEMS, new ArrayList<ObjectNode>());
-        exchange.setProperty(COMPLETE, Boolean.FALSE);
-        exchange.setProperty(RATE_LIMITED, 0);
-        exchange.setProperty(WAITED_MILLIS, 0L);
-        exchange.setProperty(PAGES, 0);
-        exchange.setProperty(PAGE_LIMIT, maxPages);
-        exchange.removeProperty(SERVED_PAGE_SIZE);
+    /** Step {@code rocketchat-begin}: a refresh from the first page. */
+    public Refresh begin() {
+        return new Refresh(maxPages);
     }
 
-    public void transportError(Exchange exchange) {
-        Throwable t = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        exchange.setProperty(TRANSPORT_ERROR, t == null ? "could not be reached (error)" : why(t));
-        exchange.removeProperty(Exchange.EXCEPTION_CAUGHT);
-        exchange.setException(null);
-    }
-
-    /** The bounded read's own failures say which setting ended them (their text names nothing else); others, their type only. */
-    private static String why(Throwable caught) {
+    /**
+     * Step {@code rocketchat-transport-error} (doCatch): why no answer came. The bounded read's own failures
+     * say which setting ended them (their text names nothing else); others, their type only.
+     */
+    public String failure(@ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Throwable caught) {
         for (Throwable t = caught; t != null; t = t.getCause()) {
             if (t instanceof AnswerTooLarge || t instanceof AnswerDeadlinePassed) {
                 return "integrations.list: " + t.getMessage();
             }
         }
-        return "could not be reached (" + caught.getClass().getSimpleName() + ")";
+        return "could not be reached (" + (caught == null ? "error" : caught.getClass().getSimpleName()) + ")";
     }
 
-    @SuppressWarnings("unchecked")
-    public void page(Exchange exchange) {
-        Message msg = exchange.getMessage();
-        exchange.setProperty(WAIT_MILLIS, 0L);
-        String transport = exchange.getProperty(TRANSPORT_ERROR, String.class);
-        if (transport != null) {
-            exchange.removeProperty(TRANSPORT_ERROR);
-            fail(exchange, "Rocket.Chat " + transport);
+    /** Step {@code rocketchat-page}: the refresh after this answer (or {@code failure}, when none came). */
+    public void page(@Variable(REFRESH) Refresh r, @Variable("rocketChatFailure") String failure,
+                     @Header(Exchange.HTTP_RESPONSE_CODE) Integer status, @Header("X-RateLimit-Reset") String reset, @Body Object body) {
+        r.waitMillis = 0;
+        if (failure != null) {
+            stop(r, false, "Rocket.Chat " + failure);
             return;
         }
-        int status = msg.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
-        if (status == 401) {
-            stop(exchange, true, "Rocket.Chat refused the credentials (401): check ROCKETCHAT_USER_ID and ROCKETCHAT_AUTH_TOKEN");
+        int code = status == null ? 0 : status;
+        if (code == 401) {
+            stop(r, true, "Rocket.Chat refused the credentials (401): check ROCKETCHAT_USER_ID and ROCKETCHAT_AUTH_TOKEN");
             return;
         }
-        if (status == 429) {
-            rateLimited(exchange, msg);
+        if (code == 429) {
+            rateLimited(r, reset);
             return; // same offset again
         }
-        JsonNode body = read(msg);
-        if (status != 200 || body == null || !body.path("integrations").isArray()) {
-            fail(exchange, "integrations.list answered HTTP " + status + " without a list of integrations");
+        JsonNode answer = read(body);
+        if (code != 200 || answer == null || !answer.path("integrations").isArray()) {
+            stop(r, false, "integrations.list answered HTTP " + code + " without a list of integrations");
             return;
         }
-        int asked = exchange.getProperty(OFFSET, 0, Integer.class);
-        JsonNode integrations = body.path("integrations");
-        int answeredOffset = body.path("offset").asInt(asked);
-        int count = body.path("items").asInt(integrations.size());
-        long total = body.path("total").asLong(0);
-        int pages = exchange.getProperty(PAGES, 0, Integer.class) + 1;
-        exchange.setProperty(PAGES, pages);
+        int asked = r.offset;
+        JsonNode integrations = answer.path("integrations");
+        int answeredOffset = answer.path("offset").asInt(asked);
+        int count = answer.path("items").asInt(integrations.size());
+        long total = answer.path("total").asLong(0);
+        r.pages++;
         if (count > 0 && answeredOffset != asked) {
-            fail(exchange, "the page asked for at offset " + asked + " answered offset " + answeredOffset
+            stop(r, false, "the page asked for at offset " + asked + " answered offset " + answeredOffset
                     + ": the server's paging does not advance");
             return;
         }
-        List<ObjectNode> items = exchange.getProperty(ITEMS, List.class);
-        if (items.size() + (long) integrations.size() > maxItems) {
-            fail(exchange, "more than " + maxItems + " integrations (ROCKETCHAT_MAX_PAGES x ROCKETCHAT_PAGE_SIZE)");
+        if (r.items.size() + (long) integrations.size() > maxItems) {
+            stop(r, false, "more than " + maxItems + " integrations (ROCKETCHAT_MAX_PAGES x ROCKETCHAT_PAGE_SIZE)");
             return;
         }
         long next = (long) asked + Math.max(0, count);
         boolean more = next < total;
         if (more) {
-            if (count <= 0) {
-                fail(exchange, "the page at offset " + asked + " of " + total + " held no integration: the server's paging does not advance");
-                return;
-            }
-            String beyond = beyondBound(exchange, pages, count, total);
+            String beyond = count <= 0 ? "the page at offset " + asked + " of " + total
+                    + " held no integration: the server's paging does not advance" : beyondBound(r, count, total);
             if (beyond != null) {
-                fail(exchange, beyond);
+                stop(r, false, beyond);
                 return;
             }
         }
         for (JsonNode i : integrations) {
             // the id is the record key: one too long to be an id is not an integration we can publish
             if (i.path("_id").isTextual() && i.path("_id").asText().length() <= ImCatalogPublisher.MAX_FIELD_CHARS) {
-                items.add(reduce(i));
+                r.items.add(reduce(i));
             }
         }
-        if (!more && !emptyLists.accepts(items.size())) {
-            fail(exchange, "the list is empty; an empty list is believed only when the next refresh (ROCKETCHAT_REFRESH later)"
+        if (!more && !emptyLists.accepts(r.items.size())) {
+            stop(r, false, "the list is empty; an empty list is believed only when the next refresh (ROCKETCHAT_REFRESH later)"
                     + " is empty too");
             return;
         }
-        exchange.setProperty(OFFSET, (int) Math.min(Integer.MAX_VALUE, next));
-        exchange.setProperty(NEXT_PAGE, more);
-        exchange.setProperty(COMPLETE, !more);
+        r.offset = (int) Math.min(Integer.MAX_VALUE, next);
+        r.nextPage = more;
+        r.complete = !more;
     }
 
     /**
      * Why another page after this one would pass the bound, or null. The first page fixes the bound:
      * its total at the page size the server serves (it may cap the count asked for), plus slack.
      */
-    private String beyondBound(Exchange exchange, int pages, int count, long total) {
-        Integer served = exchange.getProperty(SERVED_PAGE_SIZE, Integer.class);
-        if (served == null) {
-            served = Math.min(pageSize, count);
-            exchange.setProperty(SERVED_PAGE_SIZE, served);
-            long needed = pagesFor(total, served);
+    private String beyondBound(Refresh r, int count, long total) {
+        if (r.servedPageSize == null) {
+            r.servedPageSize = Math.min(pageSize, count);
+            long needed = pagesFor(total, r.servedPageSize);
             if (needed > maxPages) {
-                return "the total of " + total + " integrations needs " + needed + " pages of " + served
+                return "the total of " + total + " integrations needs " + needed + " pages of " + r.servedPageSize
                         + ", more than ROCKETCHAT_MAX_PAGES (" + maxPages + ")";
             }
-            exchange.setProperty(PAGE_LIMIT, (int) Math.min(maxPages, needed + SLACK_PAGES));
+            r.pageLimit = (int) Math.min(maxPages, needed + SLACK_PAGES);
         }
-        int limit = exchange.getProperty(PAGE_LIMIT, maxPages, Integer.class);
-        if (pagesFor(total, served) > limit) {
-            return "the total grew to " + total + " integrations, more than the " + limit + " pages of " + served
+        if (pagesFor(total, r.servedPageSize) > r.pageLimit) {
+            return "the total grew to " + total + " integrations, more than the " + r.pageLimit + " pages of " + r.servedPageSize
                     + " this refresh allows";
         }
-        if (pages >= limit) {
-            return "the total of " + total + " integrations was not reached within " + limit + " pages";
+        if (r.pages >= r.pageLimit) {
+            return "the total of " + total + " integrations was not reached within " + r.pageLimit + " pages";
         }
         return null;
     }
@@ -211,40 +225,34 @@ public final class RocketChatPages {
         return (total + perPage - 1) / perPage;
     }
 
-    private void rateLimited(Exchange exchange, Message msg) {
-        int limited = exchange.getProperty(RATE_LIMITED, 0, Integer.class) + 1;
-        exchange.setProperty(RATE_LIMITED, limited);
-        if (limited > MAX_RATE_LIMITED) {
-            fail(exchange, "Rocket.Chat kept answering 429 (" + MAX_RATE_LIMITED + " times)");
+    /** A 429: wait until X-RateLimit-Reset (epoch milliseconds; else a second), within the refresh's bounds. */
+    private void rateLimited(Refresh r, String reset) {
+        if (++r.rateLimited > MAX_RATE_LIMITED) {
+            stop(r, false, "Rocket.Chat kept answering 429 (" + MAX_RATE_LIMITED + " times)");
             return;
         }
-        long reset = msg.getHeader("X-RateLimit-Reset", 0L, Long.class);
-        long wait = Math.max(0, reset > 0 ? reset - System.currentTimeMillis() : 1000) + 1;
-        long waited = exchange.getProperty(WAITED_MILLIS, 0L, Long.class);
-        if (waited + wait > maxWaitMillis) {
-            fail(exchange, "Rocket.Chat asks to wait " + wait + " ms (X-RateLimit-Reset), past the " + maxWaitMillis
-                    + " ms one refresh may wait (ROCKETCHAT_REFRESH; " + waited + " ms waited already)");
+        long resetAt = reset == null || !reset.trim().matches("[0-9]{1,18}") ? 0 : Long.parseLong(reset.trim());
+        long wait = Math.max(0, resetAt > 0 ? resetAt - System.currentTimeMillis() : 1000) + 1;
+        if (r.waitedMillis + wait > maxWaitMillis) {
+            stop(r, false, "Rocket.Chat asks to wait " + wait + " ms (X-RateLimit-Reset), past the " + maxWaitMillis
+                    + " ms one refresh may wait (ROCKETCHAT_REFRESH; " + r.waitedMillis + " ms waited already)");
             return;
         }
-        exchange.setProperty(WAITED_MILLIS, waited + wait);
-        exchange.setProperty(WAIT_MILLIS, wait);
+        r.waitedMillis += wait;
+        r.waitMillis = wait;
         LOG.info("Rocket.Chat rate limit reached; waiting {} ms for X-RateLimit-Reset", wait);
     }
 
-    private void fail(Exchange exchange, String why) {
-        stop(exchange, false, why);
-    }
-
     /** Ends the refresh as failed: one line (ERROR for a refused credential, else WARN), nothing published. */
-    private void stop(Exchange exchange, boolean error, String why) {
+    private static void stop(Refresh r, boolean error, String why) {
         String line = "Rocket.Chat catalog refresh failed: " + why + "; keeping the last good Rocket.Chat catalog";
         if (error) {
             LOG.error(line);
         } else {
             LOG.warn(line);
         }
-        exchange.setProperty(NEXT_PAGE, Boolean.FALSE);
-        exchange.setProperty(COMPLETE, Boolean.FALSE);
+        r.nextPage = false;
+        r.complete = false;
     }
 
     /** Only what the catalog publishes; nothing else of a Rocket.Chat integration is kept. */
@@ -270,10 +278,10 @@ public final class RocketChatPages {
         return v;
     }
 
-    private JsonNode read(Message msg) {
+    private JsonNode read(Object body) {
         try {
-            Object body = msg.getBody();
-            return body instanceof InputStream in ? mapper.readTree(in) : mapper.readTree(msg.getBody(byte[].class));
+            return body instanceof InputStream in ? mapper.readTree(in) : body instanceof byte[] bytes ? mapper.readTree(bytes)
+                    : body == null ? null : mapper.readTree(body.toString());
         } catch (Exception e) {
             return null;
         }

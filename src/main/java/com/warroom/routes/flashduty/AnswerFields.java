@@ -21,8 +21,8 @@ public final class AnswerFields {
     public static final int MAX_NAME_CHARS = 512;
     /** share_link */
     public static final int MAX_LINK_CHARS = 2048;
-    /** error.message (as {@link com.warroom.routes.incident.EchoedFields#MAX_SERVER_TEXT_CHARS}) */
-    public static final int MAX_MESSAGE_CHARS = com.warroom.routes.incident.EchoedFields.MAX_SERVER_TEXT_CHARS;
+    /** error.message, which results and template answers copy */
+    public static final int MAX_MESSAGE_CHARS = 1_000;
     /** ends a clipped field */
     public static final String CLIPPED = "…[clipped]";
 
@@ -61,22 +61,18 @@ public final class AnswerFields {
         if (value == null) {
             return null;
         }
-        int limit = Math.min(value.length(), max + 1); // what escaping can still keep within max
-        StringBuilder sb = null;
-        for (int i = 0; i < limit; i++) {
+        StringBuilder escaped = new StringBuilder();
+        // no more than max + 1 characters are looked at: whatever follows is clipped anyway
+        for (int i = 0; i < Math.min(value.length(), max + 1); i++) {
             char c = value.charAt(i);
             if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-                if (sb == null) {
-                    sb = new StringBuilder(limit + 8).append(value, 0, i);
-                }
-                sb.append(c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : String.format("\\u%04x", (int) c));
-            } else if (sb != null) {
-                sb.append(c);
+                escaped.append(c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : String.format("\\u%04x", (int) c));
+            } else {
+                escaped.append(c);
             }
         }
-        String escaped = sb != null ? sb.toString() : value.length() > limit ? value.substring(0, limit) : value;
-        if (escaped.length() <= max && (sb == null ? value.length() <= max : limit == value.length())) {
-            return escaped;
+        if (escaped.length() <= max && value.length() <= max) {
+            return escaped.toString();
         }
         int end = max - CLIPPED.length();
         if (Character.isHighSurrogate(escaped.charAt(end - 1))) {

@@ -35,10 +35,6 @@ public final class FlashdutyAuth implements HttpClientConfigurer {
         return answers;
     }
 
-    public boolean isConfigured() {
-        return appKey.isPresent();
-    }
-
     @Override
     public void configureHttpClient(HttpClientBuilder builder) {
         builder.disableAutomaticRetries();

@@ -3,7 +3,6 @@ package com.warroom.routes.flashduty;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
-import java.time.Duration;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.budget.AccountRateBudget;
@@ -51,11 +50,10 @@ public final class FlashdutyResponses {
     private final RetryPolicy policy;
     private final FlashdutyHealth health = new FlashdutyHealth();
 
-    public FlashdutyResponses(ObjectMapper mapper, AccountRateBudget budget, int maxAttempts, int rateLimitedAttempts,
-                              Duration initialBackoff, Duration maxBackoff, boolean retryCreateAfterTimeout) {
+    public FlashdutyResponses(ObjectMapper mapper, AccountRateBudget budget, RetryPolicy policy) {
         this.mapper = mapper;
         this.budget = budget;
-        this.policy = new RetryPolicy(maxAttempts, rateLimitedAttempts, initialBackoff, maxBackoff, retryCreateAfterTimeout);
+        this.policy = policy;
     }
 
     /** Step {@code flashduty-no-attempt-yet}: the call before its first attempt, one due now. */
@@ -181,11 +179,6 @@ public final class FlashdutyResponses {
 
     public FlashdutyHealth health() {
         return health;
-    }
-
-    /** True while the last answer was {@code Unauthorized} (readiness {@code flashduty-auth}). */
-    public boolean isUnauthorized() {
-        return health.isUnauthorized();
     }
 
     public long rateLimitedAnswers() {

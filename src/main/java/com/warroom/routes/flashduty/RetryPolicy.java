@@ -1,6 +1,5 @@
 package com.warroom.routes.flashduty;
 
-import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Set;
@@ -30,19 +29,10 @@ public record RetryPolicy(int maxAttempts, int rateLimitedAttempts, Backoff back
     static final Set<String> RETRYABLE = Set.of("InternalError", "ServiceUnavailable", "UndonedOrderExist", "RequestLocked",
             CONNECTION_ERROR, TIMEOUT, NO_RESPONSE);
 
-    public RetryPolicy(int maxAttempts, int rateLimitedAttempts, Duration initialBackoff, Duration maxBackoff, boolean retryCreateAfterTimeout) {
-        this(maxAttempts, rateLimitedAttempts, backoff(initialBackoff, maxBackoff), retryCreateAfterTimeout);
-    }
-
     public RetryPolicy {
         if (maxAttempts < 1 || rateLimitedAttempts < 1) {
             throw new IllegalArgumentException("retry attempts must be at least 1");
         }
-    }
-
-    private static Backoff backoff(Duration initial, Duration max) {
-        long initialMillis = Math.max(1, initial.toMillis());
-        return new Backoff(Duration.ofMillis(initialMillis), Duration.ofMillis(Math.max(initialMillis, max.toMillis())));
     }
 
     /** A create that may have opened the room: never repeated. */

@@ -5,8 +5,8 @@ package com.warroom.routes.incident;
  * (a result, a ledger entry, a template answer, a record key, a log line) has at most
  * {@value #MAX_CHARS} characters: a longer one is refused as {@code field_too_long}, so no record can
  * make an output larger than Kafka accepts and no API call is made for it. Text that comes from a
- * server (Flashduty's error messages) is cut to {@value #MAX_SERVER_TEXT_CHARS} characters instead: it
- * is not the record's fault.
+ * server (Flashduty's error messages) is not the record's fault: it is cut where it enters
+ * ({@link com.warroom.routes.flashduty.AnswerFields}).
  */
 public final class EchoedFields {
 
@@ -14,7 +14,6 @@ public final class EchoedFields {
     public static final int MAX_CHARS = 256;
     /** the template filter team_ids */
     public static final int MAX_ITEMS = 1_000;
-    public static final int MAX_SERVER_TEXT_CHARS = 1_000;
 
     private EchoedFields() {
     }
@@ -25,17 +24,5 @@ public final class EchoedFields {
             throw new InvalidRecordException("field_too_long", field);
         }
         return value;
-    }
-
-    /** A server's text, cut to {@value #MAX_SERVER_TEXT_CHARS} characters. */
-    public static String clipped(String serverText) {
-        if (serverText == null || serverText.length() <= MAX_SERVER_TEXT_CHARS) {
-            return serverText;
-        }
-        int end = MAX_SERVER_TEXT_CHARS;
-        if (Character.isHighSurrogate(serverText.charAt(end - 1))) {
-            end--;
-        }
-        return serverText.substring(0, end) + "…";
     }
 }

@@ -115,8 +115,4 @@ public final class EventAge {
             return b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
         }
     }
-
-    public Duration maxAge() {
-        return Duration.ofMillis(maxAgeMillis);
-    }
 }

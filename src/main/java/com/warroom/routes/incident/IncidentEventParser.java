@@ -1,6 +1,7 @@
 package com.warroom.routes.incident;
 
 import java.io.IOException;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonFactory;
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.warroom.routes.kafka.IncomingRecord;
 import com.warroom.routes.kafka.RecordLimits;
 import org.apache.camel.Exchange;
@@ -63,36 +65,27 @@ public final class IncidentEventParser {
         if (value == null) {
             value = exchange.getMessage().getBody(byte[].class);
         }
-        JsonNode event = read(value);
-        String eventId = EchoedFields.bounded(requiredText(event, "event_id", "event_id"), "event_id");
-        String eventType = EchoedFields.bounded(requiredText(event, "event_type", "event_type"), "event_type");
-        long eventTime = requiredLong(event, "event_time", "event_time");
-        JsonNode incident = event.get("incident");
-        if (incident == null || incident.isNull()) {
-            throw new InvalidRecordException("missing_field", "incident");
-        }
-        if (!incident.isObject()) {
-            throw new InvalidRecordException("wrong_type", "incident");
-        }
-        String incidentId = requiredText(incident, "incident_id", "incident.incident_id");
+        JsonNode event = readObject(mapper, value, limits.incidentBytes());
+        String eventId = EchoedFields.bounded(required(event, "event_id", "event_id", JsonNode::isTextual).asText(), "event_id");
+        String eventType = EchoedFields.bounded(required(event, "event_type", "event_type", JsonNode::isTextual).asText(), "event_type");
+        long eventTime = required(event, "event_time", "event_time", n -> n.isIntegralNumber() && n.canConvertToLong()).asLong();
+        JsonNode incident = required(event, "incident", "incident", JsonNode::isObject);
+        String incidentId = required(incident, "incident_id", "incident.incident_id", JsonNode::isTextual).asText();
         if (!isObjectId(incidentId)) {
             throw new InvalidRecordException("invalid_incident_id", "incident.incident_id");
         }
-        String severity = optionalText(incident, "incident_severity", "incident.incident_severity");
-        String progress = optionalText(incident, "progress", "incident.progress");
+        String severity = field(incident, "incident_severity", "incident.incident_severity", JsonNode::isTextual).asText();
+        String progress = field(incident, "progress", "incident.progress", JsonNode::isTextual).asText();
         int responders = countResponders(incident);
-        JsonNode person = event.get("person");
-        if (person != null && !person.isNull() && !person.isObject()) {
-            throw new InvalidRecordException("wrong_type", "person");
-        }
+        field(event, "person", "person", JsonNode::isObject);
 
         exchange.setProperty(EVENT, event);
         exchange.setProperty(EVENT_ID, eventId);
         exchange.setProperty(EVENT_TYPE, eventType);
         exchange.setProperty(EVENT_TIME, eventTime);
         exchange.setProperty(INCIDENT_ID, incidentId.toLowerCase());
-        exchange.setProperty(SEVERITY, severity == null ? "" : severity);
-        exchange.setProperty(PROGRESS, progress == null ? "" : progress);
+        exchange.setProperty(SEVERITY, severity);
+        exchange.setProperty(PROGRESS, progress);
         exchange.setProperty(RESPONDERS, responders);
         long start = incidentStart(incident);
         if (start > 0) {
@@ -103,19 +96,21 @@ public final class IncidentEventParser {
         exchange.getMessage().setBody(null);
     }
 
-    private JsonNode read(byte[] value) {
+    /**
+     * A record's value as a JSON object, or {@link InvalidRecordException}: empty, larger than
+     * {@code maxBytes}, not JSON (the parser's message is dropped: it quotes the input) or not an object.
+     */
+    public static JsonNode readObject(ObjectMapper mapper, byte[] value, int maxBytes) {
         if (value == null || value.length == 0) {
             throw new InvalidRecordException("empty_value", null);
         }
-        int maxRecordBytes = limits.incidentBytes();
-        if (value.length > maxRecordBytes) {
-            throw new InvalidRecordException("record_too_large", value.length + " bytes > " + maxRecordBytes);
+        if (value.length > maxBytes) {
+            throw new InvalidRecordException("record_too_large", value.length + " bytes > " + maxBytes);
         }
         JsonNode node;
         try {
             node = mapper.readTree(value);
         } catch (IOException | RuntimeException e) {
-            // no message: Jackson quotes the offending input
             throw new InvalidRecordException("malformed_json", e.getClass().getSimpleName());
         }
         if (node == null || node.isMissingNode()) {
@@ -127,40 +122,25 @@ public final class IncidentEventParser {
         return node;
     }
 
-    private static String requiredText(JsonNode parent, String field, String path) {
-        JsonNode n = parent.get(field);
-        if (n == null || n.isNull()) {
-            throw new InvalidRecordException("missing_field", path);
+    /** The field, a missing node when absent or null, else {@code wrong_type} naming {@code path} when not of its type. */
+    public static JsonNode field(JsonNode parent, String name, String path, Predicate<JsonNode> type) {
+        JsonNode n = parent.path(name);
+        if (n.isMissingNode() || n.isNull()) {
+            return MissingNode.getInstance();
         }
-        if (!n.isTextual()) {
+        if (!type.test(n)) {
             throw new InvalidRecordException("wrong_type", path);
         }
-        if (n.asText().isBlank()) {
-            throw new InvalidRecordException("missing_field", path);
-        }
-        return n.asText();
+        return n;
     }
 
-    private static long requiredLong(JsonNode parent, String field, String path) {
-        JsonNode n = parent.get(field);
-        if (n == null || n.isNull()) {
+    /** As {@link #field}, but absent, null or blank text is {@code missing_field}. */
+    private static JsonNode required(JsonNode parent, String name, String path, Predicate<JsonNode> type) {
+        JsonNode n = field(parent, name, path, type);
+        if (n.isMissingNode() || n.isTextual() && n.asText().isBlank()) {
             throw new InvalidRecordException("missing_field", path);
         }
-        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
-            throw new InvalidRecordException("wrong_type", path);
-        }
-        return n.asLong();
-    }
-
-    private static String optionalText(JsonNode parent, String field, String path) {
-        JsonNode n = parent.get(field);
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (!n.isTextual()) {
-            throw new InvalidRecordException("wrong_type", path);
-        }
-        return n.asText();
+        return n;
     }
 
     /**
@@ -182,35 +162,19 @@ public final class IncidentEventParser {
     }
 
     private static int countResponders(JsonNode incident) {
-        JsonNode responders = incident.get("responders");
-        JsonNode ids = incident.get("responder_ids");
-        if (responders != null && !responders.isNull() && !responders.isArray()) {
-            throw new InvalidRecordException("wrong_type", "incident.responders");
-        }
-        if (ids != null && !ids.isNull() && !ids.isArray()) {
-            throw new InvalidRecordException("wrong_type", "incident.responder_ids");
-        }
-        int count = 0;
-        if (responders != null && responders.isArray()) {
-            for (JsonNode r : responders) {
-                if (!r.isObject()) {
-                    throw new InvalidRecordException("wrong_type", "incident.responders[]");
-                }
-                JsonNode pid = r.get("person_id");
-                if (pid != null && !pid.isNull() && !pid.isIntegralNumber()) {
-                    throw new InvalidRecordException("wrong_type", "incident.responders[].person_id");
-                }
+        JsonNode responders = field(incident, "responders", "incident.responders", JsonNode::isArray);
+        JsonNode ids = field(incident, "responder_ids", "incident.responder_ids", JsonNode::isArray);
+        for (JsonNode r : responders) {
+            if (!r.isObject()) {
+                throw new InvalidRecordException("wrong_type", "incident.responders[]");
             }
-            count = responders.size();
+            field(r, "person_id", "incident.responders[].person_id", JsonNode::isIntegralNumber);
         }
-        if (ids != null && ids.isArray()) {
-            for (JsonNode id : ids) {
-                if (!id.isIntegralNumber()) {
-                    throw new InvalidRecordException("wrong_type", "incident.responder_ids[]");
-                }
+        for (JsonNode id : ids) {
+            if (!id.isIntegralNumber()) {
+                throw new InvalidRecordException("wrong_type", "incident.responder_ids[]");
             }
-            count = Math.max(count, ids.size());
         }
-        return count;
+        return Math.max(responders.size(), ids.size());
     }
 }

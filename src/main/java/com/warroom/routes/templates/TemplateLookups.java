@@ -3,9 +3,10 @@ package com.warroom.routes.templates;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.StreamSupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -51,11 +52,11 @@ public final class TemplateLookups {
     public static final String SEEN = "templateIdsSeen";
     static final int PAGE_SIZE = 100;
     static final int MAX_PAGES = 10_000;
-    private static final Map<String, JsonNodeType> FILTER_TYPES = Map.of(
-            "orderby", JsonNodeType.TEXT, "asc", JsonNodeType.BOOLEAN, "is_my_team", JsonNodeType.BOOLEAN,
-            "team_ids", JsonNodeType.INT_ARRAY, "creator_id", JsonNodeType.INT, "query", JsonNodeType.TEXT);
-
-    private enum JsonNodeType { TEXT, BOOLEAN, INT, INT_ARRAY }
+    /** The filters /template/list takes, and the JSON type each must have. */
+    private static final Map<String, Predicate<JsonNode>> FILTER_TYPES = Map.of(
+            "orderby", JsonNode::isTextual, "asc", JsonNode::isBoolean, "is_my_team", JsonNode::isBoolean,
+            "team_ids", n -> n.isArray() && StreamSupport.stream(n.spliterator(), false).allMatch(JsonNode::isIntegralNumber),
+            "creator_id", JsonNode::isIntegralNumber, "query", JsonNode::isTextual);
 
     private final ObjectMapper mapper;
     private final RecordLimits limits;
@@ -67,90 +68,39 @@ public final class TemplateLookups {
 
     /** Validates the request; a malformed one throws {@link InvalidRecordException} (dead letter). */
     public void parse(Exchange exchange) {
-        byte[] value = exchange.getProperty(IncomingRecord.VALUE, byte[].class);
-        if (value == null || value.length == 0) {
-            throw new InvalidRecordException("empty_value", null);
-        }
-        int maxRecordBytes = limits.templateRequestBytes();
-        if (value.length > maxRecordBytes) {
-            throw new InvalidRecordException("record_too_large", value.length + " bytes > " + maxRecordBytes);
-        }
-        JsonNode req;
-        try {
-            req = mapper.readTree(value);
-        } catch (IOException | RuntimeException e) {
-            throw new InvalidRecordException("malformed_json", e.getClass().getSimpleName());
-        }
-        if (req == null || !req.isObject()) {
-            throw new InvalidRecordException("not_an_object", null);
-        }
-        JsonNode lookupId = req.get("lookup_id");
-        if (lookupId != null && !lookupId.isNull() && !lookupId.isTextual() && !lookupId.isIntegralNumber()) {
-            throw new InvalidRecordException("wrong_type", "lookup_id");
-        }
-        exchange.setProperty(LOOKUP_ID, lookupId == null || lookupId.isNull() ? null : EchoedFields.bounded(lookupId.asText(), "lookup_id"));
-        JsonNode id = req.get("template_id");
-        JsonNode list = req.get("list");
-        boolean hasId = id != null && !id.isNull();
-        boolean hasList = list != null && !list.isNull();
-        if (hasId == hasList) {
+        JsonNode req = IncidentEventParser.readObject(mapper, exchange.getProperty(IncomingRecord.VALUE, byte[].class),
+                limits.templateRequestBytes());
+        JsonNode lookupId = IncidentEventParser.field(req, "lookup_id", "lookup_id", n -> n.isTextual() || n.isIntegralNumber());
+        exchange.setProperty(LOOKUP_ID, lookupId.isMissingNode() ? null : EchoedFields.bounded(lookupId.asText(), "lookup_id"));
+        if (req.hasNonNull("template_id") == req.hasNonNull("list")) {
             throw new InvalidRecordException("missing_field", "exactly one of template_id, list");
         }
-        if (hasId) {
-            if (!id.isTextual()) {
-                throw new InvalidRecordException("wrong_type", "template_id");
-            }
-            exchange.setProperty(TEMPLATE_ID, EchoedFields.bounded(id.asText(), "template_id"));
-            exchange.setProperty(KIND, IncidentEventParser.isObjectId(id.asText()) ? "info" : "invalid");
+        if (req.hasNonNull("template_id")) {
+            String id = IncidentEventParser.field(req, "template_id", "template_id", JsonNode::isTextual).asText();
+            exchange.setProperty(TEMPLATE_ID, EchoedFields.bounded(id, "template_id"));
+            exchange.setProperty(KIND, IncidentEventParser.isObjectId(id) ? "info" : "invalid");
             return;
         }
-        if (!list.isObject()) {
-            throw new InvalidRecordException("wrong_type", "list");
-        }
+        JsonNode list = IncidentEventParser.field(req, "list", "list", JsonNode::isObject);
         ObjectNode filters = mapper.createObjectNode();
-        for (Iterator<Map.Entry<String, JsonNode>> it = list.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = it.next();
-            JsonNodeType type = FILTER_TYPES.get(f.getKey());
+        for (Map.Entry<String, JsonNode> f : list.properties()) {
+            Predicate<JsonNode> type = FILTER_TYPES.get(f.getKey());
             if (type == null) {
                 // the name is the requester's: escaped and clipped before it reaches a log line or a dead-letter header
                 throw new InvalidRecordException("unknown_field", "list." + com.warroom.routes.flashduty.AnswerFields.bounded(f.getKey(), 64));
             }
-            if (!f.getValue().isNull()) {
-                if (!matches(f.getValue(), type)) {
-                    throw new InvalidRecordException("wrong_type", "list." + f.getKey());
-                }
-                if (f.getValue().isTextual()) {
-                    EchoedFields.bounded(f.getValue().asText(), "list." + f.getKey());
-                } else if (f.getValue().size() > EchoedFields.MAX_ITEMS) {
-                    throw new InvalidRecordException("field_too_long", "list." + f.getKey());
-                }
-                filters.set(f.getKey(), f.getValue());
+            JsonNode value = IncidentEventParser.field(list, f.getKey(), "list." + f.getKey(), type);
+            if (value.isTextual()) {
+                EchoedFields.bounded(value.asText(), "list." + f.getKey());
+            } else if (value.size() > EchoedFields.MAX_ITEMS) {
+                throw new InvalidRecordException("field_too_long", "list." + f.getKey());
+            }
+            if (!value.isMissingNode()) {
+                filters.set(f.getKey(), value);
             }
         }
         exchange.setProperty(FILTERS, filters);
         exchange.setProperty(KIND, "list");
-    }
-
-    private static boolean matches(JsonNode n, JsonNodeType type) {
-        return switch (type) {
-            case TEXT -> n.isTextual();
-            case BOOLEAN -> n.isBoolean();
-            case INT -> n.isIntegralNumber();
-            case INT_ARRAY -> n.isArray() && allIntegral(n);
-        };
-    }
-
-    private static boolean allIntegral(JsonNode array) {
-        for (JsonNode e : array) {
-            if (!e.isIntegralNumber()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    public String infoRequest(Exchange exchange) throws IOException {
-        return mapper.writeValueAsString(mapper.createObjectNode().put("template_id", exchange.getProperty(TEMPLATE_ID, String.class)));
     }
 
     /** Starts listing every page: page 1, no template seen yet. */
@@ -235,14 +185,13 @@ public final class TemplateLookups {
             return;
         }
         String code = exchange.getProperty(FlashdutyCallState.ERROR_CODE, String.class);
-        String status = "ResourceNotFound".equals(code) ? "not_found" : "InvalidParameter".equals(code) ? "invalid" : "failed";
-        switch (status) {
-            case "not_found" -> {
-                OutRecords.add(exchange, id, failure(exchange, id, status));
-                OutRecords.add(exchange, id, null);
-            }
-            case "invalid" -> OutRecords.add(exchange, INVALID_KEY, failure(exchange, id, status));
-            default -> OutRecords.add(exchange, FAILED_KEY, failure(exchange, id, status));
+        if ("ResourceNotFound".equals(code)) {
+            OutRecords.add(exchange, id, failure(exchange, id, "not_found"));
+            OutRecords.add(exchange, id, null);
+        } else if ("InvalidParameter".equals(code)) {
+            OutRecords.add(exchange, INVALID_KEY, failure(exchange, id, "invalid"));
+        } else {
+            OutRecords.add(exchange, FAILED_KEY, failure(exchange, id, "failed"));
         }
     }
 
@@ -270,7 +219,7 @@ public final class TemplateLookups {
         }
         v.put("lookup_status", status);
         v.put("error_code", exchange.getProperty(FlashdutyCallState.ERROR_CODE, String.class));
-        v.put("error_message", EchoedFields.clipped(exchange.getProperty(FlashdutyCallState.ERROR_MESSAGE, String.class)));
+        v.put("error_message", exchange.getProperty(FlashdutyCallState.ERROR_MESSAGE, String.class));
         stamp(exchange, v);
         return mapper.writeValueAsString(v);
     }

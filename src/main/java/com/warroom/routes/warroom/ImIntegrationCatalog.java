@@ -1,6 +1,5 @@
 package com.warroom.routes.warroom;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +12,6 @@ import com.warroom.routes.EmptyListConfirmation;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,11 +43,6 @@ public final class ImIntegrationCatalog {
     private final EmptyListConfirmation emptyLists;
     private final MeterRegistry registry;
     private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
-
-    /** For tests of selection and loading: an empty list is believed on its second answer. */
-    public ImIntegrationCatalog(Long pinnedIntegrationId) {
-        this(pinnedIntegrationId, new EmptyListConfirmation(Duration.ZERO), new SimpleMeterRegistry());
-    }
 
     public ImIntegrationCatalog(Long pinnedIntegrationId, EmptyListConfirmation emptyLists, MeterRegistry registry) {
         this.pinnedIntegrationId = pinnedIntegrationId;
@@ -140,10 +133,6 @@ public final class ImIntegrationCatalog {
 
     public boolean isLoaded() {
         return loadedAt != null;
-    }
-
-    public Instant loadedAt() {
-        return loadedAt;
     }
 
     /** The sanitised items (no secrets). */

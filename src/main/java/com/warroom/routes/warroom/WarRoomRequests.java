@@ -1,10 +1,12 @@
 package com.warroom.routes.warroom;
 
+import java.util.Arrays;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.StartupProblem;
 import com.warroom.routes.incident.IncidentEventParser;
 import org.apache.camel.ExchangeProperty;
 
@@ -34,19 +36,12 @@ public final class WarRoomRequests {
         return mapper.writeValueAsString(body);
     }
 
-    /** Parses WAR_ROOM_MEMBER_IDS ("1,2, 3"); a value that is not an int64 stops start-up. */
+    /** Parses WAR_ROOM_MEMBER_IDS ("1,2, 3", its form checked by SettingsAsData); an id past int64 stops start-up. */
     public static List<Long> parseIds(String csv) {
-        if (csv == null || csv.isBlank()) {
-            return List.of();
+        try {
+            return csv == null || csv.isBlank() ? List.of() : Arrays.stream(csv.split(",")).map(String::trim).map(Long::valueOf).toList();
+        } catch (NumberFormatException e) {
+            throw new StartupProblem("WAR_ROOM_MEMBER_IDS holds a value that is not a member id");
         }
-        return java.util.Arrays.stream(csv.split(","))
-                .map(String::trim).filter(s -> !s.isEmpty())
-                .map(s -> {
-                    try {
-                        return Long.parseLong(s);
-                    } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("WAR_ROOM_MEMBER_IDS holds a value that is not a member id: " + s);
-                    }
-                }).toList();
     }
 }

@@ -7,14 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.flashduty.FlashdutyCallState;
-import com.warroom.routes.incident.EchoedFields;
 import com.warroom.routes.incident.IncidentEventParser;
-import org.apache.camel.Exchange;
-import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.ExchangeProperty;
 
 /**
- * The war-room-results record (README, "Topics and records"): JSON value, key incident_id, and no other header, so
- * nothing from the incident record or an HTTP answer can reach the Kafka producer.
+ * The war-room-results record's value (README, "Topics and records"); routes/30-results.yaml keys it by
+ * incident_id and sends it with no other header, so nothing from the incident record or an HTTP answer
+ * can reach the Kafka producer.
  */
 public final class WarRoomResults {
 
@@ -24,48 +23,51 @@ public final class WarRoomResults {
         this.mapper = mapper;
     }
 
-    public void build(Exchange exchange) throws JsonProcessingException {
-        String status = exchange.getProperty(WarRoomState.STATUS, String.class);
+    /**
+     * Step {@code result-record}: the result of the event's decision ({@code status}); the chat is the
+     * ledger's for {@code already_exists}, the create's answer for {@code created}.
+     */
+    public String build(@ExchangeProperty(WarRoomState.STATUS) String status, @ExchangeProperty(WarRoomState.REASON) String reason,
+                        @ExchangeProperty(IncidentEventParser.INCIDENT_ID) String incidentId,
+                        @ExchangeProperty(IncidentEventParser.EVENT_ID) String eventId,
+                        @ExchangeProperty(IncidentEventParser.EVENT_TYPE) String eventType,
+                        @ExchangeProperty(WarRoomState.LEDGER_ENTRY) JsonNode ledgerEntry,
+                        @ExchangeProperty(WarRoomState.INTEGRATION_ID) Long integrationId,
+                        @ExchangeProperty(WarRoomState.PLUGIN_TYPE) String pluginType,
+                        @ExchangeProperty(FlashdutyCallState.DATA) JsonNode answer,
+                        @ExchangeProperty(FlashdutyCallState.REQUEST_ID) String requestId,
+                        @ExchangeProperty(FlashdutyCallState.ERROR_MESSAGE) String errorMessage,
+                        @ExchangeProperty(FlashdutyCallState.ATTEMPTS) Integer attempts) throws JsonProcessingException {
+        boolean exists = "already_exists".equals(status);
+        boolean called = "created".equals(status) || "failed".equals(status);
+        JsonNode chat = exists ? ledgerEntry : "created".equals(status) ? answer : null;
         ObjectNode r = mapper.createObjectNode();
-        String incidentId = exchange.getProperty(IncidentEventParser.INCIDENT_ID, String.class);
         r.put("incident_id", incidentId);
-        r.put("event_id", exchange.getProperty(IncidentEventParser.EVENT_ID, String.class));
-        r.put("event_type", exchange.getProperty(IncidentEventParser.EVENT_TYPE, String.class));
+        r.put("event_id", eventId);
+        r.put("event_type", eventType);
         r.put("status", status);
-        r.put("reason", exchange.getProperty(WarRoomState.REASON, String.class));
-        JsonNode chat = null;
-        if ("already_exists".equals(status)) {
-            chat = exchange.getProperty(WarRoomState.LEDGER_ENTRY, JsonNode.class);
+        r.put("reason", reason);
+        if (exists) {
             r.set("integration_id", chat.get("integration_id"));
             r.set("plugin_type", chat.get("plugin_type"));
         } else {
-            r.put("integration_id", exchange.getProperty(WarRoomState.INTEGRATION_ID, Long.class));
-            r.put("plugin_type", exchange.getProperty(WarRoomState.PLUGIN_TYPE, String.class));
-            if ("created".equals(status)) {
-                chat = exchange.getProperty(FlashdutyCallState.DATA, JsonNode.class);
-            }
+            r.put("integration_id", integrationId);
+            r.put("plugin_type", pluginType);
         }
         r.put("chat_id", text(chat, "chat_id"));
         r.put("chat_name", text(chat, "chat_name"));
         r.put("share_link", text(chat, "share_link"));
-        boolean called = "created".equals(status) || "failed".equals(status);
-        r.put("request_id", "already_exists".equals(status) ? text(chat, "request_id")
-                : called ? exchange.getProperty(FlashdutyCallState.REQUEST_ID, String.class) : null);
+        r.put("request_id", exists ? text(chat, "request_id") : called ? requestId : null);
         if ("failed".equals(status)) {
-            r.put("error_message", EchoedFields.clipped(exchange.getProperty(FlashdutyCallState.ERROR_MESSAGE, String.class)));
+            r.put("error_message", errorMessage);
         }
-        r.put("attempts", called ? exchange.getProperty(FlashdutyCallState.ATTEMPTS, 0, Integer.class).intValue() : 0);
+        r.put("attempts", called && attempts != null ? attempts : 0);
         r.put("processed_at", Instant.now().toString());
-        exchange.getMessage().getHeaders().clear();
-        exchange.getMessage().setHeader(KafkaConstants.KEY, incidentId);
-        exchange.getMessage().setBody(mapper.writeValueAsString(r));
+        return mapper.writeValueAsString(r);
     }
 
     private static String text(JsonNode node, String field) {
-        if (node == null) {
-            return null;
-        }
-        JsonNode n = node.get(field);
+        JsonNode n = node == null ? null : node.get(field);
         return n == null || n.isNull() ? null : n.asText();
     }
 }

@@ -2,22 +2,19 @@ package com.warroom.routes.catalog;
 
 import java.util.List;
 
-import com.warroom.routes.flashduty.FlashdutyCallState;
-import org.apache.camel.Exchange;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.DefaultExchange;
+import com.warroom.routes.support.TestKafka;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 class ImCatalogFreshnessTest {
 
-    final DefaultCamelContext context = new DefaultCamelContext();
-
-    Exchange rocketChatRefresh(boolean complete) {
-        Exchange e = new DefaultExchange(context);
-        e.setProperty(RocketChatPages.COMPLETE, complete);
-        return e;
+    /** A refresh that got its one page, or one Rocket.Chat refused. */
+    static RocketChatPages.Refresh rocketChatRefresh(boolean complete) {
+        RocketChatPages pages = new RocketChatPages(TestKafka.MAPPER, 3, 1000, 1000);
+        RocketChatPages.Refresh refresh = pages.begin();
+        pages.page(refresh, null, complete ? 200 : 401, null, "{\"integrations\":[{\"_id\":\"a\"}],\"total\":1}");
+        return refresh;
     }
 
     @Test
@@ -38,9 +35,7 @@ class ImCatalogFreshnessTest {
 
         ImCatalogFreshness flashdutyOnly = new ImCatalogFreshness(false);
         assertEquals(List.of("flashduty"), flashdutyOnly.providers());
-        Exchange failed = new DefaultExchange(context);
-        failed.setProperty(FlashdutyCallState.OUTCOME, "failed");
-        flashdutyOnly.flashduty(failed);
+        flashdutyOnly.flashduty("failed");
         assertTrue(flashdutyOnly.isStale("flashduty"));
     }
 }

@@ -1,18 +1,21 @@
 package com.warroom.routes.catalog;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.EmptyListConfirmation;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.kafka.CompactedTopicView;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.kafka.OutRecords;
 import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.warroom.ImIntegrationCatalog;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
@@ -27,7 +30,8 @@ class ImCatalogPublisherTest {
     final DefaultCamelContext context = new DefaultCamelContext();
     // never loaded: only what put() records, i.e. what the topic held after the last good refresh
     final CompactedTopicView topic = new CompactedTopicView(new KafkaClientSettings("localhost:1", "PLAINTEXT", "GSSAPI", ""), "im");
-    final ImCatalogPublisher publisher = new ImCatalogPublisher(topic, new ImIntegrationCatalog(null), MAPPER);
+    final ImCatalogPublisher publisher = new ImCatalogPublisher(topic, new ImIntegrationCatalog(null,
+            new EmptyListConfirmation(Duration.ZERO), new SimpleMeterRegistry()), MAPPER);
     final RocketChatPages pages = new RocketChatPages(MAPPER, 3, 1000, 1000);
 
     ImCatalogPublisherTest() {
@@ -37,15 +41,17 @@ class ImCatalogPublisherTest {
         topic.put("flashduty:362", "{}".getBytes(StandardCharsets.UTF_8));
     }
 
-    Exchange rocketChatRefresh(boolean complete, String... ids) {
+    /** A refresh that ends with these ids: complete when the list says no more follow, else cut after its first page. */
+    Exchange rocketChatRefresh(boolean complete, String... ids) throws Exception {
         Exchange e = new DefaultExchange(context);
-        List<ObjectNode> items = new ArrayList<>();
+        RocketChatPages.Refresh refresh = pages.begin();
+        ObjectNode page = MAPPER.createObjectNode().put("offset", 0).put("total", complete ? ids.length : ids.length + 10);
+        ArrayNode list = page.putArray("integrations");
         for (String id : ids) {
-            ObjectNode i = MAPPER.createObjectNode().put("_id", id);
-            items.add(pages.reduce(i));
+            list.addObject().put("_id", id);
         }
-        e.setProperty(RocketChatPages.ITEMS, items);
-        e.setProperty(RocketChatPages.COMPLETE, complete);
+        pages.page(refresh, null, 200, null, MAPPER.writeValueAsBytes(page));
+        e.setVariable(RocketChatPages.REFRESH, refresh);
         return e;
     }
 

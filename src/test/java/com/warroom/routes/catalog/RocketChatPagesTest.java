@@ -11,11 +11,6 @@ import com.warroom.routes.http.AnswerDeadlinePassed;
 import com.warroom.routes.http.AnswerTooLarge;
 import com.warroom.routes.support.LogCapture;
 import com.warroom.routes.support.TestKafka;
-import org.apache.camel.Exchange;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.DefaultExchange;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -24,16 +19,9 @@ import static org.junit.jupiter.api.Assertions.*;
 class RocketChatPagesTest {
 
     static final ObjectMapper MAPPER = TestKafka.MAPPER;
-    final DefaultCamelContext context = new DefaultCamelContext();
-
-    @BeforeEach
-    void start() {
-        context.start(); // its type converter reads X-RateLimit-Reset as the HTTP client hands it over, a string
-    }
-
-    @AfterEach
-    void stop() {
-        context.stop();
+    /** One refresh, as the route's variable holds it. */
+    static final class Run {
+        RocketChatPages.Refresh r;
     }
 
     /** A server: what it answers for the offset and count asked. */
@@ -66,30 +54,28 @@ class RocketChatPagesTest {
     }
 
     /** Runs the route's loop the way routes/50-im-catalog.yaml does; returns the pages asked for (stops at 100,000). */
-    int run(RocketChatPages pages, Exchange exchange, int pageSize, Server server) throws Exception {
-        pages.begin(exchange);
+    int run(RocketChatPages pages, Run run, int pageSize, Server server) throws Exception {
+        run.r = pages.begin();
         int calls = 0;
-        while (exchange.getProperty(RocketChatPages.NEXT_PAGE, Boolean.class) && calls < 100_000) {
-            int offset = exchange.getProperty(RocketChatPages.OFFSET, Integer.class);
-            exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
-            exchange.getMessage().setBody(MAPPER.writeValueAsBytes(server.answer(offset, pageSize, calls)));
+        while (run.r.nextPage() && calls < 100_000) {
+            byte[] body = MAPPER.writeValueAsBytes(server.answer(run.r.offset(), pageSize, calls));
             calls++;
-            pages.page(exchange);
+            pages.page(run.r, null, 200, null, body);
         }
         return calls;
     }
 
-    static boolean complete(Exchange e) {
-        return e.getProperty(RocketChatPages.COMPLETE, Boolean.class);
+    static boolean complete(Run e) {
+        return e.r.complete();
     }
 
-    static List<?> items(Exchange e) {
-        return e.getProperty(RocketChatPages.ITEMS, List.class);
+    static List<?> items(Run e) {
+        return e.r.items();
     }
 
     @Test
     void anHonestServerIsPagedToTheEndAtTheCountItServes() throws Exception {
-        Exchange e = new DefaultExchange(context);
+        Run e = new Run();
         int calls = run(new RocketChatPages(MAPPER, 100, 1000, 60_000), e, 100, honest(250, 30));
         assertTrue(complete(e));
         assertEquals(9, calls, "250 at 30 a page");
@@ -99,7 +85,7 @@ class RocketChatPagesTest {
 
     @Test
     void anOffsetThatNeverAdvancesEndsAtTheSecondPageFailed() throws Exception {
-        Exchange e = new DefaultExchange(context);
+        Run e = new Run();
         int calls = run(new RocketChatPages(MAPPER, 3, 1000, 60_000), e, 3, (offset, count, call) -> page(0, 3, 8, "id"));
         assertEquals(2, calls);
         assertFalse(complete(e), "failed, not a partial success");
@@ -107,7 +93,7 @@ class RocketChatPagesTest {
 
     @Test
     void anEmptyPageBeforeTheTotalEndsFailed() throws Exception {
-        Exchange e = new DefaultExchange(context);
+        Run e = new Run();
         int calls = run(new RocketChatPages(MAPPER, 3, 1000, 60_000), e, 3,
                 (offset, count, call) -> offset == 0 ? page(0, 3, 8, "id") : page(offset, 0, 8, "id"));
         assertEquals(2, calls);
@@ -116,7 +102,7 @@ class RocketChatPagesTest {
 
     @Test
     void pagesThatShrinkPastTheFirstTotalsBoundEndAtThePageLimit() throws Exception {
-        Exchange e = new DefaultExchange(context);
+        Run e = new Run();
         // 10 on the first page of 25, then one at a time: 3 pages + slack, not 16
         int calls = run(new RocketChatPages(MAPPER, 10, 1000, 60_000), e, 10,
                 (offset, count, call) -> page(offset, offset == 0 ? 10 : 1, 25, "id"));
@@ -126,7 +112,7 @@ class RocketChatPagesTest {
 
     @Test
     void aTotalThatGrowsWithEveryPageEndsFailedWithinTheBound() throws Exception {
-        Exchange e = new DefaultExchange(context);
+        Run e = new Run();
         int calls = run(new RocketChatPages(MAPPER, 3, 1000, 60_000), e, 3,
                 (offset, count, call) -> page(offset, 3, 8 + 3L * (call + 1), "id"));
         assertFalse(complete(e));
@@ -136,20 +122,20 @@ class RocketChatPagesTest {
 
     @Test
     void aTotalThatNeedsMoreThanTheMostPagesFailsAtTheFirstPage() throws Exception {
-        Exchange e = new DefaultExchange(context);
+        Run e = new Run();
         int calls = run(new RocketChatPages(MAPPER, 100, 10, 60_000), e, 100, honest(1_001, 100));
         assertEquals(1, calls);
         assertFalse(complete(e));
         assertTrue(items(e).isEmpty(), "nothing of a failed refresh is gathered");
 
-        Exchange fits = new DefaultExchange(context);
+        Run fits = new Run();
         assertEquals(10, run(new RocketChatPages(MAPPER, 100, 10, 60_000), fits, 100, honest(1_000, 100)));
         assertTrue(complete(fits));
     }
 
     @Test
     void theItemsGatheredAreBoundedEvenWhenPagesHoldMoreThanAskedFor() throws Exception {
-        Exchange e = new DefaultExchange(context);
+        Run e = new Run();
         // asked for 5 a page, the server ignores count and sends 40 (max 4 pages x 5 = 20 items)
         int calls = run(new RocketChatPages(MAPPER, 5, 4, 60_000), e, 5, (offset, count, call) -> page(offset, 40, 40, "id"));
         assertEquals(1, calls);
@@ -160,46 +146,41 @@ class RocketChatPagesTest {
     @Test
     void rateLimitWaitsAreBoundedByTheRefreshPeriodInAll() throws Exception {
         RocketChatPages pages = new RocketChatPages(MAPPER, 3, 1000, 10_000);
-        Exchange e = new DefaultExchange(context);
-        pages.begin(e);
-        rateLimited(e, System.currentTimeMillis() + 4_000);
-        pages.page(e);
-        assertTrue(e.getProperty(RocketChatPages.NEXT_PAGE, Boolean.class), "waits, then asks again");
-        long first = e.getProperty(RocketChatPages.WAIT_MILLIS, Long.class);
+        Run e = new Run();
+        e.r = pages.begin();
+        rateLimited(pages, e, System.currentTimeMillis() + 4_000);
+        assertTrue(e.r.nextPage(), "waits, then asks again");
+        long first = e.r.waitMillis();
         assertTrue(first > 0 && first <= 4_001, "waits until the reset: " + first);
 
-        rateLimited(e, System.currentTimeMillis() + 4_000);
-        pages.page(e);
-        assertTrue(e.getProperty(RocketChatPages.NEXT_PAGE, Boolean.class), "8 s of 10 s in all");
+        rateLimited(pages, e, System.currentTimeMillis() + 4_000);
+        assertTrue(e.r.nextPage(), "8 s of 10 s in all");
 
-        rateLimited(e, System.currentTimeMillis() + 4_000);
-        pages.page(e);
-        assertFalse(e.getProperty(RocketChatPages.NEXT_PAGE, Boolean.class), "a third wait would pass the refresh period");
+        rateLimited(pages, e, System.currentTimeMillis() + 4_000);
+        assertFalse(e.r.nextPage(), "a third wait would pass the refresh period");
         assertFalse(complete(e));
-        assertEquals(0L, e.getProperty(RocketChatPages.WAIT_MILLIS, Long.class), "no wait before ending");
+        assertEquals(0L, e.r.waitMillis(), "no wait before ending");
     }
 
     @Test
     void aResetFurtherAwayThanTheRefreshPeriodEndsAtOnce() {
         RocketChatPages pages = new RocketChatPages(MAPPER, 3, 1000, 60_000);
-        Exchange e = new DefaultExchange(context);
-        pages.begin(e);
-        rateLimited(e, System.currentTimeMillis() + 3_600_000);
-        pages.page(e);
-        assertFalse(e.getProperty(RocketChatPages.NEXT_PAGE, Boolean.class));
+        Run e = new Run();
+        e.r = pages.begin();
+        rateLimited(pages, e, System.currentTimeMillis() + 3_600_000);
+        assertFalse(e.r.nextPage());
         assertFalse(complete(e));
     }
 
     @Test
     void tooMany429sEndTheRefreshFailed() {
         RocketChatPages pages = new RocketChatPages(MAPPER, 3, 1000, Long.MAX_VALUE / 4);
-        Exchange e = new DefaultExchange(context);
-        pages.begin(e);
+        Run e = new Run();
+        e.r = pages.begin();
         List<Boolean> more = new ArrayList<>();
         for (int i = 0; i <= RocketChatPages.MAX_RATE_LIMITED; i++) {
-            rateLimited(e, 0);
-            pages.page(e);
-            more.add(e.getProperty(RocketChatPages.NEXT_PAGE, Boolean.class));
+            rateLimited(pages, e, 0);
+            more.add(e.r.nextPage());
         }
         assertTrue(more.subList(0, RocketChatPages.MAX_RATE_LIMITED).stream().allMatch(b -> b));
         assertFalse(more.get(RocketChatPages.MAX_RATE_LIMITED));
@@ -211,17 +192,17 @@ class RocketChatPagesTest {
         java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
         RocketChatPages pages = new RocketChatPages(MAPPER, 100, 1000, 60_000,
                 new com.warroom.routes.EmptyListConfirmation(java.time.Duration.ofSeconds(60), nanos::get));
-        Exchange first = new DefaultExchange(context);
+        Run first = new Run();
         run(pages, first, 100, honest(0, 100));
         assertFalse(complete(first), "one empty answer does not replace the catalog (no tombstone for every entry)");
-        Exchange full = new DefaultExchange(context);
+        Run full = new Run();
         run(pages, full, 100, honest(3, 100));
         assertTrue(complete(full));
-        Exchange again = new DefaultExchange(context);
+        Run again = new Run();
         run(pages, again, 100, honest(0, 100));
         assertFalse(complete(again));
         nanos.addAndGet(java.time.Duration.ofSeconds(60).toNanos());
-        Exchange confirmed = new DefaultExchange(context);
+        Run confirmed = new Run();
         run(pages, confirmed, 100, honest(0, 100));
         assertTrue(complete(confirmed), "empty twice, a refresh apart: believed");
         assertEquals(0, items(confirmed).size());
@@ -241,7 +222,7 @@ class RocketChatPagesTest {
         ((ArrayNode) body.get("integrations")).addObject().put("_id", "x".repeat(100_000));
         body.put("items", 4);
         body.put("total", 4);
-        Exchange e = new DefaultExchange(context);
+        Run e = new Run();
         run(new RocketChatPages(MAPPER, 100, 1000, 60_000), e, 100, (offset, count, call) -> body);
         assertTrue(complete(e));
         assertEquals(3, items(e).size(), "an id too long to be a key is not published");
@@ -264,27 +245,20 @@ class RocketChatPagesTest {
                 "Rocket.Chat integrations.list: no whole answer within ROCKETCHAT_CALL_TIMEOUT_MS (30000 ms)");
         for (java.util.Map.Entry<Exception, String> cut : cuts.entrySet()) {
             try (LogCapture logs = LogCapture.capture()) {
-                Exchange e = new DefaultExchange(context);
-                pages.begin(e);
+                Run e = new Run();
+                e.r = pages.begin();
                 // camel-http wraps nothing here, but a cause chain is walked all the same
-                e.setProperty(Exchange.EXCEPTION_CAUGHT, new java.io.IOException("wrapped", cut.getKey()));
-                pages.transportError(e);
-                pages.page(e);
+                pages.page(e.r, pages.failure(new java.io.IOException("wrapped", cut.getKey())), null, null, null);
                 assertFalse(complete(e), "nothing of the refresh is published: the catalog keeps its last good list");
-                assertFalse(e.getProperty(RocketChatPages.NEXT_PAGE, Boolean.class), "no next page");
+                assertFalse(e.r.nextPage(), "no next page");
                 assertTrue(logs.lines().stream().anyMatch(l -> l.contains("Rocket.Chat catalog refresh failed: " + cut.getValue()
                         + "; keeping the last good Rocket.Chat catalog")), logs.lines().toString());
             }
         }
     }
 
-    private static void rateLimited(Exchange e, long resetEpochMillis) {
-        e.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 429);
-        if (resetEpochMillis > 0) {
-            e.getMessage().setHeader("X-RateLimit-Reset", String.valueOf(resetEpochMillis));
-        } else {
-            e.getMessage().removeHeader("X-RateLimit-Reset");
-        }
-        e.getMessage().setBody("{\"success\":false}".getBytes(StandardCharsets.UTF_8));
+    private static void rateLimited(RocketChatPages pages, Run e, long resetEpochMillis) {
+        pages.page(e.r, null, 429, resetEpochMillis > 0 ? String.valueOf(resetEpochMillis) : null,
+                "{\"success\":false}".getBytes(StandardCharsets.UTF_8));
     }
 }

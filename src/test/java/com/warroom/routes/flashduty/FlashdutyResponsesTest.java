@@ -4,6 +4,7 @@ import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 
+import com.warroom.routes.Backoff;
 import com.warroom.routes.support.TestKafka;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +14,7 @@ class FlashdutyResponsesTest {
 
     private final com.warroom.routes.budget.AccountRateBudget budget = new com.warroom.routes.budget.AccountRateBudget(50, 1000, 1000, 60_000);
     private final FlashdutyResponses responses =
-            new FlashdutyResponses(TestKafka.MAPPER, budget, 3, 4, Duration.ofMillis(100), Duration.ofMillis(1000), false);
+            new FlashdutyResponses(TestKafka.MAPPER, budget, new RetryPolicy(3, 4, new Backoff(Duration.ofMillis(100), Duration.ofMillis(1000)), false));
 
     /** One call as the route makes it: each answer judged against the attempt before. */
     private final class Call {

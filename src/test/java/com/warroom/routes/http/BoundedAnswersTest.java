@@ -18,7 +18,9 @@ import com.sun.net.httpserver.HttpServer;
 import com.warroom.routes.catalog.RocketChatAuth;
 import com.warroom.routes.flashduty.CallDeadline;
 import com.warroom.routes.flashduty.FlashdutyAuth;
+import com.warroom.routes.Backoff;
 import com.warroom.routes.flashduty.FlashdutyResponses;
+import com.warroom.routes.flashduty.RetryPolicy;
 import com.warroom.routes.security.Secret;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -276,7 +278,7 @@ class BoundedAnswersTest {
     @Test
     void flashdutyAnswersTricklingOrNeverStartingAreCutAtTheAttemptsDeadline() {
         CallDeadline deadline = new CallDeadline(Duration.ofSeconds(30), Duration.ofSeconds(1));
-        FlashdutyResponses responses = new FlashdutyResponses(null, null, 1, 1, Duration.ofMillis(1), Duration.ofMillis(1), false);
+        FlashdutyResponses responses = new FlashdutyResponses(null, null, new RetryPolicy(1, 1, new Backoff(Duration.ofMillis(1), Duration.ofMillis(1)), false));
         for (String path : new String[] {"/trickle", "/stall"}) {
             Exchange e = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
                 deadline.arm(System.nanoTime() + Duration.ofSeconds(1).toNanos());

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Random;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.warroom.routes.flashduty.AnswerFields;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.kafka.DeadLetterPublisher;
 import com.warroom.routes.kafka.IncomingRecord;
@@ -14,9 +15,7 @@ import com.warroom.routes.support.RandomInputs;
 import com.warroom.routes.support.TestKafka;
 import com.warroom.routes.templates.TemplateLookups;
 import com.warroom.routes.warroom.WarRoomResults;
-import com.warroom.routes.warroom.WarRoomState;
 import org.apache.camel.Exchange;
-import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -80,13 +79,13 @@ class RecordOutcomesGenerativeTest {
             accepted++;
             age.isStale(ex.getProperty(IncidentEventParser.EVENT_TIME, Long.class), ex.getProperty(com.warroom.routes.kafka.IncomingRecord.TIMESTAMP, Long.class));
             for (String status : new String[] {"created", "failed", "skipped"}) {
-                ex.setProperty(WarRoomState.STATUS, status);
-                ex.setProperty(WarRoomState.REASON, "failed".equals(status) ? "InternalError" : null);
-                ex.setProperty(FlashdutyCallState.ERROR_MESSAGE, "m".repeat(random.nextInt(5_000)));
-                ex.setProperty(FlashdutyCallState.DATA, mapper.readTree("{\"chat_id\": \"oc_1\", \"chat_name\": \"n\", \"share_link\": \"s\"}"));
-                results.build(ex);
-                String key = ex.getMessage().getHeader(KafkaConstants.KEY, String.class);
-                int size = DeadLetterPublisher.size(key.getBytes(), ex.getMessage().getBody(String.class).getBytes(), new RecordHeaders());
+                String result = results.build(status, "failed".equals(status) ? "InternalError" : null,
+                        ex.getProperty(IncidentEventParser.INCIDENT_ID, String.class), ex.getProperty(IncidentEventParser.EVENT_ID, String.class),
+                        ex.getProperty(IncidentEventParser.EVENT_TYPE, String.class), null, 1L, "feishu",
+                        mapper.readTree("{\"chat_id\": \"oc_1\", \"chat_name\": \"n\", \"share_link\": \"s\"}"), "req-1",
+                        AnswerFields.message("m".repeat(random.nextInt(5_000))), 1);
+                String key = ex.getProperty(IncidentEventParser.INCIDENT_ID, String.class);
+                int size = DeadLetterPublisher.size(key.getBytes(), result.getBytes(), new RecordHeaders());
                 assertTrue(size <= MAX_OUTPUT_BYTES, "seed " + seed + ", input " + i + ": a " + status + " result of " + size + " bytes");
             }
         }
@@ -114,7 +113,8 @@ class RecordOutcomesGenerativeTest {
             } else {
                 ex.setProperty(FlashdutyCallState.OUTCOME, "failed");
                 ex.setProperty(FlashdutyCallState.ERROR_CODE, "ResourceNotFound");
-                ex.setProperty(FlashdutyCallState.ERROR_MESSAGE, "x".repeat(random.nextInt(5_000)));
+                // as the call leaves it: bounded where it entered
+                ex.setProperty(FlashdutyCallState.ERROR_MESSAGE, AnswerFields.message("x".repeat(random.nextInt(5_000))));
                 templates.infoAnswer(ex);
             }
             for (var r : com.warroom.routes.kafka.OutRecords.list(ex)) {

@@ -25,7 +25,6 @@ class ImIntegrationCatalogTest {
 
     @Test
     void aLoadAskedForWhileAnotherRunsSharesItsAnswer() throws Exception {
-        ImIntegrationCatalog catalog = new ImIntegrationCatalog(null);
         Exchange first = new DefaultExchange(context);
         catalog.beginLoad(first);
         assertEquals(false, first.getProperty(ImIntegrationCatalog.JOINED_LOAD));
