@@ -44,7 +44,7 @@ class BudgetJournalIT {
         String topic = "budget-journal-ahead-" + System.nanoTime();
         KafkaBroker.shared().createTopic(topic, 1, Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, timestampType));
         try (KafkaTestClient kafka = KafkaTestClient.forSharedBroker()) {
-            // a predecessor (a version before claims) whose clock ran 10 minutes ahead reserved 10 calls
+            // a predecessor whose clock ran 10 minutes ahead claimed 10 calls
             long ahead = System.currentTimeMillis() + TimeUnit.MINUTES.toMillis(10);
             kafka.send(new ProducerRecord<>(topic, null, ahead, "predecessor".getBytes(UTF_8), "10".getBytes(UTF_8)));
         }
@@ -61,7 +61,7 @@ class BudgetJournalIT {
             }
             assertEquals(10, journal.othersHeld(windowMillis), "the predecessor's 10 calls count");
             assertNull(budget.tryAcquire(10, 0, TimeUnit.NANOSECONDS));
-            long oneWindow = BudgetJournal.LEGACY_SPAN_MILLIS + windowMillis;
+            long oneWindow = BudgetJournal.SPAN_MILLIS + windowMillis;
             long countsFor = TimeUnit.NANOSECONDS.toMillis(journal.nanosUntilOthersFall(windowMillis));
             assertTrue(countsFor <= oneWindow, "they count for " + countsFor + " ms, not more than one window and their span: " + oneWindow);
         }

@@ -36,15 +36,6 @@ class ClaimBookTest {
         assertEquals(0, book.held(1_000, 10_000));
     }
 
-    /** Records of an earlier version (reservations elsewhere than the claim partition) count, and nothing gives them back. */
-    @Test
-    void anEarlierVersionsReservationCountsWithItsLongerSpan() {
-        book.claim(-1, "old", 10_000, BudgetJournal.LEGACY_SPAN_MILLIS, 10);
-        book.giveBack(-1, "old", 10);
-        assertEquals(10, book.held(1_000, 10_000 + BudgetJournal.LEGACY_SPAN_MILLIS + 999));
-        assertTrue(BudgetJournal.LEGACY_SPAN_MILLIS > SPAN);
-    }
-
     @Test
     void pruneForgetsOnlyWhatNoWindowHolds() {
         book.claim(1, "b", 0, SPAN, 1);
