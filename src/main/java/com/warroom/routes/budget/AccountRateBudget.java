@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -329,8 +330,7 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
     }
 
     private void release(boolean capped) {
-        lock.lock();
-        try {
+        change(() -> {
             long now = clock.getAsLong(); // read under the lock, so free-at times stay in order
             for (Window w : windows) {
                 w.all.release(now + w.lengthNanos);
@@ -338,7 +338,24 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
                     w.others.release(now + w.lengthNanos);
                 }
             }
+        });
+    }
+
+    /** Changes what waiters depend on, under the lock; then every waiter looks again. */
+    private void change(Runnable change) {
+        lock.lock();
+        try {
+            change.run();
             changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private <T> T locked(java.util.function.Supplier<T> read) {
+        lock.lock();
+        try {
+            return read.get();
         } finally {
             lock.unlock();
         }
@@ -352,17 +369,13 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         if (millis <= 0) {
             return;
         }
-        lock.lock();
-        try {
+        change(() -> {
             long until = clock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(millis);
             if (!paused || until - pausedUntil > 0) {
                 pausedUntil = until;
                 paused = true;
             }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /**
@@ -374,40 +387,19 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         if (percent < 1 || percent > 100) {
             throw new IllegalArgumentException("the others' share must be 1 to 100 percent");
         }
-        lock.lock();
-        try {
-            othersPercent = percent;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        change(() -> othersPercent = percent);
     }
 
     /** The calls other than war-room creation may hold in each window now, shortest window first (0 while closed). */
     public int[] othersLimits() {
-        lock.lock();
-        try {
-            return closedBy.isEmpty() ? new int[] {windows[0].othersLimit(othersPercent), windows[1].othersLimit(othersPercent)}
-                    : new int[] {0, 0};
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> closedBy.isEmpty() ? new int[] {windows[0].othersLimit(othersPercent), windows[1].othersLimit(othersPercent)}
+                : new int[] {0, 0});
     }
 
     /** Tells {@code j} of every call before it starts. */
     public void journal(Journal j) {
         this.journal = j;
-        j.onChange(this::wake);
-    }
-
-    /** Something a waiting call depends on changed (the others' claims): every waiter looks again. */
-    private void wake() {
-        lock.lock();
-        try {
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        j.onChange(() -> change(() -> { })); // the others' claims changed: every waiter looks again
     }
 
     /**
@@ -416,8 +408,7 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
      * hold a slot in each window until one window length after that, as a call of this process would.
      */
     public void occupy(int calls, long lastSentEpochMillis, long answeredWithinMillis, long nowEpochMillis) {
-        lock.lock();
-        try {
+        change(() -> {
             long now = clock.getAsLong();
             for (Window w : windows) {
                 long freeIn = TimeUnit.MILLISECONDS.toNanos(lastSentEpochMillis + answeredWithinMillis - nowEpochMillis) + w.lengthNanos;
@@ -428,10 +419,7 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
                     w.others.occupy(calls, now, now + freeIn);
                 }
             }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /**
@@ -439,33 +427,16 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
      * (calls already sent finish). Used while a background thread the guarantees rely on is down.
      */
     public void closeFor(String reason) {
-        lock.lock();
-        try {
-            closedBy.add(reason);
-        } finally {
-            lock.unlock();
-        }
+        change(() -> closedBy.add(reason));
     }
 
     public void reopen(String reason) {
-        lock.lock();
-        try {
-            if (closedBy.remove(reason)) {
-                changed.signalAll();
-            }
-        } finally {
-            lock.unlock();
-        }
+        change(() -> closedBy.remove(reason));
     }
 
     /** The calls this process may currently start in each window, shortest window first (0 while closed). */
     public int[] limits() {
-        lock.lock();
-        try {
-            return closedBy.isEmpty() ? new int[] {windows[0].limit, windows[1].limit} : new int[] {0, 0};
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> closedBy.isEmpty() ? new int[] {windows[0].limit, windows[1].limit} : new int[] {0, 0});
     }
 
     /** The longest window length, in milliseconds. */
@@ -484,26 +455,16 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
     }
 
     public int waiting() {
-        lock.lock();
-        try {
-            return waiters.size();
-        } finally {
-            lock.unlock();
-        }
+        return locked(waiters::size);
     }
 
     public int inFlight() {
-        lock.lock();
-        try {
-            return windows[0].all.inFlight;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> windows[0].all.inFlight);
     }
 
     /** A held slot; {@link #release()} is idempotent, so a finally block may call it unconditionally. */
     public final class Permit {
-        private boolean released;
+        private final AtomicBoolean released = new AtomicBoolean();
         /** held under the others' ceiling (not war-room creation) */
         private final boolean capped;
 
@@ -512,13 +473,9 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         }
 
         public void release() {
-            synchronized (this) {
-                if (released) {
-                    return;
-                }
-                released = true;
+            if (released.compareAndSet(false, true)) {
+                AccountRateBudget.this.release(capped);
             }
-            AccountRateBudget.this.release(capped);
         }
     }
 
@@ -602,14 +559,7 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         }
     }
 
-    private static final class Waiter implements Comparable<Waiter> {
-        final int priority;
-        final long seq;
-
-        Waiter(int priority, long seq) {
-            this.priority = priority;
-            this.seq = seq;
-        }
+    private record Waiter(int priority, long seq) implements Comparable<Waiter> {
 
         boolean capped() {
             return priority > WAR_ROOM_PRIORITY;

@@ -120,9 +120,9 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     private Thread readerThread;
     private volatile KafkaConsumer<String, String> reader;
     /** the others' claims; guarded by this */
-    private final ClaimBook book = new ClaimBook();
+    private final ClaimBook book = new ClaimBook(SPAN_MILLIS);
     /** this process's own claims, as the others count them (for the even part it keeps while others wait); guarded by this */
-    private final ClaimBook mine = new ClaimBook();
+    private final ClaimBook mine = new ClaimBook(SPAN_MILLIS);
     /** the next offset of the claim partition to read (every claim before it is in the book; where a new reader goes on); guarded by this */
     private long readThrough = -1;
     /** other processes that said they wait for room: the broker's stamp of their last such record; guarded by this */
@@ -157,10 +157,6 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     private volatile Runnable onChange = () -> { };
     private final AtomicLong claimsWritten = new AtomicLong();
     private final AtomicLong callsGivenBack = new AtomicLong();
-
-    public BudgetJournal(KafkaClientSettings settings, String topic, int deliveryTimeoutMs) {
-        this(settings, topic, deliveryTimeoutMs, new BrokerClock(), true);
-    }
 
     /**
      * @param brokerClock told the broker's time whenever the journal is stamped by the broker (LogAppendTime)
@@ -510,11 +506,8 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     public void load(AccountRateBudget budget) {
         long localStart = System.currentTimeMillis();
         longestMillis = budget.longestWindowMillis();
-        KafkaConsumer<String, String> consumer = newReader();
+        KafkaConsumer<String, String> consumer = reopen();
         try {
-            requireTopic(consumer);
-            // "now" is the broker's: the stamp it gave the marker (on a LogAppendTime topic; read() then knows it is)
-            seekBack(consumer, writeMarker());
             long end = consumer.endOffsets(List.of(claims), Duration.ofSeconds(30)).get(claims);
             while (consumer.position(claims) < end) {
                 read(consumer, consumer.poll(Duration.ofMillis(200)));
@@ -554,17 +547,6 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         return new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer());
     }
 
-    /** Assigns the claim partition and goes back one window plus the span from {@code now}. */
-    private void seekBack(KafkaConsumer<String, String> consumer, long now) {
-        consumer.assign(List.of(claims));
-        OffsetAndTimestamp at = consumer.offsetsForTimes(Map.of(claims, now - longestMillis - SPAN_MILLIS), Duration.ofSeconds(30)).get(claims);
-        if (at == null) {
-            consumer.seekToEnd(List.of(claims));
-        } else {
-            consumer.seek(claims, at.offset());
-        }
-    }
-
     /** Counts what the records say, and notes how far the claim partition is read. */
     private void read(KafkaConsumer<String, String> consumer, ConsumerRecords<String, String> records) {
         synchronized (this) {
@@ -602,7 +584,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             if (back.matches()) {
                 mine.giveBack(Long.parseLong(back.group(1)), r.key(), Integer.parseInt(back.group(2)));
             } else {
-                mine.claim(r.offset(), r.key(), at, SPAN_MILLIS, parse(v));
+                mine.claim(r.offset(), r.key(), at, parse(v));
             }
             return;
         }
@@ -621,7 +603,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         if (n > 0) {
             wanting.remove(r.key()); // it got room
         }
-        book.claim(r.offset(), r.key(), at, SPAN_MILLIS, n);
+        book.claim(r.offset(), r.key(), at, n);
     }
 
     /** The reader's thread: follows the journal until closed; a failed client is replaced after a pause, failing closed meanwhile. */
@@ -670,7 +652,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         reader = null;
     }
 
-    /** A new reader where the last one stood (or, never having read, one window back). */
+    /** A new reader where the last one stood (or, never having read, one window and the span back). */
     private KafkaConsumer<String, String> reopen() {
         KafkaConsumer<String, String> consumer = newReader();
         try {
@@ -678,12 +660,19 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             synchronized (this) {
                 from = readThrough;
             }
-            if (from < 0) {
-                requireTopic(consumer);
-                seekBack(consumer, System.currentTimeMillis());
-            } else {
-                consumer.assign(List.of(claims));
+            consumer.assign(List.of(claims));
+            if (from >= 0) {
                 consumer.seek(claims, from);
+                return consumer;
+            }
+            requireTopic(consumer);
+            // "now" is the broker's: the stamp it gave the marker (on a LogAppendTime topic; read() then knows it is)
+            long since = writeMarker() - longestMillis - SPAN_MILLIS;
+            OffsetAndTimestamp at = consumer.offsetsForTimes(Map.of(claims, since), Duration.ofSeconds(30)).get(claims);
+            if (at == null) {
+                consumer.seekToEnd(List.of(claims));
+            } else {
+                consumer.seek(claims, at.offset());
             }
             return consumer;
         } catch (RuntimeException e) {
