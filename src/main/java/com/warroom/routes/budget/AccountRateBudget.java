@@ -54,7 +54,7 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
     private final java.util.Set<String> closedBy = new java.util.HashSet<>();
     /** must cover every permit before it is granted (the usage journal: {@link BudgetJournal}) */
     private volatile Journal journal = Journal.NONE;
-    /** a waiter is writing a reservation outside the lock; the others wait for it; guarded by lock */
+    /** a waiter is writing a claim outside the lock; the others wait for it; guarded by lock */
     private boolean reserving;
     /** the share of each window calls above WAR_ROOM_PRIORITY may hold, in percent; guarded by lock */
     private int othersPercent = 100;
@@ -251,7 +251,7 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
     }
 
     /**
-     * Called with the lock held; lets it go while the journal writes a reservation, and holds it again
+     * Called with the lock held; lets it go while the journal writes a claim, and holds it again
      * on return, whatever happened. Whether the write succeeded is seen by the caller's next
      * {@link Journal#take()}: a failed write grants nothing.
      */

@@ -128,8 +128,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     /** other processes that said they wait for room: the broker's stamp of their last such record; guarded by this */
     private final Map<String, Long> wanting = new HashMap<>();
     /** when this process last said it waits (nanoTime); guarded by this */
-    private long wantedAt;
-    private boolean wantedOnce;
+    private long wantedAt = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(WANT_EVERY_MILLIS);
     /** the longest window, ms: how far back the book is read */
     private long longestMillis = 60_000;
     /** the write under way, if any (one at a time); guarded by this */
@@ -259,10 +258,9 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             return Long.MAX_VALUE;
         }
         long now = System.nanoTime();
-        if (wantedOnce && now - wantedAt < every) {
+        if (now - wantedAt < every) {
             return every - (now - wantedAt);
         }
-        wantedOnce = true;
         wantedAt = now;
         writer.submit(() -> send(WANT, "say this process waits"));
         return every;
@@ -319,7 +317,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         RecordMetadata m;
         try {
             if (problem != null && topicMissing()) {
-                failed(missingLine(), null); // known missing: no send that would wait for its metadata
+                failed(missingLine()); // known missing: no send that would wait for its metadata
                 return;
             }
             m = acknowledged(producer().send(record(String.valueOf(n))));
@@ -333,7 +331,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             dropProducer(Duration.ZERO); // a topic deleted and created again needs a producer without its old sequence state
             failed(topicMissing() ? missingLine() : "budget journal topic " + topic + " cannot be written ("
-                    + cause.getClass().getSimpleName() + "): no Flashduty call starts until it can", cause);
+                    + cause.getClass().getSimpleName() + "): no Flashduty call starts until it can");
             return;
         }
         claimsWritten.incrementAndGet();
@@ -426,7 +424,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             // a deleted topic is retried by the producer until its delivery time-out: ask the broker instead
             if (topicMissing()) {
                 dropProducer(Duration.ZERO);
-                failed(missingLine(), null);
+                failed(missingLine());
                 return null;
             }
             m = sent.get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -435,7 +433,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         return m;
     }
 
-    private void failed(String line, Throwable cause) {
+    private void failed(String line) {
         synchronized (this) {
             failedLast = true;
             retryAt = System.nanoTime() + RETRY_NANOS;

@@ -130,49 +130,42 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         return members;
     }
 
-    /** Member sessions, one after the other: a failed client is replaced after a backoff, failing closed meanwhile. */
-    private void run() {
-        try {
-            runUntilClosed();
-        } finally {
-            threads.unwatch(THREAD);
-        }
-    }
-
     /**
-     * Any Throwable ends the session as a failure, an Error too: reported, failing closed, and
-     * restarted after the backoff like any other failure (the budget stays closed meanwhile, so a
-     * restart is safe; a thread that died silently would leave the share as it was).
+     * Member sessions, one after the other: a failed client is replaced after a backoff, failing closed
+     * meanwhile. Any Throwable ends the session as a failure, an Error too: reported, failing closed,
+     * and restarted after the backoff like any other failure (the budget stays closed meanwhile, so a
+     * restart is safe; a thread that died silently would leave the budget open).
      */
-    private void runUntilClosed() {
+    private void run() {
         long backoff = restartBackoff.millis(1);
-        while (!closing) {
-            Throwable failure;
-            sessionJoined = false;
-            evicted = false;
-            established = false;
-            try {
-                session();
-                return; // closing
-            } catch (Throwable e) {
-                failure = e;
-            }
-            if (closing) {
-                return;
-            }
-            if (sessionJoined) {
-                backoff = restartBackoff.millis(1); // it had run: a new run of failures
-            }
-            threads.failed(THREAD, failure, true, backoff);
-            try {
+        try {
+            while (!closing) {
+                Throwable failure;
+                sessionJoined = false;
+                evicted = false;
+                established = false;
+                try {
+                    session();
+                    return; // closing
+                } catch (Throwable e) {
+                    failure = e;
+                }
+                if (closing) {
+                    return;
+                }
+                if (sessionJoined) {
+                    backoff = restartBackoff.millis(1); // it had run: a new run of failures
+                }
+                threads.failed(THREAD, failure, true, backoff);
                 if (closed.await(backoff, TimeUnit.MILLISECONDS)) {
                     return;
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                backoff = restartBackoff.after(backoff);
             }
-            backoff = restartBackoff.after(backoff);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            threads.unwatch(THREAD);
         }
     }
 
