@@ -122,6 +122,34 @@ class BudgetJournalIT {
                 120_000, clock, true);
     }
 
+    /**
+     * No journal topic at start (KAFKA_CREATE_TOPICS=false, not created): no call starts, and the
+     * problem names the topic (there is no 1/N fallback); once it is created, calls go on.
+     */
+    @Test
+    void aJournalMissingAtStartHoldsEveryCallUntilItExists() throws Exception {
+        String topic = "budget-journal-missing-" + System.nanoTime();
+        AccountRateBudget budget = new AccountRateBudget(10, 40, 200, 1_000);
+        try (BudgetJournal journal = journal(topic, new com.warroom.routes.kafka.BrokerClock())) {
+            budget.journal(journal);
+            org.junit.jupiter.api.Assertions.assertThrows(org.apache.kafka.common.errors.UnknownTopicOrPartitionException.class,
+                    () -> journal.load(budget));
+            journal.assumeFullWindow(budget, 40, 100); // what the budget-journal service does when the load fails
+            assertTrue(journal.problem().contains(topic) && journal.problem().contains("does not exist"), journal.problem());
+            assertNull(budget.tryAcquire(0, 200, TimeUnit.MILLISECONDS), "no call without the journal");
+
+            KafkaBroker.shared().createTopic(topic, 1, Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"));
+            await("the journal is read once it exists").atMost(WAIT).until(() -> journal.problem() == null);
+            await("calls go on, after the window assumed full").atMost(WAIT).until(() -> {
+                AccountRateBudget.Permit p = budget.tryAcquire(0, 200, TimeUnit.MILLISECONDS);
+                if (p != null) {
+                    p.release();
+                }
+                return p != null;
+            });
+        }
+    }
+
     @Test
     void aDeletedJournalTurnsReadinessDownAndHoldsEveryCallUntilItIsBack() throws Exception {
         // a broker that creates no topic on a producer's request, as production brokers are often set
