@@ -123,7 +123,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     private final ClaimBook book = new ClaimBook(SPAN_MILLIS);
     /** this process's own claims, as the others count them (for the even part it keeps while others wait); guarded by this */
     private final ClaimBook mine = new ClaimBook(SPAN_MILLIS);
-    /** the next offset of the claim partition to read (every claim before it is in the book; where a new reader goes on); guarded by this */
+    /** the next offset of the claim partition to read (every claim before it is counted; a new reader goes on there); guarded by this */
     private long readThrough = -1;
     /** other processes that said they wait for room: the broker's stamp of their last such record; guarded by this */
     private final Map<String, Long> wanting = new HashMap<>();

@@ -75,7 +75,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
     private boolean established;
     private String lastDifference;
     private volatile int members;
-    /** counted down when the member first saw itself in the group (or the share closed) */
+    /** counted down when the member first saw itself in the group (or it closed) */
     private final java.util.concurrent.CountDownLatch firstJoin = new java.util.concurrent.CountDownLatch(1);
     private volatile KafkaConsumer<byte[], byte[]> member;
     private Thread thread;
@@ -192,7 +192,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 }
 
-                /** The group evicted this member (its session timed out): the others may have taken its share meanwhile. */
+                /** The group evicted this member (its session timed out): it fails and joins again, comparing settings anew. */
                 @Override
                 public void onPartitionsLost(Collection<TopicPartition> partitions) {
                     evicted = true;
