@@ -84,7 +84,7 @@ final class KafkaServices {
         }, journal));
         // the ledger topic exists now: its partitions are what the budget group is assigned
         add(camel, new KafkaClientService("budget-share", () -> {
-            share.start(journal::sharesClaims);
+            share.start();
             // no call starts before the member is in the group: the consumers wait for it rather than their records
             if (!share.awaitFirstJoin(FIRST_JOIN)) {
                 LoggerFactory.getLogger(KafkaServices.class).warn("the budget group has not been joined within {} s: the consumers start,"

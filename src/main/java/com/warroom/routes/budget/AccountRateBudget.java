@@ -1,8 +1,12 @@
 package com.warroom.routes.budget;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -50,9 +54,9 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
     private final java.util.Set<String> closedBy = new java.util.HashSet<>();
     /** must cover every permit before it is granted (the usage journal: {@link BudgetJournal}) */
     private volatile Journal journal = Journal.NONE;
-    /** a waiter is writing a reservation outside the lock; the others wait for it; guarded by lock */
+    /** a waiter is writing a claim outside the lock; the others wait for it; guarded by lock */
     private boolean reserving;
-    /** the share of each window (of this process's share) calls above WAR_ROOM_PRIORITY may hold, in percent; guarded by lock */
+    /** the share of each window calls above WAR_ROOM_PRIORITY may hold, in percent; guarded by lock */
     private int othersPercent = 100;
 
     /**
@@ -137,7 +141,6 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
     }
     private final AtomicLong granted = new AtomicLong();
     private final AtomicLong waitedNanos = new AtomicLong();
-    private final AtomicLong maxWaitNanos = new AtomicLong();
 
     public AccountRateBudget(int perSecond, int perMinute, long secondWindowMillis, long minuteWindowMillis) {
         this(perSecond, perMinute, secondWindowMillis, minuteWindowMillis, System::nanoTime);
@@ -182,69 +185,41 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
                     throw new InterruptedException("the process stops: the call waiting for the rate budget is not made");
                 }
                 long now = clock.getAsLong();
-                long freeIn = waiters.peek() == me ? nanosUntilFree(now, me.capped()) : Long.MAX_VALUE;
-                // a call the journal does not know of must not start: without a reservation covering it,
-                // the head writes one with the lock let go (the others wait for it), then looks again
-                if (freeIn == 0 && (reserving || !journal.take())) {
-                    long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE : timeoutNanos - (now - start);
-                    if (left <= 0) {
-                        waiters.remove(me);
-                        changed.signalAll();
-                        return null;
-                    }
-                    long retryIn = reserving ? Long.MAX_VALUE : journal.nanosUntilRetry();
-                    if (retryIn > 0) { // another waiter's write is under way, or the last one failed a moment ago
-                        long nap = Math.min(retryIn, left);
-                        if (nap == Long.MAX_VALUE) {
-                            changed.await();
-                        } else {
-                            changed.awaitNanos(nap);
-                        }
-                        continue;
-                    }
-                    reserve(left, waiters.size(), room(now));
-                    continue;
-                }
-                long wantAgain = Long.MAX_VALUE;
-                if (freeIn > 0 && waiters.peek() == me && blockedByOthers(now)) {
-                    wantAgain = journal.want(); // the others then keep to their even part until this process got room
-                }
-                // a slot frees within half a claim's validity: write the claim now, so the call starts the moment it does
-                // (not while another process waits: the slot is its turn)
-                long validity = journal.claimValidityNanos();
-                if (freeIn > 0 && freeIn <= validity / 2 && !reserving && journal.othersWanting() == 0
-                        && journal.nanosUntilRetry() == 0 && !journal.covers(freeIn)) {
-                    long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE : timeoutNanos - (now - start);
-                    if (left > freeIn) {
-                        reserve(left, waiters.size(), room(now));
-                        continue;
-                    }
-                }
-                if (freeIn == 0) {
-                    waiters.remove();
-                    for (Window w : windows) {
-                        w.inFlight++;
-                        if (me.capped()) {
-                            w.othersInFlight++;
-                        }
-                    }
-                    changed.signalAll(); // the next waiter becomes head
-                    long waited = now - start;
-                    granted.incrementAndGet();
-                    waitedNanos.addAndGet(waited);
-                    maxWaitNanos.accumulateAndGet(waited, Math::max);
-                    return new Permit(me.capped());
-                }
                 long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE : timeoutNanos - (now - start);
+                boolean head = waiters.peek() == me;
+                long freeIn = head ? nanosUntilFree(now, me.capped()) : Long.MAX_VALUE;
+                // a call the journal does not know of must not start
+                if (freeIn == 0 && !reserving && journal.take()) {
+                    return grant(me, now - start);
+                }
                 if (left <= 0) {
                     waiters.remove(me);
                     changed.signalAll();
                     return null;
                 }
-                long nap = Math.min(Math.min(freeIn, left), wantAgain);
-                if (abandon != null) {
-                    nap = Math.min(nap, ABANDON_CHECK_NANOS);
+                long nap;
+                if (freeIn == 0) {
+                    // without a claim covering it, the head writes one with the lock let go (the others wait for it),
+                    // unless another waiter's write is under way, or the last one failed a moment ago
+                    nap = reserving ? Long.MAX_VALUE : journal.nanosUntilRetry();
+                    if (nap == 0) {
+                        reserve(left, waiters.size(), room(now));
+                        continue;
+                    }
+                } else {
+                    nap = freeIn;
+                    if (head && blockedByOthers(now)) {
+                        nap = Math.min(nap, journal.want()); // the others then keep to their even part until this process got room
+                    }
+                    // a slot frees within half a claim's validity: write the claim now, so the call starts the moment it does
+                    // (not while another process waits: the slot is its turn)
+                    if (head && freeIn <= journal.claimValidityNanos() / 2 && left > freeIn && !reserving
+                            && journal.othersWanting() == 0 && journal.nanosUntilRetry() == 0 && !journal.covers(freeIn)) {
+                        reserve(left, waiters.size(), room(now));
+                        continue;
+                    }
                 }
+                nap = Math.min(nap, abandon != null ? Math.min(left, ABANDON_CHECK_NANOS) : left);
                 if (nap == Long.MAX_VALUE) {
                     changed.await();
                 } else {
@@ -260,8 +235,23 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         }
     }
 
+    /** Under the lock: the head {@code me} takes a slot in every window. */
+    private Permit grant(Waiter me, long waited) {
+        waiters.remove(me);
+        for (Window w : windows) {
+            w.all.inFlight++;
+            if (me.capped()) {
+                w.others.inFlight++;
+            }
+        }
+        changed.signalAll(); // the next waiter becomes head
+        granted.incrementAndGet();
+        waitedNanos.addAndGet(waited);
+        return new Permit(me.capped());
+    }
+
     /**
-     * Called with the lock held; lets it go while the journal writes a reservation, and holds it again
+     * Called with the lock held; lets it go while the journal writes a claim, and holds it again
      * on return, whatever happened. Whether the write succeeded is seen by the caller's next
      * {@link Journal#take()}: a failed write grants nothing.
      */
@@ -284,7 +274,7 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         }
         for (Window w : windows) {
             int others = journal.othersHeld(w.lengthMillis());
-            if (others > 0 && w.room(now, 0, others, Integer.MAX_VALUE) == 0) {
+            if (others > 0 && w.room(now, 0, others) == 0) {
                 return true;
             }
         }
@@ -297,13 +287,11 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
      */
     private int room(long now) {
         int room = Integer.MAX_VALUE;
-        long within = journal.claimValidityNanos();
         int wanting = journal.othersWanting();
         for (Window w : windows) {
-            long windowMillis = w.lengthMillis();
-            room = Math.min(room, w.room(now, within, journal.othersHeld(windowMillis), Integer.MAX_VALUE));
+            room = Math.min(room, w.room(now, journal.claimValidityNanos(), journal.othersHeld(w.lengthMillis())));
             if (wanting > 0) {
-                room = Math.min(room, w.fairCap(wanting) - journal.ownClaimed(windowMillis));
+                room = Math.min(room, w.fairCap(wanting) - journal.ownClaimed(w.lengthMillis()));
             }
         }
         return Math.max(1, room);
@@ -326,7 +314,7 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
             // the other processes' claims leave this process the rest of the window
             long windowMillis = w.lengthMillis();
             int others = journal.othersHeld(windowMillis);
-            long own = w.nanosUntilFree(now, others, Integer.MAX_VALUE);
+            long own = w.all.nanosUntilBelow(w.limit - others, now);
             if (own == 0 && yielding && journal.ownClaimed(windowMillis) >= w.fairCap(wanting)) {
                 own = journal.nanosUntilOwnClaimsFall(windowMillis);
             }
@@ -335,25 +323,39 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
             }
             wait = Math.max(wait, own);
             if (capped) {
-                wait = Math.max(wait, w.nanosUntilOthersFree(now, othersPercent));
+                wait = Math.max(wait, w.others.nanosUntilBelow(w.othersLimit(othersPercent), now));
             }
         }
         return wait;
     }
 
     private void release(boolean capped) {
-        lock.lock();
-        try {
+        change(() -> {
             long now = clock.getAsLong(); // read under the lock, so free-at times stay in order
             for (Window w : windows) {
-                w.inFlight--;
-                w.freeAt.addLast(now + w.lengthNanos);
+                w.all.release(now + w.lengthNanos);
                 if (capped) {
-                    w.othersInFlight--;
-                    w.othersFreeAt.addLast(now + w.lengthNanos);
+                    w.others.release(now + w.lengthNanos);
                 }
             }
+        });
+    }
+
+    /** Changes what waiters depend on, under the lock; then every waiter looks again. */
+    private void change(Runnable change) {
+        lock.lock();
+        try {
+            change.run();
             changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private <T> T locked(java.util.function.Supplier<T> read) {
+        lock.lock();
+        try {
+            return read.get();
         } finally {
             lock.unlock();
         }
@@ -367,83 +369,37 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         if (millis <= 0) {
             return;
         }
-        lock.lock();
-        try {
+        change(() -> {
             long until = clock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(millis);
             if (!paused || until - pausedUntil > 0) {
                 pausedUntil = until;
                 paused = true;
             }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /**
-     * Lets this process use 1/{@code replicas} of each window of the account budget, when replicas
-     * divide it (see {@link ReplicaBudgetShare}); {@code 1} is the whole budget, {@code 0} no share
-     * at all (every call waits). A lower limit counts the slots already held, so calls wait until this
-     * process's own calls in the window fall below it.
-     */
-    public void shareAmong(int replicas) {
-        lock.lock();
-        try {
-            for (Window w : windows) {
-                w.limit = replicas <= 0 ? 0 : Math.max(1, w.accountLimit / replicas);
-            }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /**
      * Lets calls other than war-room creation (priority above {@value #WAR_ROOM_PRIORITY}) hold at most
-     * {@code percent} of each window between them: of this process's share when replicas divide the
-     * budget ({@link #shareAmong}), rounded down, but at least one call per window while the share is
-     * not 0. {@code 100}: no ceiling. War-room creation may still use the whole window.
+     * {@code percent} of each window between them, rounded down, but at least one call per window.
+     * {@code 100}: no ceiling. War-room creation may still use the whole window.
      */
     public void capOthers(int percent) {
         if (percent < 1 || percent > 100) {
             throw new IllegalArgumentException("the others' share must be 1 to 100 percent");
         }
-        lock.lock();
-        try {
-            othersPercent = percent;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        change(() -> othersPercent = percent);
     }
 
     /** The calls other than war-room creation may hold in each window now, shortest window first (0 while closed). */
     public int[] othersLimits() {
-        lock.lock();
-        try {
-            if (!closedBy.isEmpty()) {
-                return new int[] {0, 0};
-            }
-            return new int[] {windows[0].othersLimit(othersPercent), windows[1].othersLimit(othersPercent)};
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> closedBy.isEmpty() ? new int[] {windows[0].othersLimit(othersPercent), windows[1].othersLimit(othersPercent)}
+                : new int[] {0, 0});
     }
 
     /** Tells {@code j} of every call before it starts. */
     public void journal(Journal j) {
         this.journal = j;
-        j.onChange(this::wake);
-    }
-
-    /** Something a waiting call depends on changed (the others' claims): every waiter looks again. */
-    private void wake() {
-        lock.lock();
-        try {
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        j.onChange(() -> change(() -> { })); // the others' claims changed: every waiter looks again
     }
 
     /**
@@ -452,30 +408,18 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
      * hold a slot in each window until one window length after that, as a call of this process would.
      */
     public void occupy(int calls, long lastSentEpochMillis, long answeredWithinMillis, long nowEpochMillis) {
-        lock.lock();
-        try {
+        change(() -> {
             long now = clock.getAsLong();
             for (Window w : windows) {
-                long freeInMillis = lastSentEpochMillis + answeredWithinMillis + TimeUnit.NANOSECONDS.toMillis(w.lengthNanos) - nowEpochMillis;
-                if (freeInMillis <= 0) {
-                    continue;
-                }
+                long freeIn = TimeUnit.MILLISECONDS.toNanos(lastSentEpochMillis + answeredWithinMillis - nowEpochMillis) + w.lengthNanos;
                 // which caller made them is not known: they count against the others' ceiling too, so
                 // after a restart the others wait and war-room creation keeps what is left of the window
-                for (ArrayDeque<Long> held : java.util.List.of(w.freeAt, w.othersFreeAt)) {
-                    java.util.List<Long> all = new java.util.ArrayList<>(held);
-                    for (int i = 0; i < calls; i++) {
-                        all.add(now + TimeUnit.MILLISECONDS.toNanos(freeInMillis));
-                    }
-                    all.sort((a, b) -> Long.compare(a - now, b - now)); // nanoTime values compare by difference
-                    held.clear();
-                    held.addAll(all);
+                if (freeIn > 0) {
+                    w.all.occupy(calls, now, now + freeIn);
+                    w.others.occupy(calls, now, now + freeIn);
                 }
             }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /**
@@ -483,36 +427,16 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
      * (calls already sent finish). Used while a background thread the guarantees rely on is down.
      */
     public void closeFor(String reason) {
-        lock.lock();
-        try {
-            closedBy.add(reason);
-        } finally {
-            lock.unlock();
-        }
+        change(() -> closedBy.add(reason));
     }
 
     public void reopen(String reason) {
-        lock.lock();
-        try {
-            if (closedBy.remove(reason)) {
-                changed.signalAll();
-            }
-        } finally {
-            lock.unlock();
-        }
+        change(() -> closedBy.remove(reason));
     }
 
     /** The calls this process may currently start in each window, shortest window first (0 while closed). */
     public int[] limits() {
-        lock.lock();
-        try {
-            if (!closedBy.isEmpty()) {
-                return new int[] {0, 0};
-            }
-            return new int[] {windows[0].limit, windows[1].limit};
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> closedBy.isEmpty() ? new int[] {windows[0].limit, windows[1].limit} : new int[] {0, 0});
     }
 
     /** The longest window length, in milliseconds. */
@@ -530,31 +454,17 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         return waitedNanos.get();
     }
 
-    public long maxWaitNanos() {
-        return maxWaitNanos.get();
-    }
-
     public int waiting() {
-        lock.lock();
-        try {
-            return waiters.size();
-        } finally {
-            lock.unlock();
-        }
+        return locked(waiters::size);
     }
 
     public int inFlight() {
-        lock.lock();
-        try {
-            return windows[0].inFlight;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> windows[0].all.inFlight);
     }
 
     /** A held slot; {@link #release()} is idempotent, so a finally block may call it unconditionally. */
     public final class Permit {
-        private boolean released;
+        private final AtomicBoolean released = new AtomicBoolean();
         /** held under the others' ceiling (not war-room creation) */
         private final boolean capped;
 
@@ -563,30 +473,20 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         }
 
         public void release() {
-            synchronized (this) {
-                if (released) {
-                    return;
-                }
-                released = true;
+            if (released.compareAndSet(false, true)) {
+                AccountRateBudget.this.release(capped);
             }
-            AccountRateBudget.this.release(capped);
         }
     }
 
+    /** One window: the calls holding its slots, all of them and those under the others' ceiling (a subset). */
     private static final class Window {
-        final int accountLimit;
-        /** this process's share of the account limit (see {@link #share}); 0 holds every call */
-        int limit;
+        final int limit;
         final long lengthNanos;
-        int inFlight;
-        /** free-at times of finished calls, ascending (released in time order under the lock) */
-        final ArrayDeque<Long> freeAt = new ArrayDeque<>();
-        /** the same two for calls under the others' ceiling only (a subset of the above) */
-        int othersInFlight;
-        final ArrayDeque<Long> othersFreeAt = new ArrayDeque<>();
+        final Slots all = new Slots();
+        final Slots others = new Slots();
 
         Window(int limit, long lengthNanos) {
-            this.accountLimit = limit;
             this.limit = limit;
             this.lengthNanos = lengthNanos;
         }
@@ -597,18 +497,59 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
 
         /** The most this process may hold of the window while {@code wanting} other processes wait for room: an even part. */
         int fairCap(int wanting) {
-            return wanting <= 0 ? Integer.MAX_VALUE : Math.max(1, accountLimit / (wanting + 1));
+            return wanting <= 0 ? Integer.MAX_VALUE : Math.max(1, limit / (wanting + 1));
         }
 
         /** The calls this process may start in the window within {@code withinNanos}, beside {@code others} claimed by other processes. */
-        int room(long now, long withinNanos, int others, int cap) {
+        int room(long now, long withinNanos, int others) {
+            return Math.max(0, limit - others - all.heldAt(now, now + withinNanos));
+        }
+
+        int othersLimit(int percent) {
+            return Math.max(1, (int) ((long) limit * percent / 100));
+        }
+    }
+
+    /** Calls holding slots of a window: those in flight, and the free-at times of those answered, ascending (nanoTime). */
+    private static final class Slots {
+        int inFlight;
+        final ArrayDeque<Long> freeAt = new ArrayDeque<>();
+
+        void release(long at) {
+            inFlight--;
+            freeAt.addLast(at); // released in time order under the lock
+        }
+
+        /** Calls still holding a slot at {@code at} (not before {@code now}). */
+        int heldAt(long now, long at) {
             expire(now);
-            long at = now + withinNanos;
             int held = inFlight;
             for (Long t : freeAt) {
                 held += t - at > 0 ? 1 : 0;
             }
-            return Math.max(0, Math.min(Math.min(limit, cap), accountLimit - others) - held);
+            return held;
+        }
+
+        /** 0 when fewer than {@code limit} slots are held; else how long until enough free (MAX_VALUE: when a call finishes or news comes). */
+        long nanosUntilBelow(int limit, long now) {
+            expire(now);
+            int mustExpire = inFlight + freeAt.size() - limit + 1; // the oldest finished calls free up first
+            if (mustExpire <= 0) {
+                return 0;
+            }
+            if (limit <= 0 || mustExpire > freeAt.size()) {
+                return Long.MAX_VALUE;
+            }
+            return Math.max(1, freeAt.stream().skip(mustExpire - 1).findFirst().orElseThrow() - now);
+        }
+
+        /** {@code calls} slots held until {@code until}, kept in order. */
+        void occupy(int calls, long now, long until) {
+            List<Long> sorted = new ArrayList<>(freeAt);
+            sorted.addAll(Collections.nCopies(calls, until));
+            sorted.sort((a, b) -> Long.compare(a - now, b - now)); // nanoTime values compare by difference
+            freeAt.clear();
+            freeAt.addAll(sorted);
         }
 
         private void expire(long now) {
@@ -616,72 +557,9 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
                 freeAt.pollFirst();
             }
         }
-
-        /**
-         * 0 when a call may start, beside {@code others} the other processes claimed and within {@code cap};
-         * else how long until one of this process's slots frees.
-         */
-        long nanosUntilFree(long now, int others, int cap) {
-            expire(now);
-            int limit = Math.min(Math.min(this.limit, cap), accountLimit - others);
-            if (inFlight + freeAt.size() < limit) {
-                return 0;
-            }
-            if (limit <= 0) {
-                return Long.MAX_VALUE; // no share at all, or the others claimed the window: wait until that changes
-            }
-            if (freeAt.isEmpty()) {
-                return Long.MAX_VALUE; // every slot is held by a call in flight
-            }
-            // the oldest finished calls free up first; enough of them must expire
-            int mustExpire = inFlight + freeAt.size() - limit + 1;
-            if (mustExpire > freeAt.size()) {
-                return Long.MAX_VALUE;
-            }
-            int i = 0;
-            for (Long t : freeAt) {
-                if (++i == mustExpire) {
-                    return Math.max(1, t - now);
-                }
-            }
-            return Long.MAX_VALUE;
-        }
-
-        int othersLimit(int percent) {
-            return limit == 0 ? 0 : Math.max(1, (int) ((long) limit * percent / 100));
-        }
-
-        /** Like {@link #nanosUntilFree}, for the others' slots against their ceiling (the window's own limit is checked there). */
-        long nanosUntilOthersFree(long now, int percent) {
-            while (!othersFreeAt.isEmpty() && othersFreeAt.peekFirst() - now <= 0) {
-                othersFreeAt.pollFirst();
-            }
-            int ceiling = othersLimit(percent);
-            if (othersInFlight + othersFreeAt.size() < ceiling) {
-                return 0;
-            }
-            int mustExpire = othersInFlight + othersFreeAt.size() - ceiling + 1;
-            if (ceiling == 0 || mustExpire > othersFreeAt.size()) {
-                return Long.MAX_VALUE; // when a call finishes, or a share is given
-            }
-            int i = 0;
-            for (Long t : othersFreeAt) {
-                if (++i == mustExpire) {
-                    return Math.max(1, t - now);
-                }
-            }
-            return Long.MAX_VALUE;
-        }
     }
 
-    private static final class Waiter implements Comparable<Waiter> {
-        final int priority;
-        final long seq;
-
-        Waiter(int priority, long seq) {
-            this.priority = priority;
-            this.seq = seq;
-        }
+    private record Waiter(int priority, long seq) implements Comparable<Waiter> {
 
         boolean capped() {
             return priority > WAR_ROOM_PRIORITY;

@@ -1,6 +1,5 @@
 package com.warroom.routes.budget;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -63,9 +62,7 @@ import org.slf4j.LoggerFactory;
  * docs/budget-sharing.md gives the argument that both windows hold.
  * <p>
  * A call is never sent unclaimed, so a SIGKILL cannot hide one. At start the topic is read back
- * from one window (plus the longest span) ago; a start long after the last call finds nothing to count.
- * Records of versions before claims (reservations, without the {@value #CLAIM_HEADER} header) count
- * as claims with the span those versions allowed, {@value #LEGACY_SPAN_MILLIS} ms.
+ * from one window (plus the span) ago; a start long after the last call finds nothing to count.
  * <p>
  * Time is the broker's: the topic the module creates stamps records with their append time
  * ({@code message.timestamp.type=LogAppendTime}); "now" is the broker's stamp of this process's
@@ -76,7 +73,8 @@ import org.slf4j.LoggerFactory;
  * The writes run on one thread of the journal's own, outside the budget's lock ({@link #reserve});
  * the reads on another. A write or a read that fails grants nothing: no call starts until claims can
  * be written and read back again, and {@link #problem()} (the readiness check {@code budget-journal})
- * says why, naming a topic that no longer exists.
+ * says why, naming a topic that does not exist (none is shared without it: the module creates it, or
+ * the operator must).
  * <p>
  * Hand-written because no library shares a rate budget among processes through a log; Kafka gives
  * the order and the time, this class only the counting.
@@ -91,11 +89,6 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     static final long ARRIVAL_MILLIS = 500;
     /** from a claim's stamp, the time within which its calls reach Flashduty */
     static final long SPAN_MILLIS = VALID_MILLIS + ARRIVAL_MILLIS;
-    /** a reservation of a version before claims: valid 1 s from its write, its first permit up to 1 s after a slow acknowledgement */
-    static final long LEGACY_SPAN_MILLIS = 2_000 + ARRIVAL_MILLIS;
-    /** marks records of this protocol (claims, give-backs, markers); its value is the protocol's version */
-    static final String CLAIM_HEADER = "budget-claim";
-    private static final byte[] CLAIM_VERSION = "2".getBytes(StandardCharsets.US_ASCII);
     /** every process writes to this partition: one order for all claims */
     static final int CLAIM_PARTITION = 0;
     private static final long WRITE_TIMEOUT_SECONDS = 30;
@@ -127,18 +120,15 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     private Thread readerThread;
     private volatile KafkaConsumer<String, String> reader;
     /** the others' claims; guarded by this */
-    private final ClaimBook book = new ClaimBook();
+    private final ClaimBook book = new ClaimBook(SPAN_MILLIS);
     /** this process's own claims, as the others count them (for the even part it keeps while others wait); guarded by this */
-    private final ClaimBook mine = new ClaimBook();
-    /** the next offset of the claim partition to read (every claim before it is in the book); guarded by this */
+    private final ClaimBook mine = new ClaimBook(SPAN_MILLIS);
+    /** the next offset of the claim partition to read (every claim before it is counted; a new reader goes on there); guarded by this */
     private long readThrough = -1;
-    /** where the reader stands in each partition, to go on from after a failure; guarded by this */
-    private final Map<TopicPartition, Long> positions = new HashMap<>();
     /** other processes that said they wait for room: the broker's stamp of their last such record; guarded by this */
     private final Map<String, Long> wanting = new HashMap<>();
     /** when this process last said it waits (nanoTime); guarded by this */
-    private long wantedAt;
-    private boolean wantedOnce;
+    private long wantedAt = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(WANT_EVERY_MILLIS);
     /** the longest window, ms: how far back the book is read */
     private long longestMillis = 60_000;
     /** the write under way, if any (one at a time); guarded by this */
@@ -155,20 +145,17 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     /** why no claim can be written, or read back, now (null: it can), for readiness */
     private volatile String problem;
     private volatile String readProblem;
-    private volatile boolean readOnly;
     private final BrokerClock brokerClock;
     /** the topic stamps records with the broker's time: each acknowledgement tells the broker's clock */
     private volatile boolean brokerStamped;
+    /** the broker's acknowledgement of the marker {@link #load} writes: its stamp, and when it came back (nanoTime) */
+    private volatile long markerStamp = -1;
     private volatile long markerAckNanos;
     private volatile boolean closed;
     private final CountDownLatch closing = new CountDownLatch(1);
     private volatile Runnable onChange = () -> { };
     private final AtomicLong claimsWritten = new AtomicLong();
     private final AtomicLong callsGivenBack = new AtomicLong();
-
-    public BudgetJournal(KafkaClientSettings settings, String topic, int deliveryTimeoutMs) {
-        this(settings, topic, deliveryTimeoutMs, new BrokerClock(), true);
-    }
 
     /**
      * @param brokerClock told the broker's time whenever the journal is stamped by the broker (LogAppendTime)
@@ -193,9 +180,6 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     /** Under the budget's lock: takes one permit of the current claim if it still covers one. */
     @Override
     public synchronized boolean take() {
-        if (readOnly) {
-            return true;
-        }
         if (remaining > 0 && validUntil - System.nanoTime() > 0) {
             remaining--;
             used++;
@@ -206,12 +190,12 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
 
     @Override
     public long claimValidityNanos() {
-        return readOnly ? 0 : TimeUnit.MILLISECONDS.toNanos(VALID_MILLIS);
+        return TimeUnit.MILLISECONDS.toNanos(VALID_MILLIS);
     }
 
     @Override
     public synchronized boolean covers(long inNanos) {
-        return readOnly || remaining > 0 && validUntil - (System.nanoTime() + inNanos) > 0;
+        return remaining > 0 && validUntil - (System.nanoTime() + inNanos) > 0;
     }
 
     @Override
@@ -237,7 +221,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
                 millis = Math.min(millis, at + WANT_TTL_MILLIS - now); // a wait that stops counting frees this process's cap
             }
         }
-        return millis == Long.MAX_VALUE ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(Math.max(1, millis));
+        return nanos(millis);
     }
 
     /** Under the budget's lock: this process's own claims as the others count them in a window of this length. */
@@ -248,7 +232,10 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
 
     @Override
     public synchronized long nanosUntilOwnClaimsFall(long windowMillis) {
-        long millis = mine.millisUntilFall(windowMillis, brokerNow());
+        return nanos(mine.millisUntilFall(windowMillis, brokerNow()));
+    }
+
+    private static long nanos(long millis) {
         return millis == Long.MAX_VALUE ? Long.MAX_VALUE : TimeUnit.MILLISECONDS.toNanos(Math.max(1, millis));
     }
 
@@ -267,24 +254,15 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     @Override
     public synchronized long want() {
         long every = TimeUnit.MILLISECONDS.toNanos(WANT_EVERY_MILLIS);
-        if (readOnly || writer == null || closed) {
+        if (writer == null || closed) {
             return Long.MAX_VALUE;
         }
         long now = System.nanoTime();
-        if (wantedOnce && now - wantedAt < every) {
+        if (now - wantedAt < every) {
             return every - (now - wantedAt);
         }
-        wantedOnce = true;
         wantedAt = now;
-        writer.submit(() -> {
-            try {
-                acknowledged(producer().send(record(WANT)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (Exception e) {
-                LOG.debug("budget journal {}: could not say this process waits ({})", topic, e.getClass().getSimpleName());
-            }
-        });
+        writer.submit(() -> send(WANT, "say this process waits"));
         return every;
     }
 
@@ -305,9 +283,6 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
      */
     @Override
     public boolean reserve(long timeoutNanos, int waiting, int room) throws InterruptedException {
-        if (readOnly) {
-            return true;
-        }
         Future<?> write;
         synchronized (this) {
             if (writer == null || closed) {
@@ -342,7 +317,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         RecordMetadata m;
         try {
             if (problem != null && topicMissing()) {
-                failed(missingLine(), null); // known missing: no send that would wait for its metadata
+                failed(missingLine()); // known missing: no send that would wait for its metadata
                 return;
             }
             m = acknowledged(producer().send(record(String.valueOf(n))));
@@ -354,9 +329,9 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             return;
         } catch (Exception e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            dropProducer(); // a topic deleted and created again needs a producer without its old sequence state
+            dropProducer(Duration.ZERO); // a topic deleted and created again needs a producer without its old sequence state
             failed(topicMissing() ? missingLine() : "budget journal topic " + topic + " cannot be written ("
-                    + cause.getClass().getSimpleName() + "): no Flashduty call starts until it can", cause);
+                    + cause.getClass().getSimpleName() + "): no Flashduty call starts until it can");
             return;
         }
         claimsWritten.incrementAndGet();
@@ -417,21 +392,27 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
 
     /** Says that {@code unused} calls of the claim at {@code offset} were not made; the others then count fewer. */
     private void giveBack(long offset, int unused) {
-        try {
-            acknowledged(producer().send(record(GIVE_BACK + offset + " " + unused)));
+        // if it fails, the claim counts whole for its time: only calls the group could have made are lost
+        if (send(GIVE_BACK + offset + " " + unused, "give back " + unused + " call(s)")) {
             callsGivenBack.addAndGet(unused);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            // the claim then counts whole for its time: only calls the group could have made are lost
-            LOG.debug("budget journal {}: could not give back {} call(s) ({})", topic, unused, e.getClass().getSimpleName());
         }
     }
 
+    /** Writes a record whose loss costs only time (a give-back, a want); false when it failed (said at debug). */
+    private boolean send(String value, String what) {
+        try {
+            acknowledged(producer().send(record(value)));
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.debug("budget journal {}: could not {} ({})", topic, what, e.getClass().getSimpleName());
+        }
+        return false;
+    }
+
     private ProducerRecord<String, String> record(String value) {
-        ProducerRecord<String, String> r = new ProducerRecord<>(topic, CLAIM_PARTITION, process, value);
-        r.headers().add(CLAIM_HEADER, CLAIM_VERSION);
-        return r;
+        return new ProducerRecord<>(topic, CLAIM_PARTITION, process, value);
     }
 
     /** The write's acknowledgement (null, said, when the topic turned out to be missing). */
@@ -442,8 +423,8 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         } catch (TimeoutException slow) {
             // a deleted topic is retried by the producer until its delivery time-out: ask the broker instead
             if (topicMissing()) {
-                dropProducer();
-                failed(missingLine(), null);
+                dropProducer(Duration.ZERO);
+                failed(missingLine());
                 return null;
             }
             m = sent.get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -452,7 +433,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         return m;
     }
 
-    private void failed(String line, Throwable cause) {
+    private void failed(String line) {
         synchronized (this) {
             failedLast = true;
             retryAt = System.nanoTime() + RETRY_NANOS;
@@ -467,22 +448,6 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         return "budget journal topic " + topic + " does not exist: no Flashduty call starts until it does (calls end as "
                 + "deadline_exceeded); create it (1 partition, message.timestamp.type=LogAppendTime, retention.ms=3600000), "
                 + "or restart with KAFKA_CREATE_TOPICS=true";
-    }
-
-    /** Whether the broker stamps the topic's records (message.timestamp.type=LogAppendTime); false when it cannot say. */
-    private boolean logAppendTime() {
-        org.apache.kafka.common.config.ConfigResource resource =
-                new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
-        try {
-            org.apache.kafka.clients.admin.ConfigEntry e = admin().describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS)
-                    .get(resource).get(org.apache.kafka.common.config.TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG);
-            return e != null && "LogAppendTime".equals(e.value());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } catch (Exception e) {
-            return false; // the marker, once read back, tells it too
-        }
     }
 
     /** On the journal's thread: true only when the broker says the topic is not there (not when it cannot be asked). */
@@ -516,11 +481,6 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         return p != null ? p : readProblem;
     }
 
-    /** Whether the replicas share claims through this journal (false: its topic did not exist at start). */
-    public boolean sharesClaims() {
-        return !readOnly;
-    }
-
     public boolean isWritable() {
         return problem() == null;
     }
@@ -544,33 +504,11 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     public void load(AccountRateBudget budget) {
         long localStart = System.currentTimeMillis();
         longestMillis = budget.longestWindowMillis();
-        KafkaConsumer<String, String> consumer = newReader();
+        KafkaConsumer<String, String> consumer = reopen();
         try {
-            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-            if (infos == null || infos.isEmpty()) {
-                // no process of this budget group journaled a call, and this one cannot either: writing to a missing
-                // topic would hold every call up
-                readOnly = true;
-                consumer.close();
-                LOG.warn("budget journal {} does not exist (KAFKA_CREATE_TOPICS=false?): calls are not journaled, so replicas "
-                        + "divide the budget evenly and a process started after this one will not count them; create the "
-                        + "topic (1 partition, message.timestamp.type=LogAppendTime) to have them shared and counted", topic);
-                return;
-            }
-            // "now" is the broker's: the stamp it gave the marker (its append time on a LogAppendTime topic; this
-            // process's clock on a CreateTime one, where no record can be trusted further anyway)
-            long now = brokerNow(true);
-            if (logAppendTime()) {
-                // the broker stamped the marker: from now on "now" is the broker's, before any claim is read and judged by it
-                brokerStamped = true;
-                brokerClock.observe(now, markerAckNanos);
-            }
-            seekBack(consumer, infos, now);
-            Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(30)));
-            end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
-            while (!end.isEmpty()) {
+            long end = consumer.endOffsets(List.of(claims), Duration.ofSeconds(30)).get(claims);
+            while (consumer.position(claims) < end) {
                 read(consumer, consumer.poll(Duration.ofMillis(200)));
-                end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
             }
         } catch (RuntimeException e) {
             consumer.close(Duration.ZERO);
@@ -591,7 +529,9 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         longestMillis = budget.longestWindowMillis();
         long now = System.currentTimeMillis();
         budget.occupy(perLongestWindow, now, responseTimeoutMillis, now);
-        readProblem = "budget journal topic " + topic + " cannot be read: no Flashduty call starts until it can";
+        if (readProblem == null) {
+            readProblem = "budget journal topic " + topic + " cannot be read: no Flashduty call starts until it can";
+        }
         open(null);
         LOG.warn("budget journal {} cannot be read: calls of earlier processes and other replicas are unknown, so no call starts "
                 + "until it can, and the first then waits one full window", topic);
@@ -605,35 +545,20 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         return new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer());
     }
 
-    /** Assigns every partition and goes back one window plus the longest span from {@code now}. */
-    private void seekBack(KafkaConsumer<String, String> consumer, List<PartitionInfo> infos, long now) {
-        long lookBack = longestMillis + LEGACY_SPAN_MILLIS;
-        List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-        consumer.assign(partitions);
-        Map<TopicPartition, Long> from = new HashMap<>();
-        partitions.forEach(tp -> from.put(tp, now - lookBack));
-        Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(from, Duration.ofSeconds(30));
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
-        for (TopicPartition tp : partitions) {
-            OffsetAndTimestamp at = offsets.get(tp);
-            consumer.seek(tp, at == null ? end.get(tp) : at.offset());
-        }
-    }
-
     /** Counts what the records say, and notes how far the claim partition is read. */
     private void read(KafkaConsumer<String, String> consumer, ConsumerRecords<String, String> records) {
         synchronized (this) {
+            if (!brokerStamped && markerStamp >= 0 && !records.isEmpty()
+                    && records.iterator().next().timestampType() == TimestampType.LOG_APPEND_TIME) {
+                // the broker stamps the topic: from now on "now" is the broker's, before any claim is judged by it
+                brokerStamped = true;
+                brokerClock.observe(markerStamp, markerAckNanos);
+            }
             long now = brokerNow();
             for (ConsumerRecord<String, String> r : records) {
                 count(r, now);
             }
-            for (TopicPartition tp : consumer.assignment()) {
-                positions.put(tp, consumer.position(tp));
-            }
-            Long through = positions.get(claims);
-            if (through != null) {
-                readThrough = through;
-            }
+            readThrough = consumer.position(claims);
             book.prune(longestMillis, now);
             mine.prune(longestMillis, now);
             notifyAll(); // a claim waiting to be read back
@@ -645,36 +570,30 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
 
     /** One record, under this lock. */
     private void count(ConsumerRecord<String, String> r, long now) {
-        if (!brokerStamped && r.timestampType() == TimestampType.LOG_APPEND_TIME && process.equals(r.key())) {
-            // our own marker, stamped by the broker: from now on every acknowledgement tells its clock
-            brokerStamped = true;
-            brokerClock.observe(r.timestamp(), markerAckNanos);
-        }
         if (r.key() == null || r.key().length() > 100) {
             return; // a record without a writer counts for nobody
         }
         // a stamp after now (a writer's clock ahead) counts as now
         long at = Math.min(r.timestamp(), now);
-        boolean current = r.headers().lastHeader(CLAIM_HEADER) != null;
         String v = r.value() == null ? "" : r.value().trim();
         if (process.equals(r.key())) {
             // our own calls are counted exactly by the budget; our claims as the others see them, for the even part
             Matcher back = GIVE_BACK_VALUE.matcher(v);
             if (back.matches()) {
                 mine.giveBack(Long.parseLong(back.group(1)), r.key(), Integer.parseInt(back.group(2)));
-            } else if (r.partition() == CLAIM_PARTITION) {
-                mine.claim(r.offset(), r.key(), at, SPAN_MILLIS, parse(v));
+            } else {
+                mine.claim(r.offset(), r.key(), at, parse(v));
             }
             return;
         }
-        if (current && WANT.equals(v)) {
+        if (WANT.equals(v)) {
             if (wanting.size() < 10_000 || wanting.containsKey(r.key())) {
                 wanting.put(r.key(), at);
             }
             return;
         }
-        Matcher back = current ? GIVE_BACK_VALUE.matcher(v) : null;
-        if (back != null && back.matches()) {
+        Matcher back = GIVE_BACK_VALUE.matcher(v);
+        if (back.matches()) {
             book.giveBack(Long.parseLong(back.group(1)), r.key(), Integer.parseInt(back.group(2)));
             return;
         }
@@ -682,8 +601,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         if (n > 0) {
             wanting.remove(r.key()); // it got room
         }
-        boolean claimPartition = r.partition() == CLAIM_PARTITION;
-        book.claim(current && claimPartition ? r.offset() : -1, r.key(), at, current ? SPAN_MILLIS : LEGACY_SPAN_MILLIS, n);
+        book.claim(r.offset(), r.key(), at, n);
     }
 
     /** The reader's thread: follows the journal until closed; a failed client is replaced after a pause, failing closed meanwhile. */
@@ -705,8 +623,8 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
                     break;
                 }
             } catch (RuntimeException e) {
-                String line = "budget journal topic " + topic + " cannot be read (" + e.getClass().getSimpleName()
-                        + "): no Flashduty call starts until it can";
+                String line = e instanceof UnknownTopicOrPartitionException ? missingLine() : "budget journal topic " + topic
+                        + " cannot be read (" + e.getClass().getSimpleName() + "): no Flashduty call starts until it can";
                 if (!line.equals(readProblem) && !closed) {
                     LOG.warn("{}", line);
                 }
@@ -732,23 +650,27 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         reader = null;
     }
 
-    /** A new reader where the last one stood (or, never having read, one window back). */
+    /** A new reader where the last one stood (or, never having read, one window and the span back). */
     private KafkaConsumer<String, String> reopen() {
         KafkaConsumer<String, String> consumer = newReader();
         try {
-            Map<TopicPartition, Long> from;
+            long from;
             synchronized (this) {
-                from = new HashMap<>(positions);
+                from = readThrough;
             }
-            if (from.isEmpty()) {
-                List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-                if (infos == null || infos.isEmpty()) {
-                    throw new UnknownTopicOrPartitionException("no partitions");
-                }
-                seekBack(consumer, infos, System.currentTimeMillis());
+            consumer.assign(List.of(claims));
+            if (from >= 0) {
+                consumer.seek(claims, from);
+                return consumer;
+            }
+            requireTopic(consumer);
+            // "now" is the broker's: the stamp it gave the marker (on a LogAppendTime topic; read() then knows it is)
+            long since = writeMarker() - longestMillis - SPAN_MILLIS;
+            OffsetAndTimestamp at = consumer.offsetsForTimes(Map.of(claims, since), Duration.ofSeconds(30)).get(claims);
+            if (at == null) {
+                consumer.seekToEnd(List.of(claims));
             } else {
-                consumer.assign(from.keySet());
-                from.forEach(consumer::seek);
+                consumer.seek(claims, at.offset());
             }
             return consumer;
         } catch (RuntimeException e) {
@@ -757,12 +679,21 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         }
     }
 
+    private void requireTopic(KafkaConsumer<String, String> consumer) {
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+        if (infos == null || infos.isEmpty()) {
+            readProblem = missingLine(); // no call starts until it is created (the module creates it, or the operator)
+            throw new UnknownTopicOrPartitionException(topic);
+        }
+    }
+
     /** Writes the marker and returns the broker's stamp of it. */
-    private long brokerNow(boolean marker) {
+    private long writeMarker() {
         try {
             RecordMetadata m = producer().send(record(MARKER)).get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             markerAckNanos = System.nanoTime();
-            return m.timestamp();
+            markerStamp = m.timestamp();
+            return markerStamp;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new org.apache.kafka.common.errors.InterruptException(e);
@@ -808,10 +739,6 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             }
         }
         return p;
-    }
-
-    private void dropProducer() {
-        dropProducerWithin(Duration.ZERO);
     }
 
     private static int parse(String v) {
@@ -862,7 +789,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
                 Thread.currentThread().interrupt();
             }
         }
-        dropProducerWithin(Duration.ofSeconds(5));
+        dropProducer(Duration.ofSeconds(5));
         Admin a;
         synchronized (this) {
             a = admin;
@@ -873,7 +800,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         }
     }
 
-    private void dropProducerWithin(Duration wait) {
+    private void dropProducer(Duration wait) {
         KafkaProducer<String, String> p;
         synchronized (this) {
             p = producer;

@@ -9,28 +9,21 @@ import java.util.regex.Pattern;
  * The budget settings every member of a budget group must share: a replica with other limits, other
  * windows or without sharing would, beside the others, exceed the account. A member publishes them
  * in its Kafka client id (which the group's description shows every member), e.g.
- * {@code war-room-routes-budget_50-1000-1000-60000-on-claims}; they are numbers and a switch, never a secret.
+ * {@code war-room-routes-budget_50-1000-1000-60000-on}; they are numbers and a switch, never a secret.
  */
 public record BudgetSettings(int perSecond, int perMinute, long secondWindowMillis, long minuteWindowMillis, boolean sharing) {
 
     static final String CLIENT_ID_PREFIX = "war-room-routes-budget";
-    /** what members that share the budget through the journal's claims add to their client id */
-    static final String CLAIMS = "-claims";
     private static final Pattern CLIENT_ID = Pattern.compile(
-            Pattern.quote(CLIENT_ID_PREFIX) + "_(\\d{1,10})-(\\d{1,10})-(\\d{1,12})-(\\d{1,12})-(on|off)(" + CLAIMS + ")?");
+            Pattern.quote(CLIENT_ID_PREFIX) + "_(\\d{1,10})-(\\d{1,10})-(\\d{1,12})-(\\d{1,12})-(on|off)");
 
     /** The client id of this process's budget-group member. */
     public String clientId() {
         return CLIENT_ID_PREFIX + "_" + perSecond + "-" + perMinute + "-" + secondWindowMillis + "-" + minuteWindowMillis
-                + "-" + (sharing ? "on" : "off") + CLAIMS;
+                + "-" + (sharing ? "on" : "off");
     }
 
-    /** Whether a member reads and writes claims (members of earlier versions take a fixed 1/N share instead). */
-    static boolean claims(String clientId) {
-        return publishes(clientId) && clientId.endsWith(CLAIMS);
-    }
-
-    /** The settings another member published, or null when its client id does not carry them (another version, another program). */
+    /** The settings another member published, or null when its client id does not carry them (another program). */
     static BudgetSettings of(String clientId) {
         if (clientId == null || clientId.length() > 100) {
             return null;
@@ -49,15 +42,12 @@ public record BudgetSettings(int perSecond, int perMinute, long secondWindowMill
 
     /**
      * How another member's published settings differ from these, as one line naming each setting
-     * ({@code flashduty.rate-per-minute: 1000 here, 600 at member X}); null when they are the same, or
-     * when the other publishes none (an earlier version: see {@link #publishes}).
+     * ({@code flashduty.rate-per-minute: 1000 here, 600 at member X}); null when they are the same.
      */
     String differenceFrom(String otherClientId, String member) {
         BudgetSettings other = of(otherClientId);
         if (other == null) {
-            // a replica of a version before settings were published: it cannot be compared, and refusing
-            // for it would stall every rolling upgrade (the new replica never ready while the old runs)
-            return null;
+            return "member " + member + " publishes no budget settings (not a war-room-routes replica?)";
         }
         List<String> diffs = new ArrayList<>();
         diff(diffs, "flashduty.rate-per-second", perSecond, other.perSecond, member);
@@ -72,10 +62,5 @@ public record BudgetSettings(int perSecond, int perMinute, long secondWindowMill
         if (!here.equals(there)) {
             diffs.add(key + ": " + here + " here, " + there + " at member " + member);
         }
-    }
-
-    /** Whether a member's client id carries settings at all (members of earlier versions do not). */
-    static boolean publishes(String clientId) {
-        return of(clientId) != null;
     }
 }

@@ -1,8 +1,6 @@
 package com.warroom.routes.budget;
 
-import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -23,48 +21,42 @@ final class ClaimBook {
     static final int MAX_CALLS = 10_000;
 
     private static final class Claim {
-        final long offset;
         final String key;
-        final long at;
-        final long span;
+        /** its stamp plus the span: its calls reach Flashduty by then */
+        final long end;
         int calls;
 
-        Claim(long offset, String key, long at, long span, int calls) {
-            this.offset = offset;
+        Claim(String key, long end, int calls) {
             this.key = key;
-            this.at = at;
-            this.span = span;
+            this.end = end;
             this.calls = calls;
         }
     }
 
-    private final ArrayDeque<Claim> claims = new ArrayDeque<>();
-    private final Map<Long, Claim> byOffset = new HashMap<>();
+    private final long spanMillis;
+    /** by offset in the journal's claim partition, in its order */
+    private final Map<Long, Claim> claims = new LinkedHashMap<>();
     private long overflowUntil = Long.MIN_VALUE;
 
-    /**
-     * A claim of {@code calls} calls by {@code key}, stamped {@code at}, reaching Flashduty within
-     * {@code span} ms of it; {@code offset} in the journal's claim partition, or -1 (a record of an
-     * earlier version elsewhere, which nothing gives back).
-     */
-    void claim(long offset, String key, long at, long span, int calls) {
+    ClaimBook(long spanMillis) {
+        this.spanMillis = spanMillis;
+    }
+
+    /** A claim of {@code calls} calls by {@code key} at {@code offset}, stamped {@code at}. */
+    void claim(long offset, String key, long at, int calls) {
         if (calls <= 0) {
             return;
         }
-        Claim c = new Claim(offset, key, at, span, Math.min(calls, MAX_CALLS));
         if (claims.size() >= MAX_CLAIMS) {
-            overflowUntil = Math.max(overflowUntil, at + span);
+            overflowUntil = Math.max(overflowUntil, at + spanMillis);
             return;
         }
-        claims.addLast(c);
-        if (offset >= 0) {
-            byOffset.put(offset, c);
-        }
+        claims.put(offset, new Claim(key, at + spanMillis, Math.min(calls, MAX_CALLS)));
     }
 
     /** {@code key} says it did not use {@code unused} calls of its claim at {@code offset}; anyone else's word is ignored. */
     void giveBack(long offset, String key, int unused) {
-        Claim c = byOffset.get(offset);
+        Claim c = claims.get(offset);
         if (c != null && c.key.equals(key) && unused > 0) {
             c.calls = Math.max(0, c.calls - unused);
         }
@@ -76,8 +68,8 @@ final class ClaimBook {
             return Integer.MAX_VALUE / 2;
         }
         long sum = 0;
-        for (Claim c : claims) {
-            if (c.at + c.span + windowMillis > now) {
+        for (Claim c : claims.values()) {
+            if (c.end + windowMillis > now) {
                 sum += c.calls;
             }
         }
@@ -86,14 +78,10 @@ final class ClaimBook {
 
     /** Milliseconds until {@link #held} for this window falls (Long.MAX_VALUE: not before another record). */
     long millisUntilFall(long windowMillis, long now) {
-        long soonest = Long.MAX_VALUE;
-        if (overflowUntil + windowMillis > now) {
-            soonest = overflowUntil + windowMillis - now;
-        }
-        for (Claim c : claims) {
-            long end = c.at + c.span + windowMillis;
-            if (end > now && c.calls > 0) {
-                soonest = Math.min(soonest, end - now);
+        long soonest = overflowUntil + windowMillis > now ? overflowUntil + windowMillis - now : Long.MAX_VALUE;
+        for (Claim c : claims.values()) {
+            if (c.end + windowMillis > now && c.calls > 0) {
+                soonest = Math.min(soonest, c.end + windowMillis - now);
             }
         }
         return soonest;
@@ -101,14 +89,7 @@ final class ClaimBook {
 
     /** Forgets claims no window of {@code longestMillis} can hold any more. */
     void prune(long longestMillis, long now) {
-        Iterator<Claim> it = claims.iterator();
-        while (it.hasNext()) {
-            Claim c = it.next();
-            if (c.at + c.span + longestMillis <= now) {
-                it.remove();
-                byOffset.remove(c.offset);
-            }
-        }
+        claims.values().removeIf(c -> c.end + longestMillis <= now);
     }
 
     int size() {

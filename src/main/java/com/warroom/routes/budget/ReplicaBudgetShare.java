@@ -29,22 +29,14 @@ import org.slf4j.LoggerFactory;
  * account (each keeps one idle member in it, subscribed to the ledger topic with every partition
  * paused, so it fetches nothing). The budget itself is shared through the claims of the budget
  * journal ({@link BudgetJournal}): whoever has waiting calls claims them, so the group serves
- * nothing here but what the journal cannot know:
- * <ul>
- * <li>whether the others have the same budget settings: members publish their {@link BudgetSettings}
- * in their client id; a member that finds another with different settings refuses to take budget
- * (readiness DOWN, one line naming the difference), unless it had already taken budget in agreement
- * with the group before that member came: the group keeps working and the newcomer refuses;</li>
- * <li>whether a member of an earlier version runs (a rolling upgrade): such a member does not read
- * claims and takes 1/N of each window for itself, so while one is in the group every member keeps
- * to 1/N as well, from the moment it is seen (a smaller share is safe at once; that member itself
- * waited a window before it took its share). Once none is left, this replica goes back to claims at
- * once: the old members' reservations are in the journal and count like claims.</li>
- * </ul>
- * Without a journal topic (not created), claims cannot be shared, and every member keeps to 1/N.
+ * nothing here but what the journal cannot know: whether the others have the same budget settings.
+ * Members publish their {@link BudgetSettings} in their client id; a member that finds another with
+ * different settings refuses to take budget (readiness DOWN, one line naming the difference), unless
+ * it had already taken budget in agreement with the group before that member came: the group keeps
+ * working and the newcomer refuses.
  * <p>
- * Until this replica has joined the group (a few seconds at start), it makes no call: a member of an
- * earlier version would not yet count it. If the member's Kafka client fails, this replica fails
+ * Until this replica has joined the group (a few seconds at start), it makes no call: its settings are
+ * not compared yet. If the member's Kafka client fails, this replica fails
  * closed (no call, {@link BackgroundThreads}) until a new member has joined, after a backoff that
  * doubles while the failures go on.
  * <p>
@@ -66,20 +58,13 @@ public final class ReplicaBudgetShare implements AutoCloseable {
     /** how often the member asks for the group's description (its progress, the others' settings) */
     private static final long DESCRIBE_NANOS = 1_000_000_000L;
     static final String THREAD = "budget-share";
-    /** the budget's close reason until a member with sharing off has compared its settings with the group */
-    private static final String UNCOMPARED = "budget-share (settings not compared yet)";
-
     private final AccountRateBudget budget;
     private final BudgetSettings own;
-    /** members already said to publish no settings (one line each) */
-    private final java.util.Set<String> silentMembers = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final KafkaClientSettings settings;
     private final String group;
     private final String topic;
     private final BackgroundThreads threads;
     private final Backoff restartBackoff;
-    /** whether the budget journal shares claims (false: its topic does not exist, so members keep to 1/N); set by start */
-    private volatile java.util.function.BooleanSupplier claimsShared = () -> false;
     private final LongSupplier clock;
     private volatile boolean closing;
     private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
@@ -89,20 +74,18 @@ public final class ReplicaBudgetShare implements AutoCloseable {
     /** this session took budget in a group that agreed with its settings: a later member that differs refuses, not this one */
     private boolean established;
     private String lastDifference;
-    private volatile int applied = -1;
     private volatile int members;
-    /** counted down when the member first saw itself in the group (or the share closed) */
+    /** counted down when the member first saw itself in the group (or it closed) */
     private final java.util.concurrent.CountDownLatch firstJoin = new java.util.concurrent.CountDownLatch(1);
     private volatile KafkaConsumer<byte[], byte[]> member;
     private Thread thread;
 
     /**
-     * {@code own}: this process's budget settings (with sharing off: an observer member that takes no
-     * share); {@code nanoClock}: {@link System#nanoTime()} or a test's.
+     * {@code own}: this process's budget settings (with sharing off: an observer member);
+     * {@code nanoClock}: {@link System#nanoTime()} or a test's.
      */
     public ReplicaBudgetShare(AccountRateBudget budget, BudgetSettings own, KafkaClientSettings settings, String group, String topic,
                               BackgroundThreads threads, Duration initialBackoff, Duration maxBackoff, LongSupplier nanoClock) {
-        this.budget = budget;
         this.own = own;
         this.clock = nanoClock;
         this.settings = settings;
@@ -110,7 +93,10 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         this.topic = topic;
         this.threads = threads;
         this.restartBackoff = new Backoff(initialBackoff, maxBackoff);
-        apply(0); // no call before this replica knows who else shares the account
+        this.budget = budget;
+        if (own.sharing()) {
+            budget.closeFor(THREAD); // no call before this replica compared its settings with the group's
+        }
     }
 
     public ReplicaBudgetShare(AccountRateBudget budget, BudgetSettings own, KafkaClientSettings settings, String group, String topic,
@@ -118,27 +104,16 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         this(budget, own, settings, group, topic, threads, initialBackoff, maxBackoff, System::nanoTime);
     }
 
-    /**
-     * Joins the budget group in a background thread; the share follows the group from then on.
-     * {@code claimsShared}: whether the budget journal shares claims (its topic exists).
-     */
-    public synchronized void start(java.util.function.BooleanSupplier claimsShared) {
+    /** Joins the budget group in a background thread. */
+    public synchronized void start() {
         if (thread != null) {
             return;
         }
-        this.claimsShared = claimsShared;
-        if (!own.sharing()) {
-            budget.closeFor(UNCOMPARED); // it must not use the whole account beside sharing members
-        }
+        budget.closeFor(THREAD); // with sharing off too: it must not use the whole account beside sharing members
         threads.watch(THREAD, true);
         thread = new Thread(this::run, THREAD);
         thread.setDaemon(true);
         thread.start();
-    }
-
-    /** How many replicas this process currently divides the budget by (0: no call yet; 1: claims, no fixed share). */
-    public int replicas() {
-        return applied;
     }
 
     /**
@@ -155,50 +130,42 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         return members;
     }
 
-    /** Member sessions, one after the other: a failed client is replaced after a backoff, failing closed meanwhile. */
-    private void run() {
-        try {
-            runUntilClosed();
-        } finally {
-            threads.unwatch(THREAD);
-        }
-    }
-
     /**
-     * Any Throwable ends the session as a failure, an Error too: reported, failing closed, and
-     * restarted after the backoff like any other failure (the budget stays closed meanwhile, so a
-     * restart is safe; a thread that died silently would leave the share as it was).
+     * Member sessions, one after the other: a failed client is replaced after a backoff, failing closed
+     * meanwhile. Any Throwable ends the session as a failure, an Error too: reported, failing closed,
+     * and restarted after the backoff like any other failure (the budget stays closed meanwhile, so a
+     * restart is safe; a thread that died silently would leave the budget open).
      */
-    private void runUntilClosed() {
+    private void run() {
         long backoff = restartBackoff.millis(1);
-        while (!closing) {
-            Throwable failure;
-            sessionJoined = false;
-            evicted = false;
-            established = false;
-            try {
-                session();
-                return; // closing
-            } catch (Throwable e) {
-                failure = e;
-            }
-            if (closing) {
-                return;
-            }
-            if (sessionJoined) {
-                backoff = restartBackoff.millis(1); // it had run: a new run of failures
-            }
-            apply(0); // fail closed: this replica no longer knows who else shares the account
-            threads.failed(THREAD, failure, true, backoff);
-            try {
+        try {
+            while (!closing) {
+                Throwable failure;
+                sessionJoined = false;
+                evicted = false;
+                established = false;
+                try {
+                    session();
+                    return; // closing
+                } catch (Throwable e) {
+                    failure = e;
+                }
+                if (closing) {
+                    return;
+                }
+                if (sessionJoined) {
+                    backoff = restartBackoff.millis(1); // it had run: a new run of failures
+                }
+                threads.failed(THREAD, failure, true, backoff);
                 if (closed.await(backoff, TimeUnit.MILLISECONDS)) {
                     return;
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                backoff = restartBackoff.after(backoff);
             }
-            backoff = restartBackoff.after(backoff);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            threads.unwatch(THREAD);
         }
     }
 
@@ -225,7 +192,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 }
 
-                /** The group evicted this member (its session timed out): the others may have taken its share meanwhile. */
+                /** The group evicted this member (its session timed out): it fails and joins again, comparing settings anew. */
                 @Override
                 public void onPartitionsLost(Collection<TopicPartition> partitions) {
                     evicted = true;
@@ -257,8 +224,8 @@ public final class ReplicaBudgetShare implements AutoCloseable {
                         compareSettings(d, me);
                         membershipChanged = false;
                         members = d.members().size();
-                        apply(divisor(d));
                         if (!sessionJoined) {
+                            LOG.info("budget group {}: joined, {} member(s); calls are claimed in the budget journal", group, members);
                             sessionJoined = true;
                             threads.running(THREAD);
                             firstJoin.countDown();
@@ -274,21 +241,6 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         } finally {
             member = null;
         }
-    }
-
-    /**
-     * 1 (claims, no fixed share) unless a member of an earlier version is in the group, or the journal
-     * cannot share claims: then the number of members.
-     */
-    private int divisor(ConsumerGroupDescription d) {
-        boolean legacy = d.members().stream().anyMatch(m -> !BudgetSettings.claims(m.clientId()));
-        int n = d.members().size();
-        int divisor = legacy || !claimsShared.getAsBoolean() ? n : 1;
-        if (legacy && divisor != applied) {
-            LOG.warn("budget group {}: a member of an earlier version is in the group (it does not read claims): each of the {} "
-                    + "replicas keeps to 1/{} of the budget until it is gone", group, n, n);
-        }
-        return divisor;
     }
 
     /** The group's description, or null when the brokers did not answer (mid-rebalance: a state other than STABLE). */
@@ -309,10 +261,6 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         String difference = null;
         for (MemberDescription m : d.members()) {
             if (!m.consumerId().equals(me)) {
-                if (!BudgetSettings.publishes(m.clientId()) && silentMembers.add(m.consumerId())) {
-                    LOG.warn("budget group {}: member {} publishes no budget settings (an earlier version?); its settings"
-                            + " are not compared", group, label(m));
-                }
                 difference = own.differenceFrom(m.clientId(), label(m));
                 if (difference != null) {
                     break;
@@ -322,10 +270,8 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         if (difference == null) {
             established = true;
             threads.consent(THREAD);
-            budget.reopen(UNCOMPARED);
         } else if (!established) {
             threads.refuse(THREAD, difference);
-            budget.reopen(UNCOMPARED); // the refusal keeps it closed, under its own name
         } else if (!difference.equals(lastDifference)) {
             LOG.warn("budget group {}: another member's settings differ ({}); it refuses to take budget, this one goes on", group, difference);
         }
@@ -344,25 +290,6 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         Evicted(String group) {
             super("evicted from the budget group " + group, null, false, false);
         }
-    }
-
-    private void apply(int replicas) {
-        if (!own.sharing()) {
-            return; // an observer: this process uses the whole budget (while no other member refuses it)
-        }
-        if (replicas == applied) {
-            return;
-        }
-        budget.shareAmong(replicas);
-        int[] limits = budget.limits();
-        if (replicas == 1) {
-            LOG.info("budget group {}: joined; calls are claimed in the budget journal, up to {} in the short window and {} in the "
-                    + "long one for the whole group", group, limits[0], limits[1]);
-        } else if (applied >= 0 || replicas > 0) {
-            LOG.info("budget share: {} replica(s) in group {}; this one may start {} calls in the short window and {} in the long one",
-                    replicas == 0 ? "waiting for the group" : replicas, group, limits[0], limits[1]);
-        }
-        applied = replicas;
     }
 
     @Override

@@ -78,8 +78,8 @@ public final class WarRoomMetrics {
         Gauge.builder("flashduty.budget.waiting", budget, AccountRateBudget::waiting).strongReference(true)
                 .description("Flashduty calls waiting for the budget now").register(registry);
         Gauge.builder("flashduty.budget.share.per.minute", budget, b -> b.limits()[1]).strongReference(true)
-                .description("calls this replica may start in the long window beside its own: the account's limit while replicas share "
-                        + "by claims, 1/N beside a replica of an earlier version, 0 before it joined the budget group")
+                .description("calls this replica may start in the long window beside its own: the account's limit, 0 while the "
+                        + "budget is closed (before it joined the budget group, a background thread down, settings refused)")
                 .register(registry);
         for (String provider : catalog.providers()) {
             Gauge.builder("im.catalog.stale", catalog, c -> c.isStale(provider) ? 1 : 0).strongReference(true)

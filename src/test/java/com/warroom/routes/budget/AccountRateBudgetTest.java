@@ -69,22 +69,6 @@ class AccountRateBudgetTest {
     }
 
     @Test
-    void aSmallerShareCountsTheSlotsAlreadyHeld() throws Exception {
-        FakeClock clock = new FakeClock();
-        AccountRateBudget b = new AccountRateBudget(6, 30, 100, 1000, clock::now);
-        for (int i = 0; i < 4; i++) {
-            now(b).release();
-        }
-        b.shareAmong(2); // 3 per short window now, and 4 were already used
-        assertNull(now(b));
-        clock.at(100);
-        assertNotNull(now(b), "free once its own calls left the window");
-        assertNotNull(now(b));
-        assertNotNull(now(b));
-        assertNull(now(b), "but only its share");
-    }
-
-    @Test
     void longWindowCapsTheBurstThenWaitsForTheFirstCallsToLeaveIt() throws Exception {
         FakeClock clock = new FakeClock();
         AccountRateBudget b = new AccountRateBudget(5, 20, 100, 1000, clock::now);
@@ -291,7 +275,6 @@ class AccountRateBudgetTest {
                 b.closeFor("test");
                 int[] closed = b.limits();
                 b.reopen("test");
-                b.shareAmong(1);
                 b.occupy(1, System.currentTimeMillis() - 120_000, 0, System.currentTimeMillis());
                 return b.inFlight() + "/" + b.waiting() + "/" + b.permitsGranted() + "/" + closed[0];
             });
@@ -399,26 +382,25 @@ class AccountRateBudgetTest {
     }
 
     @Test
-    void theCeilingAppliesToThisReplicasShareAndNeverLetsTheTotalPastIt() throws Exception {
+    void theCeilingRoundsDownAndNeverLetsTheTotalPastTheWindow() throws Exception {
         FakeClock clock = new FakeClock();
-        AccountRateBudget b = new AccountRateBudget(10, 40, 100, 1000, clock::now);
-        b.capOthers(50);
-        b.shareAmong(2); // this replica: 5 and 20; its others: 2 and 10
+        AccountRateBudget b = new AccountRateBudget(5, 20, 100, 1000, clock::now);
+        b.capOthers(50); // the others: 2 and 10
         assertArrayEquals(new int[] {2, 10}, b.othersLimits());
         now(b).release();
         now(b).release();
-        assertNull(now(b), "the others' half of this replica's share, rounded down");
+        assertNull(now(b), "the others' half of the window, rounded down");
         for (int i = 0; i < 3; i++) {
             warRoomNow(b).release();
         }
-        assertNull(warRoomNow(b), "the replica's share is the limit for war rooms too");
+        assertNull(warRoomNow(b), "the window's limit is the limit for war rooms too");
         clock.at(100);
         for (int i = 0; i < 5; i++) {
             assertNotNull(warRoomNow(b), "war rooms first in the next window");
         }
         assertNull(now(b), "and the others never go past the share war rooms left: the total stays the account's");
-        b.shareAmong(20); // 0 of 10 per short window would leave the others nothing at all: one call
-        assertArrayEquals(new int[] {1, 1}, b.othersLimits(), "at least one call per window while there is a share");
+        b.capOthers(1); // 0 of 5 per short window would leave the others nothing at all: one call
+        assertArrayEquals(new int[] {1, 1}, b.othersLimits(), "at least one call per window");
         assertThrows(IllegalArgumentException.class, () -> b.capOthers(0));
         assertThrows(IllegalArgumentException.class, () -> b.capOthers(101));
     }

@@ -44,7 +44,7 @@ class BudgetJournalIT {
         String topic = "budget-journal-ahead-" + System.nanoTime();
         KafkaBroker.shared().createTopic(topic, 1, Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, timestampType));
         try (KafkaTestClient kafka = KafkaTestClient.forSharedBroker()) {
-            // a predecessor (a version before claims) whose clock ran 10 minutes ahead reserved 10 calls
+            // a predecessor whose clock ran 10 minutes ahead claimed 10 calls
             long ahead = System.currentTimeMillis() + TimeUnit.MINUTES.toMillis(10);
             kafka.send(new ProducerRecord<>(topic, null, ahead, "predecessor".getBytes(UTF_8), "10".getBytes(UTF_8)));
         }
@@ -61,7 +61,7 @@ class BudgetJournalIT {
             }
             assertEquals(10, journal.othersHeld(windowMillis), "the predecessor's 10 calls count");
             assertNull(budget.tryAcquire(10, 0, TimeUnit.NANOSECONDS));
-            long oneWindow = BudgetJournal.LEGACY_SPAN_MILLIS + windowMillis;
+            long oneWindow = BudgetJournal.SPAN_MILLIS + windowMillis;
             long countsFor = TimeUnit.NANOSECONDS.toMillis(journal.nanosUntilOthersFall(windowMillis));
             assertTrue(countsFor <= oneWindow, "they count for " + countsFor + " ms, not more than one window and their span: " + oneWindow);
         }
@@ -120,6 +120,34 @@ class BudgetJournalIT {
     private static BudgetJournal journal(String topic, com.warroom.routes.kafka.BrokerClock clock) {
         return new BudgetJournal(new KafkaClientSettings(KafkaBroker.shared().bootstrapServers(), "PLAINTEXT", "GSSAPI", ""), topic,
                 120_000, clock, true);
+    }
+
+    /**
+     * No journal topic at start (KAFKA_CREATE_TOPICS=false, not created): no call starts, and the
+     * problem names the topic (there is no 1/N fallback); once it is created, calls go on.
+     */
+    @Test
+    void aJournalMissingAtStartHoldsEveryCallUntilItExists() throws Exception {
+        String topic = "budget-journal-missing-" + System.nanoTime();
+        AccountRateBudget budget = new AccountRateBudget(10, 40, 200, 1_000);
+        try (BudgetJournal journal = journal(topic, new com.warroom.routes.kafka.BrokerClock())) {
+            budget.journal(journal);
+            org.junit.jupiter.api.Assertions.assertThrows(org.apache.kafka.common.errors.UnknownTopicOrPartitionException.class,
+                    () -> journal.load(budget));
+            journal.assumeFullWindow(budget, 40, 100); // what the budget-journal service does when the load fails
+            assertTrue(journal.problem().contains(topic) && journal.problem().contains("does not exist"), journal.problem());
+            assertNull(budget.tryAcquire(0, 200, TimeUnit.MILLISECONDS), "no call without the journal");
+
+            KafkaBroker.shared().createTopic(topic, 1, Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"));
+            await("the journal is read once it exists").atMost(WAIT).until(() -> journal.problem() == null);
+            await("calls go on, after the window assumed full").atMost(WAIT).until(() -> {
+                AccountRateBudget.Permit p = budget.tryAcquire(0, 200, TimeUnit.MILLISECONDS);
+                if (p != null) {
+                    p.release();
+                }
+                return p != null;
+            });
+        }
     }
 
     @Test

@@ -3,9 +3,7 @@ package com.warroom.routes.budget;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What a member reads from another's client id. */
 class BudgetSettingsTest {
@@ -25,22 +23,13 @@ class BudgetSettingsTest {
                 here.differenceFrom(other, "m2"));
     }
 
-    /** A replica of an earlier version publishes nothing: refusing for it would keep every upgraded replica unready during a rolling upgrade. */
+    /** The project was never released: a member whose client id carries no settings is not one of ours, and is a difference. */
     @Test
-    void aMemberThatPublishesNoSettingsIsNotADifference() {
-        for (String legacy : new String[] {"consumer-war-room-routes-budget-1", "", "war-room-routes-budget_x", "a".repeat(500)}) {
-            assertFalse(BudgetSettings.publishes(legacy), legacy);
-            assertNull(here.differenceFrom(legacy, "m3"), legacy);
+    void aMemberThatPublishesNoSettingsIsADifference() {
+        for (String other : new String[] {"consumer-war-room-routes-budget-1", "", "war-room-routes-budget_x", "a".repeat(500),
+                "war-room-routes-budget_50-1000-1000-60000-on-claims"}) {
+            assertNull(BudgetSettings.of(other), other);
+            assertEquals("member m3 publishes no budget settings (not a war-room-routes replica?)", here.differenceFrom(other, "m3"), other);
         }
-        assertTrue(BudgetSettings.publishes(here.clientId()));
-    }
-
-    /** Members that share through claims say so; an earlier version's members (a fixed 1/N share) are told apart by it. */
-    @Test
-    void membersThatClaimAreToldFromEarlierVersions() {
-        assertTrue(BudgetSettings.claims(here.clientId()));
-        assertFalse(BudgetSettings.claims("war-room-routes-budget_50-1000-1000-60000-on"), "published settings, but no claims");
-        assertFalse(BudgetSettings.claims("consumer-war-room-routes-budget-1"));
-        assertNull(here.differenceFrom("war-room-routes-budget_50-1000-1000-60000-on", "m4"), "the same settings all the same");
     }
 }

@@ -9,12 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClaimBookTest {
 
     private static final long SPAN = BudgetJournal.SPAN_MILLIS;
-    private final ClaimBook book = new ClaimBook();
+    private final ClaimBook book = new ClaimBook(SPAN);
 
     /** A claim stamped T reaches Flashduty by T + span: a window of W holds it until T + span + W, not a moment longer. */
     @Test
     void aClaimCountsInAWindowUntilItsSpanAndTheWindowHavePassed() {
-        book.claim(7, "b", 10_000, SPAN, 10);
+        book.claim(7, "b", 10_000, 10);
         assertEquals(10, book.held(1_000, 10_000));
         assertEquals(10, book.held(1_000, 10_000 + SPAN + 999));
         assertEquals(0, book.held(1_000, 10_000 + SPAN + 1_000), "out of the short window");
@@ -25,7 +25,7 @@ class ClaimBookTest {
 
     @Test
     void onlyTheClaimerGivesBackAndNeverMoreThanItClaimed() {
-        book.claim(7, "b", 10_000, SPAN, 10);
+        book.claim(7, "b", 10_000, 10);
         book.giveBack(7, "c", 10);
         assertEquals(10, book.held(1_000, 10_000), "another writer's word changes nothing");
         book.giveBack(7, "b", 6);
@@ -36,19 +36,10 @@ class ClaimBookTest {
         assertEquals(0, book.held(1_000, 10_000));
     }
 
-    /** Records of an earlier version (reservations elsewhere than the claim partition) count, and nothing gives them back. */
-    @Test
-    void anEarlierVersionsReservationCountsWithItsLongerSpan() {
-        book.claim(-1, "old", 10_000, BudgetJournal.LEGACY_SPAN_MILLIS, 10);
-        book.giveBack(-1, "old", 10);
-        assertEquals(10, book.held(1_000, 10_000 + BudgetJournal.LEGACY_SPAN_MILLIS + 999));
-        assertTrue(BudgetJournal.LEGACY_SPAN_MILLIS > SPAN);
-    }
-
     @Test
     void pruneForgetsOnlyWhatNoWindowHolds() {
-        book.claim(1, "b", 0, SPAN, 1);
-        book.claim(2, "b", 50_000, SPAN, 2);
+        book.claim(1, "b", 0, 1);
+        book.claim(2, "b", 50_000, 2);
         book.prune(60_000, SPAN + 60_000);
         assertEquals(1, book.size());
         assertEquals(2, book.held(60_000, SPAN + 60_000));
@@ -58,7 +49,7 @@ class ClaimBookTest {
     @Test
     void aBookOverflowingFailsClosed() {
         for (int i = 0; i < ClaimBook.MAX_CLAIMS + 1; i++) {
-            book.claim(i, "x", 10_000, SPAN, 1);
+            book.claim(i, "x", 10_000, 1);
         }
         assertTrue(book.held(1_000, 10_000) >= 1_000_000, "counted as full");
         assertEquals(0, book.held(1_000, 10_000 + SPAN + 1_000), "until the overflowing claims aged out of the window");

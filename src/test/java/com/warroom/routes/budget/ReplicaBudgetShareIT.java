@@ -54,7 +54,7 @@ class ReplicaBudgetShareIT {
             share = new ReplicaBudgetShare(budget, new BudgetSettings(PER_SECOND, perMinute, SECOND_WINDOW, MINUTE_WINDOW, sharing),
                     kafka, group, topic, threads, Duration.ofMillis(500), Duration.ofSeconds(2), clock);
             members.add(this);
-            share.start(() -> true);
+            share.start();
         }
 
         double failures() {
@@ -100,7 +100,7 @@ class ReplicaBudgetShareIT {
             }
             return System.nanoTime();
         });
-        await("alone in the group").atMost(WAIT).until(() -> m.share.replicas() == 1 && m.threads.allRunning());
+        await("alone in the group").atMost(WAIT).until(() -> m.budget.limits()[1] == PER_MINUTE && m.threads.allRunning());
         assertTrue(m.mayCall());
 
         inject.set(true);
@@ -108,7 +108,7 @@ class ReplicaBudgetShareIT {
         assertTrue(m.threads.describe().contains("budget-share=AssertionError"), m.threads.describe());
         assertEquals(0, m.budget.limits()[1], "failed closed");
 
-        await("the member comes back").atMost(WAIT).until(() -> m.threads.allRunning() && m.share.replicas() == 1);
+        await("the member comes back").atMost(WAIT).until(() -> m.threads.allRunning() && m.budget.limits()[1] == PER_MINUTE);
         assertTrue(m.mayCall());
     }
 
@@ -118,7 +118,7 @@ class ReplicaBudgetShareIT {
         Member a = member(PER_MINUTE, true);
         Member b = member(PER_MINUTE, true);
         await("both in the group").atMost(WAIT).until(() -> a.share.members() == 2 && b.share.members() == 2
-                && a.share.replicas() == 1 && b.share.replicas() == 1);
+                && a.budget.limits()[1] == PER_MINUTE && b.budget.limits()[1] == PER_MINUTE);
 
         // what a session time-out does (e.g. a long GC pause), done by the group's coordinator on request
         try (Admin admin = Admin.create(java.util.Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.shared().bootstrapServers()))) {
@@ -134,7 +134,7 @@ class ReplicaBudgetShareIT {
     void aMemberWhoseSettingsDifferFromTheGroupsRefusesTheBudgetAndSaysWhy() throws Exception {
         createTopic();
         Member a = member(PER_MINUTE, true);
-        await("a alone").atMost(WAIT).until(() -> a.share.replicas() == 1 && a.threads.allRunning());
+        await("a alone").atMost(WAIT).until(() -> a.budget.limits()[1] == PER_MINUTE && a.threads.allRunning());
 
         Member b = member(30, true);
         await("b refuses").atMost(WAIT).until(() -> !b.threads.allRunning());
@@ -165,33 +165,5 @@ class ReplicaBudgetShareIT {
         await("it compared its settings with the (empty) group").atMost(WAIT).until(c::mayCall);
         assertTrue(c.threads.allRunning(), c.threads.describe());
         assertEquals(PER_MINUTE, c.budget.limits()[1]);
-    }
-
-    /**
-     * A replica of an earlier version (a fixed 1/N share, no claims) in the group during a rolling
-     * upgrade: the others keep to 1/N from the moment they see it, and go back to claims as soon as it
-     * is gone (its reservations are in the journal and count like claims).
-     */
-    @Test
-    void aMemberOfAnEarlierVersionMakesEveryoneKeepTo1OverNUntilItIsGone() throws Exception {
-        createTopic();
-        Member a = member(PER_MINUTE, true);
-        await("a alone").atMost(WAIT).until(() -> a.share.replicas() == 1 && a.threads.allRunning());
-        assertEquals(PER_MINUTE, a.budget.limits()[1]);
-
-        java.util.Properties p = new KafkaClientSettings(KafkaBroker.shared().bootstrapServers(), "PLAINTEXT", "", "")
-                .common("war-room-routes-budget_" + PER_SECOND + "-" + PER_MINUTE + "-" + SECOND_WINDOW + "-" + MINUTE_WINDOW + "-on");
-        p.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, group);
-        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> old = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
-                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
-            old.subscribe(java.util.List.of(topic));
-            await("a keeps to half").atMost(WAIT).until(() -> {
-                old.poll(Duration.ofMillis(100));
-                return a.share.replicas() == 2;
-            });
-            assertEquals(PER_MINUTE / 2, a.budget.limits()[1]);
-        }
-        await("back to claims once it left").atMost(WAIT).until(() -> a.share.replicas() == 1);
-        assertEquals(PER_MINUTE, a.budget.limits()[1]);
     }
 }
