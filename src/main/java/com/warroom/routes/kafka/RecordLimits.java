@@ -89,9 +89,7 @@ public final class RecordLimits {
     /** Step 1 at start, before missing topics are created: the two input topics. */
     public void readInputs(Admin admin) throws InterruptedException {
         if (inputOverride != null) {
-            incidentBytes = inputOverride;
-            templateRequestBytes = inputOverride;
-            source = "KAFKA_MAX_RECORD_BYTES";
+            source = "KAFKA_MAX_RECORD_BYTES"; // the limits the constructor set
             return;
         }
         incidentBytes = read(admin, incidentTopic);
@@ -104,7 +102,7 @@ public final class RecordLimits {
         deadLetterBytes = read(admin, deadLetterTopic);
         LOG.info("Kafka record limits (max.message.bytes, inputs from {}): {} {} bytes, {} {} bytes, dead letters {} {} bytes{}",
                 source, incidentTopic, incidentBytes, templateRequestTopic, templateRequestBytes, deadLetterTopic, deadLetterBytes,
-                deadLetterBytes < Math.max(incidentBytes, templateRequestBytes) + DEAD_LETTER_HEADROOM
+                deadLetterBytes < deadLetterTopicToCreate()
                         ? " (smaller than its sources: larger dead-letter copies are truncated)" : "");
     }
 
