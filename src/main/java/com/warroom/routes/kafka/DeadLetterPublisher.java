@@ -3,6 +3,7 @@ package com.warroom.routes.kafka;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
@@ -129,10 +130,7 @@ public final class DeadLetterPublisher implements AutoCloseable {
                 exchange.getProperty(IncomingRecord.PARTITION, Integer.class), exchange.getProperty(IncomingRecord.OFFSET, Long.class),
                 exchange.getProperty(IncomingRecord.TIMESTAMP, Long.class), exchange.getProperty(IncomingRecord.KEY, byte[].class),
                 exchange.getProperty(IncomingRecord.VALUE, byte[].class), exchange.getProperty(IncomingRecord.HEADERS, Headers.class));
-        Producer<byte[], byte[]> p = producer;
-        if (p == null) {
-            throw new IllegalStateException("the dead-letter producer is not open yet");
-        }
+        Producer<byte[], byte[]> p = Objects.requireNonNull(producer, "the dead-letter producer is not open yet");
         ProducerRecord<byte[], byte[]> copy = copy(topic, source, reason, detail, limits.deadLetterBytes());
         try {
             p.send(copy).get();
@@ -231,9 +229,8 @@ public final class DeadLetterPublisher implements AutoCloseable {
 
     @Override
     public void close() {
-        Producer<byte[], byte[]> p = producer;
-        if (p != null) {
-            p.close();
+        if (producer != null) {
+            producer.close();
         }
     }
 }

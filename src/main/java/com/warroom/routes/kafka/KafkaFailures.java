@@ -2,6 +2,7 @@ package com.warroom.routes.kafka;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -183,10 +184,8 @@ public final class KafkaFailures extends RoutePolicySupport {
      * milliseconds; the exchange stays failed, so the consumer seeks back to this record without committing it.
      */
     public long retryLater(Exchange exchange) {
-        Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String cause = countRetry(caught);
-        String routeId = exchange.getFromRouteId();
-        if (exchange.getContext().isStopping() || stopRequested(routeId)) {
+        String cause = countRetry(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));
+        if (exchange.getContext().isStopping() || stopRequested(exchange.getFromRouteId())) {
             return 0; // stopping: nothing to wait for
         }
         long wait = backoffMillis(exchange);
@@ -206,8 +205,7 @@ public final class KafkaFailures extends RoutePolicySupport {
         Throwable caught = exchange.getException();
         String cause = countRetry(caught != null ? caught : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));
         CamelContext context = exchange.getContext();
-        String routeId = exchange.getFromRouteId();
-        if (stopRequested(routeId)) {
+        if (stopRequested(exchange.getFromRouteId())) {
             return false; // its consumer is stopping: no more writes in place
         }
         if (context.isStopping()) {
@@ -275,9 +273,7 @@ public final class KafkaFailures extends RoutePolicySupport {
     /** Stops a route that asked for it ({@link #stopConsuming}, {@link #handOver}) once its exchange is done, through Camel's route controller. */
     @Override
     public void onExchangeDone(Route route, Exchange exchange) {
-        String routeId = route.getRouteId();
-        if (stopRequested(routeId) && !route.getCamelContext().isStopping()
-                && stopping.add(routeId)) {
+        if (stopRequested(route.getRouteId()) && !route.getCamelContext().isStopping() && stopping.add(route.getRouteId())) {
             stopRouteAsync(route); // on a thread of Camel's: a route cannot wait for its own exchange
         }
     }
@@ -344,14 +340,8 @@ public final class KafkaFailures extends RoutePolicySupport {
 
     /** A bounded label: the class name of a Kafka or Camel exception (a fixed set), else {@code other}. */
     static String causeLabel(Throwable caught) {
-        Throwable t = kafkaCause(caught);
-        if (t == null && caught != null) {
-            t = unwrapped(caught);
-        }
-        if (t == null) {
-            return "other";
-        }
-        String name = t.getClass().getName();
+        Throwable t = caught == null ? null : Objects.requireNonNullElse(kafkaCause(caught), unwrapped(caught));
+        String name = t == null ? "" : t.getClass().getName();
         return name.startsWith("org.apache.kafka.") || name.startsWith("org.apache.camel.") || t instanceof InterruptedException
                 ? t.getClass().getSimpleName() : "other";
     }

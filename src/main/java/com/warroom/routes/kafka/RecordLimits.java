@@ -8,7 +8,6 @@ import java.util.concurrent.TimeoutException;
 
 import com.warroom.routes.StartupProblem;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.config.ConfigResource;
@@ -90,9 +89,7 @@ public final class RecordLimits {
     /** Step 1 at start, before missing topics are created: the two input topics. */
     public void readInputs(Admin admin) throws InterruptedException {
         if (inputOverride != null) {
-            incidentBytes = inputOverride;
-            templateRequestBytes = inputOverride;
-            source = "KAFKA_MAX_RECORD_BYTES";
+            source = "KAFKA_MAX_RECORD_BYTES"; // the limits the constructor set
             return;
         }
         incidentBytes = read(admin, incidentTopic);
@@ -105,16 +102,14 @@ public final class RecordLimits {
         deadLetterBytes = read(admin, deadLetterTopic);
         LOG.info("Kafka record limits (max.message.bytes, inputs from {}): {} {} bytes, {} {} bytes, dead letters {} {} bytes{}",
                 source, incidentTopic, incidentBytes, templateRequestTopic, templateRequestBytes, deadLetterTopic, deadLetterBytes,
-                deadLetterBytes < Math.max(incidentBytes, templateRequestBytes) + DEAD_LETTER_HEADROOM
+                deadLetterBytes < deadLetterTopicToCreate()
                         ? " (smaller than its sources: larger dead-letter copies are truncated)" : "");
     }
 
     /** A topic's {@code max.message.bytes}; for one not created yet, the broker's default (what it will get). */
     private static int read(Admin admin, String topic) throws InterruptedException {
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         try {
-            Config config = admin.describeConfigs(List.of(resource)).all().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS).get(resource);
-            Integer bytes = intValue(config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG));
+            Integer bytes = intValue(admin, new ConfigResource(ConfigResource.Type.TOPIC, topic), TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
             return bytes != null ? bytes : brokerDefault(admin);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {
@@ -136,24 +131,20 @@ public final class RecordLimits {
     private static int brokerDefault(Admin admin) throws InterruptedException {
         try {
             Collection<Node> nodes = admin.describeCluster().nodes().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            if (nodes.isEmpty()) {
-                return KAFKA_DEFAULT;
-            }
-            ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, String.valueOf(nodes.iterator().next().id()));
-            Config config = admin.describeConfigs(List.of(broker)).all().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS).get(broker);
-            Integer bytes = intValue(config.get("message.max.bytes"));
+            Integer bytes = nodes.isEmpty() ? null
+                    : intValue(admin, new ConfigResource(ConfigResource.Type.BROKER, String.valueOf(nodes.iterator().next().id())), "message.max.bytes");
             return bytes == null ? KAFKA_DEFAULT : bytes;
         } catch (ExecutionException | TimeoutException e) {
             return KAFKA_DEFAULT;
         }
     }
 
-    private static Integer intValue(ConfigEntry entry) {
-        if (entry == null || entry.value() == null) {
-            return null;
-        }
+    /** The resource's setting as a number, or null when it has none (or not a number). */
+    private static Integer intValue(Admin admin, ConfigResource resource, String name)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        ConfigEntry entry = admin.describeConfigs(List.of(resource)).all().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS).get(resource).get(name);
         try {
-            return Integer.parseInt(entry.value().trim());
+            return entry == null || entry.value() == null ? null : Integer.valueOf(entry.value().trim());
         } catch (NumberFormatException e) {
             return null;
         }

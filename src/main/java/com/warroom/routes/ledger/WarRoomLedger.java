@@ -1,7 +1,6 @@
 package com.warroom.routes.ledger;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
@@ -156,10 +155,9 @@ public final class WarRoomLedger implements KafkaFailures.Unrecorded, AutoClosea
         e.put("share_link", AnswerFields.bounded(text(data, "share_link"), AnswerFields.MAX_LINK_CHARS));
         e.put("request_id", AnswerFields.id(exchange.getProperty(FlashdutyCallState.REQUEST_ID, String.class)));
         e.put("created_at", Instant.now().toString());
-        byte[] bytes = mapper.writeValueAsBytes(e);
         exchange.getMessage().getHeaders().clear();
         exchange.getMessage().setHeader(KafkaConstants.KEY, incidentId);
-        exchange.getMessage().setBody(new String(bytes, StandardCharsets.UTF_8));
+        exchange.getMessage().setBody(mapper.writeValueAsString(e));
         exchange.setProperty(WarRoomState.LEDGER_ENTRY, e);
         unrecorded.put(incidentId, e);
     }
