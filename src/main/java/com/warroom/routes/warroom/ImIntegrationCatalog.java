@@ -3,14 +3,11 @@ package com.warroom.routes.warroom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.EmptyListConfirmation;
 import com.warroom.routes.flashduty.FlashdutyCallState;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -42,7 +39,6 @@ public final class ImIntegrationCatalog {
 
     private final EmptyListConfirmation emptyLists;
     private final MeterRegistry registry;
-    private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
 
     public ImIntegrationCatalog(Long pinnedIntegrationId, EmptyListConfirmation emptyLists, MeterRegistry registry) {
         this.pinnedIntegrationId = pinnedIntegrationId;
@@ -99,8 +95,7 @@ public final class ImIntegrationCatalog {
     private void reject(Exchange exchange, String code, String why) {
         exchange.setProperty(FlashdutyCallState.OUTCOME, "failed");
         exchange.setProperty(FlashdutyCallState.ERROR_CODE, code);
-        rejected.computeIfAbsent(code, c -> registry.counter("im.catalog.answers.rejected", "provider", "flashduty", "reason", c))
-                .increment();
+        registry.counter("im.catalog.answers.rejected", "provider", "flashduty", "reason", code).increment();
         LOG.warn("IM catalog answer not taken ({}): {}; keeping the last good list of {} integration(s)", code, why, items.size());
     }
 
