@@ -1,6 +1,5 @@
 package com.warroom.routes.warroom;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,7 +25,7 @@ public final class ImIntegrationCatalog {
 
     private final Long pinnedIntegrationId;
     private volatile List<JsonNode> items = List.of();
-    private volatile Instant loadedAt;
+    private volatile boolean loaded;
     /** one list call at a time: a load asked for while another runs waits for it and shares its answer */
     private boolean loading;
     private String lastOutcome;
@@ -85,11 +84,10 @@ public final class ImIntegrationCatalog {
                     + " apart); incidents are skipped as no_war_room_integration until one is enabled");
         }
         items = List.copyOf(fresh);
-        boolean first = loadedAt == null;
-        loadedAt = Instant.now();
-        if (first) {
+        if (!loaded) {
             LOG.info("IM catalog loaded: {} war-room-enabled integration(s)", fresh.size());
         }
+        loaded = true;
     }
 
     private void reject(Exchange exchange, String code, String why) {
@@ -127,7 +125,7 @@ public final class ImIntegrationCatalog {
     }
 
     public boolean isLoaded() {
-        return loadedAt != null;
+        return loaded;
     }
 
     /** The sanitised items (no secrets). */
