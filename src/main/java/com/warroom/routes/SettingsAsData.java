@@ -2,6 +2,7 @@ package com.warroom.routes;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -33,27 +34,24 @@ public final class SettingsAsData {
      *              the key in the URL), so the raw variable is checked too
      */
     public static void check(Function<String, String> value, Function<String, String> env) {
-        url("FLASHDUTY_BASE_URL", "flashduty.base-url", value, env, true);
-        url("ROCKETCHAT_URL", "rocketchat.url", value, env, false);
-        list("WAR_ROOM_EVENT_TYPES", "war-room.event-types", value, env, NAME_LIST, true,
-                "a comma-separated list of event types without spaces, e.g. i_new,i_assign");
-        list("WAR_ROOM_SEVERITIES", "war-room.severities", value, env, NAME_LIST, true,
-                "a comma-separated list of severities without spaces, e.g. Critical,Warning");
-        list("WAR_ROOM_MEMBER_IDS", "war-room.member-ids", value, env, ID_LIST, false, "a comma-separated list of numeric member ids");
-        list("WAR_ROOM_INTEGRATION_ID", "war-room.integration-id", value, env, ONE_ID, false, "one numeric integration id");
+        setting("FLASHDUTY_BASE_URL", "flashduty.base-url", value, env, (name, v) -> url(name, v, true));
+        setting("ROCKETCHAT_URL", "rocketchat.url", value, env, (name, v) -> url(name, v, false));
+        setting("WAR_ROOM_EVENT_TYPES", "war-room.event-types", value, env, (name, v) -> matches(name, v, NAME_LIST, true,
+                "a comma-separated list of event types without spaces, e.g. i_new,i_assign"));
+        setting("WAR_ROOM_SEVERITIES", "war-room.severities", value, env, (name, v) -> matches(name, v, NAME_LIST, true,
+                "a comma-separated list of severities without spaces, e.g. Critical,Warning"));
+        setting("WAR_ROOM_MEMBER_IDS", "war-room.member-ids", value, env,
+                (name, v) -> matches(name, v, ID_LIST, false, "a comma-separated list of numeric member ids"));
+        setting("WAR_ROOM_INTEGRATION_ID", "war-room.integration-id", value, env,
+                (name, v) -> matches(name, v, ONE_ID, false, "one numeric integration id"));
     }
 
-    private static void url(String envName, String key, Function<String, String> value, Function<String, String> env, boolean required) {
+    /** The raw environment variable holds no expression, and the resolved value passes {@code rule}. */
+    private static void setting(String envName, String key, Function<String, String> value, Function<String, String> env,
+                                BiConsumer<String, String> rule) {
         String name = envName + " (" + key + ")";
         noExpression(name, env.apply(envName));
-        url(name, value.apply(key), required);
-    }
-
-    private static void list(String envName, String key, Function<String, String> value, Function<String, String> env,
-                             Pattern pattern, boolean required, String what) {
-        String name = envName + " (" + key + ")";
-        noExpression(name, env.apply(envName));
-        matches(name, value.apply(key), pattern, required, what);
+        rule.accept(name, value.apply(key));
     }
 
     private static void noExpression(String name, String raw) {

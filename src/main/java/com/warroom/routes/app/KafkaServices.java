@@ -36,7 +36,7 @@ final class KafkaServices {
     private KafkaServices() {
     }
 
-    static void add(CamelContext camel, Settings s) {
+    static void add(CamelContext camel, Settings s) throws Exception {
         var r = camel.getRegistry();
         RecordLimits limits = r.lookupByNameAndType("recordLimits", RecordLimits.class);
         DeadLetterPublisher deadLetters = r.lookupByNameAndType("deadLetterPublisher", DeadLetterPublisher.class);
@@ -93,12 +93,8 @@ final class KafkaServices {
         }, share));
     }
 
-    private static void add(CamelContext camel, KafkaClientService service) {
-        try {
-            // before the context starts: started when it is about to start its routes, in the order added
-            camel.addService(service, true, true);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot add " + service, e);
-        }
+    private static void add(CamelContext camel, KafkaClientService service) throws Exception {
+        // before the context starts: started when it is about to start its routes, in the order added
+        camel.addService(service, true, true);
     }
 }

@@ -6,6 +6,7 @@ import java.util.Map;
 import com.warroom.routes.StartupProblem;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainConfigurationProperties;
+import org.apache.camel.util.ObjectHelper;
 
 /**
  * The module as Camel Main runs it: the beans ({@link WarRoomBeans}), the YAML routes of a directory and
@@ -51,11 +52,6 @@ public final class WarRoomApplication {
 
     /** The {@link StartupProblem} behind a start-up failure, if that is what it was. */
     public static Throwable rootProblem(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof StartupProblem) {
-                return t;
-            }
-        }
-        return null;
+        return ObjectHelper.getException(StartupProblem.class, e);
     }
 }

@@ -129,7 +129,7 @@ public final class WarRoomBeans implements CamelConfiguration {
         BackgroundThreads threads = bind(r, "backgroundThreads", new BackgroundThreads(budget, metrics, kafka.stallTimeout().toMillis(),
                 System::nanoTime));
         r.bind("incomingRecord", incomingRecord(kafka, fd, budget));
-        r.bind("incidentEventParser", incidentEventParser(limits));
+        r.bind("incidentEventParser", new IncidentEventParser(limits));
         r.bind("incidentKeyCheck", new IncidentKeyCheck(metrics));
         r.bind("templateLookups", new TemplateLookups(mapper, limits));
         // the 429 waits of one Rocket.Chat refresh end by its period, so the next refresh is never pushed out further
@@ -224,10 +224,6 @@ public final class WarRoomBeans implements CamelConfiguration {
 
     public static WarRoomRequests warRoomRequests(Settings.WarRoom wr, ObjectMapper mapper) {
         return new WarRoomRequests(mapper, wr.addObservers(), wr.memberIds());
-    }
-
-    public static IncidentEventParser incidentEventParser(RecordLimits limits) {
-        return new IncidentEventParser(limits);
     }
 
     /** A record's deadline; settings that leave a record less than the longest rate window stop the start. */

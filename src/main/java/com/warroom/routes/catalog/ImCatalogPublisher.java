@@ -50,8 +50,7 @@ public final class ImCatalogPublisher implements AutoCloseable {
         if (!"success".equals(exchange.getProperty(FlashdutyCallState.OUTCOME, String.class))) {
             return;
         }
-        List<ObjectNode> items = flashduty.items().stream().map(this::reduce).toList();
-        diff(exchange, "flashduty", items);
+        diff(exchange, "flashduty", flashduty.items().stream().map(this::reduce).toList());
     }
 
     /** After the Rocket.Chat pages: its integrations, when every page arrived; a failed refresh publishes nothing. */

@@ -1,6 +1,5 @@
 package com.warroom.routes.catalog;
 
-import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.EmptyListConfirmation;
+import com.warroom.routes.flashduty.Envelope;
 import com.warroom.routes.http.AnswerDeadlinePassed;
 import com.warroom.routes.http.AnswerTooLarge;
 import org.apache.camel.Body;
@@ -151,7 +151,7 @@ public final class RocketChatPages {
             rateLimited(r, reset);
             return; // same offset again
         }
-        JsonNode answer = read(body);
+        JsonNode answer = Envelope.parse(mapper, body);
         if (code != 200 || answer == null || !answer.path("integrations").isArray()) {
             stop(r, false, "integrations.list answered HTTP " + code + " without a list of integrations");
             return;
@@ -276,14 +276,5 @@ public final class RocketChatPages {
             channels.add(ImCatalogPublisher.text(c));
         }
         return v;
-    }
-
-    private JsonNode read(Object body) {
-        try {
-            return body instanceof InputStream in ? mapper.readTree(in) : body instanceof byte[] bytes ? mapper.readTree(bytes)
-                    : body == null ? null : mapper.readTree(body.toString());
-        } catch (Exception e) {
-            return null;
-        }
     }
 }

@@ -60,7 +60,8 @@ public record Envelope(int status, String requestId, String code, String message
         return new Envelope(0, null, code, message, null, null);
     }
 
-    private static JsonNode parse(ObjectMapper mapper, Object body) {
+    /** An HTTP answer's body as a JSON object; null when it is none (also read by RocketChatPages). */
+    public static JsonNode parse(ObjectMapper mapper, Object body) {
         try {
             JsonNode node = body == null ? null : body instanceof InputStream in ? mapper.readTree(in)
                     : body instanceof byte[] bytes ? mapper.readTree(bytes) : mapper.readTree(body.toString());

@@ -1,6 +1,5 @@
 package com.warroom.routes.flashduty;
 
-import java.net.URI;
 import java.net.URISyntaxException;
 
 import com.warroom.routes.http.BoundedAnswers;
@@ -44,9 +43,7 @@ public final class FlashdutyAuth implements HttpClientConfigurer {
         answers.install(builder);
         builder.addRequestInterceptorLast((HttpRequestInterceptor) (request, entity, context) -> {
             try {
-                URI uri = request.getUri();
-                URI withKey = new URIBuilder(uri).setParameter("app_key", appKey.reveal()).build();
-                request.setUri(withKey);
+                request.setUri(new URIBuilder(request.getUri()).setParameter("app_key", appKey.reveal()).build());
             } catch (URISyntaxException e) {
                 // never include the URI: it would now carry the key
                 throw new IllegalStateException("cannot add the Flashduty app_key to the request");

@@ -180,8 +180,4 @@ public final class FlashdutyResponses {
     public FlashdutyHealth health() {
         return health;
     }
-
-    public long rateLimitedAnswers() {
-        return health.rateLimitedAnswers();
-    }
 }

@@ -61,11 +61,7 @@ public final class IncidentEventParser {
     }
 
     public void parse(Exchange exchange) {
-        byte[] value = exchange.getProperty(IncomingRecord.VALUE, byte[].class);
-        if (value == null) {
-            value = exchange.getMessage().getBody(byte[].class);
-        }
-        JsonNode event = readObject(mapper, value, limits.incidentBytes());
+        JsonNode event = readObject(mapper, exchange.getProperty(IncomingRecord.VALUE, byte[].class), limits.incidentBytes());
         String eventId = EchoedFields.bounded(required(event, "event_id", "event_id", JsonNode::isTextual).asText(), "event_id");
         String eventType = EchoedFields.bounded(required(event, "event_type", "event_type", JsonNode::isTextual).asText(), "event_type");
         long eventTime = required(event, "event_time", "event_time", n -> n.isIntegralNumber() && n.canConvertToLong()).asLong();

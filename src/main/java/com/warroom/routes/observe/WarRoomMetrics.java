@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import com.warroom.routes.budget.AccountRateBudget;
 import com.warroom.routes.catalog.ImCatalogFreshness;
 import com.warroom.routes.flashduty.FlashdutyCallState;
+import com.warroom.routes.flashduty.FlashdutyHealth;
 import com.warroom.routes.flashduty.FlashdutyResponses;
 import com.warroom.routes.http.BoundedAnswers;
 import com.warroom.routes.kafka.DeadLetterPublisher;
@@ -70,7 +71,7 @@ public final class WarRoomMetrics {
         this.registry = registry;
         Gauge.builder("war.room.ledger.size", ledger, WarRoomLedger::size).strongReference(true)
                 .description("incidents with a war room in the ledger").register(registry);
-        FunctionCounter.builder("flashduty.rate.limited", responses, FlashdutyResponses::rateLimitedAnswers)
+        FunctionCounter.builder("flashduty.rate.limited", responses.health(), FlashdutyHealth::rateLimitedAnswers)
                 .description("Flashduty answers RequestTooFrequently (429)").register(registry);
         FunctionTimer.builder("flashduty.budget.wait", budget, AccountRateBudget::permitsGranted,
                         AccountRateBudget::totalWaitNanos, TimeUnit.NANOSECONDS)

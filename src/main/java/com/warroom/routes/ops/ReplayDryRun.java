@@ -106,7 +106,7 @@ record ReplayDryRun(CamelContext context, WarRoomLedger ledger, IncidentEventPar
             context.close();
             throw e;
         }
-        return new ReplayDryRun(context, ledger, WarRoomBeans.incidentEventParser(limits), catalogKnown, context.createProducerTemplate(),
+        return new ReplayDryRun(context, ledger, new IncidentEventParser(limits), catalogKnown, context.createProducerTemplate(),
                 new HashSet<>());
     }
 

@@ -1,16 +1,12 @@
 package com.warroom.routes.warroom;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.EmptyListConfirmation;
 import com.warroom.routes.flashduty.FlashdutyCallState;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -29,7 +25,7 @@ public final class ImIntegrationCatalog {
 
     private final Long pinnedIntegrationId;
     private volatile List<JsonNode> items = List.of();
-    private volatile Instant loadedAt;
+    private volatile boolean loaded;
     /** one list call at a time: a load asked for while another runs waits for it and shares its answer */
     private boolean loading;
     private String lastOutcome;
@@ -42,7 +38,6 @@ public final class ImIntegrationCatalog {
 
     private final EmptyListConfirmation emptyLists;
     private final MeterRegistry registry;
-    private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
 
     public ImIntegrationCatalog(Long pinnedIntegrationId, EmptyListConfirmation emptyLists, MeterRegistry registry) {
         this.pinnedIntegrationId = pinnedIntegrationId;
@@ -89,18 +84,16 @@ public final class ImIntegrationCatalog {
                     + " apart); incidents are skipped as no_war_room_integration until one is enabled");
         }
         items = List.copyOf(fresh);
-        boolean first = loadedAt == null;
-        loadedAt = Instant.now();
-        if (first) {
+        if (!loaded) {
             LOG.info("IM catalog loaded: {} war-room-enabled integration(s)", fresh.size());
         }
+        loaded = true;
     }
 
     private void reject(Exchange exchange, String code, String why) {
         exchange.setProperty(FlashdutyCallState.OUTCOME, "failed");
         exchange.setProperty(FlashdutyCallState.ERROR_CODE, code);
-        rejected.computeIfAbsent(code, c -> registry.counter("im.catalog.answers.rejected", "provider", "flashduty", "reason", c))
-                .increment();
+        registry.counter("im.catalog.answers.rejected", "provider", "flashduty", "reason", code).increment();
         LOG.warn("IM catalog answer not taken ({}): {}; keeping the last good list of {} integration(s)", code, why, items.size());
     }
 
@@ -132,7 +125,7 @@ public final class ImIntegrationCatalog {
     }
 
     public boolean isLoaded() {
-        return loadedAt != null;
+        return loaded;
     }
 
     /** The sanitised items (no secrets). */
