@@ -19,6 +19,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.app.Settings;
@@ -159,7 +160,13 @@ public final class ReplayCommand {
         }
         t0 = System.nanoTime();
         nextReport = t0 + progressNanos;
-        boolean finished = dryRun ? dryRun() : republish();
+        boolean finished;
+        try {
+            finished = dryRun ? dryRun() : republish();
+        } catch (KafkaException e) {
+            out.println("replay stopped before the end: reading " + topic + " failed (" + e.getClass().getSimpleName() + ")");
+            finished = false;
+        }
         if (finished) {
             next.putAll(end);
         }
@@ -198,10 +205,9 @@ public final class ReplayCommand {
 
     /** Per partition, the first offset whose record is at or after {@code time}, else the end. */
     private static Map<TopicPartition, Long> at(KafkaConsumer<byte[], byte[]> consumer, Instant time, Map<TopicPartition, Long> ends) {
-        Map<TopicPartition, Long> query = new HashMap<>();
-        ends.keySet().forEach(tp -> query.put(tp, time.toEpochMilli()));
-        Map<TopicPartition, Long> offsets = new HashMap<>();
-        consumer.offsetsForTimes(query, TIMEOUT).forEach((tp, o) -> offsets.put(tp, o == null ? ends.get(tp) : Math.min(o.offset(), ends.get(tp))));
+        Map<TopicPartition, Long> offsets = new HashMap<>(ends);
+        consumer.offsetsForTimes(ends.keySet().stream().collect(Collectors.toMap(tp -> tp, tp -> time.toEpochMilli())), TIMEOUT)
+                .forEach((tp, o) -> offsets.merge(tp, o == null ? Long.MAX_VALUE : o.offset(), Math::min));
         return offsets;
     }
 
@@ -298,9 +304,6 @@ public final class ReplayCommand {
                 });
             } catch (CancellationException stopped) {
                 // reported below, once the sends in flight are answered
-            } catch (RuntimeException e) {
-                out.println("replay stopped before the end: reading " + topic + " failed (" + e.getClass().getSimpleName() + ")");
-                return false;
             }
             producer.flush();
             if (failure.get() != null) {
@@ -319,12 +322,7 @@ public final class ReplayCommand {
                 out.println("  no IM integration found on " + settings.topics().integration()
                         + ": creates are reported as would_create/integration_not_checked");
             }
-            try {
-                read(r -> decided(dry.decide(r), jsonLines));
-            } catch (KafkaException e) {
-                out.println("replay stopped before the end: reading failed (" + e.getClass().getSimpleName() + ")");
-                return false;
-            }
+            read(r -> decided(dry.decide(r), jsonLines));
             if (jsonLines != null && jsonLines.checkError()) {
                 out.println("replay stopped before the end: writing " + outFile + " failed");
                 return false;
