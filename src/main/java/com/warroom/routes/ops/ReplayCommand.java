@@ -148,9 +148,8 @@ public final class ReplayCommand {
     private int replay() throws Exception {
         plan();
         String range = "from " + from + " to " + (to != null ? to : "the end offsets at start");
-        out.println(dryRun ? "replay (dry run: no Flashduty call, nothing written): " + total() + " records of " + topic + " " + range
-                : "replay: " + total() + " records of " + topic + " " + range + ", re-published to " + topic
-                        + " (each to the partition it came from) for the live service");
+        out.println((dryRun ? "replay (dry run: no Flashduty call, nothing written): " : "replay: ") + total() + " records of " + topic + " " + range
+                + (dryRun ? "" : ", re-published to " + topic + " (each to the partition it came from) for the live service"));
         StringJoiner partitions = new StringJoiner(", ");
         start.forEach((p, s) -> partitions.add("p" + p + " " + s + ".." + end.get(p)));
         out.println("  partitions (start..end): " + partitions);
@@ -268,7 +267,10 @@ public final class ReplayCommand {
                         consumer.pause(List.of(tp));
                     }
                 }
-                tick();
+                if (System.nanoTime() >= nextReport) { // a progress line every --progress
+                    out.println(progress());
+                    nextReport = System.nanoTime() + progressNanos;
+                }
                 if (System.nanoTime() - lastRecord > STALL.toNanos()) {
                     throw new TimeoutException("no record of " + topic + " read for " + STALL.toSeconds() + " s");
                 }
@@ -346,14 +348,6 @@ public final class ReplayCommand {
     private void handled(String decision, int partition, long offset) {
         decisions.merge(decision, 1L, Long::sum);
         next.merge(partition, offset + 1, Math::max);
-    }
-
-    /** A progress line every --progress. */
-    private void tick() {
-        if (System.nanoTime() >= nextReport) {
-            out.println(progress());
-            nextReport = System.nanoTime() + progressNanos;
-        }
     }
 
     private String progress() {

@@ -85,7 +85,7 @@ public final class RouteValidator {
         DefaultCamelContext context = new DefaultCamelContext();
         context.setSourceLocationEnabled(true);
         context.getPropertiesComponent().setLocation("file:" + configFile.toAbsolutePath());
-        List<Problem> problems = new ArrayList<>(placeholders(context, configFile));
+        List<Problem> problems = new ArrayList<>(placeholders(context, configFile, Files.readAllLines(configFile)));
         Map<String, Class<?>> beans = null; // unknown when the settings they are built from are not usable
         try {
             beans = WarRoomBeans.beans(Settings.read(context.getPropertiesComponent()::resolveProperty));
@@ -96,7 +96,8 @@ public final class RouteValidator {
         // the runtime catalog (camel-core-catalog) reads each component's option model from its jar
         AbstractCamelCatalog catalog = (AbstractCamelCatalog) context.getCamelContextExtension().getRuntimeCamelCatalog();
         for (Path file : files) {
-            problems.addAll(placeholders(context, file));
+            List<String> lines = Files.readAllLines(file);
+            problems.addAll(placeholders(context, file, lines));
             int before = model.getRouteDefinitions().size();
             try {
                 PluginHelper.getRoutesLoader(context).loadRoutes(ResourceHelper.resolveResource(context, "file:" + file.toAbsolutePath()));
@@ -104,7 +105,6 @@ public final class RouteValidator {
                 problems.add(loadProblem(file, e));
                 continue;
             }
-            List<String> lines = Files.readAllLines(file);
             for (RouteDefinition route : model.getRouteDefinitions().subList(before, model.getRouteDefinitions().size())) {
                 new RouteCheck(context, catalog, beans, file, lines, problems).route(route);
             }
@@ -119,9 +119,8 @@ public final class RouteValidator {
     }
 
     /** Every {{placeholder}} outside comments must resolve against the configuration. */
-    private static List<Problem> placeholders(CamelContext context, Path file) throws IOException {
+    private static List<Problem> placeholders(CamelContext context, Path file, List<String> lines) {
         List<Problem> problems = new ArrayList<>();
-        List<String> lines = Files.readAllLines(file);
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             if (line.stripLeading().startsWith("#")) {
