@@ -19,6 +19,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.app.Settings;
@@ -147,9 +148,8 @@ public final class ReplayCommand {
     private int replay() throws Exception {
         plan();
         String range = "from " + from + " to " + (to != null ? to : "the end offsets at start");
-        out.println(dryRun ? "replay (dry run: no Flashduty call, nothing written): " + total() + " records of " + topic + " " + range
-                : "replay: " + total() + " records of " + topic + " " + range + ", re-published to " + topic
-                        + " (each to the partition it came from) for the live service");
+        out.println((dryRun ? "replay (dry run: no Flashduty call, nothing written): " : "replay: ") + total() + " records of " + topic + " " + range
+                + (dryRun ? "" : ", re-published to " + topic + " (each to the partition it came from) for the live service"));
         StringJoiner partitions = new StringJoiner(", ");
         start.forEach((p, s) -> partitions.add("p" + p + " " + s + ".." + end.get(p)));
         out.println("  partitions (start..end): " + partitions);
@@ -159,7 +159,13 @@ public final class ReplayCommand {
         }
         t0 = System.nanoTime();
         nextReport = t0 + progressNanos;
-        boolean finished = dryRun ? dryRun() : republish();
+        boolean finished;
+        try {
+            finished = dryRun ? dryRun() : republish();
+        } catch (KafkaException e) {
+            out.println("replay stopped before the end: reading " + topic + " failed (" + e.getClass().getSimpleName() + ")");
+            finished = false;
+        }
         if (finished) {
             next.putAll(end);
         }
@@ -198,10 +204,9 @@ public final class ReplayCommand {
 
     /** Per partition, the first offset whose record is at or after {@code time}, else the end. */
     private static Map<TopicPartition, Long> at(KafkaConsumer<byte[], byte[]> consumer, Instant time, Map<TopicPartition, Long> ends) {
-        Map<TopicPartition, Long> query = new HashMap<>();
-        ends.keySet().forEach(tp -> query.put(tp, time.toEpochMilli()));
-        Map<TopicPartition, Long> offsets = new HashMap<>();
-        consumer.offsetsForTimes(query, TIMEOUT).forEach((tp, o) -> offsets.put(tp, o == null ? ends.get(tp) : Math.min(o.offset(), ends.get(tp))));
+        Map<TopicPartition, Long> offsets = new HashMap<>(ends);
+        consumer.offsetsForTimes(ends.keySet().stream().collect(Collectors.toMap(tp -> tp, tp -> time.toEpochMilli())), TIMEOUT)
+                .forEach((tp, o) -> offsets.merge(tp, o == null ? Long.MAX_VALUE : o.offset(), Math::min));
         return offsets;
     }
 
@@ -262,7 +267,10 @@ public final class ReplayCommand {
                         consumer.pause(List.of(tp));
                     }
                 }
-                tick();
+                if (System.nanoTime() >= nextReport) { // a progress line every --progress
+                    out.println(progress());
+                    nextReport = System.nanoTime() + progressNanos;
+                }
                 if (System.nanoTime() - lastRecord > STALL.toNanos()) {
                     throw new TimeoutException("no record of " + topic + " read for " + STALL.toSeconds() + " s");
                 }
@@ -298,9 +306,6 @@ public final class ReplayCommand {
                 });
             } catch (CancellationException stopped) {
                 // reported below, once the sends in flight are answered
-            } catch (RuntimeException e) {
-                out.println("replay stopped before the end: reading " + topic + " failed (" + e.getClass().getSimpleName() + ")");
-                return false;
             }
             producer.flush();
             if (failure.get() != null) {
@@ -319,12 +324,7 @@ public final class ReplayCommand {
                 out.println("  no IM integration found on " + settings.topics().integration()
                         + ": creates are reported as would_create/integration_not_checked");
             }
-            try {
-                read(r -> decided(dry.decide(r), jsonLines));
-            } catch (KafkaException e) {
-                out.println("replay stopped before the end: reading failed (" + e.getClass().getSimpleName() + ")");
-                return false;
-            }
+            read(r -> decided(dry.decide(r), jsonLines));
             if (jsonLines != null && jsonLines.checkError()) {
                 out.println("replay stopped before the end: writing " + outFile + " failed");
                 return false;
@@ -348,14 +348,6 @@ public final class ReplayCommand {
     private void handled(String decision, int partition, long offset) {
         decisions.merge(decision, 1L, Long::sum);
         next.merge(partition, offset + 1, Math::max);
-    }
-
-    /** A progress line every --progress. */
-    private void tick() {
-        if (System.nanoTime() >= nextReport) {
-            out.println(progress());
-            nextReport = System.nanoTime() + progressNanos;
-        }
     }
 
     private String progress() {

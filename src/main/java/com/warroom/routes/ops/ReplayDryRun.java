@@ -227,12 +227,10 @@ record ReplayDryRun(CamelContext context, WarRoomLedger ledger, IncidentEventPar
 
     @Override
     public void close() {
-        try {
+        try (ledger) {
             context.close();
         } catch (Exception e) {
             // nothing was written: closing is best effort
-        } finally {
-            ledger.close();
         }
     }
 }

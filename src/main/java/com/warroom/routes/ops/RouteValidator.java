@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -85,7 +85,7 @@ public final class RouteValidator {
         DefaultCamelContext context = new DefaultCamelContext();
         context.setSourceLocationEnabled(true);
         context.getPropertiesComponent().setLocation("file:" + configFile.toAbsolutePath());
-        List<Problem> problems = new ArrayList<>(placeholders(context, configFile));
+        List<Problem> problems = new ArrayList<>(placeholders(context, configFile, Files.readAllLines(configFile)));
         Map<String, Class<?>> beans = null; // unknown when the settings they are built from are not usable
         try {
             beans = WarRoomBeans.beans(Settings.read(context.getPropertiesComponent()::resolveProperty));
@@ -96,7 +96,8 @@ public final class RouteValidator {
         // the runtime catalog (camel-core-catalog) reads each component's option model from its jar
         AbstractCamelCatalog catalog = (AbstractCamelCatalog) context.getCamelContextExtension().getRuntimeCamelCatalog();
         for (Path file : files) {
-            problems.addAll(placeholders(context, file));
+            List<String> lines = Files.readAllLines(file);
+            problems.addAll(placeholders(context, file, lines));
             int before = model.getRouteDefinitions().size();
             try {
                 PluginHelper.getRoutesLoader(context).loadRoutes(ResourceHelper.resolveResource(context, "file:" + file.toAbsolutePath()));
@@ -104,7 +105,6 @@ public final class RouteValidator {
                 problems.add(loadProblem(file, e));
                 continue;
             }
-            List<String> lines = Files.readAllLines(file);
             for (RouteDefinition route : model.getRouteDefinitions().subList(before, model.getRouteDefinitions().size())) {
                 new RouteCheck(context, catalog, beans, file, lines, problems).route(route);
             }
@@ -119,9 +119,8 @@ public final class RouteValidator {
     }
 
     /** Every {{placeholder}} outside comments must resolve against the configuration. */
-    private static List<Problem> placeholders(CamelContext context, Path file) throws IOException {
+    private static List<Problem> placeholders(CamelContext context, Path file, List<String> lines) {
         List<Problem> problems = new ArrayList<>();
-        List<String> lines = Files.readAllLines(file);
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             if (line.stripLeading().startsWith("#")) {
@@ -211,10 +210,11 @@ public final class RouteValidator {
         }
 
         private void bean(NamedNode node, String name, String method, String refKey, String methodKey) {
-            Class<?> type = beans == null ? null : beans.get(name);
             if (beans == null) {
                 return;
-            } else if (type == null) {
+            }
+            Class<?> type = beans.get(name);
+            if (type == null) {
                 problems.add(at(node, refKey, name, "no bean named " + name + " (WarRoomBeans binds " + String.join(", ", beans.keySet()) + ")"));
             } else if (method != null && Arrays.stream(type.getMethods()).map(Method::getName).noneMatch(method::equals)) {
                 problems.add(at(node, methodKey, method, "bean " + name + " (" + type.getSimpleName() + ") has no method " + method));
@@ -262,26 +262,25 @@ public final class RouteValidator {
                     problems.add(at(node, option, null, "unknown option " + option + " of the " + scheme + " endpoint" + hint));
                 }
             }
-            List<Map<String, String>> invalid = Arrays.asList(r.getInvalidBoolean(), r.getInvalidInteger(), r.getInvalidNumber(),
-                    r.getInvalidDuration(), r.getInvalidReference());
-            List<String> kinds = List.of("a boolean", "an integer", "a number", "a duration", "a #bean reference");
-            for (int i = 0; i < kinds.size(); i++) {
-                String kind = kinds.get(i);
-                Optional.ofNullable(invalid.get(i)).orElse(Map.of()).forEach((option, value) ->
-                        problems.add(at(node, option, null, "option " + option + " of the " + scheme + " endpoint: " + value + " is not " + kind)));
-            }
-            if (r.getInvalidEnum() != null) {
-                r.getInvalidEnum().forEach((option, value) -> {
-                    String[] choices = r.getInvalidEnumChoices() == null ? null : r.getInvalidEnumChoices().get(option);
-                    problems.add(at(node, option, null, "option " + option + " of the " + scheme + " endpoint: " + value
-                            + " is not one of " + (choices == null ? "its values" : String.join(", ", choices))));
-                });
-            }
+            invalid(node, scheme, r.getInvalidBoolean(), option -> "a boolean");
+            invalid(node, scheme, r.getInvalidInteger(), option -> "an integer");
+            invalid(node, scheme, r.getInvalidNumber(), option -> "a number");
+            invalid(node, scheme, r.getInvalidDuration(), option -> "a duration");
+            invalid(node, scheme, r.getInvalidReference(), option -> "a #bean reference");
+            // the catalog names an invalid enum's choices with it
+            invalid(node, scheme, r.getInvalidEnum(), option -> "one of " + String.join(", ", r.getInvalidEnumChoices().get(option)));
             if (r.getRequired() != null) {
                 r.getRequired().forEach(option -> problems.add(at(node, "uri", null, "the " + scheme + " endpoint needs option " + option)));
             }
             if (problems.size() == before) {
                 problems.add(at(node, "uri", null, scheme + " endpoint: " + oneLine(r.summaryErrorMessage(false, true, false))));
+            }
+        }
+
+        private void invalid(NamedNode node, String scheme, Map<String, String> values, Function<String, String> kind) {
+            if (values != null) {
+                values.forEach((option, value) -> problems.add(at(node, option, null,
+                        "option " + option + " of the " + scheme + " endpoint: " + value + " is not " + kind.apply(option))));
             }
         }
 

@@ -62,6 +62,13 @@ class RouteValidatorTest {
     }
 
     @Test
+    void aWhenClauseNamingNoMethod() throws Exception {
+        Path routes = copyRoutes();
+        int line = breakLine(routes.resolve("20-war-room.yaml"), "                  method: select", "                  method: selec");
+        assertProblem(routes, "20-war-room.yaml", line, "bean imIntegrationCatalog (ImIntegrationCatalog) has no method selec");
+    }
+
+    @Test
     void aCatchClauseNamingNoPredicateBean() throws Exception {
         Path routes = copyRoutes();
         int line = breakLine(routes.resolve("80-dead-letters.yaml"), "                  ref: retriableKafkaFailure",
