@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,6 +21,7 @@ import com.warroom.routes.kafka.KafkaFailures;
 import com.warroom.routes.warroom.WarRoomState;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.support.SynchronizationAdapter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +46,6 @@ public final class WarRoomLedger implements KafkaFailures.Unrecorded, AutoClosea
     private static final Logger LOG = LoggerFactory.getLogger(WarRoomLedger.class);
     /** Exchange property set by {@link #lookUp}: {@code recorded}, {@code opened_not_recorded} or {@code none}. */
     public static final String STATE = "ledgerState";
-    private static final String CLAIM = "ledgerClaim";
 
     private final CompactedTopicView view;
     private final ObjectMapper mapper;
@@ -68,22 +69,28 @@ public final class WarRoomLedger implements KafkaFailures.Unrecorded, AutoClosea
         view.load();
     }
 
-    /** Holds this incident for the calling exchange until {@link #release}; waits while another exchange holds it. */
+    /**
+     * Holds this incident for the calling exchange until that exchange is done, whatever happened; waits while
+     * another exchange holds it. Let go of by Camel's unit of work (a synchronization on the exchange), which runs
+     * in the consumer thread when the record is done even if its route was stopped meanwhile: an onCompletion
+     * step runs on a copy, possibly on another thread, and not at all once its route stopped, which left an
+     * incident held for good after a ledger-write failure stopped the route.
+     */
     public void claim(Exchange exchange) throws InterruptedException {
         String incidentId = exchange.getProperty(IncidentEventParser.INCIDENT_ID, String.class);
         Semaphore s = stripes[Math.floorMod(incidentId.hashCode(), stripes.length)];
         while (!s.tryAcquire(30, TimeUnit.SECONDS)) {
             LOG.info("incident {} is still being handled by another consumer thread; waiting", incidentId);
         }
-        exchange.setProperty(CLAIM, s);
-    }
-
-    public void release(Exchange exchange) {
-        Semaphore s = exchange.getProperty(CLAIM, Semaphore.class);
-        if (s != null) {
-            exchange.removeProperty(CLAIM);
-            s.release();
-        }
+        AtomicBoolean held = new AtomicBoolean(true);
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                if (held.getAndSet(false)) {
+                    s.release();
+                }
+            }
+        });
     }
 
     /**

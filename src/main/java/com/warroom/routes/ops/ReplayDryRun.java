@@ -154,11 +154,7 @@ record ReplayDryRun(CamelContext context, WarRoomLedger ledger, IncidentEventPar
     }
 
     private Outcome decide(Exchange ex) {
-        try {
-            template.send("direct:war-room", ex);
-        } finally {
-            ledger.release(ex);
-        }
+        template.send("direct:war-room", ex); // the route's unit of work lets go of the incident it holds
         String status = ex.getProperty("warRoomStatus", String.class);
         if (ex.getException() != null) {
             return new Outcome("dead_letter", "processing_error");
