@@ -30,7 +30,7 @@ public final class SeparateJvmApp {
      * app key, a URL). A start the app refuses ends the JVM with code 2 and the jar's one line.
      */
     static Process spawn(Map<String, String> settings, Map<String, String> env, Path log) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-Dlog4j2.configurationFile=" + Path.of("src/main/resources/log4j2.xml").toAbsolutePath(),
                 "-Djava.io.tmpdir=" + Path.of("target").toAbsolutePath(),
                 "-cp", System.getProperty("java.class.path"), SeparateJvmApp.class.getName()));
