@@ -101,7 +101,12 @@ public final class KafkaBroker {
      * reports "Error occurred in starting fork" although every test passed). So it gets 10 seconds.
      */
     private static void stopSharedWithin10s() {
-        Thread closer = new Thread(KafkaBroker::stopShared, "kafka-broker-close");
+        within10s(KafkaBroker::stopShared, "kafka-broker-close");
+    }
+
+    /** Runs {@code close} on a daemon thread of that name and waits at most 10 s for it (see above). */
+    static void within10s(Runnable close, String name) {
+        Thread closer = new Thread(close, name);
         closer.setDaemon(true);
         closer.start();
         try {

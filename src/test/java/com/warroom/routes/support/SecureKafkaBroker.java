@@ -113,14 +113,7 @@ public final class SecureKafkaBroker {
 
     /** At JVM exit, like {@link KafkaBroker}'s shared broker: a close that hangs must not keep the fork alive. */
     private static void closeSharedWithin10s() {
-        Thread closer = new Thread(() -> shared.broker.close(), "secure-kafka-close");
-        closer.setDaemon(true);
-        closer.start();
-        try {
-            closer.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        KafkaBroker.within10s(() -> shared.broker.close(), "secure-kafka-close");
     }
 
     /** The broker underneath; its {@link KafkaBroker#bootstrapServers()} is the super user's PLAINTEXT listener. */
