@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -71,10 +70,8 @@ public final class WarRoomLedger implements KafkaFailures.Unrecorded, AutoClosea
 
     /**
      * Holds this incident for the calling exchange until that exchange is done, whatever happened; waits while
-     * another exchange holds it. Let go of by Camel's unit of work (a synchronization on the exchange), which runs
-     * in the consumer thread when the record is done even if its route was stopped meanwhile: an onCompletion
-     * step runs on a copy, possibly on another thread, and not at all once its route stopped, which left an
-     * incident held for good after a ledger-write failure stopped the route.
+     * another exchange holds it. Let go of by the exchange's unit of work, which runs even when the route was
+     * stopped mid-exchange (an onCompletion step does not, and left the incident held for good).
      */
     public void claim(Exchange exchange) throws InterruptedException {
         String incidentId = exchange.getProperty(IncidentEventParser.INCIDENT_ID, String.class);
@@ -82,13 +79,10 @@ public final class WarRoomLedger implements KafkaFailures.Unrecorded, AutoClosea
         while (!s.tryAcquire(30, TimeUnit.SECONDS)) {
             LOG.info("incident {} is still being handled by another consumer thread; waiting", incidentId);
         }
-        AtomicBoolean held = new AtomicBoolean(true);
         exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
             @Override
             public void onDone(Exchange done) {
-                if (held.getAndSet(false)) {
-                    s.release();
-                }
+                s.release();
             }
         });
     }
