@@ -36,6 +36,7 @@ import org.apache.camel.model.ToDynamicDefinition;
 import org.apache.camel.model.TryDefinition;
 import org.apache.camel.model.language.ExpressionDefinition;
 import org.apache.camel.model.language.MethodCallExpression;
+import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
 import org.snakeyaml.engine.v2.exceptions.Mark;
@@ -161,10 +162,20 @@ public final class RouteValidator {
 
         void route(RouteDefinition route) {
             FromDefinition from = route.getInput();
-            if (from != null) {
+            if (from != null && made(route)) {
                 endpoint(from, from.getEndpointUri(), false);
             }
             route.getOutputs().forEach(this::node);
+        }
+
+        /** Camel makes no route whose precondition is false; its consumer's settings are then empty (a timer without period). */
+        private boolean made(RouteDefinition route) {
+            try {
+                String p = route.getPrecondition() == null ? "true" : context.resolvePropertyPlaceholders(route.getPrecondition());
+                return context.resolveLanguage("simple").createPredicate(p).matches(new DefaultExchange(context));
+            } catch (RuntimeException e) {
+                return true; // the unknown placeholder is reported on its own line
+            }
         }
 
         private void node(ProcessorDefinition<?> node) {

@@ -15,9 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The optional periodic full template sync (TEMPLATE_SYNC_INTERVAL; empty = off): when one is due,
- * every template is listed into TEMPLATE_TOPIC, and each template the topic still shows as found
- * but the account no longer lists gets a tombstone, so the topic can serve as a compacted catalog.
+ * The optional periodic full template sync (TEMPLATE_SYNC_INTERVAL; empty = off: no route
+ * {@code template-sync}): at start and every interval, every template is listed into TEMPLATE_TOPIC,
+ * and each template the topic still shows as found but the account no longer lists gets a tombstone, so the topic can serve as a compacted catalog.
  * What the topic holds is read from the topic itself, so a restart does not forget what to tombstone.
  * Only a list that proves itself removes anything: every page arrived (the server's own "no next
  * page" ended it, {@link TemplateLookups}) and it is not empty, or empty twice a sync apart; and a
@@ -32,11 +32,10 @@ public final class TemplateSync implements AutoCloseable {
     private final CompactedTopicView topic;
     private final ObjectMapper mapper;
     private final EmptyListConfirmation emptyLists;
-    private long lastStart = Long.MIN_VALUE;
     /** found templates the last complete sync did not list */
     private Set<String> missingBefore = Set.of();
 
-    /** intervalMillis 0 turns the sync off. */
+    /** intervalMillis 0: the sync is off (it also times when an empty list is believed). */
     public TemplateSync(long intervalMillis, CompactedTopicView topic, ObjectMapper mapper) {
         this.intervalMillis = intervalMillis;
         this.topic = topic;
@@ -52,19 +51,6 @@ public final class TemplateSync implements AutoCloseable {
     @Override
     public void close() {
         topic.close();
-    }
-
-    /** True (once) when a sync is due: at start, then every interval. */
-    public synchronized boolean isDue() {
-        if (intervalMillis <= 0) {
-            return false;
-        }
-        long now = System.currentTimeMillis();
-        if (lastStart != Long.MIN_VALUE && now - lastStart < intervalMillis) {
-            return false;
-        }
-        lastStart = now;
-        return true;
     }
 
     /** Lists everything: no filters, no lookup id; the topic view is read back on the first sync. */
