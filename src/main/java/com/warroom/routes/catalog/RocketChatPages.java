@@ -103,11 +103,11 @@ public final class RocketChatPages {
         this(mapper, pageSize, maxPages, maxWaitMillis, new EmptyListConfirmation(Duration.ofMillis(Math.max(0, maxWaitMillis))));
     }
 
-    /** @param emptyLists when an empty list may replace the last good one (a refresh apart: ROCKETCHAT_REFRESH) */
+    /**
+     * @param emptyLists when an empty list may replace the last good one (a refresh apart: ROCKETCHAT_REFRESH);
+     *                   the numbers are positive ({@code Settings} refuses any other at start)
+     */
     public RocketChatPages(ObjectMapper mapper, int pageSize, int maxPages, long maxWaitMillis, EmptyListConfirmation emptyLists) {
-        if (pageSize < 1 || maxPages < 1 || maxWaitMillis < 0) {
-            throw new IllegalArgumentException("page size and page limit must be positive, the wait limit not negative");
-        }
         this.mapper = mapper;
         this.pageSize = pageSize;
         this.maxPages = maxPages;

@@ -59,10 +59,8 @@ public final class BoundedAnswers implements ExecChainHandler {
     private final LongSupplier deadlineMillis;
     private final AtomicLong tooLarge = new AtomicLong();
 
+    /** The settings are positive: {@code Settings} refuses any other value at start. */
     private BoundedAnswers(String capSetting, long maxBytes, String deadlineSetting, LongSupplier deadlineMillis) {
-        if (maxBytes < 1) {
-            throw new IllegalArgumentException(capSetting + " must be positive");
-        }
         this.capSetting = capSetting;
         this.maxBytes = maxBytes;
         this.deadlineSetting = deadlineSetting;
@@ -76,11 +74,7 @@ public final class BoundedAnswers implements ExecChainHandler {
 
     /** The same cap, and the whole exchange cut at {@code deadline} from its start. */
     public BoundedAnswers withDeadline(String setting, Duration deadline) {
-        if (deadline.isNegative() || deadline.isZero()) {
-            throw new IllegalArgumentException(setting + " must be positive");
-        }
-        long millis = deadline.toMillis();
-        return withDeadline(setting, () -> millis);
+        return withDeadline(setting, deadline::toMillis);
     }
 
     /** The same cap, and each exchange cut when {@code millisFromStart} (asked as it starts; negative: never) has passed. */
