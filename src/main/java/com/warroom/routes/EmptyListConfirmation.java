@@ -22,13 +22,8 @@ public final class EmptyListConfirmation {
     }
 
     public EmptyListConfirmation(Duration refresh, LongSupplier nanoClock) {
-        long nanos;
-        try {
-            nanos = refresh.toNanos();
-        } catch (ArithmeticException overflow) {
-            nanos = Long.MAX_VALUE; // a period of centuries: an empty list is then never believed
-        }
-        this.gapNanos = nanos;
+        // a period of centuries (past what nanoseconds hold): an empty list is then never believed
+        this.gapNanos = refresh.compareTo(Duration.ofNanos(Long.MAX_VALUE)) < 0 ? refresh.toNanos() : Long.MAX_VALUE;
         this.nanoClock = nanoClock;
     }
 

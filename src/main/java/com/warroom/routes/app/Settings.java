@@ -84,7 +84,7 @@ public record Settings(Kafka kafka, Topics topics, Flashduty flashduty, Budget b
                 new Flashduty(k.text("flashduty.app-key-file"), k.positive("flashduty.max-answer-bytes", "number of bytes"),
                         k.integer("flashduty.response-timeout-ms"),
                         Duration.ofMillis(k.positive("flashduty.call-timeout-ms", "number of milliseconds")), k.backoff("flashduty.retry"),
-                        k.integer("flashduty.retry.max-attempts"), k.integer("flashduty.retry.rate-limited-attempts"),
+                        k.positive("flashduty.retry.max-attempts", "number"), k.positive("flashduty.retry.rate-limited-attempts", "number"),
                         k.bool("flashduty.retry.create-after-timeout")),
                 new Budget(new BudgetSettings(k.integer("flashduty.rate-per-second"), k.integer("flashduty.rate-per-minute"),
                         k.duration("flashduty.second-window").toMillis(), k.duration("flashduty.minute-window").toMillis(),

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.budget.AccountRateBudget;
 import com.warroom.routes.budget.BudgetJournal;
+import com.warroom.routes.budget.BudgetSettings;
 import com.warroom.routes.budget.ReplicaBudgetShare;
 import com.warroom.routes.catalog.ImCatalogFreshness;
 import com.warroom.routes.catalog.ImCatalogPublisher;
@@ -106,7 +107,10 @@ public final class WarRoomBeans implements CamelConfiguration {
         r.bind("objectMapper", mapper);
         ImCatalogFreshness freshness = bind(r, "imCatalogFreshness", new ImCatalogFreshness(rc.enabled()));
         r.bind("kafkaClientSettings", kafka.client());
-        AccountRateBudget budget = bind(r, "accountRateBudget", accountRateBudget(s.budget()));
+        BudgetSettings rates = s.budget().limits();
+        AccountRateBudget budget = bind(r, "accountRateBudget", new AccountRateBudget(rates.perSecond(), rates.perMinute(),
+                rates.secondWindowMillis(), rates.minuteWindowMillis()));
+        budget.capOthers(s.budget().otherMaxShare());
         RecordLimits limits = bind(r, "recordLimits", new RecordLimits(topics.incident(), topics.templateRequest(), topics.deadLetter(),
                 kafka.maxRecordBytes()));
         // the whole-exchange deadline is CallDeadline's (it also keeps to the record's deadline)
@@ -146,9 +150,9 @@ public final class WarRoomBeans implements CamelConfiguration {
         r.bind("deadLetterPublisher", new DeadLetterPublisher(kafka.client(), topics.deadLetter(), kafka.deliveryTimeoutMs()));
         // with sharing off, the others' claims are not counted (the process takes the whole budget), its own still written
         BudgetJournal journal = bind(r, "budgetJournal", new BudgetJournal(kafka.client(), s.budget().journalTopic(),
-                kafka.deliveryTimeoutMs(), brokerClock, s.budget().limits().sharing()));
+                kafka.deliveryTimeoutMs(), brokerClock, rates.sharing()));
         // with sharing off, an observer member: it takes no share, but the group sees its settings and it sees the group's
-        r.bind("replicaBudgetShare", new ReplicaBudgetShare(budget, s.budget().limits(), kafka.client(), s.budget().group(), topics.ledger(),
+        r.bind("replicaBudgetShare", new ReplicaBudgetShare(budget, rates, kafka.client(), s.budget().group(), topics.ledger(),
                 threads, kafka.retry().initial(), kafka.retry().max()));
         // the ledger's follower fails closed: while it cannot see other replicas' entries, no Flashduty call starts
         WarRoomLedger ledger = bind(r, "warRoomLedger", new WarRoomLedger(new CompactedTopicView(kafka.client(), topics.ledger(),
@@ -200,13 +204,6 @@ public final class WarRoomBeans implements CamelConfiguration {
         StreamReadConstraints limits = StreamReadConstraints.builder().maxDocumentLength(maxDocumentBytes).maxNestingDepth(100)
                 .maxStringLength(4 * 1024 * 1024).maxNumberLength(100).build();
         return new ObjectMapper(JsonFactory.builder().streamReadConstraints(limits).build());
-    }
-
-    static AccountRateBudget accountRateBudget(Settings.Budget b) {
-        AccountRateBudget budget = new AccountRateBudget(b.limits().perSecond(), b.limits().perMinute(), b.limits().secondWindowMillis(),
-                b.limits().minuteWindowMillis());
-        budget.capOthers(b.otherMaxShare());
-        return budget;
     }
 
     /** How long the ledger keeps an entry (checked against the stale limit); also route predicate beyond-ledger-retention. */

@@ -29,10 +29,8 @@ public final class CallDeadline {
     private final long callTimeoutNanos;
     private final long responseTimeoutNanos;
 
+    /** @param callTimeout positive (Settings checks FLASHDUTY_CALL_TIMEOUT_MS) */
     public CallDeadline(Duration callTimeout, Duration responseTimeout) {
-        if (callTimeout.isNegative() || callTimeout.isZero()) {
-            throw new IllegalArgumentException("flashduty.call-timeout-ms must be positive");
-        }
         this.callTimeoutNanos = callTimeout.toNanos();
         this.responseTimeoutNanos = responseTimeout.toNanos();
     }

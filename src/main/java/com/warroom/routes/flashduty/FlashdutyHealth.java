@@ -31,6 +31,7 @@ public final class FlashdutyHealth {
     private final AtomicBoolean unauthorized = new AtomicBoolean();
     private final AtomicLong rateLimitedAnswers = new AtomicLong();
 
+    /** Whether Flashduty is taken as down for war-room creation (only a war-room call's own failures set it), or for the rest. */
     boolean isDown(boolean warRoom) {
         return (warRoom ? downForWarRooms : downForOthers).get();
     }
@@ -92,16 +93,6 @@ public final class FlashdutyHealth {
     /** True while the last answer was {@code Unauthorized} (readiness {@code flashduty-auth}). */
     public boolean isUnauthorized() {
         return unauthorized.get();
-    }
-
-    /** Whether Flashduty is taken as down for any caller (a war-room call's outage sets it for every caller). */
-    public boolean isFlashdutyDown() {
-        return downForOthers.get();
-    }
-
-    /** Whether Flashduty is taken as down for war-room creation: only a war-room call's own failures set it. */
-    public boolean isFlashdutyDownForWarRooms() {
-        return downForWarRooms.get();
     }
 
     public long rateLimitedAnswers() {

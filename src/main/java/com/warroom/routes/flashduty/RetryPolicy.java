@@ -29,12 +29,6 @@ public record RetryPolicy(int maxAttempts, int rateLimitedAttempts, Backoff back
     static final Set<String> RETRYABLE = Set.of("InternalError", "ServiceUnavailable", "UndonedOrderExist", "RequestLocked",
             CONNECTION_ERROR, TIMEOUT, NO_RESPONSE);
 
-    public RetryPolicy {
-        if (maxAttempts < 1 || rateLimitedAttempts < 1) {
-            throw new IllegalArgumentException("retry attempts must be at least 1");
-        }
-    }
-
     /** A create that may have opened the room: never repeated. */
     boolean outcomeUnknown(String code, boolean create) {
         return OUTCOME_UNKNOWN.equals(code) || create && !retryCreateAfterTimeout && (TIMEOUT.equals(code) || NO_RESPONSE.equals(code));

@@ -64,10 +64,10 @@ public final class EventAge {
             return true;
         }
         long now = now();
-        if (eventTime > plus(now, toleranceMillis)) {
+        if (eventTime > minus(now, -toleranceMillis)) {
             skew(EVENT_TIME_AHEAD, "an event_time is " + (eventTime - now) + " ms ahead of the clock ages are judged by;"
                     + " such events are judged by their record's timestamp");
-            return recordTime != null && recordTime > 0 && recordTime <= plus(now, toleranceMillis)
+            return recordTime != null && recordTime > 0 && recordTime <= minus(now, -toleranceMillis)
                     && olderThanLimit(recordTime, now);
         }
         return olderThanLimit(eventTime, now);
@@ -100,19 +100,12 @@ public final class EventAge {
         }
     }
 
+    /** {@code a - b}, saturated instead of overflowing (also {@code a + t} as {@code minus(a, -t)}, t >= 0). */
     static long minus(long a, long b) {
         try {
             return Math.subtractExact(a, b);
         } catch (ArithmeticException overflow) {
             return b > 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
-        }
-    }
-
-    static long plus(long a, long b) {
-        try {
-            return Math.addExact(a, b);
-        } catch (ArithmeticException overflow) {
-            return b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
         }
     }
 }

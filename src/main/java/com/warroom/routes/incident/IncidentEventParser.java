@@ -83,12 +83,7 @@ public final class IncidentEventParser {
         exchange.setProperty(SEVERITY, severity);
         exchange.setProperty(PROGRESS, progress);
         exchange.setProperty(RESPONDERS, responders);
-        long start = incidentStart(incident);
-        if (start > 0) {
-            exchange.setProperty(INCIDENT_START, start);
-        } else {
-            exchange.removeProperty(INCIDENT_START);
-        }
+        exchange.setProperty(INCIDENT_START, incidentStart(incident)); // null (unknown) removes it
         exchange.getMessage().setBody(null);
     }
 
@@ -140,11 +135,11 @@ public final class IncidentEventParser {
     }
 
     /**
-     * {@code incident.start_time}, else {@code created_at} (epoch seconds), in milliseconds; 0 when
+     * {@code incident.start_time}, else {@code created_at} (epoch seconds), in milliseconds; null when
      * neither is a positive integer that fits. Not a reason to set the record aside: an unknown start
      * is judged by the decision (LedgerRetention).
      */
-    static long incidentStart(JsonNode incident) {
+    static Long incidentStart(JsonNode incident) {
         for (String field : new String[] {"start_time", "created_at"}) {
             JsonNode n = incident.get(field);
             if (n != null && n.isIntegralNumber() && n.canConvertToLong()) {
@@ -154,7 +149,7 @@ public final class IncidentEventParser {
                 }
             }
         }
-        return 0;
+        return null;
     }
 
     private static int countResponders(JsonNode incident) {

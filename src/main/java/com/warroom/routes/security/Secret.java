@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 import com.warroom.routes.StartupProblem;
 
@@ -28,15 +27,11 @@ public final class Secret {
      * else the file given as {@code fileOverride} (a configuration property, used by tests and demos).
      */
     public static Secret from(String envName, String fileOverride) {
-        return from(envName, fileOverride, System.getenv());
-    }
-
-    static Secret from(String envName, String fileOverride, Map<String, String> env) {
-        String direct = env.get(envName);
+        String direct = System.getenv(envName);
         if (direct != null && !direct.isBlank()) {
             return new Secret(envName, direct.trim());
         }
-        String file = env.get(envName + "_FILE");
+        String file = System.getenv(envName + "_FILE");
         if (file == null || file.isBlank()) {
             file = fileOverride;
         }
@@ -66,10 +61,6 @@ public final class Secret {
             throw new IllegalStateException(name + " is not set");
         }
         return value;
-    }
-
-    public String name() {
-        return name;
     }
 
     @Override

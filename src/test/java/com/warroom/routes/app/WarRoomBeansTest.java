@@ -83,5 +83,7 @@ class WarRoomBeansTest {
                 assertThrows(StartupProblem.class, () -> shipped("flashduty.other-max-share=0")).getMessage());
         assertEquals("war-room.max-event-age is not a duration (e.g. 500ms, 60s, 1h): soon",
                 assertThrows(StartupProblem.class, () -> shipped("war-room.max-event-age=soon")).getMessage());
+        assertEquals("flashduty.retry.max-attempts is not a positive number: 0",
+                assertThrows(StartupProblem.class, () -> shipped("flashduty.retry.max-attempts=0")).getMessage());
     }
 }

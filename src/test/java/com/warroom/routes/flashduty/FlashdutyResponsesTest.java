@@ -109,7 +109,7 @@ class FlashdutyResponsesTest {
         ex.transport(new SocketTimeoutException("Read timed out"));
         assertEquals("failed", ex.last.outcome());
         assertEquals(FlashdutyResponses.TIMEOUT, ex.last.code());
-        assertTrue(responses.health().isFlashdutyDown());
+        assertTrue(responses.health().isDown(false));
 
         Call next = call();
         next.answer(503, error("ServiceUnavailable"), null);
@@ -117,7 +117,7 @@ class FlashdutyResponsesTest {
 
         Call recovered = call();
         recovered.answer(200, "{\"request_id\":\"r\",\"data\":{}}", null);
-        assertFalse(responses.health().isFlashdutyDown());
+        assertFalse(responses.health().isDown(false));
         Call after = call();
         after.answer(503, error("ServiceUnavailable"), null);
         assertEquals(true, after.last.retry(), "full retries again once it answered");
@@ -130,8 +130,8 @@ class FlashdutyResponsesTest {
             lookup.answer(500, error("InternalError"), null);
         }
         assertEquals("failed", lookup.last.outcome());
-        assertTrue(responses.health().isFlashdutyDown());
-        assertFalse(responses.health().isFlashdutyDownForWarRooms(), "set by another caller's failures only for the others");
+        assertTrue(responses.health().isDown(false));
+        assertFalse(responses.health().isDown(true), "set by another caller's failures only for the others");
         Call another = call();
         another.answer(503, error("ServiceUnavailable"), null);
         assertEquals("failed", another.last.outcome(), "the other callers try once each");
@@ -152,10 +152,10 @@ class FlashdutyResponsesTest {
         for (int i = 0; i < 3; i++) {
             createDown.answer(503, error("ServiceUnavailable"), "0");
         }
-        assertTrue(responses.health().isFlashdutyDownForWarRooms(), "a war-room call's own outage sets it");
+        assertTrue(responses.health().isDown(true), "a war-room call's own outage sets it");
         call().answer(200, "{\"request_id\":\"r\",\"data\":{}}", null);
-        assertFalse(responses.health().isFlashdutyDownForWarRooms(), "any success: Flashduty answers");
-        assertFalse(responses.health().isFlashdutyDown());
+        assertFalse(responses.health().isDown(true), "any success: Flashduty answers");
+        assertFalse(responses.health().isDown(false));
     }
 
     private Call warRoomCall() {
@@ -172,7 +172,7 @@ class FlashdutyResponsesTest {
         ex.transport(new SocketTimeoutException("Read timed out"));
         assertEquals("failed", ex.last.outcome());
         assertEquals(FlashdutyResponses.TIMEOUT, ex.last.code());
-        assertFalse(responses.health().isFlashdutyDown());
+        assertFalse(responses.health().isDown(false));
         Call refused = call();
         refused.path = "/incident/war-room/create";
         refused.transport(new ConnectException("Connection refused"));
@@ -227,7 +227,7 @@ class FlashdutyResponsesTest {
             assertEquals(false, create.last.retry());
             assertEquals(1, create.last.number());
         }
-        assertFalse(responses.health().isFlashdutyDown(), "an unknown outcome says nothing about Flashduty being down");
+        assertFalse(responses.health().isDown(false), "an unknown outcome says nothing about Flashduty being down");
 
         Call withEnvelope = call();
         withEnvelope.path = "/incident/war-room/create";
