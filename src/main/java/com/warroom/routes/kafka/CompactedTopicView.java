@@ -118,18 +118,8 @@ public final class CompactedTopicView implements AutoCloseable {
         long start = System.nanoTime();
         KafkaConsumer<String, byte[]> consumer = newConsumer();
         try {
-            List<TopicPartition> partitions = assignFromStart(consumer);
-            Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, Duration.ofSeconds(30)));
-            long records = 0;
-            while (!caughtUp(consumer, end)) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    apply(r);
-                    records++;
-                }
-            }
-            for (TopicPartition tp : partitions) {
-                next.put(tp, consumer.position(tp));
-            }
+            assignFromStart(consumer);
+            long records = readToEnd(consumer);
             LOG.info("{}: {} keys read back from {} records in {} ms{}", topic, values.size(), records, (System.nanoTime() - start) / 1_000_000,
                     keepMillis == 0 ? "" : " (records older than " + Duration.ofMillis(keepMillis) + " not kept)");
         } catch (RuntimeException e) {
@@ -149,6 +139,20 @@ public final class CompactedTopicView implements AutoCloseable {
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         return partitions;
+    }
+
+    /** Applies the records up to the end offsets seen now, and notes where a new follower goes on; the number applied. */
+    private long readToEnd(KafkaConsumer<String, byte[]> consumer) {
+        Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(30)));
+        long records = 0;
+        while (!caughtUp(consumer, end)) {
+            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                apply(r);
+                records++;
+            }
+        }
+        consumer.assignment().forEach(tp -> next.put(tp, consumer.position(tp)));
+        return records;
     }
 
     private static boolean caughtUp(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
@@ -196,9 +200,12 @@ public final class CompactedTopicView implements AutoCloseable {
                 if (consumer.assignment().isEmpty() && !waitForPartitions(consumer)) {
                     break; // closing
                 }
-                // after a restart: what was written meanwhile must be applied before the thread counts as back
-                Map<TopicPartition, Long> target = failing
-                        ? new HashMap<>(consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(30))) : new HashMap<>();
+                if (failing) { // after a restart: what was written meanwhile is applied before the thread counts as back
+                    readToEnd(consumer);
+                    failing = false;
+                    backoff = restart.backoff().millis(1);
+                    threads.running(name);
+                }
                 long probedAt = System.nanoTime();
                 while (!closing) {
                     ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofSeconds(1));
@@ -215,11 +222,6 @@ public final class CompactedTopicView implements AutoCloseable {
                         if (reachesBrokers(consumer)) {
                             threads.progress(name);
                         }
-                    }
-                    if (failing && caughtUp(consumer, target)) {
-                        failing = false;
-                        backoff = restart.backoff().millis(1);
-                        threads.running(name);
                     }
                 }
             } catch (Throwable e) { // a WakeupException too, when not closing: the follower is gone all the same
