@@ -162,7 +162,6 @@ public final class CompactedTopicView implements AutoCloseable {
 
     private KafkaConsumer<String, byte[]> newConsumer() {
         Properties p = settings.common("war-room-routes-view-" + topic);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false); // a broker default would not be compacted
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 * 1024 * 1024);
@@ -197,8 +196,14 @@ public final class CompactedTopicView implements AutoCloseable {
                     consumer.assign(next.keySet());
                     next.forEach(consumer::seek);
                 }
-                if (consumer.assignment().isEmpty() && !waitForPartitions(consumer)) {
-                    break; // closing
+                // no partitions (the topic is not created yet): looked for again until it has, then read from the start; each
+                // answer is progress (the client is not stalled), and the looks come well within the stall bound
+                while (consumer.assignment().isEmpty() && !closing) {
+                    boolean found = !assignFromStart(consumer).isEmpty();
+                    threads.progress(name);
+                    if (!found) {
+                        pause(Math.min(restart.maxBackoff().toMillis(), MISSING_TOPIC_LOOK_MILLIS));
+                    }
                 }
                 if (failing) { // after a restart: what was written meanwhile is applied before the thread counts as back
                     readToEnd(consumer);
@@ -253,22 +258,6 @@ public final class CompactedTopicView implements AutoCloseable {
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             return false;
         }
-    }
-
-    /** The topic had no partitions (not created yet): looks again until it has, then reads it from the start. */
-    private boolean waitForPartitions(KafkaConsumer<String, byte[]> consumer) {
-        while (!closing) {
-            boolean found = !assignFromStart(consumer).isEmpty();
-            restart.threads().progress("follow-" + topic); // the brokers answered: the topic is missing, the client is not stalled
-            if (found) {
-                return true;
-            }
-            // looks again well within the stall bound, so a missing topic does not read as a stall
-            if (!pause(Math.min(restart.maxBackoff().toMillis(), MISSING_TOPIC_LOOK_MILLIS))) {
-                return false;
-            }
-        }
-        return false;
     }
 
     /** Waits, unless closing; false when closing. */
