@@ -38,19 +38,13 @@ public final class BackgroundThreads {
     /** What a thread that guards the budget closes while it is down: the account budget (no Flashduty call starts). */
     public interface Gate {
         /** guards nothing (threads whose failures are only logged) */
-        Gate NONE = new Gate() {
-            @Override
-            public void closeFor(String reason) {
-            }
+        Gate NONE = new Gate() { };
 
-            @Override
-            public void reopen(String reason) {
-            }
-        };
+        default void closeFor(String reason) {
+        }
 
-        void closeFor(String reason);
-
-        void reopen(String reason);
+        default void reopen(String reason) {
+        }
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(BackgroundThreads.class);
