@@ -3,6 +3,7 @@ package com.warroom.routes.budget;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +46,7 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
     private final LongSupplier clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final PriorityQueue<Waiter> waiters = new PriorityQueue<>();
+    private final PriorityQueue<Waiter> waiters = new PriorityQueue<>(Comparator.comparingInt(Waiter::priority).thenComparingLong(Waiter::seq));
     private long sequence;
     /** set when Flashduty answered RequestTooFrequently: the account is over its limit (another client?) */
     private boolean paused;
@@ -390,12 +391,6 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         change(() -> othersPercent = percent);
     }
 
-    /** The calls other than war-room creation may hold in each window now, shortest window first (0 while closed). */
-    public int[] othersLimits() {
-        return locked(() -> closedBy.isEmpty() ? new int[] {windows[0].othersLimit(othersPercent), windows[1].othersLimit(othersPercent)}
-                : new int[] {0, 0});
-    }
-
     /** Tells {@code j} of every call before it starts. */
     public void journal(Journal j) {
         this.journal = j;
@@ -559,15 +554,10 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         }
     }
 
-    private record Waiter(int priority, long seq) implements Comparable<Waiter> {
+    private record Waiter(int priority, long seq) {
 
         boolean capped() {
             return priority > WAR_ROOM_PRIORITY;
-        }
-
-        @Override
-        public int compareTo(Waiter o) {
-            return priority != o.priority ? Integer.compare(priority, o.priority) : Long.compare(seq, o.seq);
         }
     }
 }

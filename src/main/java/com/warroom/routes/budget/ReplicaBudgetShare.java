@@ -140,7 +140,6 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         long backoff = restartBackoff.millis(1);
         try {
             while (!closing) {
-                Throwable failure;
                 sessionJoined = false;
                 evicted = false;
                 established = false;
@@ -148,15 +147,14 @@ public final class ReplicaBudgetShare implements AutoCloseable {
                     session();
                     return; // closing
                 } catch (Throwable e) {
-                    failure = e;
+                    if (closing) {
+                        return;
+                    }
+                    if (sessionJoined) {
+                        backoff = restartBackoff.millis(1); // it had run: a new run of failures
+                    }
+                    threads.failed(THREAD, e, true, backoff);
                 }
-                if (closing) {
-                    return;
-                }
-                if (sessionJoined) {
-                    backoff = restartBackoff.millis(1); // it had run: a new run of failures
-                }
-                threads.failed(THREAD, failure, true, backoff);
                 if (closed.await(backoff, TimeUnit.MILLISECONDS)) {
                     return;
                 }
