@@ -1,10 +1,7 @@
 package com.warroom.routes.budget;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
-import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -398,26 +395,6 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
     }
 
     /**
-     * Counts calls that earlier processes made (read back from the usage journal at start): {@code calls}
-     * calls, the last sent at {@code lastSentEpochMillis} and answered within {@code answeredWithinMillis},
-     * hold a slot in each window until one window length after that, as a call of this process would.
-     */
-    public void occupy(int calls, long lastSentEpochMillis, long answeredWithinMillis, long nowEpochMillis) {
-        change(() -> {
-            long now = clock.getAsLong();
-            for (Window w : windows) {
-                long freeIn = TimeUnit.MILLISECONDS.toNanos(lastSentEpochMillis + answeredWithinMillis - nowEpochMillis) + w.lengthNanos;
-                // which caller made them is not known: they count against the others' ceiling too, so
-                // after a restart the others wait and war-room creation keeps what is left of the window
-                if (freeIn > 0) {
-                    w.all.occupy(calls, now, now + freeIn);
-                    w.others.occupy(calls, now, now + freeIn);
-                }
-            }
-        });
-    }
-
-    /**
      * Fails closed: no call starts until every {@code reason} given here is {@link #reopen reopened}
      * (calls already sent finish). Used while a background thread the guarantees rely on is down.
      */
@@ -536,15 +513,6 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
                 return Long.MAX_VALUE;
             }
             return Math.max(1, freeAt.stream().skip(mustExpire - 1).findFirst().orElseThrow() - now);
-        }
-
-        /** {@code calls} slots held until {@code until}, kept in order. */
-        void occupy(int calls, long now, long until) {
-            List<Long> sorted = new ArrayList<>(freeAt);
-            sorted.addAll(Collections.nCopies(calls, until));
-            sorted.sort((a, b) -> Long.compare(a - now, b - now)); // nanoTime values compare by difference
-            freeAt.clear();
-            freeAt.addAll(sorted);
         }
 
         private void expire(long now) {

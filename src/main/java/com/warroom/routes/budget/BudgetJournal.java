@@ -489,37 +489,33 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     /**
      * At start: reads the journal back from one window (plus the longest span) ago, so the calls earlier
      * processes and the other replicas claimed within it count before this one makes any, then goes on
-     * following it on a thread of its own.
+     * following it on a thread of its own. A journal that cannot be read (missing, not allowed, not
+     * reachable) is read back the same way once it can: no claim, so no call, before then.
      */
     public void load(AccountRateBudget budget) {
         long localStart = System.currentTimeMillis();
         longestMillis = budget.longestWindowMillis();
-        KafkaConsumer<String, String> consumer = reopen();
+        KafkaConsumer<String, String> consumer = null;
         try {
+            consumer = reopen();
             long end = consumer.endOffsets(List.of(claims), Duration.ofSeconds(30)).get(claims);
             while (consumer.position(claims) < end) {
                 read(consumer, consumer.poll(Duration.ofMillis(200)));
             }
         } catch (RuntimeException e) {
-            consumer.close(Duration.ZERO);
-            throw e;
+            if (consumer != null) {
+                consumer.close(Duration.ZERO);
+            }
+            if (readProblem == null) {
+                readProblem = "budget journal topic " + topic + " cannot be read: no Flashduty call starts until it can";
+            }
+            open(null);
+            LOG.warn("{}: calls of earlier processes and other replicas count once it can ({})", readProblem, e.getClass().getSimpleName());
+            return;
         }
         open(consumer);
         LOG.info("budget journal {}: read in {} ms; {} call(s) claimed by earlier processes and other replicas still count",
                 topic, System.currentTimeMillis() - localStart, othersHeld(longestMillis));
-    }
-
-    /** Without a journal that can be read (not allowed, not reachable): the whole window is taken as used, and reading is tried again. */
-    public void assumeFullWindow(AccountRateBudget budget, int perLongestWindow, long responseTimeoutMillis) {
-        longestMillis = budget.longestWindowMillis();
-        long now = System.currentTimeMillis();
-        budget.occupy(perLongestWindow, now, responseTimeoutMillis, now);
-        if (readProblem == null) {
-            readProblem = "budget journal topic " + topic + " cannot be read: no Flashduty call starts until it can";
-        }
-        open(null);
-        LOG.warn("budget journal {} cannot be read: calls of earlier processes and other replicas are unknown, so no call starts "
-                + "until it can, and the first then waits one full window", topic);
     }
 
     private KafkaConsumer<String, String> newReader() {

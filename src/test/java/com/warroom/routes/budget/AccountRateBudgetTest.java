@@ -275,7 +275,6 @@ class AccountRateBudgetTest {
                 b.closeFor("test");
                 int[] closed = b.limits();
                 b.reopen("test");
-                b.occupy(1, System.currentTimeMillis() - 120_000, 0, System.currentTimeMillis());
                 return b.inFlight() + "/" + b.waiting() + "/" + b.permitsGranted() + "/" + closed[0];
             });
             assertEquals("0/2/1/0", others.get(30, TimeUnit.SECONDS), "in flight/waiting/granted/limit while closed");
@@ -357,27 +356,6 @@ class AccountRateBudgetTest {
             assertEquals(2, flood.stream().filter(Future::isDone).count());
         } finally {
             pool.shutdownNow();
-        }
-    }
-
-    @Test
-    void callsOfAPredecessorCountAgainstTheOthersCeilingSoWarRoomsKeepTheRest() throws Exception {
-        FakeClock clock = new FakeClock();
-        AccountRateBudget b = new AccountRateBudget(10, 40, 100, 1000, clock::now);
-        b.capOthers(50);
-        b.occupy(6, 0, 0, 0); // 6 calls a predecessor just made: which caller made them is not known
-        int others = 0;
-        for (int t = 100; t <= 400; t += 100) {
-            clock.at(t);
-            for (AccountRateBudget.Permit p = now(b); p != null; p = now(b)) {
-                p.release();
-                others++;
-            }
-        }
-        assertEquals(14, others, "the others' 20 of the long window, less the predecessor's 6");
-        assertNull(now(b), "the others' share of the long window is spent");
-        for (int i = 0; i < 10; i++) {
-            assertNotNull(warRoomNow(b), "war-room creation keeps the rest, at once (call " + i + ")");
         }
     }
 
