@@ -423,7 +423,9 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             }
             m = sent.get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         }
-        observeBroker(m);
+        if (brokerStamped && m.hasTimestamp()) {
+            brokerClock.observe(m.timestamp()); // a stamp the broker's clock has reached
+        }
         return m;
     }
 
@@ -763,13 +765,6 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         }
         if (p != null) {
             p.close(wait);
-        }
-    }
-
-    /** An acknowledged write on a broker-stamped journal: its stamp is a time the broker's clock has reached. */
-    private void observeBroker(RecordMetadata acknowledged) {
-        if (brokerStamped && acknowledged != null && acknowledged.hasTimestamp()) {
-            brokerClock.observe(acknowledged.timestamp());
         }
     }
 }

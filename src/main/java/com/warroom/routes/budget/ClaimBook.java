@@ -20,17 +20,8 @@ final class ClaimBook {
     /** no claim counts more calls than this (a record's number is not trusted further) */
     static final int MAX_CALLS = 10_000;
 
-    private static final class Claim {
-        final String key;
-        /** its stamp plus the span: its calls reach Flashduty by then */
-        final long end;
-        int calls;
-
-        Claim(String key, long end, int calls) {
-            this.key = key;
-            this.end = end;
-            this.calls = calls;
-        }
+    /** {@code end}: its stamp plus the span, when its calls have reached Flashduty */
+    private record Claim(String key, long end, int calls) {
     }
 
     private final long spanMillis;
@@ -56,9 +47,8 @@ final class ClaimBook {
 
     /** {@code key} says it did not use {@code unused} calls of its claim at {@code offset}; anyone else's word is ignored. */
     void giveBack(long offset, String key, int unused) {
-        Claim c = claims.get(offset);
-        if (c != null && c.key.equals(key) && unused > 0) {
-            c.calls = Math.max(0, c.calls - unused);
+        if (unused > 0) { // a claim replaced keeps its place in the journal's order
+            claims.computeIfPresent(offset, (o, c) -> c.key.equals(key) ? new Claim(key, c.end, Math.max(0, c.calls - unused)) : c);
         }
     }
 

@@ -78,7 +78,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
     /** counted down when the member first saw itself in the group (or it closed) */
     private final java.util.concurrent.CountDownLatch firstJoin = new java.util.concurrent.CountDownLatch(1);
     private volatile KafkaConsumer<byte[], byte[]> member;
-    private Thread thread;
+    private volatile Thread thread;
 
     /**
      * {@code own}: this process's budget settings (with sharing off: an observer member);
@@ -295,10 +295,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         closing = true;
         firstJoin.countDown();
         closed.countDown(); // ends a backoff being waited out
-        Thread t;
-        synchronized (this) {
-            t = thread;
-        }
+        Thread t = thread;
         KafkaConsumer<byte[], byte[]> c = member;
         if (c != null) {
             c.wakeup();
