@@ -1,6 +1,7 @@
 package com.warroom.routes.budget;
 
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
@@ -267,16 +268,10 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
 
     /** Under the lock: whether the other processes' claims hold part of a window this process has no room in now. */
     private boolean blockedByOthers(long now) {
-        if (!closedBy.isEmpty()) {
-            return false;
-        }
-        for (Window w : windows) {
+        return closedBy.isEmpty() && Arrays.stream(windows).anyMatch(w -> {
             int others = journal.othersHeld(w.lengthMillis());
-            if (others > 0 && w.room(now, 0, others) == 0) {
-                return true;
-            }
-        }
-        return false;
+            return others > 0 && w.room(now, 0, others) == 0;
+        });
     }
 
     /**
@@ -495,11 +490,7 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         /** Calls still holding a slot at {@code at} (not before {@code now}). */
         int heldAt(long now, long at) {
             expire(now);
-            int held = inFlight;
-            for (Long t : freeAt) {
-                held += t - at > 0 ? 1 : 0;
-            }
-            return held;
+            return inFlight + (int) freeAt.stream().filter(t -> t - at > 0).count(); // nanoTime values compare by difference
         }
 
         /** 0 when fewer than {@code limit} slots are held; else how long until enough free (MAX_VALUE: when a call finishes or news comes). */

@@ -57,24 +57,15 @@ final class ClaimBook {
         if (overflowUntil + windowMillis > now) {
             return Integer.MAX_VALUE / 2;
         }
-        long sum = 0;
-        for (Claim c : claims.values()) {
-            if (c.end + windowMillis > now) {
-                sum += c.calls;
-            }
-        }
+        long sum = claims.values().stream().filter(c -> c.end + windowMillis > now).mapToLong(Claim::calls).sum();
         return (int) Math.min(sum, Integer.MAX_VALUE / 2);
     }
 
     /** Milliseconds until {@link #held} for this window falls (Long.MAX_VALUE: not before another record). */
     long millisUntilFall(long windowMillis, long now) {
         long soonest = overflowUntil + windowMillis > now ? overflowUntil + windowMillis - now : Long.MAX_VALUE;
-        for (Claim c : claims.values()) {
-            if (c.end + windowMillis > now && c.calls > 0) {
-                soonest = Math.min(soonest, c.end + windowMillis - now);
-            }
-        }
-        return soonest;
+        return Math.min(soonest, claims.values().stream().filter(c -> c.calls > 0).mapToLong(c -> c.end + windowMillis - now)
+                .filter(left -> left > 0).min().orElse(Long.MAX_VALUE));
     }
 
     /** Forgets claims no window of {@code longestMillis} can hold any more. */

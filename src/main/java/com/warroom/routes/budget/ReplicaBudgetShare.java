@@ -3,6 +3,7 @@ package com.warroom.routes.budget;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -256,15 +257,8 @@ public final class ReplicaBudgetShare implements AutoCloseable {
 
     /** Refuses the budget while another member publishes other settings, unless this one held the group first. */
     private void compareSettings(ConsumerGroupDescription d, String me) {
-        String difference = null;
-        for (MemberDescription m : d.members()) {
-            if (!m.consumerId().equals(me)) {
-                difference = own.differenceFrom(m.clientId(), label(m));
-                if (difference != null) {
-                    break;
-                }
-            }
-        }
+        String difference = d.members().stream().filter(m -> !m.consumerId().equals(me))
+                .map(m -> own.differenceFrom(m.clientId(), label(m))).filter(Objects::nonNull).findFirst().orElse(null);
         if (difference == null) {
             established = true;
             threads.consent(THREAD);
