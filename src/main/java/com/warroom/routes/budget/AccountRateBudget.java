@@ -283,9 +283,7 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         int wanting = journal.othersWanting();
         for (Window w : windows) {
             room = Math.min(room, w.room(now, journal.claimValidityNanos(), journal.othersHeld(w.lengthMillis())));
-            if (wanting > 0) {
-                room = Math.min(room, w.fairCap(wanting) - journal.ownClaimed(w.lengthMillis()));
-            }
+            room = Math.min(room, w.fairCap(wanting) - journal.ownClaimed(w.lengthMillis())); // no cap while nobody else waits
         }
         return Math.max(1, room);
     }
