@@ -63,17 +63,8 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
      * seconds) never happens under the lock: releases, pauses, closes and the gauges would wait for it.
      */
     public interface Journal {
-        Journal NONE = new Journal() {
-            @Override
-            public boolean take() {
-                return true;
-            }
-
-            @Override
-            public boolean reserve(long timeoutNanos, int waiting, int room) {
-                return true;
-            }
-        };
+        /** no journal: every call is covered */
+        Journal NONE = () -> true;
 
         /** Under the lock, quick: true (and taken) when a claim already written and read back covers one more call now. */
         boolean take();
@@ -83,8 +74,11 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
          * (more if recent demand was higher), never for more than {@code room} (what both windows
          * leave), waiting at most {@code timeoutNanos}; false when none was ready in that time (or the
          * write failed: the journal says why in its health). It may throw to refuse the permit outright.
+         * Whatever it does, only {@link #take()} grants a call.
          */
-        boolean reserve(long timeoutNanos, int waiting, int room) throws InterruptedException;
+        default boolean reserve(long timeoutNanos, int waiting, int room) throws InterruptedException {
+            return true;
+        }
 
         /** Under the lock: after a failed write, how long before the next one is worth trying (0: now). */
         default long nanosUntilRetry() {
