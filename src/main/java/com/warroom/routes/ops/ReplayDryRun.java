@@ -10,7 +10,6 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.warroom.routes.app.Settings;
@@ -196,28 +195,21 @@ record ReplayDryRun(CamelContext context, WarRoomLedger ledger, IncidentEventPar
      * turned back into the list items the catalog bean selects from. False when there is none.
      */
     private static boolean loadCatalog(ImIntegrationCatalog catalog, KafkaClientSettings kafka, String topic, ObjectMapper mapper) {
-        ArrayNode items = mapper.createArrayNode();
+        List<JsonNode> items = new ArrayList<>();
         try (CompactedTopicView view = new CompactedTopicView(kafka, topic)) {
             view.load();
             for (String key : view.keys().stream().filter(k -> k.startsWith("flashduty:") && view.get(k) != null).toList()) {
                 JsonNode i = mapper.readTree(view.get(key));
-                ObjectNode item = items.addObject();
-                item.put("integration_id", i.path("id").asLong(0));
-                item.put("plugin_type", i.path("type").asText(""));
-                item.put("status", i.path("enabled").asBoolean(false) ? "enabled" : "disabled");
+                items.add(mapper.createObjectNode().put("integration_id", i.path("id").asLong(0)).put("plugin_type", i.path("type").asText(""))
+                        .put("status", i.path("enabled").asBoolean(false) ? "enabled" : "disabled"));
             }
         } catch (IOException | RuntimeException e) {
             return false; // unreadable: the creates are reported without the integration check
         }
         if (items.isEmpty()) {
-            return false;
+            return false; // not loaded: the decision routes ask direct:im-catalog-load, answered as not checked
         }
-        Exchange ex = new DefaultExchange(new org.apache.camel.impl.DefaultCamelContext(false));
-        ex.setProperty(FlashdutyCallState.OUTCOME, "success");
-        ObjectNode data = mapper.createObjectNode();
-        data.set("items", items);
-        ex.setProperty(FlashdutyCallState.DATA, data);
-        catalog.update(ex);
+        catalog.load(items);
         return true;
     }
 
