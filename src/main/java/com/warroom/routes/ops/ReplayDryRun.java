@@ -10,8 +10,8 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.warroom.routes.app.Settings;
 import com.warroom.routes.StartupProblem;
 import com.warroom.routes.app.WarRoomBeans;
@@ -113,7 +113,7 @@ record ReplayDryRun(CamelContext context, WarRoomLedger ledger, IncidentEventPar
      * The decision for one record, as the JSON line {@code --out} writes. The live service would have
      * written the ledger on a create: a later event of the same incident in the range finds it there.
      */
-    ObjectNode decide(ConsumerRecord<byte[], byte[]> r) {
+    Decision decide(ConsumerRecord<byte[], byte[]> r) {
         Exchange ex = new DefaultExchange(context);
         ex.setProperty(IncomingRecord.TOPIC, r.topic());
         ex.setProperty(IncomingRecord.PARTITION, r.partition());
@@ -137,16 +137,15 @@ record ReplayDryRun(CamelContext context, WarRoomLedger ledger, IncidentEventPar
         } else if (incidentId != null && outcome.decision().equals("would_create")) {
             wouldCreate.add(incidentId);
         }
-        ObjectNode line = JsonNodeFactory.instance.objectNode();
-        line.put("partition", r.partition());
-        line.put("offset", r.offset());
-        line.put("record_time", Instant.ofEpochMilli(r.timestamp()).toString());
-        line.put("incident_id", incidentId);
-        line.put("event_id", ex.getProperty(IncidentEventParser.EVENT_ID, String.class));
-        line.put("event_type", ex.getProperty(IncidentEventParser.EVENT_TYPE, String.class));
-        line.put("decision", outcome.decision());
-        line.put("reason", outcome.reason());
-        return line;
+        return new Decision(r.partition(), r.offset(), Instant.ofEpochMilli(r.timestamp()).toString(), incidentId,
+                ex.getProperty(IncidentEventParser.EVENT_ID, String.class), ex.getProperty(IncidentEventParser.EVENT_TYPE, String.class),
+                outcome.decision(), outcome.reason());
+    }
+
+    /** A decision, as the JSON line {@code --out} writes (snake_case keys). */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record Decision(int partition, long offset, String recordTime, String incidentId, String eventId, String eventType, String decision,
+                    String reason) {
     }
 
     private record Outcome(String decision, String reason) {
