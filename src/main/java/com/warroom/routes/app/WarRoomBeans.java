@@ -114,7 +114,7 @@ public final class WarRoomBeans implements CamelConfiguration {
                 BoundedAnswers.capped("FLASHDUTY_MAX_ANSWER_BYTES", fd.maxAnswerBytes())));
         RocketChatAuth rocketChatAuth = bind(r, "rocketChatAuth", new RocketChatAuth(Secret.from("ROCKETCHAT_USER_ID", rc.userIdFile()),
                 Secret.from("ROCKETCHAT_AUTH_TOKEN", rc.authTokenFile()),
-                BoundedAnswers.capped("ROCKETCHAT_MAX_ANSWER_BYTES", rc.maxAnswerBytes()).withDeadline("ROCKETCHAT_CALL_TIMEOUT_MS", rc.callTimeout())));
+                BoundedAnswers.capped("ROCKETCHAT_MAX_ANSWER_BYTES", rc.maxAnswerBytes()).withDeadline("ROCKETCHAT_CALL_TIMEOUT_MS", rc.callTimeout()::toMillis)));
         // the broker's clock as last seen in a broker-stamped acknowledgement (the budget journal's)
         BrokerClock brokerClock = bind(r, "brokerClock", new BrokerClock());
         LedgerRetention retention = bind(r, "ledgerRetention", ledgerRetention(wr));
