@@ -39,11 +39,7 @@ public final class ReadinessCheck extends AbstractHealthCheck {
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
         if (ready.getAsBoolean()) {
-            String note = upNote.get();
-            if (note != null) {
-                builder.message(note);
-            }
-            builder.up();
+            builder.message(upNote.get()).up(); // a null note: no message, as before the call
         } else {
             builder.message(notReadyMessage.get()).down();
         }
