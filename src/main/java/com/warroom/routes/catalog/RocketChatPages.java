@@ -252,12 +252,8 @@ public final class RocketChatPages {
 
     /** Only what the catalog publishes; nothing else of a Rocket.Chat integration is kept. */
     ObjectNode reduce(JsonNode i) {
-        ObjectNode v = mapper.createObjectNode();
-        v.put("provider", "rocketchat");
-        v.put("id", i.path("_id").asText());
-        v.put("name", ImCatalogPublisher.text(i.path("name")));
-        v.put("type", ImCatalogPublisher.text(i.path("type")));
-        v.put("enabled", i.path("enabled").asBoolean(false));
+        ObjectNode v = ImCatalogPublisher.entry(mapper, "rocketchat", i.path("_id").asText(), i.path("name"), i.path("type"),
+                i.path("enabled").asBoolean(false));
         ArrayNode channels = v.putArray("channels");
         JsonNode c = i.path("channel");
         if (c.isArray()) {
