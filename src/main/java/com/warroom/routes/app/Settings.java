@@ -73,8 +73,7 @@ public record Settings(Kafka kafka, Topics topics, Flashduty flashduty, Budget b
         String integrationId = k.text("war-room.integration-id");
         String syncInterval = k.text("template.sync-interval");
         return new Settings(
-                new Kafka(new KafkaClientSettings(k.text("kafka.brokers"), k.text("kafka.security-protocol"), k.text("kafka.sasl-mechanism"),
-                        k.text("kafka.sasl-jaas-config")), consumerGroup, k.integer("kafka.max-poll-records"),
+                new Kafka(KafkaClientSettings.read(k::text, System::getenv), consumerGroup, k.integer("kafka.max-poll-records"),
                         k.integer("kafka.max-poll-interval-ms"),
                         maxRecordBytes.isEmpty() ? null : k.positive("kafka.max-record-bytes", "number of bytes"),
                         k.integer("kafka.producer-max-request-bytes"), k.backoff("kafka.retry"), k.duration("background.stall-timeout"),
