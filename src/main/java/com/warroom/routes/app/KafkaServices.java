@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
  * The Kafka clients of ours beside Camel's consumers and producers, as Camel services the
  * CamelContext starts in this order before any route and stops after the routes: the record limits
  * read and missing topics created (so a dead-letter topic created here accepts what its sources do),
- * the dead-letter producer opened, the ledger and the IM catalog read back, the budget journal read,
- * the budget-group member joined. So no incident is handled before the ledger knows every war room
- * already opened, and no call starts before the member is in the group.
+ * the budget-group member set joining (in its own thread), the dead-letter producer opened, the
+ * ledger and the IM catalog read back, the budget journal read, then the first join awaited. So no
+ * incident is handled before the ledger knows every war room already opened, and no call starts
+ * before the member is in the group; the join (a few hundred ms) overlaps the read-backs.
  */
 final class KafkaServices {
 
@@ -63,6 +64,9 @@ final class KafkaServices {
                 limits.readDeadLetter(admin);
             }
         }, null));
+        // the ledger topic exists now: its partitions are what the budget group is assigned; the member
+        // joins in its own thread while the topics below are read back (the budget stays closed until then)
+        add(camel, new KafkaClientService("budget-share", share::start, share));
         add(camel, new KafkaClientService("dead-letters", () -> deadLetters.open(limits), deadLetters));
         add(camel, new KafkaClientService("ledger", () -> {
             try {
@@ -82,15 +86,13 @@ final class KafkaServices {
                 journal.assumeFullWindow(budget, s.budget().limits().perMinute(), s.flashduty().responseTimeoutMs());
             }
         }, journal));
-        // the ledger topic exists now: its partitions are what the budget group is assigned
-        add(camel, new KafkaClientService("budget-share", () -> {
-            share.start();
+        add(camel, new KafkaClientService("budget-group-joined", () -> {
             // no call starts before the member is in the group: the consumers wait for it rather than their records
             if (!share.awaitFirstJoin(FIRST_JOIN)) {
                 LoggerFactory.getLogger(KafkaServices.class).warn("the budget group has not been joined within {} s: the consumers start,"
                         + " and their records wait for it (readiness says why)", FIRST_JOIN.toSeconds());
             }
-        }, share));
+        }, null));
     }
 
     private static void add(CamelContext camel, KafkaClientService service) throws Exception {

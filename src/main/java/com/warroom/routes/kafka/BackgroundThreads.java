@@ -4,7 +4,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
@@ -12,7 +11,8 @@ import java.util.stream.Stream;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
-import org.apache.camel.support.service.ServiceSupport;
+import org.apache.camel.Service;
+import org.apache.camel.support.TimerListenerManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,19 +38,13 @@ public final class BackgroundThreads {
     /** What a thread that guards the budget closes while it is down: the account budget (no Flashduty call starts). */
     public interface Gate {
         /** guards nothing (threads whose failures are only logged) */
-        Gate NONE = new Gate() {
-            @Override
-            public void closeFor(String reason) {
-            }
+        Gate NONE = new Gate() { };
 
-            @Override
-            public void reopen(String reason) {
-            }
-        };
+        default void closeFor(String reason) {
+        }
 
-        void closeFor(String reason);
-
-        void reopen(String reason);
+        default void reopen(String reason) {
+        }
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(BackgroundThreads.class);
@@ -201,30 +195,15 @@ public final class BackgroundThreads {
         return thread + " (refuses)";
     }
 
-    /** A Camel service that runs {@link #check()} every {@code periodMillis} on a Camel-managed scheduler. */
-    public ServiceSupport watchService(CamelContext camel, long periodMillis) {
-        BackgroundThreads threads = this;
-        return new ServiceSupport() {
-            private ScheduledExecutorService scheduler;
-
-            @Override
-            protected void doStart() {
-                scheduler = camel.getExecutorServiceManager().newSingleThreadScheduledExecutor(threads, "background-threads-watch");
-                scheduler.scheduleWithFixedDelay(() -> {
-                    try {
-                        check();
-                    } catch (RuntimeException e) {
-                        LOG.warn("checking the background threads failed ({})", e.getClass().getSimpleName());
-                    }
-                }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
-            }
-
-            @Override
-            protected void doStop() {
-                if (scheduler != null) {
-                    camel.getExecutorServiceManager().shutdown(scheduler);
-                }
-            }
-        };
+    /**
+     * A Camel service that runs {@link #check()} every {@code periodMillis}: Camel's timer service, on a
+     * scheduler of the CamelContext's executor service manager (a failed check is logged by it and tried again).
+     */
+    public Service watchService(CamelContext camel, long periodMillis) {
+        TimerListenerManager timer = new TimerListenerManager();
+        timer.setCamelContext(camel);
+        timer.setInterval(periodMillis);
+        timer.addTimerListener(this::check);
+        return timer;
     }
 }

@@ -118,18 +118,8 @@ public final class CompactedTopicView implements AutoCloseable {
         long start = System.nanoTime();
         KafkaConsumer<String, byte[]> consumer = newConsumer();
         try {
-            List<TopicPartition> partitions = assignFromStart(consumer);
-            Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, Duration.ofSeconds(30)));
-            long records = 0;
-            while (!caughtUp(consumer, end)) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    apply(r);
-                    records++;
-                }
-            }
-            for (TopicPartition tp : partitions) {
-                next.put(tp, consumer.position(tp));
-            }
+            assignFromStart(consumer);
+            long records = readToEnd(consumer);
             LOG.info("{}: {} keys read back from {} records in {} ms{}", topic, values.size(), records, (System.nanoTime() - start) / 1_000_000,
                     keepMillis == 0 ? "" : " (records older than " + Duration.ofMillis(keepMillis) + " not kept)");
         } catch (RuntimeException e) {
@@ -151,6 +141,20 @@ public final class CompactedTopicView implements AutoCloseable {
         return partitions;
     }
 
+    /** Applies the records up to the end offsets seen now, and notes where a new follower goes on; the number applied. */
+    private long readToEnd(KafkaConsumer<String, byte[]> consumer) {
+        Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(30)));
+        long records = 0;
+        while (!caughtUp(consumer, end)) {
+            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                apply(r);
+                records++;
+            }
+        }
+        consumer.assignment().forEach(tp -> next.put(tp, consumer.position(tp)));
+        return records;
+    }
+
     private static boolean caughtUp(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
         end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
         return end.isEmpty();
@@ -158,7 +162,6 @@ public final class CompactedTopicView implements AutoCloseable {
 
     private KafkaConsumer<String, byte[]> newConsumer() {
         Properties p = settings.common("war-room-routes-view-" + topic);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false); // a broker default would not be compacted
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 * 1024 * 1024);
@@ -193,12 +196,21 @@ public final class CompactedTopicView implements AutoCloseable {
                     consumer.assign(next.keySet());
                     next.forEach(consumer::seek);
                 }
-                if (consumer.assignment().isEmpty() && !waitForPartitions(consumer)) {
-                    break; // closing
+                // no partitions (the topic is not created yet): looked for again until it has, then read from the start; each
+                // answer is progress (the client is not stalled), and the looks come well within the stall bound
+                while (consumer.assignment().isEmpty() && !closing) {
+                    boolean found = !assignFromStart(consumer).isEmpty();
+                    threads.progress(name);
+                    if (!found) {
+                        pause(Math.min(restart.maxBackoff().toMillis(), MISSING_TOPIC_LOOK_MILLIS));
+                    }
                 }
-                // after a restart: what was written meanwhile must be applied before the thread counts as back
-                Map<TopicPartition, Long> target = failing
-                        ? new HashMap<>(consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(30))) : new HashMap<>();
+                if (failing) { // after a restart: what was written meanwhile is applied before the thread counts as back
+                    readToEnd(consumer);
+                    failing = false;
+                    backoff = restart.backoff().millis(1);
+                    threads.running(name);
+                }
                 long probedAt = System.nanoTime();
                 while (!closing) {
                     ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofSeconds(1));
@@ -215,11 +227,6 @@ public final class CompactedTopicView implements AutoCloseable {
                         if (reachesBrokers(consumer)) {
                             threads.progress(name);
                         }
-                    }
-                    if (failing && caughtUp(consumer, target)) {
-                        failing = false;
-                        backoff = restart.backoff().millis(1);
-                        threads.running(name);
                     }
                 }
             } catch (Throwable e) { // a WakeupException too, when not closing: the follower is gone all the same
@@ -251,22 +258,6 @@ public final class CompactedTopicView implements AutoCloseable {
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             return false;
         }
-    }
-
-    /** The topic had no partitions (not created yet): looks again until it has, then reads it from the start. */
-    private boolean waitForPartitions(KafkaConsumer<String, byte[]> consumer) {
-        while (!closing) {
-            boolean found = !assignFromStart(consumer).isEmpty();
-            restart.threads().progress("follow-" + topic); // the brokers answered: the topic is missing, the client is not stalled
-            if (found) {
-                return true;
-            }
-            // looks again well within the stall bound, so a missing topic does not read as a stall
-            if (!pause(Math.min(restart.maxBackoff().toMillis(), MISSING_TOPIC_LOOK_MILLIS))) {
-                return false;
-            }
-        }
-        return false;
     }
 
     /** Waits, unless closing; false when closing. */

@@ -118,14 +118,12 @@ public final class DeadLetterPublisher implements AutoCloseable {
     /** Sends the dead-letter copy of the exchange's record and waits for all in-sync replicas. */
     public void publish(Exchange exchange) throws InterruptedException, ExecutionException {
         String reason = reasonOf(exchange);
-        String detail = exchange.getProperty(DETAIL_PROPERTY, String.class);
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        if (exchange.getProperty(REASON_PROPERTY) == null) {
-            // the class only: an exception message could quote a URI or a value
-            Throwable kafka = KafkaFailures.kafkaCause(caught);
-            detail = caught instanceof RecordRejected invalid ? invalid.detail()
-                    : kafka != null ? kafka.getClass().getSimpleName() : caught == null ? null : caught.getClass().getName();
-        }
+        Throwable kafka = KafkaFailures.kafkaCause(caught);
+        // the detail a bean set with its reason, else the exception's class only: its message could quote a URI or a value
+        String detail = exchange.getProperty(REASON_PROPERTY) != null ? exchange.getProperty(DETAIL_PROPERTY, String.class)
+                : caught instanceof RecordRejected invalid ? invalid.detail()
+                : kafka != null ? kafka.getClass().getSimpleName() : caught == null ? null : caught.getClass().getName();
         Source source = new Source(exchange.getProperty(IncomingRecord.TOPIC, String.class),
                 exchange.getProperty(IncomingRecord.PARTITION, Integer.class), exchange.getProperty(IncomingRecord.OFFSET, Long.class),
                 exchange.getProperty(IncomingRecord.TIMESTAMP, Long.class), exchange.getProperty(IncomingRecord.KEY, byte[].class),

@@ -1,6 +1,7 @@
 package com.warroom.routes.kafka;
 
 import org.apache.camel.support.service.ServiceSupport;
+import org.apache.camel.util.function.ThrowingRunnable;
 
 /**
  * One long-lived Kafka client of ours as a Camel service: the CamelContext starts it (topics checked,
@@ -10,18 +11,12 @@ import org.apache.camel.support.service.ServiceSupport;
  */
 public final class KafkaClientService extends ServiceSupport {
 
-    /** What starting the client means; may throw. */
-    @FunctionalInterface
-    public interface Start {
-        void run() throws Exception;
-    }
-
     private final String name;
-    private final Start start;
+    private final ThrowingRunnable<Exception> start;
     private final AutoCloseable client;
 
-    /** {@code client}: closed when the service stops (null: nothing to close). */
-    public KafkaClientService(String name, Start start, AutoCloseable client) {
+    /** {@code start}: what starting the client means (may throw); {@code client}: closed when the service stops (null: nothing to close). */
+    public KafkaClientService(String name, ThrowingRunnable<Exception> start, AutoCloseable client) {
         this.name = name;
         this.start = start;
         this.client = client;

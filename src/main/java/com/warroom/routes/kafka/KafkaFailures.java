@@ -261,11 +261,8 @@ public final class KafkaFailures extends RoutePolicySupport {
      * Returns the wait before the record may come again: none the first time, a backoff while the route stops.
      */
     public long stopConsuming(Exchange exchange) {
-        Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        Throwable kafka = kafkaCause(caught);
         String routeId = exchange.getFromRouteId();
-        refused((kafka != null ? kafka : caught == null ? new IllegalStateException() : caught).getClass().getSimpleName(),
-                "route " + routeId + " handled " + where(exchange));
+        refused(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class), "route " + routeId + " handled " + where(exchange));
         boolean first = routeId != null && refused.add(routeId);
         return first || exchange.getContext().isStopping() ? 0 : backoff.initial().toMillis();
     }
@@ -286,8 +283,9 @@ public final class KafkaFailures extends RoutePolicySupport {
         stopping.remove(route.getRouteId());
     }
 
-    /** Kafka refused the module: said once (the first refusal), readiness DOWN from now on. */
-    void refused(String what, String where) {
+    /** Kafka refused the module ({@code caught}, named by its Kafka cause): said once (the first refusal), readiness DOWN from now on. */
+    void refused(Throwable caught, String where) {
+        String what = caught == null ? "IllegalStateException" : Objects.requireNonNullElse(kafkaCause(caught), caught).getClass().getSimpleName();
         if (refusal.compareAndSet(null, what)) {
             LOG.error("Kafka refused this module ({}) while {}: that consumer stops and commits nothing; fix the principal's "
                     + "ACLs, credentials or the dead-letter topic, then restart", what, where);

@@ -48,8 +48,7 @@ public final class KafkaPollFailures implements PollExceptionStrategy {
     public void handle(long partitionLastOffset, Exception exception) {
         String thread = Thread.currentThread().getName();
         if (KafkaFailures.kindOf(exception) == KafkaFailures.Kind.STOP) {
-            Throwable kafka = KafkaFailures.kafkaCause(exception);
-            failures.refused((kafka != null ? kafka : exception).getClass().getSimpleName(), "polling in " + thread);
+            failures.refused(exception, "polling in " + thread);
             stopped.set(Boolean.TRUE);
             return;
         }

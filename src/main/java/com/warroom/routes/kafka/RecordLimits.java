@@ -46,7 +46,6 @@ public final class RecordLimits {
     private volatile int incidentBytes;
     private volatile int templateRequestBytes;
     private volatile int deadLetterBytes;
-    private volatile String source = "not read yet";
 
     /** @param inputOverride KAFKA_MAX_RECORD_BYTES, or null to read the input limits from the cluster */
     public RecordLimits(String incidentTopic, String templateRequestTopic, String deadLetterTopic, Integer inputOverride) {
@@ -64,7 +63,6 @@ public final class RecordLimits {
     public static RecordLimits fixed(int inputBytes, int deadLetterBytes) {
         RecordLimits l = new RecordLimits("incidents", "template-requests", "incidents-dlq", inputBytes);
         l.deadLetterBytes = deadLetterBytes;
-        l.source = "fixed";
         return l;
     }
 
@@ -88,21 +86,18 @@ public final class RecordLimits {
 
     /** Step 1 at start, before missing topics are created: the two input topics. */
     public void readInputs(Admin admin) throws InterruptedException {
-        if (inputOverride != null) {
-            source = "KAFKA_MAX_RECORD_BYTES"; // the limits the constructor set
-            return;
+        if (inputOverride == null) { // else the limits the constructor set
+            incidentBytes = read(admin, incidentTopic);
+            templateRequestBytes = read(admin, templateRequestTopic);
         }
-        incidentBytes = read(admin, incidentTopic);
-        templateRequestBytes = read(admin, templateRequestTopic);
-        source = "the cluster";
     }
 
     /** Step 2 at start, once the dead-letter topic exists (or not): its limit, then one line with every figure. */
     public void readDeadLetter(Admin admin) throws InterruptedException {
         deadLetterBytes = read(admin, deadLetterTopic);
         LOG.info("Kafka record limits (max.message.bytes, inputs from {}): {} {} bytes, {} {} bytes, dead letters {} {} bytes{}",
-                source, incidentTopic, incidentBytes, templateRequestTopic, templateRequestBytes, deadLetterTopic, deadLetterBytes,
-                deadLetterBytes < deadLetterTopicToCreate()
+                inputOverride != null ? "KAFKA_MAX_RECORD_BYTES" : "the cluster", incidentTopic, incidentBytes,
+                templateRequestTopic, templateRequestBytes, deadLetterTopic, deadLetterBytes, deadLetterBytes < deadLetterTopicToCreate()
                         ? " (smaller than its sources: larger dead-letter copies are truncated)" : "");
     }
 

@@ -10,9 +10,9 @@ import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import com.warroom.routes.StartupProblem;
+import org.apache.camel.support.task.ForegroundTask;
 import org.apache.camel.support.task.Tasks;
 import org.apache.camel.support.task.budget.Budgets;
 import org.apache.kafka.clients.admin.Admin;
@@ -77,10 +77,7 @@ public final class TopicSetup {
                         throw e;
                     }
                 }
-            }
-            // each topic created here is known before anything reads it (RecordLimits reads the dead-letter topic next)
-            for (NewTopic t : missing) {
-                describeOnceKnown(admin, t.name());
+                describeOnceKnown(admin, t.name()); // known before anything reads it (RecordLimits reads the dead-letter topic next)
             }
             Config config = describeOnceKnown(admin, ledgerTopic);
             String policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
@@ -134,29 +131,25 @@ public final class TopicSetup {
      * failed). Kafka's clients have no option to wait for that, so this asks again for up to 30 s, as
      * Camel's own blocking task (what camel-kafka waits for a consumer with).
      */
-    static Config describeOnceKnown(Admin admin, String topic)
-            throws ExecutionException, java.util.concurrent.TimeoutException, InterruptedException {
+    static Config describeOnceKnown(Admin admin, String topic) throws ExecutionException, InterruptedException {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        Optional<Config> known = Tasks.foregroundTask().withBudget(Budgets.iterationTimeBudget().withMaxDuration(Duration.ofSeconds(30))
-                .withInterval(Duration.ofMillis(KNOWN_AGAIN_MILLIS)).build()).build().run(null, () -> {
-                    try {
-                        return admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
-                    } catch (Exception e) {
-                        failure.set(e);
-                        if (e instanceof ExecutionException && e.getCause() instanceof UnknownTopicOrPartitionException) {
-                            return null; // asked again after the interval
-                        }
-                        throw new CompletionException(e); // ends the task
-                    }
-                }, Objects::nonNull);
-        if (known.isPresent()) {
-            return known.get();
-        }
-        Exception e = failure.get();
-        if (e == null) {
+        ForegroundTask task = Tasks.foregroundTask().withBudget(Budgets.iterationTimeBudget().withMaxDuration(Duration.ofSeconds(30))
+                .withInterval(Duration.ofMillis(KNOWN_AGAIN_MILLIS)).build()).build();
+        Optional<Config> known = task.run(null, () -> {
+            try {
+                return admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
+            } catch (Exception e) {
+                if (e instanceof ExecutionException && e.getCause() instanceof UnknownTopicOrPartitionException) {
+                    return null; // asked again after the interval
+                }
+                throw new CompletionException(e); // ends the task, which keeps it
+            }
+        }, Objects::nonNull);
+        if (known.isEmpty() && Thread.interrupted()) {
             throw new InterruptedException();
         }
-        throw e instanceof ExecutionException x ? x : new ExecutionException(e); // a time-out: named by its cause
+        // named by its cause: the last failure, or the topic still unknown after 30 s
+        Throwable failure = task.getException() == null ? new UnknownTopicOrPartitionException(topic) : task.getException().getCause();
+        return known.orElseThrow(() -> failure instanceof ExecutionException x ? x : new ExecutionException(failure));
     }
 }

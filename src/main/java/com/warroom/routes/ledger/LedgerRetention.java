@@ -66,10 +66,6 @@ public final class LedgerRetention {
         return retentionMillis > Long.MAX_VALUE - CLOCK_MARGIN.toMillis() ? Long.MAX_VALUE : retentionMillis + CLOCK_MARGIN.toMillis();
     }
 
-    public Duration retention() {
-        return Duration.ofMillis(retentionMillis);
-    }
-
     public Clock clock() {
         return clock;
     }

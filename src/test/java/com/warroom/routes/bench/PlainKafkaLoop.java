@@ -30,7 +30,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * what the shipped routes do for an incident already in the ledger, one record at a time: poll
  * (max.poll.records as the routes), parse the event with Jackson, look the incident up in an
  * in-memory ledger read from the ledger topic, build the already_exists result, produce it
- * (acks=all, idempotent, waiting for the acknowledgement, as the routes' synchronous producer) and
+ * (acks=all, idempotent, linger 0, waiting for the acknowledgement, as the routes' synchronous producer) and
  * commit that record's offset with commitSync (as the routes' manual commit does, per record).
  * No validation beyond the fields used, no logging, no Camel.
  */
@@ -60,6 +60,9 @@ final class PlainKafkaLoop implements AutoCloseable {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // as the routes' producer (camel.component.kafka.linger-ms = 0): each send waits for its
+        // acknowledgement, so Kafka 4's 5 ms default linger would only add 5 ms to every event
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
         consumer.subscribe(List.of(incidentTopic));
         thread = new Thread(this::run, THREAD);

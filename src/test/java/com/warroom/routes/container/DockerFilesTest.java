@@ -132,6 +132,7 @@ class DockerFilesTest {
         assertTrue(flags.matches("(?s).*\\bExitOnOutOfMemoryError\\s+= true\\s.*"), "exit on out-of-memory");
         assertTrue(flags.matches("(?s).*\\bMaxRAMPercentage\\s+= 75\\.0+\\s.*"), "three quarters of a container's memory");
         assertTrue(flags.matches("(?s).*\\bG1HeapRegionSize\\s+= 4194304\\s.*"), "4 MiB regions whatever the host");
+        assertTrue(flags.matches("(?s).*\\bMetaspaceSize\\s+= 100663296\\s.*"), "no metaspace-triggered collection during the start");
     }
 
     @Test

@@ -61,6 +61,6 @@ class LedgerRetentionTest {
     void aRetentionNotLongerThanTheStaleLimitStopsTheStartNamingBoth() {
         StartupProblem p = assertThrows(StartupProblem.class, () -> LedgerRetention.checked(3_600_000, 3_600_000, Clock.systemUTC()));
         assertTrue(p.getMessage().contains("LEDGER_RETENTION") && p.getMessage().contains("WAR_ROOM_MAX_EVENT_AGE"), p.getMessage());
-        assertEquals(Duration.ofDays(30), LedgerRetention.checked(30 * DAY, 3_600_000, Clock.systemUTC()).retention());
+        assertEquals(31 * DAY, LedgerRetention.checked(30 * DAY, 3_600_000, Clock.systemUTC()).keepMillis());
     }
 }
