@@ -53,7 +53,7 @@ public record KafkaClientSettings(Map<String, String> properties) {
      * every in-sync replica, records' deadlines, its groups). Camel applies the map after its own options, so a
      * file that set one of these would silently change those guarantees: such a file stops the start instead.
      */
-    static final Set<String> THE_MODULES = Set.of("group.id", "client.id", "transactional.id", "enable.auto.commit",
+    static final Set<String> SET_BY_THE_MODULE = Set.of("group.id", "client.id", "transactional.id", "enable.auto.commit",
             "isolation.level", "auto.offset.reset", "max.poll.records", "max.poll.interval.ms", "allow.auto.create.topics",
             "key.deserializer", "value.deserializer", "acks", "enable.idempotence", "delivery.timeout.ms", "linger.ms",
             "max.request.size", "key.serializer", "value.serializer");
@@ -112,7 +112,7 @@ public record KafkaClientSettings(Map<String, String> properties) {
             throw new StartupProblem("KAFKA_CLIENT_PROPERTIES_FILE names a file that cannot be read: " + file);
         }
         for (String name : new TreeSet<>(p.stringPropertyNames())) {
-            if (THE_MODULES.contains(name)) {
+            if (SET_BY_THE_MODULE.contains(name)) {
                 throw new StartupProblem("KAFKA_CLIENT_PROPERTIES_FILE sets " + name + ", which the module sets itself: remove it from " + file);
             }
         }
