@@ -178,7 +178,7 @@ public final class WarRoomBeans implements CamelConfiguration {
                 "Flashduty answers Unauthorized: check FLASHDUTY_APP_KEY"));
         r.bind("backgroundThreadsHealthCheck", new ReadinessCheck("background-threads", threads::allRunning, threads::describe));
         // the budget journal cannot be written (its topic deleted?): no call starts, so the replica is not ready
-        r.bind("budgetJournalHealthCheck", new ReadinessCheck("budget-journal", journal::isWritable,
+        r.bind("budgetJournalHealthCheck", new ReadinessCheck("budget-journal", () -> journal.problem() == null,
                 () -> Objects.requireNonNullElse(journal.problem(), "the budget journal cannot be written")));
         r.bind("kafkaAccessHealthCheck", new ReadinessCheck("kafka-access", failures::isConsuming, failures::whyNotConsuming));
     }
