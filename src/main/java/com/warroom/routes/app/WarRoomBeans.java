@@ -53,6 +53,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.kafka.KafkaComponent;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.SimpleRegistry;
 
@@ -81,6 +82,8 @@ public final class WarRoomBeans implements CamelConfiguration {
             throw new StartupProblem("FLASHDUTY_APP_KEY (or FLASHDUTY_APP_KEY_FILE) is not set; it is required to call Flashduty");
         }
         bind(camel.getRegistry(), settings);
+        // before any route makes an endpoint: each copies the component's configuration
+        settings.kafka().client().configure(camel.getComponent("kafka", KafkaComponent.class).getConfiguration());
         // /observe/health at the configured detail, whatever the caller's query asks
         camel.addStartupListener(new HealthPage());
         BackgroundThreads threads = camel.getRegistry().lookupByNameAndType("backgroundThreads", BackgroundThreads.class);

@@ -119,7 +119,7 @@ class BudgetJournalIT {
     }
 
     private static BudgetJournal journal(String topic, com.warroom.routes.kafka.BrokerClock clock) {
-        return new BudgetJournal(new KafkaClientSettings(KafkaBroker.shared().bootstrapServers(), "PLAINTEXT", "GSSAPI", ""), topic,
+        return new BudgetJournal(new KafkaClientSettings(Map.of("bootstrap.servers", KafkaBroker.shared().bootstrapServers())), topic,
                 120_000, clock, true);
     }
 
