@@ -25,8 +25,8 @@ public final class RestartingConsumer<K, V> implements AutoCloseable {
     private final CompactedTopicView.Restart restart;
     private final Supplier<KafkaConsumer<K, V>> open;
     private final Session<K, V> session;
+    /** counted down by {@link #close()}: ends a backoff being waited out */
     private final CountDownLatch closed = new CountDownLatch(1);
-    private volatile boolean closing;
     private volatile KafkaConsumer<K, V> client;
     private volatile Thread thread;
     private volatile long backoff;
@@ -39,7 +39,7 @@ public final class RestartingConsumer<K, V> implements AutoCloseable {
         this.backoff = restart.backoff().millis(1);
     }
 
-    /** Starts the thread, on {@code first} (opened already), or on a new consumer when null. */
+    /** Starts the thread (once), on {@code first} (opened already), or on a new consumer when null. */
     public synchronized void start(KafkaConsumer<K, V> first) {
         if (thread != null) {
             return;
@@ -53,14 +53,14 @@ public final class RestartingConsumer<K, V> implements AutoCloseable {
 
     private void loop() {
         KafkaConsumer<K, V> consumer = client;
-        while (!closing) {
+        while (!closing()) {
             Throwable failure = null;
             try {
                 if (consumer == null) {
                     consumer = open.get();
                     client = consumer; // set before closing is read again: close() wakes it
                 }
-                if (!closing) {
+                if (!closing()) {
                     session.run(consumer);
                 }
             } catch (Throwable e) { // a WakeupException too, when not closing: the consumer is gone all the same
@@ -69,7 +69,7 @@ public final class RestartingConsumer<K, V> implements AutoCloseable {
             closeQuietly(consumer);
             consumer = null;
             client = null;
-            if (closing) {
+            if (closing()) {
                 break;
             }
             failed(failure);
@@ -98,7 +98,7 @@ public final class RestartingConsumer<K, V> implements AutoCloseable {
     }
 
     public boolean closing() {
-        return closing;
+        return closed.getCount() == 0;
     }
 
     /** Waits, unless closing; false when closing. */
@@ -123,7 +123,6 @@ public final class RestartingConsumer<K, V> implements AutoCloseable {
     /** Ends the thread: wakes its consumer, ends a backoff being waited out, waits for it (the consumer leaves its group). */
     @Override
     public void close() {
-        closing = true;
         closed.countDown();
         KafkaConsumer<K, V> c = client;
         if (c != null) {
