@@ -599,13 +599,15 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
                     reading.running();
                 }
             }
-        } catch (RuntimeException e) {
-            String line = e instanceof UnknownTopicOrPartitionException ? missingLine() : "budget journal topic " + topic
-                    + " cannot be read (" + e.getClass().getSimpleName() + "): no Flashduty call starts until it can";
-            if (!line.equals(readProblem) && !reading.closing()) {
-                LOG.warn("{}", line);
+        } catch (RuntimeException | Error e) {
+            if (!reading.closing()) { // said for readiness, once per change; the loop opens a new reader
+                String line = e instanceof UnknownTopicOrPartitionException ? missingLine() : "budget journal topic " + topic
+                        + " cannot be read (" + e.getClass().getSimpleName() + "): no Flashduty call starts until it can";
+                if (!line.equals(readProblem)) {
+                    LOG.warn("{}", line);
+                }
+                readProblem = line;
             }
-            readProblem = line;
             throw e;
         }
     }
