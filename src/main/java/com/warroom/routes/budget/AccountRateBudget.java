@@ -150,21 +150,12 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         this.clock = nanoClock;
     }
 
-    /** Waits for a slot in every window; the permit must be released when the answer came back (or the call failed). */
-    public Permit acquire(int priority) throws InterruptedException {
-        return acquire(priority, Long.MAX_VALUE, null);
-    }
-
-    /** Like {@link #acquire(int)}, giving up after the timeout (null). */
-    public Permit tryAcquire(int priority, long timeout, TimeUnit unit) throws InterruptedException {
-        return acquire(priority, unit.toNanos(timeout), null);
-    }
-
     /** How often a waiting call asks whether it should give up (its process stops). */
     private static final long ABANDON_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     /**
-     * Waits for a permit until the timeout (null), or until {@code abandon} (asked every 200 ms; null: never)
+     * Waits for a slot in every window (the permit must be released when the answer came back, or the
+     * call failed) until the timeout (null; Long.MAX_VALUE: none), or until {@code abandon} (asked every 200 ms; null: never)
      * says to give up: then an InterruptedException, the wait being cut short, the thread not interrupted.
      */
     public Permit acquire(int priority, long timeoutNanos, java.util.function.BooleanSupplier abandon) throws InterruptedException {

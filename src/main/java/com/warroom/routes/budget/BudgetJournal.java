@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -17,8 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.warroom.routes.kafka.BackgroundThreads;
 import com.warroom.routes.kafka.BrokerClock;
+import com.warroom.routes.kafka.CompactedTopicView;
 import com.warroom.routes.kafka.KafkaClientSettings;
+import com.warroom.routes.kafka.RestartingConsumer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -34,7 +37,6 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -99,7 +101,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     /** a write not acknowledged by then makes the journal ask whether its topic still exists */
     private static final long SLOW_WRITE_MILLIS = 2_000;
     /** after a failed write or read, the next is tried no sooner than this */
-    private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final Duration RETRY = Duration.ofSeconds(1);
     /** the value of the marker {@link #load} writes to learn the broker's time; readers skip it (not a positive count) */
     private static final String MARKER = "0";
     private static final String GIVE_BACK = "return ";
@@ -119,8 +121,8 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     private volatile KafkaProducer<String, String> producer;
     private Admin admin;
     private ScheduledExecutorService writer;
-    private Thread readerThread;
-    private volatile KafkaConsumer<String, String> reader;
+    /** the reader, replaced after {@link #RETRY} when it fails */
+    private final RestartingConsumer<String, String> reading;
     /** the others' claims; guarded by this */
     private final ClaimBook book = new ClaimBook(SPAN_MILLIS);
     /** this process's own claims, as the others count them (for the even part it keeps while others wait); guarded by this */
@@ -154,7 +156,6 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     private volatile long markerStamp = -1;
     private volatile long markerAckNanos;
     private volatile boolean closed;
-    private final CountDownLatch closing = new CountDownLatch(1);
     private volatile Runnable onChange = () -> { };
     private final AtomicLong claimsWritten = new AtomicLong();
     private final AtomicLong callsGivenBack = new AtomicLong();
@@ -170,6 +171,10 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         this.deliveryTimeoutMs = deliveryTimeoutMs;
         this.brokerClock = brokerClock;
         this.countOthers = countOthers;
+        // its failures are said by problem() (readiness budget-journal), so it reports to threads nobody asks
+        BackgroundThreads logOnly = new BackgroundThreads(BackgroundThreads.Gate.NONE, new SimpleMeterRegistry());
+        this.reading = new RestartingConsumer<>("budget-journal-reader", new CompactedTopicView.Restart(logOnly, false, RETRY, RETRY),
+                this::newReader, this::follow);
     }
 
     // ---- the budget's side: under its lock, quick -------------------------------------------------
@@ -432,7 +437,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     private void failed(String line) {
         synchronized (this) {
             failedLast = true;
-            retryAt = System.nanoTime() + RETRY_NANOS;
+            retryAt = System.nanoTime() + RETRY.toNanos();
         }
         if (!line.equals(problem) && !closed) {
             LOG.warn("{}", line); // once per change, not per attempt
@@ -497,17 +502,15 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     public void load(AccountRateBudget budget) {
         long localStart = System.currentTimeMillis();
         longestMillis = budget.longestWindowMillis();
-        KafkaConsumer<String, String> consumer = null;
+        KafkaConsumer<String, String> consumer = newReader();
         try {
-            consumer = reopen();
+            position(consumer);
             long end = consumer.endOffsets(List.of(claims), Duration.ofSeconds(30)).get(claims);
             while (consumer.position(claims) < end) {
                 read(consumer, consumer.poll(Duration.ofMillis(200)));
             }
         } catch (RuntimeException e) {
-            if (consumer != null) {
-                consumer.close(Duration.ZERO);
-            }
+            consumer.close(Duration.ZERO);
             if (readProblem == null) {
                 readProblem = "budget journal topic " + topic + " cannot be read: no Flashduty call starts until it can";
             }
@@ -578,80 +581,60 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         }
     }
 
-    /** The reader's thread: follows the journal until closed; a failed client is replaced after a pause, failing closed meanwhile. */
-    private void follow(KafkaConsumer<String, String> first) {
-        KafkaConsumer<String, String> consumer = first;
-        while (!closed) {
-            try {
-                if (consumer == null) {
-                    consumer = reopen();
-                }
-                reader = consumer;
+    /**
+     * Follows the journal (on {@link RestartingConsumer}'s thread, which replaces a failed reader after
+     * {@link #RETRY}): a new reader goes on where the last one stood (or, never having read, one window
+     * and the span back). Until it reads again, {@link #problem()} says why: no claim is read back, no call starts.
+     */
+    private void follow(KafkaConsumer<String, String> consumer) {
+        try {
+            if (consumer.assignment().isEmpty()) {
+                position(consumer);
+            }
+            while (!reading.closing()) {
                 read(consumer, consumer.poll(Duration.ofMillis(200)));
                 if (readProblem != null) {
                     LOG.info("budget journal topic {} can be read again: Flashduty calls go on", topic);
                     readProblem = null;
+                    reading.running();
                 }
-            } catch (WakeupException e) {
-                // close() woke it: the loop ends
-            } catch (RuntimeException e) {
+            }
+        } catch (RuntimeException | Error e) {
+            if (!reading.closing()) { // said for readiness, once per change; the loop opens a new reader
                 String line = e instanceof UnknownTopicOrPartitionException ? missingLine() : "budget journal topic " + topic
                         + " cannot be read (" + e.getClass().getSimpleName() + "): no Flashduty call starts until it can";
-                if (!line.equals(readProblem) && !closed) {
+                if (!line.equals(readProblem)) {
                     LOG.warn("{}", line);
                 }
                 readProblem = line;
-                if (consumer != null) {
-                    consumer.close(Duration.ZERO);
-                    consumer = null;
-                    reader = null;
-                }
-                try {
-                    if (closing.await(TimeUnit.NANOSECONDS.toMillis(RETRY_NANOS), TimeUnit.MILLISECONDS)) {
-                        break;
-                    }
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
             }
+            throw e;
         }
-        if (consumer != null) {
-            consumer.close(Duration.ZERO);
-        }
-        reader = null;
     }
 
-    /** A new reader where the last one stood (or, never having read, one window and the span back). */
-    private KafkaConsumer<String, String> reopen() {
-        KafkaConsumer<String, String> consumer = newReader();
-        try {
-            long from;
-            synchronized (this) {
-                from = readThrough;
-            }
-            consumer.assign(List.of(claims));
-            if (from >= 0) {
-                consumer.seek(claims, from);
-                return consumer;
-            }
-            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-            if (infos == null || infos.isEmpty()) {
-                readProblem = missingLine(); // no call starts until it is created (the module creates it, or the operator)
-                throw new UnknownTopicOrPartitionException(topic);
-            }
-            // "now" is the broker's: the stamp it gave the marker (on a LogAppendTime topic; read() then knows it is)
-            long since = writeMarker() - longestMillis - SPAN_MILLIS;
-            OffsetAndTimestamp at = consumer.offsetsForTimes(Map.of(claims, since), Duration.ofSeconds(30)).get(claims);
-            if (at == null) {
-                consumer.seekToEnd(List.of(claims));
-            } else {
-                consumer.seek(claims, at.offset());
-            }
-            return consumer;
-        } catch (RuntimeException e) {
-            consumer.close(Duration.ZERO);
-            throw e;
+    /** Assigns the claim partition where the last reader stood (or, never having read, one window and the span back). */
+    private void position(KafkaConsumer<String, String> consumer) {
+        long from;
+        synchronized (this) {
+            from = readThrough;
+        }
+        consumer.assign(List.of(claims));
+        if (from >= 0) {
+            consumer.seek(claims, from);
+            return;
+        }
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+        if (infos == null || infos.isEmpty()) {
+            readProblem = missingLine(); // no call starts until it is created (the module creates it, or the operator)
+            throw new UnknownTopicOrPartitionException(topic);
+        }
+        // "now" is the broker's: the stamp it gave the marker (on a LogAppendTime topic; read() then knows it is)
+        long since = writeMarker() - longestMillis - SPAN_MILLIS;
+        OffsetAndTimestamp at = consumer.offsetsForTimes(Map.of(claims, since), Duration.ofSeconds(30)).get(claims);
+        if (at == null) {
+            consumer.seekToEnd(List.of(claims));
+        } else {
+            consumer.seek(claims, at.offset());
         }
     }
 
@@ -680,9 +663,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             t.setDaemon(true);
             return t;
         });
-        readerThread = new Thread(() -> follow(consumer), "budget-journal-reader");
-        readerThread.setDaemon(true);
-        readerThread.start();
+        reading.start(consumer);
     }
 
     private synchronized KafkaProducer<String, String> producer() {
@@ -727,30 +708,17 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             }
         }
         ScheduledExecutorService w;
-        Thread t;
         Admin a;
         synchronized (this) {
             closed = true; // admin() and producer() make no new client after this
             w = writer;
-            t = readerThread;
             a = admin;
             notifyAll();
         }
-        closing.countDown();
         if (w != null) {
             w.shutdownNow();
         }
-        KafkaConsumer<String, String> c = reader;
-        if (c != null) {
-            c.wakeup();
-        }
-        if (t != null) {
-            try {
-                t.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        reading.close();
         dropProducer(Duration.ofSeconds(5));
         if (a != null) {
             a.close(Duration.ofSeconds(5));
