@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -16,12 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.warroom.routes.kafka.BackgroundThreads;
 import com.warroom.routes.kafka.BrokerClock;
 import com.warroom.routes.kafka.CompactedTopicView;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.kafka.RestartingConsumer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -32,7 +31,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
@@ -40,6 +38,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.KafkaThread;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,6 +110,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     static final long WANT_EVERY_MILLIS = 200;
     static final long WANT_TTL_MILLIS = 600;
     private static final Pattern GIVE_BACK_VALUE = Pattern.compile("return (\\d{1,18}) (\\d{1,5})");
+    private static final Pattern CLAIM_VALUE = Pattern.compile("\\d{1,18}");
 
     private final KafkaClientSettings settings;
     private final String topic;
@@ -172,8 +172,8 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         this.brokerClock = brokerClock;
         this.countOthers = countOthers;
         // its failures are said by problem() (readiness budget-journal), so it reports to threads nobody asks
-        BackgroundThreads logOnly = new BackgroundThreads(BackgroundThreads.Gate.NONE, new SimpleMeterRegistry());
-        this.reading = new RestartingConsumer<>("budget-journal-reader", new CompactedTopicView.Restart(logOnly, false, RETRY, RETRY),
+        CompactedTopicView.Restart logOnly = CompactedTopicView.Restart.logOnly();
+        this.reading = new RestartingConsumer<>("budget-journal-reader", new CompactedTopicView.Restart(logOnly.threads(), false, RETRY, RETRY),
                 this::newReader, this::follow);
     }
 
@@ -342,8 +342,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             // every claim written before this one must be counted before any of its calls starts
             try {
                 while (readThrough <= m.offset() && !closed && until - System.nanoTime() > 0) {
-                    long waitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime()));
-                    wait(waitMillis);
+                    TimeUnit.NANOSECONDS.timedWait(this, until - System.nanoTime());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -456,13 +455,11 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         try {
             admin().describeTopics(List.of(topic)).allTopicNames().get(5, TimeUnit.SECONDS);
             return false;
-        } catch (ExecutionException e) {
-            return e.getCause() instanceof UnknownTopicOrPartitionException;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        } catch (TimeoutException | RuntimeException e) {
-            return false;
+        } catch (Exception e) { // a time-out or a closed journal: not known to be missing
+            return e instanceof ExecutionException && e.getCause() instanceof UnknownTopicOrPartitionException;
         }
     }
 
@@ -478,8 +475,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
 
     /** Why no claim can be written or read back (null when both work). */
     public String problem() {
-        String p = problem;
-        return p != null ? p : readProblem;
+        return Optional.ofNullable(problem).orElse(readProblem);
     }
 
     /** Claims this process wrote, and calls of them it gave back unused (for the metrics). */
@@ -509,18 +505,17 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             while (consumer.position(claims) < end) {
                 read(consumer, consumer.poll(Duration.ofMillis(200)));
             }
+            LOG.info("budget journal {}: read in {} ms; {} call(s) claimed by earlier processes and other replicas still count",
+                    topic, System.currentTimeMillis() - localStart, othersHeld(longestMillis));
         } catch (RuntimeException e) {
             consumer.close(Duration.ZERO);
+            consumer = null; // the reader opens a new one
             if (readProblem == null) {
                 readProblem = "budget journal topic " + topic + " cannot be read: no Flashduty call starts until it can";
             }
-            open(null);
             LOG.warn("{}: calls of earlier processes and other replicas count once it can ({})", readProblem, e.getClass().getSimpleName());
-            return;
         }
         open(consumer);
-        LOG.info("budget journal {}: read in {} ms; {} call(s) claimed by earlier processes and other replicas still count",
-                topic, System.currentTimeMillis() - localStart, othersHeld(longestMillis));
     }
 
     private KafkaConsumer<String, String> newReader() {
@@ -573,7 +568,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
                 wanting.put(r.key(), at);
             }
         } else {
-            int n = parse(v);
+            int n = CLAIM_VALUE.matcher(v).matches() ? (int) Math.min(ClaimBook.MAX_CALLS, Long.parseLong(v)) : 0;
             if (n > 0) {
                 wanting.remove(r.key()); // it got room
             }
@@ -623,8 +618,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             consumer.seek(claims, from);
             return;
         }
-        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-        if (infos == null || infos.isEmpty()) {
+        if (consumer.partitionsFor(topic, Duration.ofSeconds(30)).isEmpty()) {
             readProblem = missingLine(); // no call starts until it is created (the module creates it, or the operator)
             throw new UnknownTopicOrPartitionException(topic);
         }
@@ -658,11 +652,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         if (writer != null || closed) {
             return;
         }
-        writer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "budget-journal-writer");
-            t.setDaemon(true);
-            return t;
-        });
+        writer = Executors.newSingleThreadScheduledExecutor(r -> KafkaThread.daemon("budget-journal-writer", r));
         reading.start(consumer);
     }
 
@@ -680,14 +670,6 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
         }
         return producer;
-    }
-
-    private static int parse(String v) {
-        try {
-            return Math.max(0, Math.min(ClaimBook.MAX_CALLS, Integer.parseInt(v)));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     @Override
