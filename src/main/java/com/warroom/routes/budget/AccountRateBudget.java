@@ -46,8 +46,7 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
     private final Condition changed = lock.newCondition();
     private final PriorityQueue<Waiter> waiters = new PriorityQueue<>(Comparator.comparingInt(Waiter::priority).thenComparingLong(Waiter::seq));
     private long sequence;
-    /** set when Flashduty answered RequestTooFrequently: the account is over its limit (another client?) */
-    private boolean paused;
+    /** no call before this (nanoTime): Flashduty answered RequestTooFrequently, the account is over its limit (another client?) */
     private long pausedUntil;
     /** why no call may start at all now (a background thread the guarantees rely on is down); guarded by lock */
     private final java.util.Set<String> closedBy = new java.util.HashSet<>();
@@ -148,6 +147,7 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
             new Window(perMinute, TimeUnit.MILLISECONDS.toNanos(minuteWindowMillis))
         };
         this.clock = nanoClock;
+        this.pausedUntil = nanoClock.getAsLong();
     }
 
     /** How often a waiting call asks whether it should give up (its process stops). */
@@ -281,7 +281,7 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         if (!closedBy.isEmpty()) {
             return Long.MAX_VALUE; // until reopen() signals
         }
-        long wait = paused ? Math.max(0, pausedUntil - now) : 0; // nanoTime values compare only by difference
+        long wait = Math.max(0, pausedUntil - now); // nanoTime values compare only by difference
         int wanting = journal.othersWanting();
         // while others wait for room, this process claims no more than its even part of each window, as the others
         // count its claims (so a busy replica cannot starve one that needs a little); a claim it holds it may use
@@ -319,13 +319,11 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
 
     /** Changes what waiters depend on, under the lock; then every waiter looks again. */
     private void change(Runnable change) {
-        lock.lock();
-        try {
+        locked(() -> {
             change.run();
             changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+            return null;
+        });
     }
 
     private <T> T locked(java.util.function.Supplier<T> read) {
@@ -347,9 +345,8 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         }
         change(() -> {
             long until = clock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(millis);
-            if (!paused || until - pausedUntil > 0) {
+            if (until - pausedUntil > 0) {
                 pausedUntil = until;
-                paused = true;
             }
         });
     }

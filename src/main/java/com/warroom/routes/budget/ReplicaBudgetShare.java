@@ -21,6 +21,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -167,7 +168,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
             while (!member.closing()) {
                 consumer.poll(POLL);
                 if (evicted) {
-                    throw new Evicted(group);
+                    throw new UnknownMemberIdException("evicted from the budget group " + group); // Kafka's word for it
                 }
                 long now = clock.getAsLong();
                 if (membershipChanged || now - describedAt >= DESCRIBE_NANOS) {
@@ -228,13 +229,6 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         String host = m.host() == null ? "?" : m.host().replaceAll("[^A-Za-z0-9.:_/-]", "?");
         String id = m.consumerId() == null ? "" : m.consumerId().replaceAll("[^A-Za-z0-9-]", "?");
         return (host.length() > 64 ? host.substring(0, 64) : host) + " (" + (id.length() > 12 ? id.substring(id.length() - 12) : id) + ")";
-    }
-
-    /** The group evicted this member. */
-    static final class Evicted extends RuntimeException {
-        Evicted(String group) {
-            super("evicted from the budget group " + group, null, false, false);
-        }
     }
 
     @Override
