@@ -71,12 +71,11 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         /**
          * Outside the lock, one caller at a time: writes a new claim for the {@code waiting} calls
          * (more if recent demand was higher), never for more than {@code room} (what both windows
-         * leave), waiting at most {@code timeoutNanos}; false when none was ready in that time (or the
-         * write failed: the journal says why in its health). It may throw to refuse the permit outright.
-         * Whatever it does, only {@link #take()} grants a call.
+         * leave), waiting at most {@code timeoutNanos} (a write that failed: the journal says why in its
+         * health). It may throw to refuse the permit outright. Whatever it does, only {@link #take()}
+         * grants a call.
          */
-        default boolean reserve(long timeoutNanos, int waiting, int room) throws InterruptedException {
-            return true;
+        default void reserve(long timeoutNanos, int waiting, int room) throws InterruptedException {
         }
 
         /** Under the lock: after a failed write, how long before the next one is worth trying (0: now). */

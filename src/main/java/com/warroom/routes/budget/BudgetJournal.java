@@ -144,8 +144,8 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     private int chunk = 1;
     private int used;
     private long validUntil;
-    private long retryAt;
-    private boolean failedLast;
+    /** after a failed write, the next no sooner than this (nanoTime) */
+    private long retryAt = System.nanoTime();
     /** why no claim can be written, or read back, now (null: it can), for readiness */
     private volatile String problem;
     private volatile String readProblem;
@@ -207,7 +207,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
 
     @Override
     public synchronized long nanosUntilRetry() {
-        return failedLast ? Math.max(0, retryAt - System.nanoTime()) : 0;
+        return Math.max(0, retryAt - System.nanoTime());
     }
 
     /** Under the budget's lock: the calls the other processes' claims may still put into a window of this length. */
@@ -286,7 +286,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
      * if it is read back in time, the next {@link #take()} uses it.
      */
     @Override
-    public boolean reserve(long timeoutNanos, int waiting, int room) throws InterruptedException {
+    public void reserve(long timeoutNanos, int waiting, int room) throws InterruptedException {
         Future<?> write;
         synchronized (this) {
             if (writer == null || closed) {
@@ -302,11 +302,8 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         }
         try {
             write.get(Math.min(timeoutNanos, TimeUnit.SECONDS.toNanos(WRITE_TIMEOUT_SECONDS)), TimeUnit.NANOSECONDS);
-            synchronized (this) {
-                return !failedLast && remaining > 0;
-            }
         } catch (TimeoutException | ExecutionException e) {
-            return false; // writeClaim() catches what it can; anything else is a failed write too
+            // not ready in time, or failed (writeClaim() catches what it can): take() grants nothing then
         }
     }
 
@@ -338,7 +335,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         long replacedOffset = -1;
         int replacedUnused = 0;
         synchronized (this) {
-            failedLast = false;
+            retryAt = System.nanoTime(); // written: the next write need not wait
             // every claim written before this one must be counted before any of its calls starts
             try {
                 while (readThrough <= m.offset() && !closed && until - System.nanoTime() > 0) {
@@ -435,7 +432,6 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
 
     private void failed(String line) {
         synchronized (this) {
-            failedLast = true;
             retryAt = System.nanoTime() + RETRY.toNanos();
         }
         if (!line.equals(problem) && !closed) {

@@ -104,8 +104,8 @@ class BudgetJournalIT {
             // a claim of 5, one used: the other 4 are given back when its validity ends
             long before = b.othersHeld(60_000);
             long givenBack = a.callsGivenBack();
-            assertTrue(a.reserve(TimeUnit.SECONDS.toNanos(10), 5, 5));
-            assertTrue(a.take());
+            a.reserve(TimeUnit.SECONDS.toNanos(10), 5, 5);
+            assertTrue(a.take(), "the claim was written and read back");
             await("B counts the claim").atMost(WAIT).until(() -> b.othersHeld(60_000) >= before + 1);
             await("and only the call used, once the rest is given back").atMost(WAIT)
                     .until(() -> b.othersHeld(60_000) == before + 1);
