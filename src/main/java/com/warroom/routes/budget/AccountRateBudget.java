@@ -176,8 +176,6 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
                     return grant(me, now - start);
                 }
                 if (left <= 0) {
-                    waiters.remove(me);
-                    changed.signalAll();
                     return null;
                 }
                 long nap;
@@ -209,25 +207,23 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
                     changed.awaitNanos(nap);
                 }
             }
-        } catch (InterruptedException | RuntimeException e) { // a journal that refused the permit too; a wait abandoned
-            waiters.remove(me);
-            changed.signalAll();
-            throw e;
         } finally {
+            // granted, timed out, abandoned or refused by the journal: the next waiter may become head
+            if (waiters.remove(me)) {
+                changed.signalAll();
+            }
             lock.unlock();
         }
     }
 
-    /** Under the lock: the head {@code me} takes a slot in every window. */
+    /** Under the lock: the head {@code me} takes a slot in every window (it leaves the queue in acquire's finally). */
     private Permit grant(Waiter me, long waited) {
-        waiters.remove(me);
         for (Window w : windows) {
             w.all.inFlight++;
             if (me.capped()) {
                 w.others.inFlight++;
             }
         }
-        changed.signalAll(); // the next waiter becomes head
         granted.incrementAndGet();
         waitedNanos.addAndGet(waited);
         return new Permit(me.capped());

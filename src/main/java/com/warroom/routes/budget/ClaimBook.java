@@ -57,8 +57,8 @@ final class ClaimBook {
         if (overflowUntil + windowMillis > now) {
             return Integer.MAX_VALUE / 2;
         }
-        long sum = claims.values().stream().filter(c -> c.end + windowMillis > now).mapToLong(Claim::calls).sum();
-        return (int) Math.min(sum, Integer.MAX_VALUE / 2);
+        // at most MAX_CLAIMS x MAX_CALLS: below Integer.MAX_VALUE / 2
+        return claims.values().stream().filter(c -> c.end + windowMillis > now).mapToInt(Claim::calls).sum();
     }
 
     /** Milliseconds until {@link #held} for this window falls (Long.MAX_VALUE: not before another record). */
