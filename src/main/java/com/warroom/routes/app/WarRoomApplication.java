@@ -10,7 +10,6 @@ import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.main.MainConfigurationProperties;
-import org.apache.camel.util.ObjectHelper;
 
 /**
  * The module as Camel Main runs it: the beans ({@link WarRoomBeans}), the YAML routes of a directory and
@@ -74,8 +73,8 @@ public final class WarRoomApplication {
         main.withRoutesReloadDirectory(routesDir.toAbsolutePath().toString());
     }
 
-    /** The {@link StartupProblem} behind a start-up failure, if that is what it was. */
+    /** The {@link StartupProblem} behind a start-up failure (a Kafka client setting refused too), if that is what it was. */
     public static Throwable rootProblem(Throwable e) {
-        return ObjectHelper.getException(StartupProblem.class, e);
+        return KafkaStartup.neverSucceeds(e);
     }
 }

@@ -13,6 +13,7 @@ import org.apache.camel.StartupListener;
 import org.apache.camel.support.service.ServiceSupport;
 import org.apache.camel.util.ObjectHelper;
 import org.apache.camel.util.function.ThrowingRunnable;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -137,16 +138,21 @@ public final class KafkaStartup extends ServiceSupport implements StartupListene
         return c.getClass().getSimpleName();
     }
 
-    /** What makes a step fail whatever Kafka does: a problem of ours, a client setting Kafka refuses (said as one line); else null. */
-    static StartupProblem neverSucceeds(Throwable e) {
+    /**
+     * What makes a start fail whatever Kafka does, as one line: a problem of ours, or a client setting Kafka
+     * refuses (whether our client's or a Camel endpoint's, which fails the context's start); else null.
+     */
+    public static StartupProblem neverSucceeds(Throwable e) {
         StartupProblem ours = ObjectHelper.getException(StartupProblem.class, e);
         if (ours != null) {
             return ours;
         }
-        // Kafka's ConfigException shows a password as [hidden]; an IllegalArgumentException of a client is its JAAS or SSL set-up
+        // Kafka's ConfigException shows a password as [hidden]; an IllegalArgumentException under a client's
+        // KafkaException is its JAAS or SSL set-up
         Throwable setting = ObjectHelper.getException(ConfigException.class, e);
-        if (setting == null) {
-            setting = ObjectHelper.getException(IllegalArgumentException.class, e);
+        KafkaException client = ObjectHelper.getException(KafkaException.class, e);
+        if (setting == null && client != null) {
+            setting = ObjectHelper.getException(IllegalArgumentException.class, client);
         }
         return setting == null ? null : new StartupProblem("a Kafka client setting is refused: " + setting.getMessage());
     }
