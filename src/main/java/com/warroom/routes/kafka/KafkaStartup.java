@@ -119,7 +119,7 @@ public final class KafkaStartup extends ServiceSupport implements StartupListene
                     // one line per reason, not per attempt; the message of ours names topics and brokers, never a credential
                     LOG.error("Kafka start-up: {} failed, {}{} (Kafka at {}): readiness DOWN, no record consumed; trying again after a backoff "
                             + "(KAFKA_RETRY_INITIAL_BACKOFF to KAFKA_RETRY_MAX_BACKOFF) until it succeeds", step.doing, why,
-                            e.getMessage() == null || refused != null ? "" : ": " + e.getMessage(), brokers);
+                            e.getMessage() == null ? "" : ": " + e.getMessage(), brokers);
                     lastSaid = why;
                 }
                 if (stopping.await(wait, TimeUnit.MILLISECONDS)) {

@@ -97,8 +97,8 @@ public final class TopicSetup {
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             // unreachable or refused: the start-up tries again (KafkaStartup)
-            throw new KafkaException("cannot reach Kafka at " + settings.brokers() + " to check topics " + ledgerTopic
-                    + " and " + deadLetterTopic + " (" + cause.getClass().getSimpleName() + ")", cause);
+            throw new KafkaException("cannot check topics " + ledgerTopic + " and " + deadLetterTopic + " on Kafka at " + settings.brokers()
+                    + " (" + cause.getClass().getSimpleName() + ")", cause);
         }
     }
 

@@ -83,7 +83,7 @@ class KafkaStartupTest {
             List<String> errors = logs.lines().stream().filter(l -> l.contains("Kafka start-up: reading the ledger back")).toList();
             assertEquals(3, errors.size(), "one line per reason, and one when done: " + errors);
             assertTrue(errors.get(0).contains("Kafka unreachable (TimeoutException): cannot read (Kafka at kafka-1:9092)"), errors.get(0));
-            assertTrue(errors.get(1).contains("not authorized: Read on topic ledger-t (ACL missing for this module's principal) (Kafka at kafka-1:9092): readiness DOWN"),
+            assertTrue(errors.get(1).contains("not authorized: Read on topic ledger-t (ACL missing for this module's principal): Not authorized to access topics: [ledger-t] (Kafka at kafka-1:9092): readiness DOWN"),
                     errors.get(1));
             assertNull(startup.problem());
         }
