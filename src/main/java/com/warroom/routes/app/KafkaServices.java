@@ -75,13 +75,7 @@ final class KafkaServices {
         startup.step("reading the IM catalog back from topic " + topics.integration(), "Read", catalog::load, catalog);
         startup.step("the template topic", "Read", () -> { }, templates);
         // the calls earlier processes made within the last window count before this one makes any
-        startup.step("reading the budget journal back", "Read", () -> {
-            try {
-                journal.load(budget);
-            } catch (RuntimeException e) {
-                journal.assumeFullWindow(budget, s.budget().limits().perMinute(), s.flashduty().responseTimeoutMs());
-            }
-        }, journal);
+        startup.step("reading the budget journal back", "Read", () -> journal.load(budget), journal);
         startup.step("waiting for the first join of the budget group", "Read", () -> {
             // no call starts before the member is in the group: the consumers wait for it rather than their records
             if (!share.awaitFirstJoin(FIRST_JOIN)) {
@@ -90,7 +84,7 @@ final class KafkaServices {
             }
         }, null);
         r.bind("kafkaStartup", startup);
-        r.bind("kafkaStartupHealthCheck", new ReadinessCheck("kafka-start-up", startup::isDone, startup::notReady));
+        r.bind("kafkaStartupHealthCheck", new ReadinessCheck("kafka-start-up", startup::isDone, startup::notReady, () -> null));
         // stopped after the routes; the work itself runs once the context has started
         camel.addService(startup, true, true);
         camel.addStartupListener(startup);

@@ -3,6 +3,7 @@ package com.warroom.routes.budget;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -78,7 +79,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
     /** counted down when the member first saw itself in the group (or it closed) */
     private final java.util.concurrent.CountDownLatch firstJoin = new java.util.concurrent.CountDownLatch(1);
     private volatile KafkaConsumer<byte[], byte[]> member;
-    private Thread thread;
+    private volatile Thread thread;
 
     /**
      * {@code own}: this process's budget settings (with sharing off: an observer member);
@@ -140,7 +141,6 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         long backoff = restartBackoff.millis(1);
         try {
             while (!closing) {
-                Throwable failure;
                 sessionJoined = false;
                 evicted = false;
                 established = false;
@@ -148,15 +148,14 @@ public final class ReplicaBudgetShare implements AutoCloseable {
                     session();
                     return; // closing
                 } catch (Throwable e) {
-                    failure = e;
+                    if (closing) {
+                        return;
+                    }
+                    if (sessionJoined) {
+                        backoff = restartBackoff.millis(1); // it had run: a new run of failures
+                    }
+                    threads.failed(THREAD, e, true, backoff);
                 }
-                if (closing) {
-                    return;
-                }
-                if (sessionJoined) {
-                    backoff = restartBackoff.millis(1); // it had run: a new run of failures
-                }
-                threads.failed(THREAD, failure, true, backoff);
                 if (closed.await(backoff, TimeUnit.MILLISECONDS)) {
                     return;
                 }
@@ -258,15 +257,8 @@ public final class ReplicaBudgetShare implements AutoCloseable {
 
     /** Refuses the budget while another member publishes other settings, unless this one held the group first. */
     private void compareSettings(ConsumerGroupDescription d, String me) {
-        String difference = null;
-        for (MemberDescription m : d.members()) {
-            if (!m.consumerId().equals(me)) {
-                difference = own.differenceFrom(m.clientId(), label(m));
-                if (difference != null) {
-                    break;
-                }
-            }
-        }
+        String difference = d.members().stream().filter(m -> !m.consumerId().equals(me))
+                .map(m -> own.differenceFrom(m.clientId(), label(m))).filter(Objects::nonNull).findFirst().orElse(null);
         if (difference == null) {
             established = true;
             threads.consent(THREAD);
@@ -297,10 +289,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         closing = true;
         firstJoin.countDown();
         closed.countDown(); // ends a backoff being waited out
-        Thread t;
-        synchronized (this) {
-            t = thread;
-        }
+        Thread t = thread;
         KafkaConsumer<byte[], byte[]> c = member;
         if (c != null) {
             c.wakeup();

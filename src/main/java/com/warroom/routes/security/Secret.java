@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Function;
 
 import com.warroom.routes.StartupProblem;
 
@@ -27,11 +28,16 @@ public final class Secret {
      * else the file given as {@code fileOverride} (a configuration property, used by tests and demos).
      */
     public static Secret from(String envName, String fileOverride) {
-        String direct = System.getenv(envName);
+        return from(envName, fileOverride, System::getenv);
+    }
+
+    /** As {@link #from(String, String)}, reading the environment through {@code env} (tests pass their own). */
+    public static Secret from(String envName, String fileOverride, Function<String, String> env) {
+        String direct = env.apply(envName);
         if (direct != null && !direct.isBlank()) {
             return new Secret(envName, direct.trim());
         }
-        String file = System.getenv(envName + "_FILE");
+        String file = env.apply(envName + "_FILE");
         if (file == null || file.isBlank()) {
             file = fileOverride;
         }

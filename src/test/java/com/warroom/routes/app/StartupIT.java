@@ -67,6 +67,27 @@ class StartupIT {
         assertTrue(e.out().lines().noneMatch(l -> l.trim().startsWith("at ")), "no stack trace: " + e.out());
     }
 
+    /** A Kafka client file that cannot be used (missing, or changing the module's guarantees): one line naming the variable and path, never its content. */
+    @Test
+    void aKafkaClientFileThatCannotBeUsedIsOneLine() throws Exception {
+        String missing = new File("target/no-such-kafka-file").getAbsolutePath();
+        String acks = new File(TestKafka.clientPropertiesFile("startup-it-acks.properties", "ssl.key.password=startup-it-secret", "acks=0"))
+                .getAbsolutePath();
+        Map<Map<String, String>, String> cases = Map.of(
+                Map.of("KAFKA_CLIENT_PROPERTIES_FILE", missing), "KAFKA_CLIENT_PROPERTIES_FILE names a file that cannot be read: " + missing,
+                Map.of("KAFKA_SSL_KEY_PASSWORD_FILE", missing), "KAFKA_SSL_KEY_PASSWORD_FILE names a file that cannot be read: " + missing,
+                Map.of("KAFKA_CLIENT_PROPERTIES_FILE", acks), "KAFKA_CLIENT_PROPERTIES_FILE sets acks, which the module sets itself: remove it from " + acks);
+        for (Map.Entry<Map<String, String>, String> c : cases.entrySet()) {
+            Map<String, String> env = new java.util.HashMap<>(c.getKey());
+            env.putAll(Map.of("FLASHDUTY_APP_KEY", "startup-it-key", "KAFKA_BROKERS", "127.0.0.1:9"));
+            Exit e = start(env);
+            assertEquals(2, e.code(), e.out());
+            assertEquals(1, e.out().lines().filter(l -> l.startsWith("war-room-routes: ")).count(), e.out());
+            assertTrue(e.out().lines().anyMatch(l -> l.equals("war-room-routes: " + c.getValue())), e.out());
+            assertTrue(e.out().lines().noneMatch(l -> l.trim().startsWith("at ") || l.contains("startup-it-secret")), e.out());
+        }
+    }
+
     /** A setting the routes evaluate must be plain data: an expression in it is refused before anything is sent anywhere. */
     @Test
     void aUrlSettingThatHoldsAnExpressionIsRefusedWithoutRepeatingIt() throws Exception {

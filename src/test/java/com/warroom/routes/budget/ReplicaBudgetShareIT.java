@@ -3,6 +3,7 @@ package com.warroom.routes.budget;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -50,7 +51,7 @@ class ReplicaBudgetShareIT {
         Member(int perMinute, boolean sharing, LongSupplier clock) {
             budget = new AccountRateBudget(PER_SECOND, perMinute, SECOND_WINDOW, MINUTE_WINDOW);
             threads = new BackgroundThreads(budget, registry);
-            KafkaClientSettings kafka = new KafkaClientSettings(KafkaBroker.shared().bootstrapServers(), "PLAINTEXT", "", "");
+            KafkaClientSettings kafka = new KafkaClientSettings(Map.of("bootstrap.servers", KafkaBroker.shared().bootstrapServers()));
             share = new ReplicaBudgetShare(budget, new BudgetSettings(PER_SECOND, perMinute, SECOND_WINDOW, MINUTE_WINDOW, sharing),
                     kafka, group, topic, threads, Duration.ofMillis(500), Duration.ofSeconds(2), clock);
             members.add(this);

@@ -29,10 +29,10 @@ class ImCatalogPublisherTest {
     static final ObjectMapper MAPPER = TestKafka.MAPPER;
     final DefaultCamelContext context = new DefaultCamelContext();
     // never loaded: only what put() records, i.e. what the topic held after the last good refresh
-    final CompactedTopicView topic = new CompactedTopicView(new KafkaClientSettings("localhost:1", "PLAINTEXT", "GSSAPI", ""), "im");
+    final CompactedTopicView topic = new CompactedTopicView(new KafkaClientSettings(Map.of("bootstrap.servers", "localhost:1")), "im");
     final ImCatalogPublisher publisher = new ImCatalogPublisher(topic, new ImIntegrationCatalog(null,
             new EmptyListConfirmation(Duration.ZERO), new SimpleMeterRegistry()), MAPPER);
-    final RocketChatPages pages = new RocketChatPages(MAPPER, 3, 1000, 1000);
+    final RocketChatPages pages = RocketChatPagesTest.pages(3, 1000, 1000);
 
     ImCatalogPublisherTest() {
         for (String id : List.of("a", "b", "c")) {

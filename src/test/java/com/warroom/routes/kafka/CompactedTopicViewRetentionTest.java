@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -40,7 +41,7 @@ class CompactedTopicViewRetentionTest {
             return Instant.ofEpochMilli(now.get());
         }
     };
-    final CompactedTopicView view = new CompactedTopicView(new KafkaClientSettings("localhost:1", "PLAINTEXT", "GSSAPI", ""),
+    final CompactedTopicView view = new CompactedTopicView(new KafkaClientSettings(Map.of("bootstrap.servers", "localhost:1")),
             "ledger", CompactedTopicView.Restart.logOnly(), KEEP, clock, java.util.function.UnaryOperator.identity());
 
     static ConsumerRecord<String, byte[]> record(String key, String value, long timestamp) {
@@ -92,7 +93,7 @@ class CompactedTopicViewRetentionTest {
 
     @Test
     void withoutARetentionEverythingIsKept() {
-        CompactedTopicView forever = new CompactedTopicView(new KafkaClientSettings("localhost:1", "PLAINTEXT", "GSSAPI", ""), "catalog");
+        CompactedTopicView forever = new CompactedTopicView(new KafkaClientSettings(Map.of("bootstrap.servers", "localhost:1")), "catalog");
         forever.apply(record("ancient", "{}", 1));
         assertEquals(0, forever.prune());
         assertEquals("{}", new String(forever.get("ancient"), StandardCharsets.UTF_8));

@@ -2,6 +2,7 @@ package com.warroom.routes.kafka;
 
 import java.lang.reflect.Field;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 
 import com.warroom.routes.budget.AccountRateBudget;
@@ -34,7 +35,7 @@ class FollowerCatchUpIT {
         KafkaBroker.shared().createCompactedTopic(topic, 1);
         AccountRateBudget budget = new AccountRateBudget(50, 1000, 1000, 60_000);
         BackgroundThreads threads = new BackgroundThreads(budget, new SimpleMeterRegistry());
-        KafkaClientSettings settings = new KafkaClientSettings(KafkaBroker.shared().bootstrapServers(), "PLAINTEXT", "", "");
+        KafkaClientSettings settings = new KafkaClientSettings(Map.of("bootstrap.servers", KafkaBroker.shared().bootstrapServers()));
         String value = "x".repeat(200);
         try (KafkaTestClient kafka = KafkaTestClient.forSharedBroker();
              CompactedTopicView view = new CompactedTopicView(settings, topic,

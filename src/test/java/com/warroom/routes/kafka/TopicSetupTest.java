@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TopicSetupTest {
 
     private static final Node BROKER = new Node(0, "localhost", 9092);
-    private static final KafkaClientSettings SETTINGS = new KafkaClientSettings("localhost:1", "PLAINTEXT", "GSSAPI", "");
+    private static final KafkaClientSettings SETTINGS = new KafkaClientSettings(Map.of("bootstrap.servers", "localhost:1"));
 
     /**
      * The controller acknowledges a creation before the broker answering a describe knows the topic:

@@ -1,5 +1,7 @@
 package com.warroom.routes.ledger;
 
+import java.util.Map;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.flashduty.FlashdutyCallState;
@@ -24,7 +26,7 @@ class WarRoomLedgerTest {
     final ObjectMapper mapper = TestKafka.MAPPER;
     final DefaultCamelContext context = new DefaultCamelContext();
     // no Kafka is reached: the view is never loaded in this test
-    final WarRoomLedger ledger = new WarRoomLedger(new CompactedTopicView(new KafkaClientSettings("localhost:1", "PLAINTEXT", "GSSAPI", ""), "ledger"), mapper);
+    final WarRoomLedger ledger = new WarRoomLedger(new CompactedTopicView(new KafkaClientSettings(Map.of("bootstrap.servers", "localhost:1")), "ledger"), mapper);
 
     Exchange event() {
         Exchange ex = new DefaultExchange(context);

@@ -40,17 +40,16 @@ class ManagementIT {
             "?data=true", "?exposureLevel=full&stackTrace=true&data=true");
 
     static final List<String> secrets = new ArrayList<>();
-    /** Kafka credentials are secrets too (unused with PLAINTEXT, but configured on every client). */
-    static final String JAAS_PASSWORD = "jaas-" + Events.randomHex(16);
+    /** Kafka credentials are secrets too (unused with PLAINTEXT, but configured on every client, from a client properties file). */
+    static final String KAFKA_PASSWORD = "kafka-" + Events.randomHex(16);
 
     @RegisterExtension
     static WarRoomTestApp testApp = WarRoomTestApp.withDefaults()
             .setting("catalog.refresh", "500ms")
-            .setting("kafka.sasl-jaas-config",
-                    "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"" + JAAS_PASSWORD + "\";")
+            .setting("kafka.client-properties-file", TestKafka.clientPropertiesFile("management-it.properties", "ssl.truststore.password=" + KAFKA_PASSWORD))
             .beforeStart(t -> {
                 secrets.addAll(t.sandbox().secretValues());
-                secrets.add(JAAS_PASSWORD);
+                secrets.add(KAFKA_PASSWORD);
             });
 
     static RunningApp app() {

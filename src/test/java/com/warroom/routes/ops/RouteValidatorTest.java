@@ -114,10 +114,11 @@ class RouteValidatorTest {
     void unknownPlaceholderInTheConfigFile() throws Exception {
         Path config = dir.resolve("application.properties");
         Files.copy(Path.of("config/application.properties"), config);
-        int line = breakLine(config, "camel.component.kafka.brokers = {{kafka.brokers}}", "camel.component.kafka.brokers = {{kafka.brokerz}}");
+        int line = breakLine(config, "camel.component.kafka.delivery-timeout-ms = {{kafka.delivery-timeout-ms}}",
+                "camel.component.kafka.delivery-timeout-ms = {{kafka.delivery-timeout-mz}}");
         Result r = validate(Path.of("routes"), config);
         assertEquals(1, r.code, r.out);
-        assertEquals(List.of(config + ":" + line + ": unknown placeholder {{kafka.brokerz}}"), problemLines(r));
+        assertEquals(List.of(config + ":" + line + ": unknown placeholder {{kafka.delivery-timeout-mz}}"), problemLines(r));
     }
 
     @Test

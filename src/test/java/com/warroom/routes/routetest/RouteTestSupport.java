@@ -77,7 +77,7 @@ abstract class RouteTestSupport {
     static final String INCIDENT_TOPIC = "incidents";
     static final String DEAD_LETTER_TOPIC = "incidents-dlq";
     static final ObjectMapper MAPPER = TestKafka.MAPPER;
-    static final KafkaClientSettings NO_KAFKA = new KafkaClientSettings("localhost:1", "PLAINTEXT", "GSSAPI", "");
+    static final KafkaClientSettings NO_KAFKA = new KafkaClientSettings(Map.of("bootstrap.servers", "localhost:1"));
 
     static {
         try {

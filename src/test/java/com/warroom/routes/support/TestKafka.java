@@ -10,6 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -121,5 +123,14 @@ public final class TestKafka {
     public static HttpResponse<String> get(String url) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(HTTP_TIMEOUT).GET().build();
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A Kafka client properties file (KAFKA_CLIENT_PROPERTIES_FILE) of these lines, target/test-kafka/{@code name}; its path. */
+    public static String clientPropertiesFile(String name, String... lines) {
+        try {
+            return Files.write(Files.createDirectories(Path.of("target", "test-kafka")).resolve(name), List.of(lines)).toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -41,8 +41,12 @@ class SecretLeakIT {
 
     static final Duration WAIT = Duration.ofSeconds(30);
 
+    /** A Kafka password (unused with PLAINTEXT, but on every Kafka client), from a client properties file. */
+    static final String KAFKA_PASSWORD = "kafka-" + Events.randomHex(16);
+
     @RegisterExtension
     static WarRoomTestApp testApp = WarRoomTestApp.withDefaults().rocketChat().collect("template.topic", "integration.topic")
+            .setting("kafka.client-properties-file", TestKafka.clientPropertiesFile("secret-leak-it.properties", "ssl.keystore.password=" + KAFKA_PASSWORD))
             .startedByTest(); // the log capture starts before the app
 
     @Test
@@ -87,7 +91,8 @@ class SecretLeakIT {
             testApp.stop();
             lines = logs.lines();
         }
-        List<String> secrets = sandbox.secretValues();
+        List<String> secrets = new ArrayList<>(sandbox.secretValues());
+        secrets.add(KAFKA_PASSWORD);
         assertTrue(secrets.containsAll(List.of(config.appKey(), config.rocketChatUserId(), config.rocketChatAuthToken())));
         assertTrue(secrets.size() > 6, "the Rocket.Chat webhook tokens and scripts too: " + secrets.size());
 
