@@ -94,8 +94,9 @@ public final class KafkaStartup extends ServiceSupport implements StartupListene
     /** Runs the step until it succeeds (true), or until it cannot ever or the context stops (false). */
     private boolean attempt(Step step) throws InterruptedException {
         String lastSaid = null;
+        notReady = "Kafka start-up: " + step.doing + " (no record is consumed before the start-up work is done)";
         for (long failures = 1; stopping.getCount() > 0; failures++) {
-            notReady = "Kafka start-up: " + step.doing + " (no record is consumed before the start-up work is done)";
+            // once failed, readiness keeps saying why while the step is tried again
             try {
                 step.start.run();
                 if (lastSaid != null) {
