@@ -62,8 +62,8 @@ import org.slf4j.LoggerFactory;
  * record causes and no retry mends. The consumer route stops, one log line and readiness say why, and
  * nothing is committed, so a restart after the ACLs are fixed goes on where it stopped.</li>
  * </ul>
- * Failures of the consumer's own poll, where there is no record to set aside, are sorted the same
- * way by {@link KafkaPollFailures}. What each kind does is routes/05-error-handling.yaml; the waits are
+ * Failures of the consumer's own poll, where there is no record to set aside, are polled again after
+ * the backoff by {@link KafkaPollFailures}, a refusal too (it ends once the ACL is granted). What each kind does is routes/05-error-handling.yaml; the waits are
  * Camel's {@code delay} and redelivery, and this is the consumer routes' route policy, which stops a
  * route through Camel's route controller once the exchange that asked for it is done.
  */
