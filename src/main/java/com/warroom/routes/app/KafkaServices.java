@@ -79,13 +79,7 @@ final class KafkaServices {
         add(camel, new KafkaClientService("im-catalog", catalog::load, catalog));
         add(camel, new KafkaClientService("templates", () -> { }, templates));
         // the calls earlier processes made within the last window count before this one makes any
-        add(camel, new KafkaClientService("budget-journal", () -> {
-            try {
-                journal.load(budget);
-            } catch (RuntimeException e) {
-                journal.assumeFullWindow(budget, s.budget().limits().perMinute(), s.flashduty().responseTimeoutMs());
-            }
-        }, journal));
+        add(camel, new KafkaClientService("budget-journal", () -> journal.load(budget), journal));
         add(camel, new KafkaClientService("budget-group-joined", () -> {
             // no call starts before the member is in the group: the consumers wait for it rather than their records
             if (!share.awaitFirstJoin(FIRST_JOIN)) {

@@ -72,6 +72,10 @@ public record Settings(Kafka kafka, Topics topics, Flashduty flashduty, Budget b
         String maxRecordBytes = k.text("kafka.max-record-bytes");
         String integrationId = k.text("war-room.integration-id");
         String syncInterval = k.text("template.sync-interval");
+        // the route's precondition is "set": a set interval of 0 would run one sync at start into a topic never created
+        if (!syncInterval.isEmpty() && k.duration("template.sync-interval").toMillis() <= 0) {
+            throw new StartupProblem("template.sync-interval is not a positive duration (empty: off): " + syncInterval);
+        }
         return new Settings(
                 new Kafka(KafkaClientSettings.read(k::text, System::getenv), consumerGroup, k.integer("kafka.max-poll-records"),
                         k.integer("kafka.max-poll-interval-ms"),

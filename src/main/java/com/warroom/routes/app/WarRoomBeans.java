@@ -121,7 +121,7 @@ public final class WarRoomBeans implements CamelConfiguration {
                 BoundedAnswers.capped("FLASHDUTY_MAX_ANSWER_BYTES", fd.maxAnswerBytes())));
         RocketChatAuth rocketChatAuth = bind(r, "rocketChatAuth", new RocketChatAuth(Secret.from("ROCKETCHAT_USER_ID", rc.userIdFile()),
                 Secret.from("ROCKETCHAT_AUTH_TOKEN", rc.authTokenFile()),
-                BoundedAnswers.capped("ROCKETCHAT_MAX_ANSWER_BYTES", rc.maxAnswerBytes()).withDeadline("ROCKETCHAT_CALL_TIMEOUT_MS", rc.callTimeout())));
+                BoundedAnswers.capped("ROCKETCHAT_MAX_ANSWER_BYTES", rc.maxAnswerBytes()).withDeadline("ROCKETCHAT_CALL_TIMEOUT_MS", rc.callTimeout()::toMillis)));
         // the broker's clock as last seen in a broker-stamped acknowledgement (the budget journal's)
         BrokerClock brokerClock = bind(r, "brokerClock", new BrokerClock());
         LedgerRetention retention = bind(r, "ledgerRetention", ledgerRetention(wr));
@@ -140,7 +140,8 @@ public final class WarRoomBeans implements CamelConfiguration {
         r.bind("incidentKeyCheck", new IncidentKeyCheck(metrics));
         r.bind("templateLookups", new TemplateLookups(mapper, limits));
         // the 429 waits of one Rocket.Chat refresh end by its period, so the next refresh is never pushed out further
-        r.bind("rocketChatPages", new RocketChatPages(mapper, rc.pageSize(), rc.maxPages(), rc.refresh().toMillis()));
+        r.bind("rocketChatPages", new RocketChatPages(mapper, rc.pageSize(), rc.maxPages(), rc.refresh().toMillis(),
+                new EmptyListConfirmation(rc.refresh())));
         r.bind("warRoomRequests", warRoomRequests(wr, mapper));
         r.bind("warRoomResults", new WarRoomResults(mapper));
 
@@ -175,12 +176,12 @@ public final class WarRoomBeans implements CamelConfiguration {
         r.bind("imCatalogHealthCheck", new ReadinessCheck("im-catalog", catalog::isLoaded,
                 () -> "the IM catalog was never loaded from Flashduty", freshness::staleNote));
         r.bind("flashdutyAuthHealthCheck", new ReadinessCheck("flashduty-auth", () -> !responses.health().isUnauthorized(),
-                "Flashduty answers Unauthorized: check FLASHDUTY_APP_KEY"));
-        r.bind("backgroundThreadsHealthCheck", new ReadinessCheck("background-threads", threads::allRunning, threads::describe));
+                () -> "Flashduty answers Unauthorized: check FLASHDUTY_APP_KEY", () -> null));
+        r.bind("backgroundThreadsHealthCheck", new ReadinessCheck("background-threads", threads::allRunning, threads::describe, () -> null));
         // the budget journal cannot be written (its topic deleted?): no call starts, so the replica is not ready
-        r.bind("budgetJournalHealthCheck", new ReadinessCheck("budget-journal", journal::isWritable,
-                () -> Objects.requireNonNullElse(journal.problem(), "the budget journal cannot be written")));
-        r.bind("kafkaAccessHealthCheck", new ReadinessCheck("kafka-access", failures::isConsuming, failures::whyNotConsuming));
+        r.bind("budgetJournalHealthCheck", new ReadinessCheck("budget-journal", () -> journal.problem() == null,
+                () -> Objects.requireNonNullElse(journal.problem(), "the budget journal cannot be written"), () -> null));
+        r.bind("kafkaAccessHealthCheck", new ReadinessCheck("kafka-access", failures::isConsuming, failures::whyNotConsuming, () -> null));
     }
 
     /** The names and types {@link #bind} binds, in name order: what {@code validate} checks route references against. */

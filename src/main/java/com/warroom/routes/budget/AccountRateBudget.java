@@ -1,9 +1,8 @@
 package com.warroom.routes.budget;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -45,7 +44,7 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
     private final LongSupplier clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final PriorityQueue<Waiter> waiters = new PriorityQueue<>();
+    private final PriorityQueue<Waiter> waiters = new PriorityQueue<>(Comparator.comparingInt(Waiter::priority).thenComparingLong(Waiter::seq));
     private long sequence;
     /** set when Flashduty answered RequestTooFrequently: the account is over its limit (another client?) */
     private boolean paused;
@@ -64,17 +63,8 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
      * seconds) never happens under the lock: releases, pauses, closes and the gauges would wait for it.
      */
     public interface Journal {
-        Journal NONE = new Journal() {
-            @Override
-            public boolean take() {
-                return true;
-            }
-
-            @Override
-            public boolean reserve(long timeoutNanos, int waiting, int room) {
-                return true;
-            }
-        };
+        /** no journal: every call is covered */
+        Journal NONE = () -> true;
 
         /** Under the lock, quick: true (and taken) when a claim already written and read back covers one more call now. */
         boolean take();
@@ -84,8 +74,11 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
          * (more if recent demand was higher), never for more than {@code room} (what both windows
          * leave), waiting at most {@code timeoutNanos}; false when none was ready in that time (or the
          * write failed: the journal says why in its health). It may throw to refuse the permit outright.
+         * Whatever it does, only {@link #take()} grants a call.
          */
-        boolean reserve(long timeoutNanos, int waiting, int room) throws InterruptedException;
+        default boolean reserve(long timeoutNanos, int waiting, int room) throws InterruptedException {
+            return true;
+        }
 
         /** Under the lock: after a failed write, how long before the next one is worth trying (0: now). */
         default long nanosUntilRetry() {
@@ -157,21 +150,12 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         this.clock = nanoClock;
     }
 
-    /** Waits for a slot in every window; the permit must be released when the answer came back (or the call failed). */
-    public Permit acquire(int priority) throws InterruptedException {
-        return acquire(priority, Long.MAX_VALUE, null);
-    }
-
-    /** Like {@link #acquire(int)}, giving up after the timeout (null). */
-    public Permit tryAcquire(int priority, long timeout, TimeUnit unit) throws InterruptedException {
-        return acquire(priority, unit.toNanos(timeout), null);
-    }
-
     /** How often a waiting call asks whether it should give up (its process stops). */
     private static final long ABANDON_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     /**
-     * Waits for a permit until the timeout (null), or until {@code abandon} (asked every 200 ms; null: never)
+     * Waits for a slot in every window (the permit must be released when the answer came back, or the
+     * call failed) until the timeout (null; Long.MAX_VALUE: none), or until {@code abandon} (asked every 200 ms; null: never)
      * says to give up: then an InterruptedException, the wait being cut short, the thread not interrupted.
      */
     public Permit acquire(int priority, long timeoutNanos, java.util.function.BooleanSupplier abandon) throws InterruptedException {
@@ -269,16 +253,10 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
 
     /** Under the lock: whether the other processes' claims hold part of a window this process has no room in now. */
     private boolean blockedByOthers(long now) {
-        if (!closedBy.isEmpty()) {
-            return false;
-        }
-        for (Window w : windows) {
+        return closedBy.isEmpty() && Arrays.stream(windows).anyMatch(w -> {
             int others = journal.othersHeld(w.lengthMillis());
-            if (others > 0 && w.room(now, 0, others) == 0) {
-                return true;
-            }
-        }
-        return false;
+            return others > 0 && w.room(now, 0, others) == 0;
+        });
     }
 
     /**
@@ -290,9 +268,7 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         int wanting = journal.othersWanting();
         for (Window w : windows) {
             room = Math.min(room, w.room(now, journal.claimValidityNanos(), journal.othersHeld(w.lengthMillis())));
-            if (wanting > 0) {
-                room = Math.min(room, w.fairCap(wanting) - journal.ownClaimed(w.lengthMillis()));
-            }
+            room = Math.min(room, w.fairCap(wanting) - journal.ownClaimed(w.lengthMillis())); // no cap while nobody else waits
         }
         return Math.max(1, room);
     }
@@ -390,36 +366,10 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         change(() -> othersPercent = percent);
     }
 
-    /** The calls other than war-room creation may hold in each window now, shortest window first (0 while closed). */
-    public int[] othersLimits() {
-        return locked(() -> closedBy.isEmpty() ? new int[] {windows[0].othersLimit(othersPercent), windows[1].othersLimit(othersPercent)}
-                : new int[] {0, 0});
-    }
-
     /** Tells {@code j} of every call before it starts. */
     public void journal(Journal j) {
         this.journal = j;
         j.onChange(() -> change(() -> { })); // the others' claims changed: every waiter looks again
-    }
-
-    /**
-     * Counts calls that earlier processes made (read back from the usage journal at start): {@code calls}
-     * calls, the last sent at {@code lastSentEpochMillis} and answered within {@code answeredWithinMillis},
-     * hold a slot in each window until one window length after that, as a call of this process would.
-     */
-    public void occupy(int calls, long lastSentEpochMillis, long answeredWithinMillis, long nowEpochMillis) {
-        change(() -> {
-            long now = clock.getAsLong();
-            for (Window w : windows) {
-                long freeIn = TimeUnit.MILLISECONDS.toNanos(lastSentEpochMillis + answeredWithinMillis - nowEpochMillis) + w.lengthNanos;
-                // which caller made them is not known: they count against the others' ceiling too, so
-                // after a restart the others wait and war-room creation keeps what is left of the window
-                if (freeIn > 0) {
-                    w.all.occupy(calls, now, now + freeIn);
-                    w.others.occupy(calls, now, now + freeIn);
-                }
-            }
-        });
     }
 
     /**
@@ -523,11 +473,7 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         /** Calls still holding a slot at {@code at} (not before {@code now}). */
         int heldAt(long now, long at) {
             expire(now);
-            int held = inFlight;
-            for (Long t : freeAt) {
-                held += t - at > 0 ? 1 : 0;
-            }
-            return held;
+            return inFlight + (int) freeAt.stream().filter(t -> t - at > 0).count(); // nanoTime values compare by difference
         }
 
         /** 0 when fewer than {@code limit} slots are held; else how long until enough free (MAX_VALUE: when a call finishes or news comes). */
@@ -543,15 +489,6 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
             return Math.max(1, freeAt.stream().skip(mustExpire - 1).findFirst().orElseThrow() - now);
         }
 
-        /** {@code calls} slots held until {@code until}, kept in order. */
-        void occupy(int calls, long now, long until) {
-            List<Long> sorted = new ArrayList<>(freeAt);
-            sorted.addAll(Collections.nCopies(calls, until));
-            sorted.sort((a, b) -> Long.compare(a - now, b - now)); // nanoTime values compare by difference
-            freeAt.clear();
-            freeAt.addAll(sorted);
-        }
-
         private void expire(long now) {
             while (!freeAt.isEmpty() && freeAt.peekFirst() - now <= 0) {
                 freeAt.pollFirst();
@@ -559,15 +496,10 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         }
     }
 
-    private record Waiter(int priority, long seq) implements Comparable<Waiter> {
+    private record Waiter(int priority, long seq) {
 
         boolean capped() {
             return priority > WAR_ROOM_PRIORITY;
-        }
-
-        @Override
-        public int compareTo(Waiter o) {
-            return priority != o.priority ? Integer.compare(priority, o.priority) : Long.compare(seq, o.seq);
         }
     }
 }

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -17,8 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.warroom.routes.kafka.BackgroundThreads;
 import com.warroom.routes.kafka.BrokerClock;
+import com.warroom.routes.kafka.CompactedTopicView;
 import com.warroom.routes.kafka.KafkaClientSettings;
+import com.warroom.routes.kafka.RestartingConsumer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -30,9 +33,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -97,7 +101,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     /** a write not acknowledged by then makes the journal ask whether its topic still exists */
     private static final long SLOW_WRITE_MILLIS = 2_000;
     /** after a failed write or read, the next is tried no sooner than this */
-    private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final Duration RETRY = Duration.ofSeconds(1);
     /** the value of the marker {@link #load} writes to learn the broker's time; readers skip it (not a positive count) */
     private static final String MARKER = "0";
     private static final String GIVE_BACK = "return ";
@@ -117,8 +121,8 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     private volatile KafkaProducer<String, String> producer;
     private Admin admin;
     private ScheduledExecutorService writer;
-    private Thread readerThread;
-    private volatile KafkaConsumer<String, String> reader;
+    /** the reader, replaced after {@link #RETRY} when it fails */
+    private final RestartingConsumer<String, String> reading;
     /** the others' claims; guarded by this */
     private final ClaimBook book = new ClaimBook(SPAN_MILLIS);
     /** this process's own claims, as the others count them (for the even part it keeps while others wait); guarded by this */
@@ -152,7 +156,6 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     private volatile long markerStamp = -1;
     private volatile long markerAckNanos;
     private volatile boolean closed;
-    private final CountDownLatch closing = new CountDownLatch(1);
     private volatile Runnable onChange = () -> { };
     private final AtomicLong claimsWritten = new AtomicLong();
     private final AtomicLong callsGivenBack = new AtomicLong();
@@ -168,6 +171,10 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         this.deliveryTimeoutMs = deliveryTimeoutMs;
         this.brokerClock = brokerClock;
         this.countOthers = countOthers;
+        // its failures are said by problem() (readiness budget-journal), so it reports to threads nobody asks
+        BackgroundThreads logOnly = new BackgroundThreads(BackgroundThreads.Gate.NONE, new SimpleMeterRegistry());
+        this.reading = new RestartingConsumer<>("budget-journal-reader", new CompactedTopicView.Restart(logOnly, false, RETRY, RETRY),
+                this::newReader, this::follow);
     }
 
     // ---- the budget's side: under its lock, quick -------------------------------------------------
@@ -180,7 +187,7 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     /** Under the budget's lock: takes one permit of the current claim if it still covers one. */
     @Override
     public synchronized boolean take() {
-        if (remaining > 0 && validUntil - System.nanoTime() > 0) {
+        if (covers(0)) {
             remaining--;
             used++;
             return true;
@@ -215,13 +222,10 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             return Long.MAX_VALUE;
         }
         long now = brokerNow();
-        long millis = book.millisUntilFall(windowMillis, now);
-        for (long at : wanting.values()) {
-            if (at + WANT_TTL_MILLIS > now) {
-                millis = Math.min(millis, at + WANT_TTL_MILLIS - now); // a wait that stops counting frees this process's cap
-            }
-        }
-        return nanos(millis);
+        // a wait that stops counting frees this process's cap
+        long wantEnds = wanting.values().stream().mapToLong(at -> at + WANT_TTL_MILLIS - now).filter(m -> m > 0).min()
+                .orElse(Long.MAX_VALUE);
+        return nanos(Math.min(book.millisUntilFall(windowMillis, now), wantEnds));
     }
 
     /** Under the budget's lock: this process's own claims as the others count them in a window of this length. */
@@ -298,22 +302,17 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         }
         try {
             write.get(Math.min(timeoutNanos, TimeUnit.SECONDS.toNanos(WRITE_TIMEOUT_SECONDS)), TimeUnit.NANOSECONDS);
-            return claimedNow();
-        } catch (TimeoutException e) {
-            return false;
-        } catch (ExecutionException e) {
+            synchronized (this) {
+                return !failedLast && remaining > 0;
+            }
+        } catch (TimeoutException | ExecutionException e) {
             return false; // writeClaim() catches what it can; anything else is a failed write too
         }
     }
 
-    private synchronized boolean claimedNow() {
-        return !failedLast && remaining > 0;
-    }
-
     /** On the journal's thread: a claim of {@code n} calls, acknowledged by Kafka and read back, or a failure said once. */
     private void writeClaim(int n) {
-        long start = System.nanoTime();
-        long until = start + TimeUnit.MILLISECONDS.toNanos(VALID_MILLIS);
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(VALID_MILLIS);
         RecordMetadata m;
         try {
             if (problem != null && topicMissing()) {
@@ -429,14 +428,16 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             }
             m = sent.get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         }
-        observeBroker(m);
+        if (brokerStamped && m.hasTimestamp()) {
+            brokerClock.observe(m.timestamp()); // a stamp the broker's clock has reached
+        }
         return m;
     }
 
     private void failed(String line) {
         synchronized (this) {
             failedLast = true;
-            retryAt = System.nanoTime() + RETRY_NANOS;
+            retryAt = System.nanoTime() + RETRY.toNanos();
         }
         if (!line.equals(problem) && !closed) {
             LOG.warn("{}", line); // once per change, not per attempt
@@ -481,10 +482,6 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         return p != null ? p : readProblem;
     }
 
-    public boolean isWritable() {
-        return problem() == null;
-    }
-
     /** Claims this process wrote, and calls of them it gave back unused (for the metrics). */
     public long claimsWritten() {
         return claimsWritten.get();
@@ -499,42 +496,31 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     /**
      * At start: reads the journal back from one window (plus the longest span) ago, so the calls earlier
      * processes and the other replicas claimed within it count before this one makes any, then goes on
-     * following it on a thread of its own.
+     * following it on a thread of its own. A journal that cannot be read (missing, not allowed, not
+     * reachable) is read back the same way once it can: no claim, so no call, before then.
      */
     public void load(AccountRateBudget budget) {
         long localStart = System.currentTimeMillis();
         longestMillis = budget.longestWindowMillis();
-        KafkaConsumer<String, String> consumer = reopen();
+        KafkaConsumer<String, String> consumer = newReader();
         try {
+            position(consumer);
             long end = consumer.endOffsets(List.of(claims), Duration.ofSeconds(30)).get(claims);
             while (consumer.position(claims) < end) {
                 read(consumer, consumer.poll(Duration.ofMillis(200)));
             }
         } catch (RuntimeException e) {
             consumer.close(Duration.ZERO);
-            throw e;
+            if (readProblem == null) {
+                readProblem = "budget journal topic " + topic + " cannot be read: no Flashduty call starts until it can";
+            }
+            open(null);
+            LOG.warn("{}: calls of earlier processes and other replicas count once it can ({})", readProblem, e.getClass().getSimpleName());
+            return;
         }
         open(consumer);
-        int held;
-        synchronized (this) {
-            held = book.held(longestMillis, brokerNow());
-        }
-        long readMillis = System.currentTimeMillis() - localStart;
         LOG.info("budget journal {}: read in {} ms; {} call(s) claimed by earlier processes and other replicas still count",
-                topic, readMillis, held);
-    }
-
-    /** Without a journal that can be read (not allowed, not reachable): the whole window is taken as used, and reading is tried again. */
-    public void assumeFullWindow(AccountRateBudget budget, int perLongestWindow, long responseTimeoutMillis) {
-        longestMillis = budget.longestWindowMillis();
-        long now = System.currentTimeMillis();
-        budget.occupy(perLongestWindow, now, responseTimeoutMillis, now);
-        if (readProblem == null) {
-            readProblem = "budget journal topic " + topic + " cannot be read: no Flashduty call starts until it can";
-        }
-        open(null);
-        LOG.warn("budget journal {} cannot be read: calls of earlier processes and other replicas are unknown, so no call starts "
-                + "until it can, and the first then waits one full window", topic);
+                topic, System.currentTimeMillis() - localStart, othersHeld(longestMillis));
     }
 
     private KafkaConsumer<String, String> newReader() {
@@ -576,114 +562,79 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         // a stamp after now (a writer's clock ahead) counts as now
         long at = Math.min(r.timestamp(), now);
         String v = r.value() == null ? "" : r.value().trim();
-        if (process.equals(r.key())) {
-            // our own calls are counted exactly by the budget; our claims as the others see them, for the even part
-            Matcher back = GIVE_BACK_VALUE.matcher(v);
-            if (back.matches()) {
-                mine.giveBack(Long.parseLong(back.group(1)), r.key(), Integer.parseInt(back.group(2)));
-            } else {
-                mine.claim(r.offset(), r.key(), at, parse(v));
-            }
-            return;
-        }
-        if (WANT.equals(v)) {
-            if (wanting.size() < 10_000 || wanting.containsKey(r.key())) {
-                wanting.put(r.key(), at);
-            }
-            return;
-        }
+        // our own calls are counted exactly by the budget; our claims as the others see them, for the even part
+        boolean own = process.equals(r.key());
+        ClaimBook claimed = own ? mine : book;
         Matcher back = GIVE_BACK_VALUE.matcher(v);
         if (back.matches()) {
-            book.giveBack(Long.parseLong(back.group(1)), r.key(), Integer.parseInt(back.group(2)));
-            return;
+            claimed.giveBack(Long.parseLong(back.group(1)), r.key(), Integer.parseInt(back.group(2)));
+        } else if (WANT.equals(v)) {
+            if (!own && (wanting.size() < 10_000 || wanting.containsKey(r.key()))) {
+                wanting.put(r.key(), at);
+            }
+        } else {
+            int n = parse(v);
+            if (n > 0) {
+                wanting.remove(r.key()); // it got room
+            }
+            claimed.claim(r.offset(), r.key(), at, n);
         }
-        int n = parse(v);
-        if (n > 0) {
-            wanting.remove(r.key()); // it got room
-        }
-        book.claim(r.offset(), r.key(), at, n);
     }
 
-    /** The reader's thread: follows the journal until closed; a failed client is replaced after a pause, failing closed meanwhile. */
-    private void follow(KafkaConsumer<String, String> first) {
-        KafkaConsumer<String, String> consumer = first;
-        while (!closed) {
-            try {
-                if (consumer == null) {
-                    consumer = reopen();
-                }
-                reader = consumer;
+    /**
+     * Follows the journal (on {@link RestartingConsumer}'s thread, which replaces a failed reader after
+     * {@link #RETRY}): a new reader goes on where the last one stood (or, never having read, one window
+     * and the span back). Until it reads again, {@link #problem()} says why: no claim is read back, no call starts.
+     */
+    private void follow(KafkaConsumer<String, String> consumer) {
+        try {
+            if (consumer.assignment().isEmpty()) {
+                position(consumer);
+            }
+            while (!reading.closing()) {
                 read(consumer, consumer.poll(Duration.ofMillis(200)));
                 if (readProblem != null) {
                     LOG.info("budget journal topic {} can be read again: Flashduty calls go on", topic);
                     readProblem = null;
+                    reading.running();
                 }
-            } catch (WakeupException e) {
-                if (closed) {
-                    break;
-                }
-            } catch (RuntimeException e) {
+            }
+        } catch (RuntimeException | Error e) {
+            if (!reading.closing()) { // said for readiness, once per change; the loop opens a new reader
                 String line = e instanceof UnknownTopicOrPartitionException ? missingLine() : "budget journal topic " + topic
                         + " cannot be read (" + e.getClass().getSimpleName() + "): no Flashduty call starts until it can";
-                if (!line.equals(readProblem) && !closed) {
+                if (!line.equals(readProblem)) {
                     LOG.warn("{}", line);
                 }
                 readProblem = line;
-                if (consumer != null) {
-                    consumer.close(Duration.ZERO);
-                    consumer = null;
-                    reader = null;
-                }
-                try {
-                    if (closing.await(TimeUnit.NANOSECONDS.toMillis(RETRY_NANOS), TimeUnit.MILLISECONDS)) {
-                        break;
-                    }
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
             }
-        }
-        if (consumer != null) {
-            consumer.close(Duration.ZERO);
-        }
-        reader = null;
-    }
-
-    /** A new reader where the last one stood (or, never having read, one window and the span back). */
-    private KafkaConsumer<String, String> reopen() {
-        KafkaConsumer<String, String> consumer = newReader();
-        try {
-            long from;
-            synchronized (this) {
-                from = readThrough;
-            }
-            consumer.assign(List.of(claims));
-            if (from >= 0) {
-                consumer.seek(claims, from);
-                return consumer;
-            }
-            requireTopic(consumer);
-            // "now" is the broker's: the stamp it gave the marker (on a LogAppendTime topic; read() then knows it is)
-            long since = writeMarker() - longestMillis - SPAN_MILLIS;
-            OffsetAndTimestamp at = consumer.offsetsForTimes(Map.of(claims, since), Duration.ofSeconds(30)).get(claims);
-            if (at == null) {
-                consumer.seekToEnd(List.of(claims));
-            } else {
-                consumer.seek(claims, at.offset());
-            }
-            return consumer;
-        } catch (RuntimeException e) {
-            consumer.close(Duration.ZERO);
             throw e;
         }
     }
 
-    private void requireTopic(KafkaConsumer<String, String> consumer) {
+    /** Assigns the claim partition where the last reader stood (or, never having read, one window and the span back). */
+    private void position(KafkaConsumer<String, String> consumer) {
+        long from;
+        synchronized (this) {
+            from = readThrough;
+        }
+        consumer.assign(List.of(claims));
+        if (from >= 0) {
+            consumer.seek(claims, from);
+            return;
+        }
         List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
         if (infos == null || infos.isEmpty()) {
             readProblem = missingLine(); // no call starts until it is created (the module creates it, or the operator)
             throw new UnknownTopicOrPartitionException(topic);
+        }
+        // "now" is the broker's: the stamp it gave the marker (on a LogAppendTime topic; read() then knows it is)
+        long since = writeMarker() - longestMillis - SPAN_MILLIS;
+        OffsetAndTimestamp at = consumer.offsetsForTimes(Map.of(claims, since), Duration.ofSeconds(30)).get(claims);
+        if (at == null) {
+            consumer.seekToEnd(List.of(claims));
+        } else {
+            consumer.seek(claims, at.offset());
         }
     }
 
@@ -696,11 +647,9 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             return markerStamp;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new org.apache.kafka.common.errors.InterruptException(e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new org.apache.kafka.common.KafkaException(e.getCause());
-        } catch (TimeoutException e) {
-            throw new org.apache.kafka.common.errors.TimeoutException("budget journal marker write timed out");
+            throw new InterruptException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new KafkaException("budget journal marker write", e);
         }
     }
 
@@ -714,31 +663,23 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             t.setDaemon(true);
             return t;
         });
-        readerThread = new Thread(() -> follow(consumer), "budget-journal-reader");
-        readerThread.setDaemon(true);
-        readerThread.start();
+        reading.start(consumer);
     }
 
-    private KafkaProducer<String, String> producer() {
-        KafkaProducer<String, String> p = producer;
-        if (p == null) {
-            synchronized (this) {
-                if (closed) {
-                    throw new IllegalStateException("the budget journal is closed");
-                }
-                if (producer == null) {
-                    Properties props = settings.common("war-room-routes-budget-journal");
-                    props.put(ProducerConfig.ACKS_CONFIG, "all");
-                    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-                    props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-                    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, METADATA_WAIT_MS);
-                    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, deliveryTimeoutMs);
-                    producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
-                }
-                p = producer;
-            }
+    private synchronized KafkaProducer<String, String> producer() {
+        if (closed) {
+            throw new IllegalStateException("the budget journal is closed");
         }
-        return p;
+        if (producer == null) {
+            Properties props = settings.common("war-room-routes-budget-journal");
+            props.put(ProducerConfig.ACKS_CONFIG, "all");
+            props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+            props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, METADATA_WAIT_MS);
+            props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, deliveryTimeoutMs);
+            producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+        }
+        return producer;
     }
 
     private static int parse(String v) {
@@ -767,34 +708,18 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             }
         }
         ScheduledExecutorService w;
-        Thread t;
+        Admin a;
         synchronized (this) {
-            closed = true;
+            closed = true; // admin() and producer() make no new client after this
             w = writer;
-            t = readerThread;
+            a = admin;
             notifyAll();
         }
-        closing.countDown();
         if (w != null) {
             w.shutdownNow();
         }
-        KafkaConsumer<String, String> c = reader;
-        if (c != null) {
-            c.wakeup();
-        }
-        if (t != null) {
-            try {
-                t.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        reading.close();
         dropProducer(Duration.ofSeconds(5));
-        Admin a;
-        synchronized (this) {
-            a = admin;
-            admin = null;
-        }
         if (a != null) {
             a.close(Duration.ofSeconds(5));
         }
@@ -808,13 +733,6 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
         }
         if (p != null) {
             p.close(wait);
-        }
-    }
-
-    /** An acknowledged write on a broker-stamped journal: its stamp is a time the broker's clock has reached. */
-    private void observeBroker(RecordMetadata acknowledged) {
-        if (brokerStamped && acknowledged != null && acknowledged.hasTimestamp()) {
-            brokerClock.observe(acknowledged.timestamp());
         }
     }
 }

@@ -20,17 +20,8 @@ final class ClaimBook {
     /** no claim counts more calls than this (a record's number is not trusted further) */
     static final int MAX_CALLS = 10_000;
 
-    private static final class Claim {
-        final String key;
-        /** its stamp plus the span: its calls reach Flashduty by then */
-        final long end;
-        int calls;
-
-        Claim(String key, long end, int calls) {
-            this.key = key;
-            this.end = end;
-            this.calls = calls;
-        }
+    /** {@code end}: its stamp plus the span, when its calls have reached Flashduty */
+    private record Claim(String key, long end, int calls) {
     }
 
     private final long spanMillis;
@@ -56,9 +47,8 @@ final class ClaimBook {
 
     /** {@code key} says it did not use {@code unused} calls of its claim at {@code offset}; anyone else's word is ignored. */
     void giveBack(long offset, String key, int unused) {
-        Claim c = claims.get(offset);
-        if (c != null && c.key.equals(key) && unused > 0) {
-            c.calls = Math.max(0, c.calls - unused);
+        if (unused > 0) { // a claim replaced keeps its place in the journal's order
+            claims.computeIfPresent(offset, (o, c) -> c.key.equals(key) ? new Claim(key, c.end, Math.max(0, c.calls - unused)) : c);
         }
     }
 
@@ -67,24 +57,15 @@ final class ClaimBook {
         if (overflowUntil + windowMillis > now) {
             return Integer.MAX_VALUE / 2;
         }
-        long sum = 0;
-        for (Claim c : claims.values()) {
-            if (c.end + windowMillis > now) {
-                sum += c.calls;
-            }
-        }
+        long sum = claims.values().stream().filter(c -> c.end + windowMillis > now).mapToLong(Claim::calls).sum();
         return (int) Math.min(sum, Integer.MAX_VALUE / 2);
     }
 
     /** Milliseconds until {@link #held} for this window falls (Long.MAX_VALUE: not before another record). */
     long millisUntilFall(long windowMillis, long now) {
         long soonest = overflowUntil + windowMillis > now ? overflowUntil + windowMillis - now : Long.MAX_VALUE;
-        for (Claim c : claims.values()) {
-            if (c.end + windowMillis > now && c.calls > 0) {
-                soonest = Math.min(soonest, c.end + windowMillis - now);
-            }
-        }
-        return soonest;
+        return Math.min(soonest, claims.values().stream().filter(c -> c.calls > 0).mapToLong(c -> c.end + windowMillis - now)
+                .filter(left -> left > 0).min().orElse(Long.MAX_VALUE));
     }
 
     /** Forgets claims no window of {@code longestMillis} can hold any more. */

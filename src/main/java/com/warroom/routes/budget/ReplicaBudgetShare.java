@@ -3,13 +3,15 @@ package com.warroom.routes.budget;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
-import com.warroom.routes.Backoff;
 import com.warroom.routes.kafka.KafkaClientSettings;
 import com.warroom.routes.kafka.BackgroundThreads;
+import com.warroom.routes.kafka.CompactedTopicView;
+import com.warroom.routes.kafka.RestartingConsumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
@@ -19,7 +21,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,11 +64,8 @@ public final class ReplicaBudgetShare implements AutoCloseable {
     private final KafkaClientSettings settings;
     private final String group;
     private final String topic;
-    private final BackgroundThreads threads;
-    private final Backoff restartBackoff;
     private final LongSupplier clock;
-    private volatile boolean closing;
-    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+    private final BackgroundThreads threads;
     private volatile boolean membershipChanged;
     private volatile boolean sessionJoined;
     private volatile boolean evicted;
@@ -77,8 +75,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
     private volatile int members;
     /** counted down when the member first saw itself in the group (or it closed) */
     private final java.util.concurrent.CountDownLatch firstJoin = new java.util.concurrent.CountDownLatch(1);
-    private volatile KafkaConsumer<byte[], byte[]> member;
-    private Thread thread;
+    private final RestartingConsumer<byte[], byte[]> member;
 
     /**
      * {@code own}: this process's budget settings (with sharing off: an observer member);
@@ -91,9 +88,10 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         this.settings = settings;
         this.group = group;
         this.topic = topic;
-        this.threads = threads;
-        this.restartBackoff = new Backoff(initialBackoff, maxBackoff);
         this.budget = budget;
+        this.threads = threads;
+        this.member = new RestartingConsumer<>(THREAD, new CompactedTopicView.Restart(threads, true, initialBackoff, maxBackoff),
+                this::newMember, this::session);
         if (own.sharing()) {
             budget.closeFor(THREAD); // no call before this replica compared its settings with the group's
         }
@@ -105,15 +103,9 @@ public final class ReplicaBudgetShare implements AutoCloseable {
     }
 
     /** Joins the budget group in a background thread. */
-    public synchronized void start() {
-        if (thread != null) {
-            return;
-        }
+    public void start() {
         budget.closeFor(THREAD); // with sharing off too: it must not use the whole account beside sharing members
-        threads.watch(THREAD, true);
-        thread = new Thread(this::run, THREAD);
-        thread.setDaemon(true);
-        thread.start();
+        member.start(null);
     }
 
     /**
@@ -130,48 +122,9 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         return members;
     }
 
-    /**
-     * Member sessions, one after the other: a failed client is replaced after a backoff, failing closed
-     * meanwhile. Any Throwable ends the session as a failure, an Error too: reported, failing closed,
-     * and restarted after the backoff like any other failure (the budget stays closed meanwhile, so a
-     * restart is safe; a thread that died silently would leave the budget open).
-     */
-    private void run() {
-        long backoff = restartBackoff.millis(1);
-        try {
-            while (!closing) {
-                Throwable failure;
-                sessionJoined = false;
-                evicted = false;
-                established = false;
-                try {
-                    session();
-                    return; // closing
-                } catch (Throwable e) {
-                    failure = e;
-                }
-                if (closing) {
-                    return;
-                }
-                if (sessionJoined) {
-                    backoff = restartBackoff.millis(1); // it had run: a new run of failures
-                }
-                threads.failed(THREAD, failure, true, backoff);
-                if (closed.await(backoff, TimeUnit.MILLISECONDS)) {
-                    return;
-                }
-                backoff = restartBackoff.after(backoff);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            threads.unwatch(THREAD);
-        }
-    }
-
-    /** One member, until closing (returns) or its client fails (throws). */
-    private void session() {
-        Properties p = settings.common(own.clientId()); // the others read this member's budget settings here
+    /** A new member: the others read its budget settings in its client id. */
+    private KafkaConsumer<byte[], byte[]> newMember() {
+        Properties p = settings.common(own.clientId());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
@@ -180,13 +133,19 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         // a replica that died is noticed within this (its calls then still count for a window)
         p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
         p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-             Admin admin = Admin.create(settings.common("war-room-routes-budget-admin"))) {
-            member = consumer;
-            if (closing) {
-                return;
-            }
-            membershipChanged = false;
+        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /**
+     * One member's session (on {@link RestartingConsumer}'s thread, which replaces a failed member
+     * after a backoff, failing closed meanwhile), until closing (returns) or its client fails (throws).
+     */
+    private void session(KafkaConsumer<byte[], byte[]> consumer) {
+        sessionJoined = false;
+        evicted = false;
+        established = false;
+        membershipChanged = false;
+        try (Admin admin = Admin.create(settings.common("war-room-routes-budget-admin"))) {
             consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
@@ -205,7 +164,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
                 }
             });
             long describedAt = clock.getAsLong();
-            while (!closing) {
+            while (!member.closing()) {
                 consumer.poll(POLL);
                 if (evicted) {
                     throw new Evicted(group);
@@ -218,7 +177,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
                     boolean stable = d != null && d.groupState() == GroupState.STABLE;
                     boolean inGroup = stable && d.members().stream().anyMatch(m -> m.consumerId().equals(me));
                     if (d != null && (!stable || inGroup)) {
-                        threads.progress(THREAD); // the brokers answered, and (when settled) with this member in the group
+                        member.progress(); // the brokers answered, and (when settled) with this member in the group
                     }
                     if (inGroup) {
                         compareSettings(d, me);
@@ -227,19 +186,12 @@ public final class ReplicaBudgetShare implements AutoCloseable {
                         if (!sessionJoined) {
                             LOG.info("budget group {}: joined, {} member(s); calls are claimed in the budget journal", group, members);
                             sessionJoined = true;
-                            threads.running(THREAD);
+                            member.running();
                             firstJoin.countDown();
                         }
                     }
                 }
             }
-        } catch (WakeupException e) {
-            if (closing) {
-                return;
-            }
-            throw e; // woken by someone else than close(): the member is gone all the same
-        } finally {
-            member = null;
         }
     }
 
@@ -258,15 +210,8 @@ public final class ReplicaBudgetShare implements AutoCloseable {
 
     /** Refuses the budget while another member publishes other settings, unless this one held the group first. */
     private void compareSettings(ConsumerGroupDescription d, String me) {
-        String difference = null;
-        for (MemberDescription m : d.members()) {
-            if (!m.consumerId().equals(me)) {
-                difference = own.differenceFrom(m.clientId(), label(m));
-                if (difference != null) {
-                    break;
-                }
-            }
-        }
+        String difference = d.members().stream().filter(m -> !m.consumerId().equals(me))
+                .map(m -> own.differenceFrom(m.clientId(), label(m))).filter(Objects::nonNull).findFirst().orElse(null);
         if (difference == null) {
             established = true;
             threads.consent(THREAD);
@@ -294,23 +239,7 @@ public final class ReplicaBudgetShare implements AutoCloseable {
 
     @Override
     public void close() {
-        closing = true;
         firstJoin.countDown();
-        closed.countDown(); // ends a backoff being waited out
-        Thread t;
-        synchronized (this) {
-            t = thread;
-        }
-        KafkaConsumer<byte[], byte[]> c = member;
-        if (c != null) {
-            c.wakeup();
-        }
-        if (t != null) {
-            try {
-                t.join(10_000); // the consumer leaves the group on close, so the others rebalance at once
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        member.close(); // the consumer leaves the group on close, so the others rebalance at once
     }
 }

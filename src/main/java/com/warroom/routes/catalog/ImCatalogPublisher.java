@@ -90,15 +90,17 @@ public final class ImCatalogPublisher implements AutoCloseable {
 
     /** A Flashduty IM integration as the catalog publishes it; integration_key and the rest stay behind. */
     ObjectNode reduce(JsonNode i) {
-        ObjectNode v = mapper.createObjectNode();
-        v.put("provider", "flashduty");
-        v.put("id", String.valueOf(i.path("integration_id").asLong(i.path("data_source_id").asLong())));
-        v.put("name", text(i.path("name")));
-        v.put("type", text(i.path("plugin_type")));
-        v.put("enabled", "enabled".equalsIgnoreCase(i.path("status").asText("enabled"))
-                && i.path("settings").path("war_room_enabled").asBoolean(true));
+        String id = String.valueOf(i.path("integration_id").asLong(i.path("data_source_id").asLong()));
+        boolean enabled = "enabled".equalsIgnoreCase(i.path("status").asText("enabled")) && i.path("settings").path("war_room_enabled").asBoolean(true);
+        ObjectNode v = entry(mapper, "flashduty", id, i.path("name"), i.path("plugin_type"), enabled);
         v.putArray("channels");
         return v;
+    }
+
+    /** A catalog entry's fields before its channels, in the order every provider's entry has them. */
+    static ObjectNode entry(ObjectMapper mapper, String provider, String id, JsonNode name, JsonNode type, boolean enabled) {
+        return mapper.createObjectNode().put("provider", provider).put("id", id).put("name", text(name)).put("type", text(type))
+                .put("enabled", enabled);
     }
 
     /** The most characters a catalog field keeps, and the most channels an entry lists: an entry always fits its topic. */

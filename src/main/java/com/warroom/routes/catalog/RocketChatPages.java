@@ -1,6 +1,5 @@
 package com.warroom.routes.catalog;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -99,10 +98,6 @@ public final class RocketChatPages {
      * @param maxPages      the most pages one refresh may ask for, whatever the total says (ROCKETCHAT_MAX_PAGES)
      * @param maxWaitMillis the most one refresh may wait for 429s, all together (ROCKETCHAT_REFRESH)
      */
-    public RocketChatPages(ObjectMapper mapper, int pageSize, int maxPages, long maxWaitMillis) {
-        this(mapper, pageSize, maxPages, maxWaitMillis, new EmptyListConfirmation(Duration.ofMillis(Math.max(0, maxWaitMillis))));
-    }
-
     /**
      * @param emptyLists when an empty list may replace the last good one (a refresh apart: ROCKETCHAT_REFRESH);
      *                   the numbers are positive ({@code Settings} refuses any other at start)
@@ -257,12 +252,8 @@ public final class RocketChatPages {
 
     /** Only what the catalog publishes; nothing else of a Rocket.Chat integration is kept. */
     ObjectNode reduce(JsonNode i) {
-        ObjectNode v = mapper.createObjectNode();
-        v.put("provider", "rocketchat");
-        v.put("id", i.path("_id").asText());
-        v.put("name", ImCatalogPublisher.text(i.path("name")));
-        v.put("type", ImCatalogPublisher.text(i.path("type")));
-        v.put("enabled", i.path("enabled").asBoolean(false));
+        ObjectNode v = ImCatalogPublisher.entry(mapper, "rocketchat", i.path("_id").asText(), i.path("name"), i.path("type"),
+                i.path("enabled").asBoolean(false));
         ArrayNode channels = v.putArray("channels");
         JsonNode c = i.path("channel");
         if (c.isArray()) {

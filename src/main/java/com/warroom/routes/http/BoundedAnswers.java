@@ -3,7 +3,6 @@ package com.warroom.routes.http;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -70,11 +69,6 @@ public final class BoundedAnswers implements ExecChainHandler {
     /** Answers of at most {@code maxBytes} (after inflation); {@code setting} names the cap in the failure. */
     public static BoundedAnswers capped(String setting, long maxBytes) {
         return new BoundedAnswers(setting, maxBytes, null, null);
-    }
-
-    /** The same cap, and the whole exchange cut at {@code deadline} from its start. */
-    public BoundedAnswers withDeadline(String setting, Duration deadline) {
-        return withDeadline(setting, deadline::toMillis);
     }
 
     /** The same cap, and each exchange cut when {@code millisFromStart} (asked as it starts; negative: never) has passed. */

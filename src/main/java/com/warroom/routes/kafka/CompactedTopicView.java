@@ -10,8 +10,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
@@ -78,10 +76,9 @@ public final class CompactedTopicView implements AutoCloseable {
     private final Map<TopicPartition, Long> next = new ConcurrentHashMap<>();
     /** keys as {@link #heldKey} gives them */
     private final Map<Object, byte[]> values = new ConcurrentHashMap<>(1 << 16);
-    private volatile KafkaConsumer<String, byte[]> tail;
-    private volatile Thread tailThread;
-    private volatile boolean closing;
-    private final CountDownLatch closed = new CountDownLatch(1);
+    /** the follower, after {@link #load} */
+    private final RestartingConsumer<String, byte[]> tail;
+    private boolean loaded;
     /** how long after its record's timestamp a key is held; 0: for ever */
     private final long keepMillis;
     private final Clock clock;
@@ -108,11 +105,12 @@ public final class CompactedTopicView implements AutoCloseable {
         this.restart = restart;
         this.keepMillis = Math.max(0, keepMillis);
         this.clock = clock;
+        this.tail = new RestartingConsumer<>("follow-" + topic, restart, this::newConsumer, this::follow);
     }
 
     /** Reads the topic to the end offsets seen now, then keeps following it. */
     public synchronized void load() {
-        if (tail != null) {
+        if (loaded) {
             return;
         }
         long start = System.nanoTime();
@@ -126,10 +124,8 @@ public final class CompactedTopicView implements AutoCloseable {
             consumer.close(Duration.ofSeconds(1));
             throw e;
         }
-        tail = consumer;
-        tailThread = new Thread(this::follow, "follow-" + topic);
-        tailThread.setDaemon(true);
-        tailThread.start();
+        loaded = true;
+        tail.start(consumer);
     }
 
     /** Assigns every partition of the topic (none while it does not exist), read from the start. */
@@ -170,84 +166,50 @@ public final class CompactedTopicView implements AutoCloseable {
     }
 
     /**
-     * Follows the topic; a failed client is replaced after a backoff, going on from the offsets applied.
-     * Any Throwable counts as a failure, an Error too (a StackOverflowError in a deserializer, an
-     * OutOfMemoryError on one huge record): the thread reports it (failing closed for the ledger) and
-     * restarts like after any other failure, rather than dying silently with the budget open. The
-     * follower is back only once it has caught up: with the end offsets read when the new client was
-     * assigned, so no call starts on a view that misses what was written meanwhile. While it runs,
-     * every poll that brought records and every successful end-offsets probe of an idle poll is
-     * progress ({@link BackgroundThreads#progress}): a client that reaches no broker polls empty
-     * without throwing, and only the missing progress shows it.
+     * Follows the topic (on {@link RestartingConsumer}'s thread, which replaces a failed client after
+     * a backoff, going on from the offsets applied). The follower is back only once it has caught up:
+     * with the end offsets read when the new client was assigned, so no call starts on a view that
+     * misses what was written meanwhile. While it runs, every poll that brought records and every
+     * successful end-offsets probe of an idle poll is progress ({@link BackgroundThreads#progress}):
+     * a client that reaches no broker polls empty without throwing, and only the missing progress shows it.
      */
-    private void follow() {
-        String name = "follow-" + topic;
-        BackgroundThreads threads = restart.threads();
-        threads.watch(name, restart.failClosed());
-        long backoff = restart.backoff().millis(1);
-        KafkaConsumer<String, byte[]> consumer = tail;
-        boolean failing = false;
-        while (!closing) {
-            Throwable failure = null;
-            try {
-                if (consumer == null) { // a new follower where the last one left off (none yet: the partitions are looked for)
-                    consumer = newConsumer();
-                    tail = consumer;
-                    consumer.assign(next.keySet());
-                    next.forEach(consumer::seek);
-                }
-                // no partitions (the topic is not created yet): looked for again until it has, then read from the start; each
-                // answer is progress (the client is not stalled), and the looks come well within the stall bound
-                while (consumer.assignment().isEmpty() && !closing) {
-                    boolean found = !assignFromStart(consumer).isEmpty();
-                    threads.progress(name);
-                    if (!found) {
-                        pause(Math.min(restart.maxBackoff().toMillis(), MISSING_TOPIC_LOOK_MILLIS));
-                    }
-                }
-                if (failing) { // after a restart: what was written meanwhile is applied before the thread counts as back
-                    readToEnd(consumer);
-                    failing = false;
-                    backoff = restart.backoff().millis(1);
-                    threads.running(name);
-                }
-                long probedAt = System.nanoTime();
-                while (!closing) {
-                    ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofSeconds(1));
-                    for (ConsumerRecord<String, byte[]> r : records) {
-                        apply(r);
-                        next.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
-                    }
-                    long now = System.nanoTime();
-                    if (!records.isEmpty()) {
-                        threads.progress(name);
-                        probedAt = now;
-                    } else if (now - probedAt >= PROBE_NANOS) {
-                        probedAt = now;
-                        if (reachesBrokers(consumer)) {
-                            threads.progress(name);
-                        }
-                    }
-                }
-            } catch (Throwable e) { // a WakeupException too, when not closing: the follower is gone all the same
-                failure = e;
-            } finally {
-                if (consumer != null) {
-                    closeQuietly(consumer);
-                    consumer = null;
-                }
-            }
-            if (closing) {
-                break;
-            }
-            failing = true;
-            threads.failed(name, failure, restart.failClosed(), backoff);
-            if (!pause(backoff)) {
-                break;
-            }
-            backoff = restart.backoff().after(backoff);
+    private void follow(KafkaConsumer<String, byte[]> consumer) {
+        boolean restarted = consumer.assignment().isEmpty(); // not the one load() read with (or it found no topic)
+        if (restarted) { // a new follower where the last one left off (no partitions yet: looked for below)
+            consumer.assign(next.keySet());
+            next.forEach(consumer::seek);
         }
-        threads.unwatch(name);
+        // no partitions (the topic is not created yet): looked for again until it has, then read from the start; each
+        // answer is progress (the client is not stalled), and the looks come well within the stall bound
+        while (consumer.assignment().isEmpty() && !tail.closing()) {
+            boolean found = !assignFromStart(consumer).isEmpty();
+            tail.progress();
+            if (!found) {
+                tail.pause(Math.min(restart.maxBackoff().toMillis(), MISSING_TOPIC_LOOK_MILLIS));
+            }
+        }
+        if (restarted) { // what was written meanwhile is applied before the thread counts as back
+            readToEnd(consumer);
+            tail.running();
+        }
+        long probedAt = System.nanoTime();
+        while (!tail.closing()) {
+            ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofSeconds(1));
+            for (ConsumerRecord<String, byte[]> r : records) {
+                apply(r);
+                next.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+            }
+            long now = System.nanoTime();
+            if (!records.isEmpty()) {
+                tail.progress();
+                probedAt = now;
+            } else if (now - probedAt >= PROBE_NANOS) {
+                probedAt = now;
+                if (reachesBrokers(consumer)) {
+                    tail.progress();
+                }
+            }
+        }
     }
 
     /** An idle poll says nothing: asking for the end offsets does (a time-out is no progress, not a failure). */
@@ -257,24 +219,6 @@ public final class CompactedTopicView implements AutoCloseable {
             return true;
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             return false;
-        }
-    }
-
-    /** Waits, unless closing; false when closing. */
-    private boolean pause(long millis) {
-        try {
-            return !closed.await(millis, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    private static void closeQuietly(KafkaConsumer<?, ?> consumer) {
-        try {
-            consumer.close(Duration.ofSeconds(2));
-        } catch (RuntimeException e) {
-            // gone already
         }
     }
 
@@ -360,19 +304,6 @@ public final class CompactedTopicView implements AutoCloseable {
 
     @Override
     public void close() {
-        closing = true;
-        closed.countDown(); // ends a backoff being waited out
-        KafkaConsumer<String, byte[]> c = tail;
-        if (c != null) {
-            c.wakeup();
-        }
-        Thread t = tailThread;
-        if (t != null) {
-            try {
-                t.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        tail.close();
     }
 }

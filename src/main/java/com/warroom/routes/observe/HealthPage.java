@@ -4,9 +4,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.function.Supplier;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.ext.web.Router;
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
@@ -57,25 +58,22 @@ public final class HealthPage implements StartupListener {
     }
 
     /** The answer Camel's page gives at this exposure level without any query parameter. */
-    static ObjectNode body(Collection<HealthCheck.Result> results, boolean up, String level) {
-        ObjectNode answer = JSON.createObjectNode().put("status", up ? "UP" : "DOWN");
-        if ("oneline".equals(level)) {
-            return answer;
-        }
+    static JsonNode body(Collection<HealthCheck.Result> results, boolean up, String level) {
         boolean full = "full".equals(level);
-        List<HealthCheck.Result> shown = results.stream().filter(r -> full || r.getState() == HealthCheck.State.DOWN).toList();
-        if (shown.isEmpty()) {
-            return answer;
-        }
-        ArrayNode checks = answer.putArray("checks");
-        for (HealthCheck.Result r : shown) {
-            ObjectNode check = checks.addObject().put("name", r.getCheck().getId()).put("status", r.getState().name());
-            if (full) {
-                r.getError().ifPresent(e -> check.put("error-message", causes(e)));
-            }
-            r.getMessage().ifPresent(m -> check.put("message", m));
-        }
-        return answer;
+        List<Check> checks = "oneline".equals(level) ? List.of() : results.stream()
+                .filter(r -> full || r.getState() == HealthCheck.State.DOWN)
+                .map(r -> new Check(r.getCheck().getId(), r.getState().name(), full ? r.getError().map(HealthPage::causes).orElse(null) : null,
+                        r.getMessage().orElse(null)))
+                .toList();
+        return JSON.valueToTree(new Answer(up ? "UP" : "DOWN", checks));
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    record Answer(String status, List<Check> checks) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Check(String name, String status, @JsonProperty("error-message") String errorMessage, String message) {
     }
 
     /** The error's message and its causes', as Camel's page shows them (a cause chain that loops stops). */

@@ -16,14 +16,12 @@ import org.apache.camel.main.HttpManagementServerConfigurationProperties;
  */
 public final class ManagementServer extends VertxPlatformHttpServer {
 
-    private final String healthPath;
-    private final boolean metricsEnabled;
+    private final HttpManagementServerConfigurationProperties settings;
 
     ManagementServer(CamelContext camelContext, HttpManagementServerConfigurationProperties c) {
         super(configuration(c));
         setCamelContext(camelContext);
-        this.healthPath = c.getHealthPath();
-        this.metricsEnabled = c.isMetricsEnabled();
+        this.settings = c;
     }
 
     private static VertxPlatformHttpServerConfiguration configuration(HttpManagementServerConfigurationProperties c) {
@@ -37,12 +35,12 @@ public final class ManagementServer extends VertxPlatformHttpServer {
     }
 
     String healthPath() {
-        return healthPath;
+        return settings.getHealthPath();
     }
 
     /** {@code camel.management.metrics-enabled}: whether {@link PrometheusMetrics} serves {@code /observe/metrics} here. */
     boolean metricsEnabled() {
-        return metricsEnabled;
+        return settings.isMetricsEnabled();
     }
 
     /** The router the pages are added to, once the server has started. */

@@ -20,16 +20,10 @@ public final class ReadinessCheck extends AbstractHealthCheck {
     private final Supplier<String> notReadyMessage;
     private final Supplier<String> upNote;
 
-    public ReadinessCheck(String id, BooleanSupplier ready, String notReadyMessage) {
-        this(id, ready, () -> notReadyMessage);
-    }
-
-    /** A message made when down by a bean that says only names and classes, never values. */
-    public ReadinessCheck(String id, BooleanSupplier ready, Supplier<String> notReadyMessage) {
-        this(id, ready, notReadyMessage, () -> null);
-    }
-
-    /** With a note while up (null: none), made like the message from names only. */
+    /**
+     * @param notReadyMessage made when down by a bean that says only names and classes, never values
+     * @param upNote          a note while up (null: none), made like the message from names only
+     */
     public ReadinessCheck(String id, BooleanSupplier ready, Supplier<String> notReadyMessage, Supplier<String> upNote) {
         super("war-room", id);
         this.ready = ready;
@@ -45,11 +39,7 @@ public final class ReadinessCheck extends AbstractHealthCheck {
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
         if (ready.getAsBoolean()) {
-            String note = upNote.get();
-            if (note != null) {
-                builder.message(note);
-            }
-            builder.up();
+            builder.message(upNote.get()).up(); // a null note: no message, as before the call
         } else {
             builder.message(notReadyMessage.get()).down();
         }

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 import com.warroom.routes.app.WarRoomApplication;
 
@@ -51,6 +52,16 @@ public record CommandLine(Map<String, String> values) {
             throw new UsageError((routes ? "routes directory" : "configuration file") + " not found: " + path.toAbsolutePath());
         }
         return path;
+    }
+
+    /** An option's value parsed, null when not given; one that does not parse is a usage error naming what it should be. */
+    public <T> T value(String option, Function<String, T> parse, String expected) {
+        String v = values.get(option);
+        try {
+            return v == null ? null : parse.apply(v);
+        } catch (RuntimeException e) {
+            throw new UsageError(option + " is not " + expected + ": " + v);
+        }
     }
 
     /** Runs a command: a usage error or a start-up problem is one line and exit code 2; anything else is thrown. */

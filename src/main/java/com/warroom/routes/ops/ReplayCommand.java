@@ -7,10 +7,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.StringJoiner;
@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.app.Settings;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.spi.PropertiesComponent;
@@ -54,6 +54,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class ReplayCommand {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TIME = "an ISO-8601 time with a zone (e.g. 2026-11-23T08:00:00Z or 2026-11-23T09:00:00+01:00)";
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     /** No record read for this long while reading the range: Kafka is not answering. */
     private static final Duration STALL = Duration.ofSeconds(60);
@@ -105,8 +107,8 @@ public final class ReplayCommand {
         if (!cl.containsKey("--from")) {
             throw new CommandLine.UsageError("replay needs --from TIME (ISO-8601, e.g. 2026-11-23T08:00:00Z)");
         }
-        from = time("--from", cl.get("--from"));
-        to = cl.containsKey("--to") ? time("--to", cl.get("--to")) : null;
+        from = command.value("--from", v -> OffsetDateTime.parse(v).toInstant(), TIME);
+        to = command.value("--to", v -> OffsetDateTime.parse(v).toInstant(), TIME);
         if (to != null && !to.isAfter(from)) {
             throw new CommandLine.UsageError("--to " + to + " is not after --from " + from);
         }
@@ -115,7 +117,8 @@ public final class ReplayCommand {
         if (outFile != null && !dryRun) {
             throw new CommandLine.UsageError("--out writes the dry run's decisions: use it with --dry-run");
         }
-        progressNanos = duration(cl.getOrDefault("--progress", "5s")) * 1_000_000;
+        Long progressMillis = command.value("--progress", TimeUtils::toMilliSeconds, "a duration (e.g. 5s, 1m)");
+        progressNanos = Math.max(progressMillis == null ? 5_000 : progressMillis, 100) * 1_000_000;
         routes = command.path("--routes");
         this.out = out;
         // the same property resolution Camel Main does; only a dry run starts this context
@@ -126,23 +129,6 @@ public final class ReplayCommand {
         pc.setOverrideProperties(p);
         settings = Settings.read(pc::resolveProperty);
         topic = settings.topics().incident();
-    }
-
-    private static Instant time(String option, String value) {
-        try {
-            return OffsetDateTime.parse(value).toInstant();
-        } catch (DateTimeParseException e) {
-            throw new CommandLine.UsageError(option + " is not an ISO-8601 time with a zone (e.g. 2026-11-23T08:00:00Z"
-                    + " or 2026-11-23T09:00:00+01:00): " + value);
-        }
-    }
-
-    private static long duration(String value) {
-        try {
-            return Math.max(TimeUtils.toMilliSeconds(value), 100);
-        } catch (RuntimeException e) {
-            throw new CommandLine.UsageError("--progress is not a duration (e.g. 5s, 1m): " + value);
-        }
     }
 
     private int replay() throws Exception {
@@ -334,14 +320,13 @@ public final class ReplayCommand {
     }
 
     /** A dry run's decision: one line, and with {@code --out} one JSON line. */
-    private void decided(ObjectNode d, PrintStream jsonLines) {
-        String reason = d.path("reason").asText("");
-        String decision = d.get("decision").asText() + (reason.isEmpty() ? "" : "/" + reason);
-        handled(decision, d.get("partition").asInt(), d.get("offset").asLong());
-        out.println(String.format("%-40s partition=%d offset=%d incident_id=%s event_id=%s", decision, d.get("partition").asInt(),
-                d.get("offset").asLong(), d.path("incident_id").asText("-"), d.path("event_id").asText("-")));
+    private void decided(ReplayDryRun.Decision d, PrintStream jsonLines) {
+        String decision = d.decision() + (d.reason() == null || d.reason().isEmpty() ? "" : "/" + d.reason());
+        handled(decision, d.partition(), d.offset());
+        out.println(String.format("%-40s partition=%d offset=%d incident_id=%s event_id=%s", decision, d.partition(), d.offset(),
+                Objects.requireNonNullElse(d.incidentId(), "-"), Objects.requireNonNullElse(d.eventId(), "-")));
         if (jsonLines != null) {
-            jsonLines.println(d);
+            jsonLines.println(JSON.valueToTree(d));
         }
     }
 

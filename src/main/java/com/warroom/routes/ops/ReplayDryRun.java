@@ -10,9 +10,8 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.warroom.routes.app.Settings;
 import com.warroom.routes.StartupProblem;
 import com.warroom.routes.app.WarRoomBeans;
@@ -114,7 +113,7 @@ record ReplayDryRun(CamelContext context, WarRoomLedger ledger, IncidentEventPar
      * The decision for one record, as the JSON line {@code --out} writes. The live service would have
      * written the ledger on a create: a later event of the same incident in the range finds it there.
      */
-    ObjectNode decide(ConsumerRecord<byte[], byte[]> r) {
+    Decision decide(ConsumerRecord<byte[], byte[]> r) {
         Exchange ex = new DefaultExchange(context);
         ex.setProperty(IncomingRecord.TOPIC, r.topic());
         ex.setProperty(IncomingRecord.PARTITION, r.partition());
@@ -138,16 +137,15 @@ record ReplayDryRun(CamelContext context, WarRoomLedger ledger, IncidentEventPar
         } else if (incidentId != null && outcome.decision().equals("would_create")) {
             wouldCreate.add(incidentId);
         }
-        ObjectNode line = JsonNodeFactory.instance.objectNode();
-        line.put("partition", r.partition());
-        line.put("offset", r.offset());
-        line.put("record_time", Instant.ofEpochMilli(r.timestamp()).toString());
-        line.put("incident_id", incidentId);
-        line.put("event_id", ex.getProperty(IncidentEventParser.EVENT_ID, String.class));
-        line.put("event_type", ex.getProperty(IncidentEventParser.EVENT_TYPE, String.class));
-        line.put("decision", outcome.decision());
-        line.put("reason", outcome.reason());
-        return line;
+        return new Decision(r.partition(), r.offset(), Instant.ofEpochMilli(r.timestamp()).toString(), incidentId,
+                ex.getProperty(IncidentEventParser.EVENT_ID, String.class), ex.getProperty(IncidentEventParser.EVENT_TYPE, String.class),
+                outcome.decision(), outcome.reason());
+    }
+
+    /** A decision, as the JSON line {@code --out} writes (snake_case keys). */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record Decision(int partition, long offset, String recordTime, String incidentId, String eventId, String eventType, String decision,
+                    String reason) {
     }
 
     private record Outcome(String decision, String reason) {
@@ -196,28 +194,21 @@ record ReplayDryRun(CamelContext context, WarRoomLedger ledger, IncidentEventPar
      * turned back into the list items the catalog bean selects from. False when there is none.
      */
     private static boolean loadCatalog(ImIntegrationCatalog catalog, KafkaClientSettings kafka, String topic, ObjectMapper mapper) {
-        ArrayNode items = mapper.createArrayNode();
+        List<JsonNode> items = new ArrayList<>();
         try (CompactedTopicView view = new CompactedTopicView(kafka, topic)) {
             view.load();
             for (String key : view.keys().stream().filter(k -> k.startsWith("flashduty:") && view.get(k) != null).toList()) {
                 JsonNode i = mapper.readTree(view.get(key));
-                ObjectNode item = items.addObject();
-                item.put("integration_id", i.path("id").asLong(0));
-                item.put("plugin_type", i.path("type").asText(""));
-                item.put("status", i.path("enabled").asBoolean(false) ? "enabled" : "disabled");
+                items.add(mapper.createObjectNode().put("integration_id", i.path("id").asLong(0)).put("plugin_type", i.path("type").asText(""))
+                        .put("status", i.path("enabled").asBoolean(false) ? "enabled" : "disabled"));
             }
         } catch (IOException | RuntimeException e) {
             return false; // unreadable: the creates are reported without the integration check
         }
         if (items.isEmpty()) {
-            return false;
+            return false; // not loaded: the decision routes ask direct:im-catalog-load, answered as not checked
         }
-        Exchange ex = new DefaultExchange(new org.apache.camel.impl.DefaultCamelContext(false));
-        ex.setProperty(FlashdutyCallState.OUTCOME, "success");
-        ObjectNode data = mapper.createObjectNode();
-        data.set("items", items);
-        ex.setProperty(FlashdutyCallState.DATA, data);
-        catalog.update(ex);
+        catalog.load(items);
         return true;
     }
 

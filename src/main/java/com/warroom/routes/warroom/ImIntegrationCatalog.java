@@ -124,6 +124,12 @@ public final class ImIntegrationCatalog {
         }
     }
 
+    /** The replay's dry run: the items the live service published (no secrets there), taken as they are. */
+    public void load(List<JsonNode> published) {
+        items = List.copyOf(published);
+        loaded = true;
+    }
+
     public boolean isLoaded() {
         return loaded;
     }

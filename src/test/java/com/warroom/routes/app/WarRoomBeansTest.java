@@ -85,5 +85,8 @@ class WarRoomBeansTest {
                 assertThrows(StartupProblem.class, () -> shipped("war-room.max-event-age=soon")).getMessage());
         assertEquals("flashduty.retry.max-attempts is not a positive number: 0",
                 assertThrows(StartupProblem.class, () -> shipped("flashduty.retry.max-attempts=0")).getMessage());
+        assertEquals("template.sync-interval is not a positive duration (empty: off): 0s",
+                assertThrows(StartupProblem.class, () -> shipped("template.sync-interval=0s")).getMessage());
+        assertEquals(java.time.Duration.ofHours(1), shipped("template.sync-interval=1h").templateSyncInterval());
     }
 }

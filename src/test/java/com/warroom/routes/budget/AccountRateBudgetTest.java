@@ -37,7 +37,7 @@ class AccountRateBudgetTest {
     }
 
     private static AccountRateBudget.Permit now(AccountRateBudget b) throws InterruptedException {
-        return b.tryAcquire(10, 0, TimeUnit.NANOSECONDS);
+        return b.acquire(10, TimeUnit.NANOSECONDS.toNanos(0), null);
     }
 
     @Test
@@ -131,7 +131,7 @@ class AccountRateBudgetTest {
         List<Future<?>> done = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             done.add(pool.submit(() -> {
-                AccountRateBudget.Permit p = b.acquire(10);
+                AccountRateBudget.Permit p = b.acquire(10, Long.MAX_VALUE, null);
                 sent.add(System.nanoTime());
                 LockSupport.parkNanos((long) (Math.random() * 3 * MS)); // the call's latency
                 p.release();
@@ -166,13 +166,13 @@ class AccountRateBudgetTest {
     @Test
     void warRoomCreationIsServedBeforeOtherWaitingCalls() throws Exception {
         AccountRateBudget b = new AccountRateBudget(1, 100, 40, 10_000);
-        AccountRateBudget.Permit held = b.acquire(0);
+        AccountRateBudget.Permit held = b.acquire(0, Long.MAX_VALUE, null);
         List<String> order = new CopyOnWriteArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(4);
         List<Future<?>> done = new ArrayList<>();
         for (String name : List.of("template-1", "template-2")) {
             done.add(pool.submit(() -> {
-                AccountRateBudget.Permit p = b.acquire(10);
+                AccountRateBudget.Permit p = b.acquire(10, Long.MAX_VALUE, null);
                 order.add(name);
                 p.release();
                 return null;
@@ -181,7 +181,7 @@ class AccountRateBudgetTest {
             Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.waiting() == expected);
         }
         done.add(pool.submit(() -> {
-            AccountRateBudget.Permit p = b.acquire(0);
+            AccountRateBudget.Permit p = b.acquire(0, Long.MAX_VALUE, null);
             order.add("create");
             p.release();
             return null;
@@ -198,11 +198,11 @@ class AccountRateBudgetTest {
     @Test
     void anInterruptedWaiterLeavesTheQueue() throws Exception {
         AccountRateBudget b = new AccountRateBudget(1, 10, 10_000, 60_000);
-        b.acquire(0);
+        b.acquire(0, Long.MAX_VALUE, null);
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread waiter = new Thread(() -> {
             try {
-                b.acquire(10);
+                b.acquire(10, Long.MAX_VALUE, null);
             } catch (Throwable t) {
                 thrown.set(t);
             }
@@ -261,12 +261,12 @@ class AccountRateBudgetTest {
         AccountRateBudget b = new AccountRateBudget(100, 1000, 1000, 60_000);
         BlockingJournal journal = new BlockingJournal(1, 2);
         b.journal(journal);
-        AccountRateBudget.Permit first = b.acquire(10); // covered by the reservation the journal holds
+        AccountRateBudget.Permit first = b.acquire(10, Long.MAX_VALUE, null); // covered by the reservation the journal holds
         ExecutorService pool = Executors.newCachedThreadPool();
         try {
-            Future<AccountRateBudget.Permit> needsWrite = pool.submit(() -> b.acquire(0));
+            Future<AccountRateBudget.Permit> needsWrite = pool.submit(() -> b.acquire(0, Long.MAX_VALUE, null));
             assertTrue(journal.writing.await(30, TimeUnit.SECONDS), "the second call needs a reservation written");
-            Future<AccountRateBudget.Permit> waitsForIt = pool.submit(() -> b.acquire(10));
+            Future<AccountRateBudget.Permit> waitsForIt = pool.submit(() -> b.acquire(10, Long.MAX_VALUE, null));
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> b.waiting() == 2);
             // while the write is still blocked, everything else the budget offers answers
             Future<String> others = pool.submit(() -> {
@@ -275,7 +275,6 @@ class AccountRateBudgetTest {
                 b.closeFor("test");
                 int[] closed = b.limits();
                 b.reopen("test");
-                b.occupy(1, System.currentTimeMillis() - 120_000, 0, System.currentTimeMillis());
                 return b.inFlight() + "/" + b.waiting() + "/" + b.permitsGranted() + "/" + closed[0];
             });
             assertEquals("0/2/1/0", others.get(30, TimeUnit.SECONDS), "in flight/waiting/granted/limit while closed");
@@ -298,18 +297,18 @@ class AccountRateBudgetTest {
         journal.failing = true;
         journal.letGo.countDown();
         b.journal(journal);
-        assertNull(b.tryAcquire(0, 300, TimeUnit.MILLISECONDS), "no reservation, no permit");
+        assertNull(b.acquire(0, TimeUnit.MILLISECONDS.toNanos(300), null), "no reservation, no permit");
         assertTrue(journal.writes.get() >= 1);
         assertEquals(0, b.permitsGranted());
         assertEquals(0, b.waiting(), "the waiter left the queue at its deadline");
         journal.failing = false;
-        assertNotNull(b.tryAcquire(0, 30, TimeUnit.SECONDS), "the next write succeeds: calls go on");
+        assertNotNull(b.acquire(0, TimeUnit.SECONDS.toNanos(30), null), "the next write succeeds: calls go on");
     }
 
     // ---- the ceiling for calls other than war-room creation (issue 22, item 6) -------------------
 
     private static AccountRateBudget.Permit warRoomNow(AccountRateBudget b) throws InterruptedException {
-        return b.tryAcquire(0, 0, TimeUnit.NANOSECONDS);
+        return b.acquire(0, TimeUnit.NANOSECONDS.toNanos(0), null);
     }
 
     @Test
@@ -346,7 +345,7 @@ class AccountRateBudgetTest {
         try {
             List<Future<AccountRateBudget.Permit>> flood = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
-                flood.add(pool.submit(() -> b.acquire(10)));
+                flood.add(pool.submit(() -> b.acquire(10, Long.MAX_VALUE, null)));
             }
             // two got the others' share of the 10 s window, the rest wait for it
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.waiting() == 4 && b.inFlight() == 2);
@@ -361,32 +360,10 @@ class AccountRateBudgetTest {
     }
 
     @Test
-    void callsOfAPredecessorCountAgainstTheOthersCeilingSoWarRoomsKeepTheRest() throws Exception {
-        FakeClock clock = new FakeClock();
-        AccountRateBudget b = new AccountRateBudget(10, 40, 100, 1000, clock::now);
-        b.capOthers(50);
-        b.occupy(6, 0, 0, 0); // 6 calls a predecessor just made: which caller made them is not known
-        int others = 0;
-        for (int t = 100; t <= 400; t += 100) {
-            clock.at(t);
-            for (AccountRateBudget.Permit p = now(b); p != null; p = now(b)) {
-                p.release();
-                others++;
-            }
-        }
-        assertEquals(14, others, "the others' 20 of the long window, less the predecessor's 6");
-        assertNull(now(b), "the others' share of the long window is spent");
-        for (int i = 0; i < 10; i++) {
-            assertNotNull(warRoomNow(b), "war-room creation keeps the rest, at once (call " + i + ")");
-        }
-    }
-
-    @Test
     void theCeilingRoundsDownAndNeverLetsTheTotalPastTheWindow() throws Exception {
         FakeClock clock = new FakeClock();
         AccountRateBudget b = new AccountRateBudget(5, 20, 100, 1000, clock::now);
         b.capOthers(50); // the others: 2 and 10
-        assertArrayEquals(new int[] {2, 10}, b.othersLimits());
         now(b).release();
         now(b).release();
         assertNull(now(b), "the others' half of the window, rounded down");
@@ -399,8 +376,10 @@ class AccountRateBudgetTest {
             assertNotNull(warRoomNow(b), "war rooms first in the next window");
         }
         assertNull(now(b), "and the others never go past the share war rooms left: the total stays the account's");
-        b.capOthers(1); // 0 of 5 per short window would leave the others nothing at all: one call
-        assertArrayEquals(new int[] {1, 1}, b.othersLimits(), "at least one call per window");
+        AccountRateBudget c = new AccountRateBudget(5, 20, 100, 1000, clock::now);
+        c.capOthers(1); // 0 of 5 per short window would leave the others nothing at all: one call
+        now(c).release();
+        assertNull(now(c), "at least one call per window, and no more");
         assertThrows(IllegalArgumentException.class, () -> b.capOthers(0));
         assertThrows(IllegalArgumentException.class, () -> b.capOthers(101));
     }
@@ -411,7 +390,7 @@ class AccountRateBudgetTest {
 
     /** A permit within 200 ms (time for a claim to be written), or null. */
     private static AccountRateBudget.Permit soon(AccountRateBudget b) throws InterruptedException {
-        return b.tryAcquire(0, 200, TimeUnit.MILLISECONDS);
+        return b.acquire(0, TimeUnit.MILLISECONDS.toNanos(200), null);
     }
 
     /** Other replicas' claims, as a journal that follows them reports: settable, and it says when they change. */
@@ -497,7 +476,7 @@ class AccountRateBudgetTest {
         assertNull(soon(b), "the long window: 18 claimed by the others and 2 of ours fill 20");
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
-            java.util.concurrent.Future<AccountRateBudget.Permit> waiting = pool.submit(() -> b.acquire(0));
+            java.util.concurrent.Future<AccountRateBudget.Permit> waiting = pool.submit(() -> b.acquire(0, Long.MAX_VALUE, null));
             Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.waiting() == 1);
             assertFalse(waiting.isDone());
             others.others(60_000, 10); // a give-back, or claims aging out: the journal says so
@@ -523,7 +502,7 @@ class AccountRateBudgetTest {
             for (int i = 0; i < 4; i++) {
                 calls.add(pool.submit(() -> {
                     start.await();
-                    return b.tryAcquire(0, 300, TimeUnit.MILLISECONDS);
+                    return b.acquire(0, TimeUnit.MILLISECONDS.toNanos(300), null);
                 }));
             }
             start.countDown();

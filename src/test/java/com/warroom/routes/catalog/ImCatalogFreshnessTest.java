@@ -11,7 +11,7 @@ class ImCatalogFreshnessTest {
 
     /** A refresh that got its one page, or one Rocket.Chat refused. */
     static RocketChatPages.Refresh rocketChatRefresh(boolean complete) {
-        RocketChatPages pages = new RocketChatPages(TestKafka.MAPPER, 3, 1000, 1000);
+        RocketChatPages pages = RocketChatPagesTest.pages(3, 1000, 1000);
         RocketChatPages.Refresh refresh = pages.begin();
         pages.page(refresh, null, complete ? 200 : 401, null, "{\"integrations\":[{\"_id\":\"a\"}],\"total\":1}");
         return refresh;

@@ -32,7 +32,7 @@ class ImCatalogPublisherTest {
     final CompactedTopicView topic = new CompactedTopicView(new KafkaClientSettings(Map.of("bootstrap.servers", "localhost:1")), "im");
     final ImCatalogPublisher publisher = new ImCatalogPublisher(topic, new ImIntegrationCatalog(null,
             new EmptyListConfirmation(Duration.ZERO), new SimpleMeterRegistry()), MAPPER);
-    final RocketChatPages pages = new RocketChatPages(MAPPER, 3, 1000, 1000);
+    final RocketChatPages pages = RocketChatPagesTest.pages(3, 1000, 1000);
 
     ImCatalogPublisherTest() {
         for (String id : List.of("a", "b", "c")) {

@@ -1,12 +1,14 @@
 package com.warroom.routes.catalog;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.warroom.routes.EmptyListConfirmation;
 import com.warroom.routes.http.AnswerDeadlinePassed;
 import com.warroom.routes.http.AnswerTooLarge;
 import com.warroom.routes.support.LogCapture;
@@ -22,6 +24,11 @@ class RocketChatPagesTest {
     /** One refresh, as the route's variable holds it. */
     static final class Run {
         RocketChatPages.Refresh r;
+    }
+
+    /** Pages as WarRoomBeans makes them: an empty list is believed a refresh ({@code maxWaitMillis}) apart. */
+    static RocketChatPages pages(int pageSize, int maxPages, long maxWaitMillis) {
+        return new RocketChatPages(MAPPER, pageSize, maxPages, maxWaitMillis, new EmptyListConfirmation(Duration.ofMillis(maxWaitMillis)));
     }
 
     /** A server: what it answers for the offset and count asked. */
@@ -76,7 +83,7 @@ class RocketChatPagesTest {
     @Test
     void anHonestServerIsPagedToTheEndAtTheCountItServes() throws Exception {
         Run e = new Run();
-        int calls = run(new RocketChatPages(MAPPER, 100, 1000, 60_000), e, 100, honest(250, 30));
+        int calls = run(pages(100, 1000, 60_000), e, 100, honest(250, 30));
         assertTrue(complete(e));
         assertEquals(9, calls, "250 at 30 a page");
         assertEquals(250, items(e).size());
@@ -86,7 +93,7 @@ class RocketChatPagesTest {
     @Test
     void anOffsetThatNeverAdvancesEndsAtTheSecondPageFailed() throws Exception {
         Run e = new Run();
-        int calls = run(new RocketChatPages(MAPPER, 3, 1000, 60_000), e, 3, (offset, count, call) -> page(0, 3, 8, "id"));
+        int calls = run(pages(3, 1000, 60_000), e, 3, (offset, count, call) -> page(0, 3, 8, "id"));
         assertEquals(2, calls);
         assertFalse(complete(e), "failed, not a partial success");
     }
@@ -94,7 +101,7 @@ class RocketChatPagesTest {
     @Test
     void anEmptyPageBeforeTheTotalEndsFailed() throws Exception {
         Run e = new Run();
-        int calls = run(new RocketChatPages(MAPPER, 3, 1000, 60_000), e, 3,
+        int calls = run(pages(3, 1000, 60_000), e, 3,
                 (offset, count, call) -> offset == 0 ? page(0, 3, 8, "id") : page(offset, 0, 8, "id"));
         assertEquals(2, calls);
         assertFalse(complete(e));
@@ -104,7 +111,7 @@ class RocketChatPagesTest {
     void pagesThatShrinkPastTheFirstTotalsBoundEndAtThePageLimit() throws Exception {
         Run e = new Run();
         // 10 on the first page of 25, then one at a time: 3 pages + slack, not 16
-        int calls = run(new RocketChatPages(MAPPER, 10, 1000, 60_000), e, 10,
+        int calls = run(pages(10, 1000, 60_000), e, 10,
                 (offset, count, call) -> page(offset, offset == 0 ? 10 : 1, 25, "id"));
         assertFalse(complete(e));
         assertEquals(3 + RocketChatPages.SLACK_PAGES, calls);
@@ -113,7 +120,7 @@ class RocketChatPagesTest {
     @Test
     void aTotalThatGrowsWithEveryPageEndsFailedWithinTheBound() throws Exception {
         Run e = new Run();
-        int calls = run(new RocketChatPages(MAPPER, 3, 1000, 60_000), e, 3,
+        int calls = run(pages(3, 1000, 60_000), e, 3,
                 (offset, count, call) -> page(offset, 3, 8 + 3L * (call + 1), "id"));
         assertFalse(complete(e));
         // first total 11 needs 4 pages of 3, plus the slack
@@ -123,13 +130,13 @@ class RocketChatPagesTest {
     @Test
     void aTotalThatNeedsMoreThanTheMostPagesFailsAtTheFirstPage() throws Exception {
         Run e = new Run();
-        int calls = run(new RocketChatPages(MAPPER, 100, 10, 60_000), e, 100, honest(1_001, 100));
+        int calls = run(pages(100, 10, 60_000), e, 100, honest(1_001, 100));
         assertEquals(1, calls);
         assertFalse(complete(e));
         assertTrue(items(e).isEmpty(), "nothing of a failed refresh is gathered");
 
         Run fits = new Run();
-        assertEquals(10, run(new RocketChatPages(MAPPER, 100, 10, 60_000), fits, 100, honest(1_000, 100)));
+        assertEquals(10, run(pages(100, 10, 60_000), fits, 100, honest(1_000, 100)));
         assertTrue(complete(fits));
     }
 
@@ -137,7 +144,7 @@ class RocketChatPagesTest {
     void theItemsGatheredAreBoundedEvenWhenPagesHoldMoreThanAskedFor() throws Exception {
         Run e = new Run();
         // asked for 5 a page, the server ignores count and sends 40 (max 4 pages x 5 = 20 items)
-        int calls = run(new RocketChatPages(MAPPER, 5, 4, 60_000), e, 5, (offset, count, call) -> page(offset, 40, 40, "id"));
+        int calls = run(pages(5, 4, 60_000), e, 5, (offset, count, call) -> page(offset, 40, 40, "id"));
         assertEquals(1, calls);
         assertFalse(complete(e));
         assertTrue(items(e).isEmpty());
@@ -145,7 +152,7 @@ class RocketChatPagesTest {
 
     @Test
     void rateLimitWaitsAreBoundedByTheRefreshPeriodInAll() throws Exception {
-        RocketChatPages pages = new RocketChatPages(MAPPER, 3, 1000, 10_000);
+        RocketChatPages pages = pages(3, 1000, 10_000);
         Run e = new Run();
         e.r = pages.begin();
         rateLimited(pages, e, System.currentTimeMillis() + 4_000);
@@ -164,7 +171,7 @@ class RocketChatPagesTest {
 
     @Test
     void aResetFurtherAwayThanTheRefreshPeriodEndsAtOnce() {
-        RocketChatPages pages = new RocketChatPages(MAPPER, 3, 1000, 60_000);
+        RocketChatPages pages = pages(3, 1000, 60_000);
         Run e = new Run();
         e.r = pages.begin();
         rateLimited(pages, e, System.currentTimeMillis() + 3_600_000);
@@ -174,7 +181,7 @@ class RocketChatPagesTest {
 
     @Test
     void tooMany429sEndTheRefreshFailed() {
-        RocketChatPages pages = new RocketChatPages(MAPPER, 3, 1000, Long.MAX_VALUE / 4);
+        RocketChatPages pages = pages(3, 1000, Long.MAX_VALUE / 4);
         Run e = new Run();
         e.r = pages.begin();
         List<Boolean> more = new ArrayList<>();
@@ -223,7 +230,7 @@ class RocketChatPagesTest {
         body.put("items", 4);
         body.put("total", 4);
         Run e = new Run();
-        run(new RocketChatPages(MAPPER, 100, 1000, 60_000), e, 100, (offset, count, call) -> body);
+        run(pages(100, 1000, 60_000), e, 100, (offset, count, call) -> body);
         assertTrue(complete(e));
         assertEquals(3, items(e).size(), "an id too long to be a key is not published");
         for (Object item : items(e)) {
@@ -237,7 +244,7 @@ class RocketChatPagesTest {
     /** The HTTP client stopped reading at the cap or the deadline (BoundedAnswers): the refresh fails, saying which setting ended it. */
     @Test
     void anAnswerCutAtItsCapOrDeadlineEndsTheRefreshFailedNamingTheSetting() throws Exception {
-        RocketChatPages pages = new RocketChatPages(MAPPER, 100, 1000, 60_000);
+        RocketChatPages pages = pages(100, 1000, 60_000);
         java.util.Map<Exception, String> cuts = java.util.Map.of(
                 new AnswerTooLarge("ROCKETCHAT_MAX_ANSWER_BYTES", 8_388_608),
                 "Rocket.Chat integrations.list: the answer is larger than ROCKETCHAT_MAX_ANSWER_BYTES (8388608 bytes)",

@@ -120,7 +120,7 @@ class BoundedAnswersTest {
 
         flashduty = new FlashdutyAuth(Secret.of("FLASHDUTY_APP_KEY", "test-key"), BoundedAnswers.capped("FLASHDUTY_MAX_ANSWER_BYTES", CAP));
         rocketChat = new RocketChatAuth(Secret.of("ROCKETCHAT_USER_ID", "u"), Secret.of("ROCKETCHAT_AUTH_TOKEN", "t"),
-                BoundedAnswers.capped("ROCKETCHAT_MAX_ANSWER_BYTES", CAP).withDeadline("ROCKETCHAT_CALL_TIMEOUT_MS", Duration.ofSeconds(2)));
+                BoundedAnswers.capped("ROCKETCHAT_MAX_ANSWER_BYTES", CAP).withDeadline("ROCKETCHAT_CALL_TIMEOUT_MS", Duration.ofSeconds(2)::toMillis));
         camel = new DefaultCamelContext();
         camel.getRegistry().bind("flashdutyAuth", flashduty);
         camel.getRegistry().bind("rocketChatAuth", rocketChat);

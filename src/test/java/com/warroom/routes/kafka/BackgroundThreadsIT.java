@@ -43,12 +43,12 @@ class BackgroundThreadsIT {
 
     @Test
     void aBudgetMemberWhoseClientFailsFailsClosedAndComesBack() throws Exception {
-        run("budget-share", app -> field(app.bean("replicaBudgetShare", Object.class), "member"));
+        run("budget-share", app -> field(field(app.bean("replicaBudgetShare", Object.class), "member"), "client"));
     }
 
     @Test
     void aLedgerFollowerWhoseClientFailsFailsClosedAndComesBack() throws Exception {
-        run("follow-", app -> field(field(app.bean("warRoomLedger", Object.class), "view"), "tail"));
+        run("follow-", app -> field(field(field(app.bean("warRoomLedger", Object.class), "view"), "tail"), "client"));
     }
 
     interface ClientOf {

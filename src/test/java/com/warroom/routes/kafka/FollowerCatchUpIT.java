@@ -42,7 +42,7 @@ class FollowerCatchUpIT {
                      new CompactedTopicView.Restart(threads, true, BACKOFF, BACKOFF))) {
             kafka.send(topic, "before", value);
             view.load();
-            ((KafkaConsumer<?, ?>) field(view, "tail")).wakeup(); // its next poll throws: the follower restarts after the backoff
+            ((KafkaConsumer<?, ?>) field(field(view, "tail"), "client")).wakeup(); // its next poll throws: the follower restarts after the backoff
             await("the follower is reported down").atMost(Duration.ofSeconds(30)).until(() -> !threads.allRunning());
             assertEquals(0, budget.limits()[1], "closed while the follower is down");
 

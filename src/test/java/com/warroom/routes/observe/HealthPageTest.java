@@ -11,9 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** What /observe/health shows at each configured exposure level: never a stack trace, never a check's data. */
 class HealthPageTest {
 
-    static final HealthCheck.Result UP = HealthCheckResultBuilder.on(new ReadinessCheck("im-catalog", () -> true, "never"))
+    static final HealthCheck.Result UP = HealthCheckResultBuilder.on(new ReadinessCheck("im-catalog", () -> true, () -> "never", () -> null))
             .detail("topic", "im-integrations").up().build();
-    static final HealthCheck.Result DOWN = HealthCheckResultBuilder.on(new ReadinessCheck("consumer:incidents", () -> false, "never"))
+    static final HealthCheck.Result DOWN = HealthCheckResultBuilder.on(new ReadinessCheck("consumer:incidents", () -> false, () -> "never", () -> null))
             .message("KafkaConsumer is not ready").error(new IllegalStateException("no broker", new RuntimeException("at localhost:9092")))
             .detail("bootstrap.servers", "localhost:9092").detail("group.id", "war-room-routes").down().build();
 
