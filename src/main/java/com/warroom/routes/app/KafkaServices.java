@@ -3,31 +3,33 @@ package com.warroom.routes.app;
 import java.time.Duration;
 import java.util.List;
 
-import com.warroom.routes.StartupProblem;
+import com.warroom.routes.Backoff;
 import com.warroom.routes.budget.AccountRateBudget;
 import com.warroom.routes.budget.BudgetJournal;
 import com.warroom.routes.budget.ReplicaBudgetShare;
 import com.warroom.routes.catalog.ImCatalogPublisher;
 import com.warroom.routes.kafka.DeadLetterPublisher;
-import com.warroom.routes.kafka.KafkaClientService;
+import com.warroom.routes.kafka.KafkaStartup;
 import com.warroom.routes.kafka.RecordLimits;
 import com.warroom.routes.kafka.TopicSetup;
 import com.warroom.routes.ledger.LedgerRetention;
 import com.warroom.routes.ledger.WarRoomLedger;
+import com.warroom.routes.observe.ReadinessCheck;
 import com.warroom.routes.templates.TemplateSync;
 import org.apache.camel.CamelContext;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.common.KafkaException;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kafka clients of ours beside Camel's consumers and producers, as Camel services the
- * CamelContext starts in this order before any route and stops after the routes: the record limits
- * read and missing topics created (so a dead-letter topic created here accepts what its sources do),
- * the budget-group member set joining (in its own thread), the dead-letter producer opened, the
- * ledger and the IM catalog read back, the budget journal read, then the first join awaited. So no
- * incident is handled before the ledger knows every war room already opened, and no call starts
- * before the member is in the group; the join (a few hundred ms) overlaps the read-backs.
+ * The Kafka clients of ours beside Camel's consumers and producers, opened by {@link KafkaStartup} once
+ * the context (and the management server) has started, in this order, and closed after the routes: the
+ * record limits read and missing topics created (so a dead-letter topic created here accepts what its
+ * sources do), the budget-group member set joining (in its own thread), the dead-letter producer
+ * opened, the ledger and the IM catalog read back, the budget journal read, then the first join
+ * awaited; only then are the routes started. So no incident is handled before the ledger knows every
+ * war room already opened, and no call starts before the member is in the group; the join (a few
+ * hundred ms) overlaps the read-backs. Meanwhile readiness {@code kafka-start-up} says which step runs,
+ * or why it fails (Kafka unreachable, a missing ACL).
  */
 final class KafkaServices {
 
@@ -52,7 +54,8 @@ final class KafkaServices {
         Settings.Topics topics = s.topics();
         // every permit is journaled before it is granted; the journal's writer opens once it is read back
         budget.journal(journal);
-        add(camel, new KafkaClientService("topic-setup", () -> {
+        KafkaStartup startup = new KafkaStartup(camel, new Backoff(kafka.retry().initial(), kafka.retry().max()), kafka.client().brokers());
+        startup.step("checking the topics", "Describe, DescribeConfigs" + (kafka.createTopics() ? ", Create" : ""), () -> {
             try (Admin admin = Admin.create(kafka.client().common("war-room-routes-setup"))) {
                 limits.readInputs(admin);
                 if (kafka.createTopics()) {
@@ -63,34 +66,27 @@ final class KafkaServices {
                 }
                 limits.readDeadLetter(admin);
             }
-        }, null));
+        }, null);
         // the ledger topic exists now: its partitions are what the budget group is assigned; the member
         // joins in its own thread while the topics below are read back (the budget stays closed until then)
-        add(camel, new KafkaClientService("budget-share", share::start, share));
-        add(camel, new KafkaClientService("dead-letters", () -> deadLetters.open(limits), deadLetters));
-        add(camel, new KafkaClientService("ledger", () -> {
-            try {
-                ledger.load();
-            } catch (KafkaException e) {
-                throw new StartupProblem("cannot read the ledger topic " + topics.ledger() + " from Kafka at " + kafka.client().brokers()
-                        + " (" + e.getClass().getSimpleName() + ")");
-            }
-        }, ledger));
-        add(camel, new KafkaClientService("im-catalog", catalog::load, catalog));
-        add(camel, new KafkaClientService("templates", () -> { }, templates));
+        startup.step("joining the budget group", "Read", share::start, share);
+        startup.step("opening the dead-letter producer", "Write", () -> deadLetters.open(limits), deadLetters);
+        startup.step("reading the ledger back from topic " + topics.ledger(), "Read", ledger::load, ledger);
+        startup.step("reading the IM catalog back from topic " + topics.integration(), "Read", catalog::load, catalog);
+        startup.step("the template topic", "Read", () -> { }, templates);
         // the calls earlier processes made within the last window count before this one makes any
-        add(camel, new KafkaClientService("budget-journal", () -> journal.load(budget), journal));
-        add(camel, new KafkaClientService("budget-group-joined", () -> {
+        startup.step("reading the budget journal back", "Read", () -> journal.load(budget), journal);
+        startup.step("waiting for the first join of the budget group", "Read", () -> {
             // no call starts before the member is in the group: the consumers wait for it rather than their records
             if (!share.awaitFirstJoin(FIRST_JOIN)) {
                 LoggerFactory.getLogger(KafkaServices.class).warn("the budget group has not been joined within {} s: the consumers start,"
                         + " and their records wait for it (readiness says why)", FIRST_JOIN.toSeconds());
             }
-        }, null));
-    }
-
-    private static void add(CamelContext camel, KafkaClientService service) throws Exception {
-        // before the context starts: started when it is about to start its routes, in the order added
-        camel.addService(service, true, true);
+        }, null);
+        r.bind("kafkaStartup", startup);
+        r.bind("kafkaStartupHealthCheck", new ReadinessCheck("kafka-start-up", startup::isDone, startup::notReady, () -> null));
+        // stopped after the routes; the work itself runs once the context has started
+        camel.addService(startup, true, true);
+        camel.addStartupListener(startup);
     }
 }

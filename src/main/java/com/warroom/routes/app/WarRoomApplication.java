@@ -2,11 +2,14 @@ package com.warroom.routes.app;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.warroom.routes.StartupProblem;
+import com.warroom.routes.kafka.KafkaStartup;
+import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.main.MainConfigurationProperties;
-import org.apache.camel.util.ObjectHelper;
 
 /**
  * The module as Camel Main runs it: the beans ({@link WarRoomBeans}), the YAML routes of a directory and
@@ -20,8 +23,26 @@ public final class WarRoomApplication {
 
     /** Runs until Camel stops; returns Camel Main's exit code. */
     public static int run(Path routes, Path config) throws Exception {
-        Main main = createMain(routes, config, Map.of());
+        return run(routes, config, Map.of());
+    }
+
+    /**
+     * The same with override properties; a start the Kafka start-up found can never succeed (it stopped
+     * the context) is thrown as its {@link StartupProblem}, for the caller's one line.
+     */
+    public static int run(Path routes, Path config, Map<String, String> overrides) throws Exception {
+        Main main = createMain(routes, config, overrides);
+        AtomicReference<KafkaStartup> startup = new AtomicReference<>();
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void afterConfigure(BaseMainSupport configured) {
+                startup.set(configured.getCamelContext().getRegistry().lookupByNameAndType("kafkaStartup", KafkaStartup.class));
+            }
+        });
         main.run();
+        if (startup.get() != null && startup.get().problem() != null) {
+            throw startup.get().problem();
+        }
         return main.getExitCode();
     }
 
@@ -35,6 +56,8 @@ public final class WarRoomApplication {
         // HealthPage serves /observe/health; Camel's own page would let a caller's query ask for error
         // texts, stack traces and the Kafka consumers' data, so not even an older config copy turns it on
         main.addOverrideProperty("camel.management.health-check-enabled", "false");
+        // no route starts with the context: KafkaStartup starts them once the ledger is read back and the budget known
+        main.addOverrideProperty("camel.main.auto-startup-exclude-pattern", "*");
         return main;
     }
 
@@ -50,8 +73,8 @@ public final class WarRoomApplication {
         main.withRoutesReloadDirectory(routesDir.toAbsolutePath().toString());
     }
 
-    /** The {@link StartupProblem} behind a start-up failure, if that is what it was. */
+    /** The {@link StartupProblem} behind a start-up failure (a Kafka client setting refused too), if that is what it was. */
     public static Throwable rootProblem(Throwable e) {
-        return ObjectHelper.getException(StartupProblem.class, e);
+        return KafkaStartup.neverSucceeds(e);
     }
 }

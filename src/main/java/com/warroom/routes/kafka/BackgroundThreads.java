@@ -1,6 +1,7 @@
 package com.warroom.routes.kafka;
 
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -132,7 +133,8 @@ public final class BackgroundThreads {
 
     /** The thread's client failed; it restarts after {@code retryInMillis}. {@code failClosed}: no Flashduty call meanwhile. */
     public void failed(String thread, Throwable cause, boolean failClosed, long retryInMillis) {
-        String why = cause == null ? "stopped" : cause.getClass().getSimpleName();
+        // a missing ACL is named as such (resource and operation: these clients read); else the class
+        String why = cause == null ? "stopped" : Objects.requireNonNullElse(KafkaFailures.refusal(cause, "Read"), cause.getClass().getSimpleName());
         if (failClosed) {
             budget.closeFor(thread);
         }

@@ -27,7 +27,9 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.IllegalGenerationException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
@@ -36,6 +38,8 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.errors.UnknownProducerIdException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -58,8 +62,8 @@ import org.slf4j.LoggerFactory;
  * record causes and no retry mends. The consumer route stops, one log line and readiness say why, and
  * nothing is committed, so a restart after the ACLs are fixed goes on where it stopped.</li>
  * </ul>
- * Failures of the consumer's own poll, where there is no record to set aside, are sorted the same
- * way by {@link KafkaPollFailures}. What each kind does is routes/05-error-handling.yaml; the waits are
+ * Failures of the consumer's own poll, where there is no record to set aside, are polled again after
+ * the backoff by {@link KafkaPollFailures}, a refusal too (it ends once the ACL is granted). What each kind does is routes/05-error-handling.yaml; the waits are
  * Camel's {@code delay} and redelivery, and this is the consumer routes' route policy, which stops a
  * route through Camel's route controller once the exchange that asked for it is done.
  */
@@ -94,6 +98,9 @@ public final class KafkaFailures extends RoutePolicySupport {
     /** route id → how many rooms were opened but not in the ledger when it handed its partitions over, until it starts again */
     private final Map<String, Integer> handedOver = new ConcurrentHashMap<>();
     private final AtomicLong stoppingSince = new AtomicLong();
+    /** the last refusal of a consumer's poll, and when (System.nanoTime) */
+    private volatile String pollRefusal;
+    private volatile long pollRefusedAt;
 
     public KafkaFailures(Duration initialBackoff, Duration maxBackoff, MeterRegistry registry) {
         this.backoff = new Backoff(initialBackoff, maxBackoff);
@@ -120,6 +127,38 @@ public final class KafkaFailures extends RoutePolicySupport {
         // retried: the client's own state (e.g. a producer being closed), or an exchange stopped or rejected by Camel itself;
         // anything else is a defect handling this record: the same record fails again
         return t instanceof KafkaException || t instanceof CamelExchangeException && t.getCause() == null ? Kind.RETRY : Kind.SET_ASIDE;
+    }
+
+    /**
+     * What Kafka refused, as far as its exception tells, in ACL terms: {@code "not authorized: Read on topic
+     * war-room-incidents (ACL missing for this module's principal)"}; for a refused login, which credentials
+     * class; null when {@code caught} is no refusal. {@code topicOperation}: what the client was doing with the
+     * topic (Read when polling, Write when producing); a group is always Read, the cluster IdempotentWrite for a
+     * writer, else Describe. Names and classes only, never a credential.
+     */
+    public static String refusal(Throwable caught, String topicOperation) {
+        for (Throwable t = caught; t != null; t = t.getCause()) {
+            if (t instanceof AuthenticationException) {
+                return "Kafka refused this module's credentials (" + t.getClass().getSimpleName() + ")";
+            }
+            String on = null;
+            if (t instanceof TopicAuthorizationException e) {
+                on = topicOperation + " on topic " + (e.unauthorizedTopics().isEmpty() ? "(not named by Kafka)"
+                        : String.join(", ", new TreeSet<>(e.unauthorizedTopics())));
+            } else if (t instanceof GroupAuthorizationException e) {
+                on = "Read on group " + Objects.requireNonNullElse(e.groupId(), "(not named by Kafka)");
+            } else if (t instanceof ClusterAuthorizationException) {
+                on = (topicOperation.contains("Write") ? "IdempotentWrite" : "Describe") + " on the cluster";
+            } else if (t instanceof TransactionalIdAuthorizationException) {
+                on = "Write on a transactional id";
+            } else if (t instanceof AuthorizationException) {
+                on = topicOperation + " (" + t.getClass().getSimpleName() + ")";
+            }
+            if (on != null) {
+                return "not authorized: " + on + " (ACL missing for this module's principal)";
+            }
+        }
+        return null;
     }
 
     /** The first cause under the wrappers. */
@@ -283,13 +322,34 @@ public final class KafkaFailures extends RoutePolicySupport {
         stopping.remove(route.getRouteId());
     }
 
-    /** Kafka refused the module ({@code caught}, named by its Kafka cause): said once (the first refusal), readiness DOWN from now on. */
+    /** Kafka refused the module ({@code caught}, a producer's write or a commit of a route): said once (the first refusal), readiness DOWN from now on. */
     void refused(Throwable caught, String where) {
-        String what = caught == null ? "IllegalStateException" : Objects.requireNonNullElse(kafkaCause(caught), caught).getClass().getSimpleName();
+        String what = Objects.requireNonNullElseGet(refusal(caught, "Write"), () -> "the dead-letter topic refused even a minimal copy ("
+                + (caught == null ? "IllegalStateException" : Objects.requireNonNullElse(kafkaCause(caught), caught).getClass().getSimpleName()) + ")");
         if (refusal.compareAndSet(null, what)) {
-            LOG.error("Kafka refused this module ({}) while {}: that consumer stops and commits nothing; fix the principal's "
-                    + "ACLs, credentials or the dead-letter topic, then restart", what, where);
+            LOG.error("Kafka refused this module, {}, while {}: that consumer stops and commits nothing; grant the ACL "
+                    + "(or fix the credentials or the dead-letter topic), then restart", what, where);
         }
+    }
+
+    /**
+     * A consumer's poll was refused ({@link KafkaPollFailures}): said once for a run of refusals, readiness DOWN while
+     * they go on; the poll is tried again after the backoff, so consuming resumes by itself once the ACL is granted.
+     */
+    void pollRefused(Throwable caught, String thread) {
+        String what = refusal(caught, "Read");
+        long now = System.nanoTime();
+        if (!pollRefusedRecently(now) || !what.equals(pollRefusal)) {
+            LOG.error("Kafka refused this module, {}, while polling in {}: nothing is consumed or committed; polled again after "
+                    + "a backoff (up to KAFKA_RETRY_MAX_BACKOFF) until it is granted", what, thread);
+        }
+        pollRefusal = what;
+        pollRefusedAt = now;
+    }
+
+    /** Refusals of a poll come at least every maximum backoff while they go on: none for twice that, and they are over. */
+    private boolean pollRefusedRecently(long now) {
+        return pollRefusal != null && now - pollRefusedAt <= 2 * backoff.max().toNanos() + TimeUnit.SECONDS.toNanos(5);
     }
 
     /** Counts one retry of the given cause ({@code kafka_records_retried_total{cause}}) and returns the bounded label. */
@@ -307,12 +367,12 @@ public final class KafkaFailures extends RoutePolicySupport {
         return routeId != null && (refused.contains(routeId) || handedOver.containsKey(routeId));
     }
 
-    /** Readiness {@code kafka-access}: false once Kafka refused the module, or while a route has handed its partitions over. */
+    /** Readiness {@code kafka-access}: false once Kafka refused the module, while a consumer's polls are refused, or while a route has handed its partitions over. */
     public boolean isConsuming() {
-        return refusal.get() == null && handedOver.isEmpty();
+        return refusal.get() == null && handedOver.isEmpty() && !pollRefusedRecently(System.nanoTime());
     }
 
-    /** Readiness message of {@code kafka-access} while {@link #isConsuming()} is false. */
+    /** Readiness message of {@code kafka-access} while {@link #isConsuming()} is false: what Kafka refused (resource and operation), or the hand-over. */
     public String whyNotConsuming() {
         if (!handedOver.isEmpty()) {
             // names and counts only: the incidents are named in the log line
@@ -320,7 +380,9 @@ public final class KafkaFailures extends RoutePolicySupport {
                     + " stopped to hand the partitions over; " + handedOver.values().stream().mapToInt(Integer::intValue).sum()
                     + " war room(s) opened but not in the ledger, named in the log";
         }
-        return "Kafka refused this module (authorization, authentication or the dead-letter topic): consuming stopped, see the log";
+        String refused = refusal.get();
+        return refused != null ? "Kafka refused this module, " + refused + ": that consumer stopped, see the log"
+                : "Kafka refused this module, " + pollRefusal + ": polling again after a backoff";
     }
 
     private static String where(Exchange exchange) {

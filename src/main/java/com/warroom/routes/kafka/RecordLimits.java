@@ -6,9 +6,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import com.warroom.routes.StartupProblem;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
@@ -145,8 +145,9 @@ public final class RecordLimits {
         }
     }
 
-    private static StartupProblem unreachable(String topic, Throwable cause) {
-        return new StartupProblem("cannot read max.message.bytes of topic " + topic + " from Kafka ("
-                + (cause == null ? "no cause" : cause.getClass().getSimpleName()) + ")");
+    /** Kafka did not answer (or refused): the start-up tries again ({@link KafkaStartup}). */
+    private static KafkaException unreachable(String topic, Throwable cause) {
+        return new KafkaException("cannot read max.message.bytes of topic " + topic + " from Kafka ("
+                + (cause == null ? "no cause" : cause.getClass().getSimpleName()) + ")", cause);
     }
 }

@@ -11,13 +11,13 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-import com.warroom.routes.StartupProblem;
 import org.apache.camel.support.task.ForegroundTask;
 import org.apache.camel.support.task.Tasks;
 import org.apache.camel.support.task.budget.Budgets;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -96,8 +96,9 @@ public final class TopicSetup {
             }
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            throw new StartupProblem("cannot reach Kafka at " + settings.brokers() + " to check topics " + ledgerTopic
-                    + " and " + deadLetterTopic + " (" + cause.getClass().getSimpleName() + ")");
+            // unreachable or refused: the start-up tries again (KafkaStartup)
+            throw new KafkaException("cannot check topics " + ledgerTopic + " and " + deadLetterTopic + " on Kafka at " + settings.brokers()
+                    + " (" + cause.getClass().getSimpleName() + ")", cause);
         }
     }
 

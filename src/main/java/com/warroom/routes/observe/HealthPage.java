@@ -28,8 +28,8 @@ import org.apache.camel.health.HealthCheckRegistry;
  * (bootstrap servers, group, topic). A filter in front of it would be added only after Camel's page
  * already answers, and would have to know every parameter Camel reads, now and in later versions.
  * This page reads no parameter; Camel's is switched off ({@code camel.management.health-check-enabled},
- * forced false by {@code WarRoomApplication.createMain}; the module's {@link ManagementServer} has none). Until the context has started the paths
- * answer 404, which a probe takes as not ready.
+ * forced false by {@code WarRoomApplication.createMain}; the module's {@link ManagementServer} has none). The paths answer
+ * once the context has started, which the Kafka start-up does not hold up (readiness {@code kafka-start-up} DOWN meanwhile).
  */
 public final class HealthPage implements StartupListener {
 
@@ -38,8 +38,8 @@ public final class HealthPage implements StartupListener {
     @Override
     public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
         ManagementServer server = context.hasService(ManagementServer.class);
-        if (server == null) {
-            return; // camel.management.enabled = false: no management server
+        if (server == null || alreadyStarted) {
+            return; // camel.management.enabled = false: no management server; or routes started later (the pages are there)
         }
         String level = HealthCheckRegistry.get(context).getExposureLevel();
         Router router = server.router();

@@ -57,6 +57,16 @@ class StartupIT {
         assertTrue(e.out().lines().noneMatch(l -> l.trim().startsWith("at ")), "no stack trace: " + e.out());
     }
 
+    /** A Kafka client setting Kafka's own clients refuse (an address that is not host:port) can never succeed: one line, not a retry. */
+    @Test
+    void aKafkaSettingTheClientsRefuseIsOneLine() throws Exception {
+        Exit e = start(Map.of("FLASHDUTY_APP_KEY", "startup-it-key", "KAFKA_BROKERS", "nohost", "MANAGEMENT_PORT", String.valueOf(TestKafka.freePort())));
+        assertEquals(2, e.code(), e.out());
+        assertTrue(e.out().lines().anyMatch(l -> l.equals("war-room-routes: a Kafka client setting is refused: Invalid url in bootstrap.servers: nohost")),
+                e.out());
+        assertTrue(e.out().lines().noneMatch(l -> l.trim().startsWith("at ")), "no stack trace: " + e.out());
+    }
+
     /** A Kafka client file that cannot be used (missing, or changing the module's guarantees): one line naming the variable and path, never its content. */
     @Test
     void aKafkaClientFileThatCannotBeUsedIsOneLine() throws Exception {

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 
 import com.warroom.routes.app.WarRoomApplication;
-import org.apache.camel.main.Main;
 
 /**
  * The shipped application in a JVM of its own, so a test can kill it hard (SIGKILL):
@@ -46,9 +45,9 @@ public final class SeparateJvmApp {
             int eq = a.indexOf('=');
             overrides.put(a.substring(0, eq), a.substring(eq + 1));
         }
-        Main main = WarRoomApplication.createMain(Path.of("routes"), Path.of("config/application.properties"), overrides);
+        int exit;
         try {
-            main.run();
+            exit = WarRoomApplication.run(Path.of("routes"), Path.of("config/application.properties"), overrides);
         } catch (Exception e) {
             // as the jar does (WarRoomApplication.main): a refused start is one line and exit code 2
             Throwable problem = WarRoomApplication.rootProblem(e);
@@ -57,9 +56,10 @@ public final class SeparateJvmApp {
             }
             System.err.println("war-room-routes: " + problem.getMessage());
             System.exit(2);
+            return;
         }
-        if (main.getExitCode() != 0) {
-            System.exit(main.getExitCode());
+        if (exit != 0) {
+            System.exit(exit);
         }
     }
 }

@@ -1,6 +1,7 @@
 package com.warroom.routes.kafka;
 
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -66,6 +67,16 @@ class BackgroundThreadsTest {
         advanceMillis(STALL_MILLIS + 1);
         assertFalse(threads.allRunning());
         assertEquals(0, budget.limits()[1]);
+    }
+
+    /** A follower whose reads are refused says what is missing, in ACL terms, in the readiness message. */
+    @Test
+    void aRefusedClientNamesTheMissingAcl() {
+        threads.watch("follow-ledger", true);
+        threads.failed("follow-ledger", new org.apache.kafka.common.KafkaException(
+                new org.apache.kafka.common.errors.TopicAuthorizationException(Set.of("war-room-ledger"))), true, 1_000);
+        assertTrue(threads.describe().contains("follow-ledger=not authorized: Read on topic war-room-ledger (ACL missing for this module's principal)"),
+                threads.describe());
     }
 
     @Test

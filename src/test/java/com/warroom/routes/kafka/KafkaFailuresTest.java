@@ -11,6 +11,8 @@ import org.apache.camel.support.DefaultExchange;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -18,6 +20,7 @@ import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.junit.jupiter.api.Test;
 
 import static com.warroom.routes.kafka.KafkaFailures.Kind.RETRY;
@@ -62,6 +65,27 @@ class KafkaFailuresTest {
         assertEquals(STOP, kindOf(sent(new TopicAuthorizationException("denied"))));
         assertEquals(STOP, kindOf(new SaslAuthenticationException("bad password")));
         assertEquals(STOP, kindOf(new KafkaException(new RetriableWrapper(new TopicAuthorizationException("deep")))));
+    }
+
+    /** A refusal anywhere, however wrapped, is said in ACL terms: the resource and the operation, as far as the exception tells. */
+    @Test
+    void aRefusalNamesTheResourceAndTheOperation() {
+        String missing = " (ACL missing for this module's principal)";
+        assertEquals("not authorized: Read on topic war-room-incidents" + missing,
+                KafkaFailures.refusal(new TopicAuthorizationException(java.util.Set.of("war-room-incidents")), "Read"));
+        assertEquals("not authorized: Write on topic a, b" + missing,
+                KafkaFailures.refusal(sent(new TopicAuthorizationException(java.util.Set.of("b", "a"))), "Write"));
+        assertEquals("not authorized: Read on group war-room-routes" + missing,
+                KafkaFailures.refusal(new KafkaException(new GroupAuthorizationException("denied", "war-room-routes")), "Read"));
+        assertEquals("not authorized: IdempotentWrite on the cluster" + missing,
+                KafkaFailures.refusal(sent(new ClusterAuthorizationException("denied")), "Write"));
+        assertEquals("not authorized: Describe on the cluster" + missing,
+                KafkaFailures.refusal(new ClusterAuthorizationException("denied"), "Describe, DescribeConfigs"));
+        assertEquals("not authorized: Write on a transactional id" + missing,
+                KafkaFailures.refusal(new TransactionalIdAuthorizationException("denied"), "Write"));
+        assertEquals("Kafka refused this module's credentials (SaslAuthenticationException)",
+                KafkaFailures.refusal(new SaslAuthenticationException("bad password hunter2"), "Read"));
+        assertEquals(null, KafkaFailures.refusal(sent(new TimeoutException()), "Read"), "no refusal");
     }
 
     @Test

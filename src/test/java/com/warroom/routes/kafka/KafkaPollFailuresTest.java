@@ -2,6 +2,7 @@ package com.warroom.routes.kafka;
 
 import java.time.Duration;
 
+import com.warroom.routes.support.LogCapture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -33,13 +34,20 @@ class KafkaPollFailuresTest {
         assertTrue(failures.isConsuming());
     }
 
-    /** Kafka refusing the module: this consumer stops, readiness says so, no waiting. */
+    /** Kafka refusing the module: one line naming what is missing, readiness DOWN, polled again after the backoff (no tight loop, no stop). */
     @Test
-    void aRefusalStopsThisConsumer() {
-        poll.handle(0, new GroupAuthorizationException("denied"));
-        assertFalse(poll.canContinue());
-        assertFalse(failures.isConsuming());
-        poll.reset();
-        assertTrue(poll.canContinue(), "a new consumer (reset) may try again");
+    void aRefusalIsSaidOnceAndPolledAgainAfterTheBackoff() {
+        try (LogCapture logs = LogCapture.capture()) {
+            long t0 = System.nanoTime();
+            poll.handle(0, new GroupAuthorizationException("denied", "war-room-routes"));
+            poll.handle(0, new GroupAuthorizationException("denied", "war-room-routes"));
+            assertTrue(System.nanoTime() - t0 >= (20 + 40) * 1_000_000L, "backed off");
+            assertTrue(poll.canContinue(), "the consumer goes on polling: it resumes once the ACL is granted");
+            assertFalse(failures.isConsuming());
+            assertEquals("Kafka refused this module, not authorized: Read on group war-room-routes (ACL missing for this module's principal):"
+                    + " polling again after a backoff", failures.whyNotConsuming());
+            assertEquals(1, logs.lines().stream().filter(l -> l.contains("not authorized: Read on group war-room-routes")).count(), logs.lines().toString());
+            assertTrue(logs.lines().stream().noneMatch(l -> l.contains("polling Kafka failed")), "one line, not one per poll");
+        }
     }
 }

@@ -4,15 +4,19 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import com.warroom.routes.app.WarRoomApplication;
+import com.warroom.routes.kafka.KafkaStartup;
 import com.warroom.routes.sandbox.FlashdutySandbox;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * The application as it ships: Camel Main with the project's own {@code routes/*.yaml} and
@@ -70,9 +74,33 @@ public final class RunningApp implements AutoCloseable {
 
     /** The same, on a copy of routes/ and config/ (an operator's customized files). */
     public static RunningApp start(Map<String, String> settings, Path routesDir, Path configFile) throws Exception {
+        RunningApp app = starting(settings, routesDir, configFile);
+        try {
+            app.awaitKafkaStartup();
+        } catch (RuntimeException | Error e) {
+            app.close();
+            throw e;
+        }
+        return app;
+    }
+
+    /**
+     * Started (the context, the management server), without waiting for the Kafka start-up work that
+     * then starts the routes: for a test of what the app does meanwhile.
+     */
+    public static RunningApp starting(Map<String, String> settings, Path routesDir, Path configFile) throws Exception {
         Main main = WarRoomApplication.createMain(routesDir, configFile, settings);
         main.start();
         return new RunningApp(main, settings);
+    }
+
+    /** Waits until the Kafka start-up work is done and the routes started; throws its problem if it can never be. */
+    public void awaitKafkaStartup() {
+        KafkaStartup startup = bean("kafkaStartup", KafkaStartup.class);
+        await("the Kafka start-up work").atMost(Duration.ofMinutes(3)).until(() -> startup.isDone() || startup.problem() != null);
+        if (startup.problem() != null) {
+            throw startup.problem();
+        }
     }
 
     public CamelContext context() {
