@@ -57,7 +57,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * re-publishes the incidents for the live service. Once over SASL_SSL with SCRAM-SHA-512 (CA in a PKCS12
  * trust store), once over mutual TLS (certificate, encrypted key and CA in PEM files). One broker with both
  * listeners ({@link SecureKafkaBroker#shared()}); the test's own records and reads go through the super
- * user's PLAINTEXT listener.
+ * user's PLAINTEXT listener. And what those ACLs do not cover: a budget group outside {@code CONSUMER_GROUP}'s prefix.
  */
 class SecuredPipelineIT {
 
@@ -111,6 +111,36 @@ class SecuredPipelineIT {
         runPipeline(SecureKafkaBroker.mtlsPrincipal(cn), broker.sslBootstrapServers(),
                 Map.of("kafka.client-properties-file", clientPropertiesFile(client).toString()),
                 List.of((String) client.get(SslConfigs.SSL_KEY_PASSWORD_CONFIG)));
+    }
+
+    /**
+     * A budget group outside {@code CONSUMER_GROUP}'s prefix (FLASHDUTY_BUDGET_GROUP shared by several deployments)
+     * is not covered by the prefixed group ACLs (docs/deploying.md): readiness DOWN naming the group, no Flashduty call.
+     */
+    @Test
+    void budgetGroupOutsideTheConsumerGroupPrefixIsNotCovered() throws Exception {
+        String user = "war-room-" + TestPki.randomHex(4);
+        String password = TestPki.randomHex(16);
+        broker.createScramUser(user, password);
+        Map<String, Object> client = new HashMap<>(broker.scramClient(user, password, StoreType.JKS));
+        client.remove(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+        try (FlashdutySandbox sandbox = FlashdutySandbox.start(new FlashdutySandbox.Config())) {
+            Map<String, String> settings = RunningApp.settings(broker.saslSslBootstrapServers(), sandbox.baseUrl(), sandbox.config().appKey());
+            settings.put("kafka.create-topics", "false");
+            settings.put("kafka.client-properties-file", clientPropertiesFile(client).toString());
+            String budgetGroup = "shared-budget-" + TestPki.randomHex(4);
+            settings.put("flashduty.budget-group", budgetGroup);
+            broker.grantLeastPrivilege("User:" + user, createTopics(settings), settings.get("consumer.group"), false);
+            // not waiting for the Kafka start-up, which waits 30 s for the budget group's first join before it gives up
+            try (RunningApp app = RunningApp.starting(settings, Path.of("routes"), Path.of("config/application.properties"))) {
+                // "budget-share=not authorized: Read on group <budget group> (ACL missing for this module's principal)"
+                Awaitility.await("readiness DOWN naming the budget group").atMost(WAIT).until(() -> {
+                    var ready = app.management("/observe/health/ready");
+                    return ready.statusCode() == 503 && ready.body().contains("Read on group " + budgetGroup);
+                });
+                assertEquals(List.of(), sandbox.calls(), "no Flashduty call without the budget");
+            }
+        }
     }
 
     /** The pipeline as {@code principal}; none of {@code secrets} may reach a log line, the health page or the metrics. */
