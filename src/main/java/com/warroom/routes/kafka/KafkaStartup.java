@@ -1,6 +1,7 @@
 package com.warroom.routes.kafka;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -9,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import com.warroom.routes.Backoff;
 import com.warroom.routes.StartupProblem;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
 import org.apache.camel.StartupListener;
 import org.apache.camel.support.service.ServiceSupport;
 import org.apache.camel.util.ObjectHelper;
@@ -79,7 +81,7 @@ public final class KafkaStartup extends ServiceSupport implements StartupListene
                     return;
                 }
             }
-            camel.getRouteController().startAllRoutes();
+            startRoutes();
             done = true;
             LOG.info("Kafka start-up done: the routes are started");
         } catch (InterruptedException e) {
@@ -88,6 +90,20 @@ public final class KafkaStartup extends ServiceSupport implements StartupListene
             if (stopping.getCount() > 0) {
                 stop(new StartupProblem("the routes could not be started: " + e.getMessage()));
             }
+        }
+    }
+
+    /**
+     * The routes a start would have started (autoStartup), through Camel's route controller: those called
+     * by others (direct, seda) first, so a consumer that starts never calls a route not started yet. From
+     * now on routes start as usual (a reloaded route file's too): the exclusion pattern is cleared.
+     */
+    private void startRoutes() throws Exception {
+        camel.setAutoStartupExcludePattern(null);
+        List<Route> routes = camel.getRoutes().stream().filter(r -> !Boolean.FALSE.equals(r.isAutoStartup()))
+                .sorted(Comparator.comparing(r -> !r.getEndpoint().getEndpointUri().matches("^(direct|seda):.*"))).toList();
+        for (Route route : routes) {
+            camel.getRouteController().startRoute(route.getRouteId());
         }
     }
 

@@ -37,7 +37,9 @@ class KafkaStartupTest {
         camel.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
-                from("direct:consume").routeId("consume").log("consumed");
+                from("timer:consume?period=60000").routeId("consume").to("direct:called");
+                from("direct:called").routeId("called").log("called");
+                from("direct:off").routeId("off").autoStartup(false).log("off");
             }
         });
         return camel;
@@ -79,6 +81,15 @@ class KafkaStartupTest {
             release.countDown();
             await().atMost(WAIT).until(startup::isDone);
             assertTrue(camel.getRouteController().getRouteStatus("consume").isStarted(), "started through the route controller");
+            assertTrue(camel.getRouteController().getRouteStatus("called").isStarted());
+            assertTrue(camel.getRouteController().getRouteStatus("off").isStopped(), "a route with autoStartup false stays as it is");
+            camel.addRoutes(new RouteBuilder() {
+                @Override
+                public void configure() {
+                    from("direct:later").routeId("later").log("later");
+                }
+            });
+            assertTrue(camel.getRouteController().getRouteStatus("later").isStarted(), "a route added later (a reload) starts as usual");
             assertEquals(5, attempts[0]);
             List<String> errors = logs.lines().stream().filter(l -> l.contains("Kafka start-up: reading the ledger back")).toList();
             assertEquals(3, errors.size(), "one line per reason, and one when done: " + errors);
