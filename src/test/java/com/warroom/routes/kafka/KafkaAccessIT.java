@@ -41,6 +41,14 @@ class KafkaAccessIT {
                 "allow.everyone.if.no.acl.found", "true"));
     }
 
+    /** Denies the module's principal (ANONYMOUS on the plaintext listener) {@code operation} on {@code name}. */
+    static AclBinding deny(KafkaTestClient kafka, ResourceType type, String name, AclOperation operation) throws Exception {
+        AclBinding binding = new AclBinding(new ResourcePattern(type, name, PatternType.LITERAL),
+                new AccessControlEntry("User:ANONYMOUS", "*", operation, AclPermissionType.DENY));
+        kafka.admin().createAcls(List.of(binding)).all().get();
+        return binding;
+    }
+
     static Map<String, String> settings(KafkaBroker broker, FlashdutySandbox sandbox) {
         Map<String, String> settings = RunningApp.settings(broker.bootstrapServers(), sandbox.baseUrl(), sandbox.config().appKey());
         RunningApp.budgetOf(sandbox.config(), settings);
@@ -58,9 +66,7 @@ class KafkaAccessIT {
             String incidents = settings.get("incident.topic");
             broker.createTopic(incidents, 1);
             broker.createTopic(results, 1);
-            AclBinding denyResults = new AclBinding(new ResourcePattern(ResourceType.TOPIC, results, PatternType.LITERAL),
-                    new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.WRITE, AclPermissionType.DENY));
-            kafka.admin().createAcls(List.of(denyResults)).all().get();
+            AclBinding denyResults = deny(kafka, ResourceType.TOPIC, results, AclOperation.WRITE);
             List<String> sent = List.of(Events.fresh(), Events.fresh(), Events.fresh()).stream().map(e -> {
                 kafka.send(incidents, Events.incidentId(e), Events.json(e));
                 return Events.incidentId(e);
@@ -113,9 +119,7 @@ class KafkaAccessIT {
             String incidents = settings.get("incident.topic");
             String group = settings.get("consumer.group");
             broker.createTopic(incidents, 1);
-            AclBinding denyGroup = new AclBinding(new ResourcePattern(ResourceType.GROUP, group, PatternType.LITERAL),
-                    new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.READ, AclPermissionType.DENY));
-            kafka.admin().createAcls(List.of(denyGroup)).all().get();
+            AclBinding denyGroup = deny(kafka, ResourceType.GROUP, group, AclOperation.READ);
             ObjectNode event = Events.fresh();
             kafka.send(incidents, Events.incidentId(event), Events.json(event));
             String missing = "not authorized: Read on group " + group + " (ACL missing for this module's principal)";
@@ -139,6 +143,7 @@ class KafkaAccessIT {
             broker.close();
         }
     }
+
     /** The ledger may not be read at start: readiness says an ACL is missing, no route starts; granted, the start goes on by itself. */
     @Test
     void aMissingAclAtStartIsReadinessDownUntilGranted() throws Exception {
@@ -150,9 +155,7 @@ class KafkaAccessIT {
             settings.put("kafka.retry.max-backoff", "2s");
             String ledger = settings.get("ledger.topic");
             broker.createCompactedTopic(ledger, 1);
-            AclBinding denyLedger = new AclBinding(new ResourcePattern(ResourceType.TOPIC, ledger, PatternType.LITERAL),
-                    new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.READ, AclPermissionType.DENY));
-            kafka.admin().createAcls(List.of(denyLedger)).all().get();
+            AclBinding denyLedger = deny(kafka, ResourceType.TOPIC, ledger, AclOperation.READ);
             // a denied Read hides the topic from the topic check too, whose create Kafka then refuses without naming the topic
             String missing = "(ACL missing for this module's principal)";
             try (RunningApp app = RunningApp.starting(settings, java.nio.file.Path.of("routes"), java.nio.file.Path.of("config/application.properties"))) {
