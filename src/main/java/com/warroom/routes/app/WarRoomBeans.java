@@ -124,11 +124,14 @@ public final class WarRoomBeans implements CamelConfiguration {
                 BoundedAnswers.capped("ROCKETCHAT_MAX_ANSWER_BYTES", rc.maxAnswerBytes()).withDeadline("ROCKETCHAT_CALL_TIMEOUT_MS", rc.callTimeout()::toMillis)));
         // the broker's clock as last seen in a broker-stamped acknowledgement (the budget journal's)
         BrokerClock brokerClock = bind(r, "brokerClock", new BrokerClock());
-        LedgerRetention retention = bind(r, "ledgerRetention", ledgerRetention(wr));
+        // how long the ledger keeps an entry (checked against the stale limit); also route predicate beyond-ledger-retention
+        LedgerRetention retention = bind(r, "ledgerRetention", LedgerRetention.checked(wr.ledgerRetention().toMillis(),
+                wr.maxEventAge().toMillis(), Clock.systemUTC()));
         r.bind("commitPerRecord", new CommitPerRecord());
 
-        ImIntegrationCatalog catalog = bind(r, "imIntegrationCatalog", imIntegrationCatalog(wr, metrics));
-        r.bind("eventAge", eventAge(wr, brokerClock, metrics));
+        ImIntegrationCatalog catalog = bind(r, "imIntegrationCatalog", new ImIntegrationCatalog(wr.integrationId(),
+                new EmptyListConfirmation(wr.catalogRefresh()), metrics));
+        r.bind("eventAge", new EventAge(wr.maxEventAge(), wr.clockSkewTolerance(), Clock.systemUTC(), brokerClock, metrics));
         FlashdutyResponses responses = bind(r, "flashdutyResponses", new FlashdutyResponses(mapper, budget,
                 new RetryPolicy(fd.maxAttempts(), fd.rateLimitedAttempts(), fd.retry(), fd.createAfterTimeout())));
         r.bind("flashdutyCallDeadline", new CallDeadline(fd.callTimeout(), java.time.Duration.ofMillis(fd.responseTimeoutMs())));
@@ -142,7 +145,7 @@ public final class WarRoomBeans implements CamelConfiguration {
         // the 429 waits of one Rocket.Chat refresh end by its period, so the next refresh is never pushed out further
         r.bind("rocketChatPages", new RocketChatPages(mapper, rc.pageSize(), rc.maxPages(), rc.refresh().toMillis(),
                 new EmptyListConfirmation(rc.refresh())));
-        r.bind("warRoomRequests", warRoomRequests(wr, mapper));
+        r.bind("warRoomRequests", new WarRoomRequests(mapper, wr.addObservers(), wr.memberIds()));
         r.bind("warRoomResults", new WarRoomResults(mapper));
 
         // onWhen of the clauses that retry a record (a Kafka failure a retry can change), and of those that stop consuming
@@ -208,23 +211,6 @@ public final class WarRoomBeans implements CamelConfiguration {
         StreamReadConstraints limits = StreamReadConstraints.builder().maxDocumentLength(maxDocumentBytes).maxNestingDepth(100)
                 .maxStringLength(4 * 1024 * 1024).maxNumberLength(100).build();
         return new ObjectMapper(JsonFactory.builder().streamReadConstraints(limits).build());
-    }
-
-    /** How long the ledger keeps an entry (checked against the stale limit); also route predicate beyond-ledger-retention. */
-    public static LedgerRetention ledgerRetention(Settings.WarRoom wr) {
-        return LedgerRetention.checked(wr.ledgerRetention().toMillis(), wr.maxEventAge().toMillis(), Clock.systemUTC());
-    }
-
-    public static ImIntegrationCatalog imIntegrationCatalog(Settings.WarRoom wr, MeterRegistry metrics) {
-        return new ImIntegrationCatalog(wr.integrationId(), new EmptyListConfirmation(wr.catalogRefresh()), metrics);
-    }
-
-    public static EventAge eventAge(Settings.WarRoom wr, BrokerClock brokerClock, MeterRegistry metrics) {
-        return new EventAge(wr.maxEventAge(), wr.clockSkewTolerance(), Clock.systemUTC(), brokerClock, metrics);
-    }
-
-    public static WarRoomRequests warRoomRequests(Settings.WarRoom wr, ObjectMapper mapper) {
-        return new WarRoomRequests(mapper, wr.addObservers(), wr.memberIds());
     }
 
     /** A record's deadline; settings that leave a record less than the longest rate window stop the start. */
