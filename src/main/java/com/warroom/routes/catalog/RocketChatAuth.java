@@ -30,9 +30,6 @@ public final class RocketChatAuth implements HttpClientConfigurer {
 
     @Override
     public void configureHttpClient(HttpClientBuilder builder) {
-        builder.disableAutomaticRetries();
-        builder.disableRedirectHandling();
-        builder.disableCookieManagement();
         answers.install(builder);
         builder.addRequestInterceptorLast((HttpRequestInterceptor) (request, entity, context) -> {
             request.setHeader("X-User-Id", userId.reveal());

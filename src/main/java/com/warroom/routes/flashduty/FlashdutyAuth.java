@@ -14,10 +14,9 @@ import org.apache.hc.core5.net.URIBuilder;
  * client, just before it is written to the wire. The key is therefore never part of a Camel
  * endpoint URI, a message header or an exchange property, which Camel may log, trace or show.
  * <p>
- * Also turns off the HTTP client's own automatic retries: every attempt must pass the
- * account rate budget, and retries are decided on Flashduty's {@code error.code} in the route.
- * And cuts each exchange at its {@link CallDeadline}, and reads every answer within
- * FLASHDUTY_MAX_ANSWER_BYTES ({@link BoundedAnswers}).
+ * Cuts each exchange at its {@link CallDeadline}, and reads every answer within
+ * FLASHDUTY_MAX_ANSWER_BYTES ({@link BoundedAnswers}, which also turns off the client's own retries:
+ * retries are decided on Flashduty's {@code error.code} in the route).
  */
 public final class FlashdutyAuth implements HttpClientConfigurer {
 
@@ -36,10 +35,7 @@ public final class FlashdutyAuth implements HttpClientConfigurer {
 
     @Override
     public void configureHttpClient(HttpClientBuilder builder) {
-        builder.disableAutomaticRetries();
-        builder.disableRedirectHandling();
-        builder.disableCookieManagement();
-        // no answer read past FLASHDUTY_MAX_ANSWER_BYTES, inflated or not, nor past its CallDeadline
+        // no answer read past FLASHDUTY_MAX_ANSWER_BYTES, inflated or not, nor past its CallDeadline; no retry, redirect, cookie
         answers.install(builder);
         builder.addRequestInterceptorLast((HttpRequestInterceptor) (request, entity, context) -> {
             try {
