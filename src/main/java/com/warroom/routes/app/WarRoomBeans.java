@@ -117,11 +117,13 @@ public final class WarRoomBeans implements CamelConfiguration {
         RecordLimits limits = bind(r, "recordLimits", new RecordLimits(topics.incident(), topics.templateRequest(), topics.deadLetter(),
                 kafka.maxRecordBytes()));
         // the whole-exchange deadline is CallDeadline's (it also keeps to the record's deadline)
-        FlashdutyAuth flashdutyAuth = bind(r, "flashdutyAuth", new FlashdutyAuth(Secret.from("FLASHDUTY_APP_KEY", fd.appKeyFile()),
-                BoundedAnswers.capped("FLASHDUTY_MAX_ANSWER_BYTES", fd.maxAnswerBytes())));
-        RocketChatAuth rocketChatAuth = bind(r, "rocketChatAuth", new RocketChatAuth(Secret.from("ROCKETCHAT_USER_ID", rc.userIdFile()),
-                Secret.from("ROCKETCHAT_AUTH_TOKEN", rc.authTokenFile()),
-                BoundedAnswers.capped("ROCKETCHAT_MAX_ANSWER_BYTES", rc.maxAnswerBytes()).withDeadline("ROCKETCHAT_CALL_TIMEOUT_MS", rc.callTimeout()::toMillis)));
+        BoundedAnswers fdAnswers = BoundedAnswers.capped("FLASHDUTY_MAX_ANSWER_BYTES", fd.maxAnswerBytes())
+                .withDeadline("FLASHDUTY_CALL_TIMEOUT_MS", CallDeadline::millisLeft);
+        r.bind("flashdutyAuth", new FlashdutyAuth(Secret.from("FLASHDUTY_APP_KEY", fd.appKeyFile()), fdAnswers));
+        BoundedAnswers rcAnswers = BoundedAnswers.capped("ROCKETCHAT_MAX_ANSWER_BYTES", rc.maxAnswerBytes())
+                .withDeadline("ROCKETCHAT_CALL_TIMEOUT_MS", rc.callTimeout()::toMillis);
+        r.bind("rocketChatAuth", new RocketChatAuth(Secret.from("ROCKETCHAT_USER_ID", rc.userIdFile()),
+                Secret.from("ROCKETCHAT_AUTH_TOKEN", rc.authTokenFile()), rcAnswers));
         // the broker's clock as last seen in a broker-stamped acknowledgement (the budget journal's)
         BrokerClock brokerClock = bind(r, "brokerClock", new BrokerClock());
         // how long the ledger keeps an entry (checked against the stale limit); also route predicate beyond-ledger-retention
@@ -173,8 +175,8 @@ public final class WarRoomBeans implements CamelConfiguration {
 
         WarRoomMetrics warRoomMetrics = bind(r, "warRoomMetrics", new WarRoomMetrics(metrics, ledger, responses, budget, freshness));
         warRoomMetrics.budgetClaims(journal, budget.longestWindowMillis());
-        warRoomMetrics.answersTooLarge("flashduty", flashdutyAuth.answers());
-        warRoomMetrics.answersTooLarge("rocketchat", rocketChatAuth.answers());
+        warRoomMetrics.answersTooLarge("flashduty", fdAnswers);
+        warRoomMetrics.answersTooLarge("rocketchat", rcAnswers);
         // the readiness checks of /observe/health, beside Camel's own route and consumer checks; a stale catalog is a note, not unready
         r.bind("imCatalogHealthCheck", new ReadinessCheck("im-catalog", catalog::isLoaded,
                 () -> "the IM catalog was never loaded from Flashduty", freshness::staleNote));

@@ -24,10 +24,6 @@ public final class RocketChatAuth implements HttpClientConfigurer {
         this.answers = answers;
     }
 
-    public BoundedAnswers answers() {
-        return answers;
-    }
-
     @Override
     public void configureHttpClient(HttpClientBuilder builder) {
         answers.install(builder);
