@@ -85,7 +85,7 @@ record ReplayDryRun(CamelContext context, WarRoomLedger ledger, IncidentEventPar
         var registry = context.getRegistry();
         registry.bind("objectMapper", mapper);
         registry.bind("imIntegrationCatalog", catalog);
-        registry.bind("eventAge", WarRoomBeans.eventAge(settings.warRoom(), new BrokerClock(), metrics));
+        registry.bind("eventAge", WarRoomBeans.eventAge(settings.warRoom(), new BrokerClock(System::nanoTime), metrics));
         registry.bind("warRoomRequests", WarRoomBeans.warRoomRequests(settings.warRoom(), mapper));
         registry.bind("warRoomLedger", ledger);
         registry.bind("ledgerRetention", retention);
@@ -195,7 +195,7 @@ record ReplayDryRun(CamelContext context, WarRoomLedger ledger, IncidentEventPar
      */
     private static boolean loadCatalog(ImIntegrationCatalog catalog, KafkaClientSettings kafka, String topic, ObjectMapper mapper) {
         List<JsonNode> items = new ArrayList<>();
-        try (CompactedTopicView view = new CompactedTopicView(kafka, topic)) {
+        try (CompactedTopicView view = new CompactedTopicView(kafka, topic, CompactedTopicView.Restart.logOnly())) {
             view.load();
             for (String key : view.keys().stream().filter(k -> k.startsWith("flashduty:") && view.get(k) != null).toList()) {
                 JsonNode i = mapper.readTree(view.get(key));

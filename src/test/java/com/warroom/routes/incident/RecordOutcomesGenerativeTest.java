@@ -45,7 +45,7 @@ class RecordOutcomesGenerativeTest {
     private final WarRoomResults results = new WarRoomResults(mapper);
     private final TemplateLookups templates = new TemplateLookups(mapper, LIMITS);
     private final EventAge age = new EventAge(Duration.ofHours(1), Duration.ofMinutes(5), Clock.systemUTC(),
-            new com.warroom.routes.kafka.BrokerClock(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+            new com.warroom.routes.kafka.BrokerClock(System::nanoTime), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     private final long seed = Long.getLong("generative.seed", System.nanoTime());
 
     private Exchange exchange(String topic, long offset, byte[] value) {

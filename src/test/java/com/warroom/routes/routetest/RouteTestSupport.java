@@ -94,7 +94,7 @@ abstract class RouteTestSupport {
     final DeadLetterPublisher deadLetterPublisher = deadLetterPublisher(deadLetterProducer);
 
     /** The ledger topic as read back at start: whatever a test puts into it. */
-    final CompactedTopicView ledgerTopic = new CompactedTopicView(NO_KAFKA, "war-room-ledger");
+    final CompactedTopicView ledgerTopic = new CompactedTopicView(NO_KAFKA, "war-room-ledger", CompactedTopicView.Restart.logOnly());
 
     final WarRoomLedger warRoomLedger = new WarRoomLedger(ledgerTopic, MAPPER);
 
