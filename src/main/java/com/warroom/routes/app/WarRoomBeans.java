@@ -112,7 +112,7 @@ public final class WarRoomBeans implements CamelConfiguration {
         r.bind("kafkaClientSettings", kafka.client());
         BudgetSettings rates = s.budget().limits();
         AccountRateBudget budget = bind(r, "accountRateBudget", new AccountRateBudget(rates.perSecond(), rates.perMinute(),
-                rates.secondWindowMillis(), rates.minuteWindowMillis()));
+                rates.secondWindowMillis(), rates.minuteWindowMillis(), System::nanoTime));
         budget.capOthers(s.budget().otherMaxShare());
         RecordLimits limits = bind(r, "recordLimits", new RecordLimits(topics.incident(), topics.templateRequest(), topics.deadLetter(),
                 kafka.maxRecordBytes()));
@@ -125,14 +125,14 @@ public final class WarRoomBeans implements CamelConfiguration {
         r.bind("rocketChatAuth", new RocketChatAuth(Secret.from("ROCKETCHAT_USER_ID", rc.userIdFile()),
                 Secret.from("ROCKETCHAT_AUTH_TOKEN", rc.authTokenFile()), rcAnswers));
         // the broker's clock as last seen in a broker-stamped acknowledgement (the budget journal's)
-        BrokerClock brokerClock = bind(r, "brokerClock", new BrokerClock());
+        BrokerClock brokerClock = bind(r, "brokerClock", new BrokerClock(System::nanoTime));
         // how long the ledger keeps an entry (checked against the stale limit); also route predicate beyond-ledger-retention
         LedgerRetention retention = bind(r, "ledgerRetention", LedgerRetention.checked(wr.ledgerRetention().toMillis(),
                 wr.maxEventAge().toMillis(), Clock.systemUTC()));
         r.bind("commitPerRecord", new CommitPerRecord());
 
         ImIntegrationCatalog catalog = bind(r, "imIntegrationCatalog", new ImIntegrationCatalog(wr.integrationId(),
-                new EmptyListConfirmation(wr.catalogRefresh()), metrics));
+                new EmptyListConfirmation(wr.catalogRefresh(), System::nanoTime), metrics));
         r.bind("eventAge", new EventAge(wr.maxEventAge(), wr.clockSkewTolerance(), Clock.systemUTC(), brokerClock, metrics));
         FlashdutyResponses responses = bind(r, "flashdutyResponses", new FlashdutyResponses(mapper, budget,
                 new RetryPolicy(fd.maxAttempts(), fd.rateLimitedAttempts(), fd.retry(), fd.createAfterTimeout())));
@@ -146,13 +146,13 @@ public final class WarRoomBeans implements CamelConfiguration {
         r.bind("templateLookups", new TemplateLookups(mapper, limits));
         // the 429 waits of one Rocket.Chat refresh end by its period, so the next refresh is never pushed out further
         r.bind("rocketChatPages", new RocketChatPages(mapper, rc.pageSize(), rc.maxPages(), rc.refresh().toMillis(),
-                new EmptyListConfirmation(rc.refresh())));
+                new EmptyListConfirmation(rc.refresh(), System::nanoTime)));
         r.bind("warRoomRequests", new WarRoomRequests(mapper, wr.addObservers(), wr.memberIds()));
         r.bind("warRoomResults", new WarRoomResults(mapper));
 
         // onWhen of the clauses that retry a record (a Kafka failure a retry can change), and of those that stop consuming
-        r.bind("retriableKafkaFailure", new KafkaFailures.Caught(KafkaFailures.Kind.RETRY));
-        r.bind("kafkaRefusal", new KafkaFailures.Caught(KafkaFailures.Kind.STOP));
+        r.bind("retriableKafkaFailure", new KafkaFailures.Caught(KafkaFailures.Kind.RETRY, null));
+        r.bind("kafkaRefusal", new KafkaFailures.Caught(KafkaFailures.Kind.STOP, null));
         // the ledger write's redelivery (routes/05-error-handling.yaml): onWhen a retriable failure of write-ledger, retryWhile time is left
         r.bind("ledgerWriteFailed", new KafkaFailures.Caught(KafkaFailures.Kind.RETRY, "ledgerWriting"));
         r.bind("ledgerWriteAgain", (org.apache.camel.Predicate) failures::writeLedgerAgain);
@@ -162,7 +162,7 @@ public final class WarRoomBeans implements CamelConfiguration {
                 kafka.deliveryTimeoutMs(), brokerClock, rates.sharing()));
         // with sharing off, an observer member: it takes no share, but the group sees its settings and it sees the group's
         r.bind("replicaBudgetShare", new ReplicaBudgetShare(budget, rates, kafka.client(), s.budget().group(), topics.ledger(),
-                threads, kafka.retry().initial(), kafka.retry().max()));
+                threads, kafka.retry().initial(), kafka.retry().max(), System::nanoTime));
         // the ledger's follower fails closed: while it cannot see other replicas' entries, no Flashduty call starts
         WarRoomLedger ledger = bind(r, "warRoomLedger", new WarRoomLedger(new CompactedTopicView(kafka.client(), topics.ledger(),
                 restart(threads, true, kafka), retention.keepMillis(), retention.clock(), new LedgerEntryCodec(mapper)::compact), mapper));

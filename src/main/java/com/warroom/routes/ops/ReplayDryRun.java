@@ -193,7 +193,7 @@ record ReplayDryRun(CamelContext context, WarRoomLedger ledger, IncidentEventPar
      */
     private static boolean loadCatalog(ImIntegrationCatalog catalog, KafkaClientSettings kafka, String topic, ObjectMapper mapper) {
         List<JsonNode> items = new ArrayList<>();
-        try (CompactedTopicView view = new CompactedTopicView(kafka, topic)) {
+        try (CompactedTopicView view = new CompactedTopicView(kafka, topic, CompactedTopicView.Restart.logOnly())) {
             view.load();
             for (String key : view.keys().stream().filter(k -> k.startsWith("flashduty:") && view.get(k) != null).toList()) {
                 JsonNode i = mapper.readTree(view.get(key));
