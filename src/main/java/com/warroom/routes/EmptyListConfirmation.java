@@ -17,10 +17,6 @@ public final class EmptyListConfirmation {
     private boolean emptySeen;
     private long firstEmptyAt;
 
-    public EmptyListConfirmation(Duration refresh) {
-        this(refresh, System::nanoTime);
-    }
-
     public EmptyListConfirmation(Duration refresh, LongSupplier nanoClock) {
         // a period of centuries (past what nanoseconds hold): an empty list is then never believed
         this.gapNanos = refresh.compareTo(Duration.ofNanos(Long.MAX_VALUE)) < 0 ? refresh.toNanos() : Long.MAX_VALUE;

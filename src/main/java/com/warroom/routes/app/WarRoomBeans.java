@@ -112,23 +112,28 @@ public final class WarRoomBeans implements CamelConfiguration {
         r.bind("kafkaClientSettings", kafka.client());
         BudgetSettings rates = s.budget().limits();
         AccountRateBudget budget = bind(r, "accountRateBudget", new AccountRateBudget(rates.perSecond(), rates.perMinute(),
-                rates.secondWindowMillis(), rates.minuteWindowMillis()));
+                rates.secondWindowMillis(), rates.minuteWindowMillis(), System::nanoTime));
         budget.capOthers(s.budget().otherMaxShare());
         RecordLimits limits = bind(r, "recordLimits", new RecordLimits(topics.incident(), topics.templateRequest(), topics.deadLetter(),
                 kafka.maxRecordBytes()));
         // the whole-exchange deadline is CallDeadline's (it also keeps to the record's deadline)
-        FlashdutyAuth flashdutyAuth = bind(r, "flashdutyAuth", new FlashdutyAuth(Secret.from("FLASHDUTY_APP_KEY", fd.appKeyFile()),
-                BoundedAnswers.capped("FLASHDUTY_MAX_ANSWER_BYTES", fd.maxAnswerBytes())));
-        RocketChatAuth rocketChatAuth = bind(r, "rocketChatAuth", new RocketChatAuth(Secret.from("ROCKETCHAT_USER_ID", rc.userIdFile()),
-                Secret.from("ROCKETCHAT_AUTH_TOKEN", rc.authTokenFile()),
-                BoundedAnswers.capped("ROCKETCHAT_MAX_ANSWER_BYTES", rc.maxAnswerBytes()).withDeadline("ROCKETCHAT_CALL_TIMEOUT_MS", rc.callTimeout()::toMillis)));
+        BoundedAnswers fdAnswers = BoundedAnswers.capped("FLASHDUTY_MAX_ANSWER_BYTES", fd.maxAnswerBytes())
+                .withDeadline("FLASHDUTY_CALL_TIMEOUT_MS", CallDeadline::millisLeft);
+        r.bind("flashdutyAuth", new FlashdutyAuth(Secret.from("FLASHDUTY_APP_KEY", fd.appKeyFile()), fdAnswers));
+        BoundedAnswers rcAnswers = BoundedAnswers.capped("ROCKETCHAT_MAX_ANSWER_BYTES", rc.maxAnswerBytes())
+                .withDeadline("ROCKETCHAT_CALL_TIMEOUT_MS", rc.callTimeout()::toMillis);
+        r.bind("rocketChatAuth", new RocketChatAuth(Secret.from("ROCKETCHAT_USER_ID", rc.userIdFile()),
+                Secret.from("ROCKETCHAT_AUTH_TOKEN", rc.authTokenFile()), rcAnswers));
         // the broker's clock as last seen in a broker-stamped acknowledgement (the budget journal's)
-        BrokerClock brokerClock = bind(r, "brokerClock", new BrokerClock());
-        LedgerRetention retention = bind(r, "ledgerRetention", ledgerRetention(wr));
+        BrokerClock brokerClock = bind(r, "brokerClock", new BrokerClock(System::nanoTime));
+        // how long the ledger keeps an entry (checked against the stale limit); also route predicate beyond-ledger-retention
+        LedgerRetention retention = bind(r, "ledgerRetention", LedgerRetention.checked(wr.ledgerRetention().toMillis(),
+                wr.maxEventAge().toMillis(), Clock.systemUTC()));
         r.bind("commitPerRecord", new CommitPerRecord());
 
-        ImIntegrationCatalog catalog = bind(r, "imIntegrationCatalog", imIntegrationCatalog(wr, metrics));
-        r.bind("eventAge", eventAge(wr, brokerClock, metrics));
+        ImIntegrationCatalog catalog = bind(r, "imIntegrationCatalog", new ImIntegrationCatalog(wr.integrationId(),
+                new EmptyListConfirmation(wr.catalogRefresh(), System::nanoTime), metrics));
+        r.bind("eventAge", new EventAge(wr.maxEventAge(), wr.clockSkewTolerance(), Clock.systemUTC(), brokerClock, metrics));
         FlashdutyResponses responses = bind(r, "flashdutyResponses", new FlashdutyResponses(mapper, budget,
                 new RetryPolicy(fd.maxAttempts(), fd.rateLimitedAttempts(), fd.retry(), fd.createAfterTimeout())));
         r.bind("flashdutyCallDeadline", new CallDeadline(fd.callTimeout(), java.time.Duration.ofMillis(fd.responseTimeoutMs())));
@@ -141,13 +146,13 @@ public final class WarRoomBeans implements CamelConfiguration {
         r.bind("templateLookups", new TemplateLookups(mapper, limits));
         // the 429 waits of one Rocket.Chat refresh end by its period, so the next refresh is never pushed out further
         r.bind("rocketChatPages", new RocketChatPages(mapper, rc.pageSize(), rc.maxPages(), rc.refresh().toMillis(),
-                new EmptyListConfirmation(rc.refresh())));
-        r.bind("warRoomRequests", warRoomRequests(wr, mapper));
+                new EmptyListConfirmation(rc.refresh(), System::nanoTime)));
+        r.bind("warRoomRequests", new WarRoomRequests(mapper, wr.addObservers(), wr.memberIds()));
         r.bind("warRoomResults", new WarRoomResults(mapper));
 
         // onWhen of the clauses that retry a record (a Kafka failure a retry can change), and of those that stop consuming
-        r.bind("retriableKafkaFailure", new KafkaFailures.Caught(KafkaFailures.Kind.RETRY));
-        r.bind("kafkaRefusal", new KafkaFailures.Caught(KafkaFailures.Kind.STOP));
+        r.bind("retriableKafkaFailure", new KafkaFailures.Caught(KafkaFailures.Kind.RETRY, null));
+        r.bind("kafkaRefusal", new KafkaFailures.Caught(KafkaFailures.Kind.STOP, null));
         // the ledger write's redelivery (routes/05-error-handling.yaml): onWhen a retriable failure of write-ledger, retryWhile time is left
         r.bind("ledgerWriteFailed", new KafkaFailures.Caught(KafkaFailures.Kind.RETRY, "ledgerWriting"));
         r.bind("ledgerWriteAgain", (org.apache.camel.Predicate) failures::writeLedgerAgain);
@@ -157,7 +162,7 @@ public final class WarRoomBeans implements CamelConfiguration {
                 kafka.deliveryTimeoutMs(), brokerClock, rates.sharing()));
         // with sharing off, an observer member: it takes no share, but the group sees its settings and it sees the group's
         r.bind("replicaBudgetShare", new ReplicaBudgetShare(budget, rates, kafka.client(), s.budget().group(), topics.ledger(),
-                threads, kafka.retry().initial(), kafka.retry().max()));
+                threads, kafka.retry().initial(), kafka.retry().max(), System::nanoTime));
         // the ledger's follower fails closed: while it cannot see other replicas' entries, no Flashduty call starts
         WarRoomLedger ledger = bind(r, "warRoomLedger", new WarRoomLedger(new CompactedTopicView(kafka.client(), topics.ledger(),
                 restart(threads, true, kafka), retention.keepMillis(), retention.clock(), new LedgerEntryCodec(mapper)::compact), mapper));
@@ -170,8 +175,8 @@ public final class WarRoomBeans implements CamelConfiguration {
 
         WarRoomMetrics warRoomMetrics = bind(r, "warRoomMetrics", new WarRoomMetrics(metrics, ledger, responses, budget, freshness));
         warRoomMetrics.budgetClaims(journal, budget.longestWindowMillis());
-        warRoomMetrics.answersTooLarge("flashduty", flashdutyAuth.answers());
-        warRoomMetrics.answersTooLarge("rocketchat", rocketChatAuth.answers());
+        warRoomMetrics.answersTooLarge("flashduty", fdAnswers);
+        warRoomMetrics.answersTooLarge("rocketchat", rcAnswers);
         // the readiness checks of /observe/health, beside Camel's own route and consumer checks; a stale catalog is a note, not unready
         r.bind("imCatalogHealthCheck", new ReadinessCheck("im-catalog", catalog::isLoaded,
                 () -> "the IM catalog was never loaded from Flashduty", freshness::staleNote));
@@ -208,23 +213,6 @@ public final class WarRoomBeans implements CamelConfiguration {
         StreamReadConstraints limits = StreamReadConstraints.builder().maxDocumentLength(maxDocumentBytes).maxNestingDepth(100)
                 .maxStringLength(4 * 1024 * 1024).maxNumberLength(100).build();
         return new ObjectMapper(JsonFactory.builder().streamReadConstraints(limits).build());
-    }
-
-    /** How long the ledger keeps an entry (checked against the stale limit); also route predicate beyond-ledger-retention. */
-    public static LedgerRetention ledgerRetention(Settings.WarRoom wr) {
-        return LedgerRetention.checked(wr.ledgerRetention().toMillis(), wr.maxEventAge().toMillis(), Clock.systemUTC());
-    }
-
-    public static ImIntegrationCatalog imIntegrationCatalog(Settings.WarRoom wr, MeterRegistry metrics) {
-        return new ImIntegrationCatalog(wr.integrationId(), new EmptyListConfirmation(wr.catalogRefresh()), metrics);
-    }
-
-    public static EventAge eventAge(Settings.WarRoom wr, BrokerClock brokerClock, MeterRegistry metrics) {
-        return new EventAge(wr.maxEventAge(), wr.clockSkewTolerance(), Clock.systemUTC(), brokerClock, metrics);
-    }
-
-    public static WarRoomRequests warRoomRequests(Settings.WarRoom wr, ObjectMapper mapper) {
-        return new WarRoomRequests(mapper, wr.addObservers(), wr.memberIds());
     }
 
     /** A record's deadline; settings that leave a record less than the longest rate window stop the start. */

@@ -133,10 +133,6 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
     private final AtomicLong granted = new AtomicLong();
     private final AtomicLong waitedNanos = new AtomicLong();
 
-    public AccountRateBudget(int perSecond, int perMinute, long secondWindowMillis, long minuteWindowMillis) {
-        this(perSecond, perMinute, secondWindowMillis, minuteWindowMillis, System::nanoTime);
-    }
-
     public AccountRateBudget(int perSecond, int perMinute, long secondWindowMillis, long minuteWindowMillis, LongSupplier nanoClock) {
         if (perSecond < 1 || perMinute < 1 || secondWindowMillis < 1 || minuteWindowMillis < 1) {
             throw new IllegalArgumentException("rate limits and window lengths must be positive");

@@ -98,11 +98,6 @@ public final class ReplicaBudgetShare implements AutoCloseable {
         }
     }
 
-    public ReplicaBudgetShare(AccountRateBudget budget, BudgetSettings own, KafkaClientSettings settings, String group, String topic,
-                              BackgroundThreads threads, Duration initialBackoff, Duration maxBackoff) {
-        this(budget, own, settings, group, topic, threads, initialBackoff, maxBackoff, System::nanoTime);
-    }
-
     /** Joins the budget group in a background thread. */
     public void start() {
         budget.closeFor(THREAD); // with sharing off too: it must not use the whole account beside sharing members

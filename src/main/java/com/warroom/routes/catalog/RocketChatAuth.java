@@ -24,15 +24,8 @@ public final class RocketChatAuth implements HttpClientConfigurer {
         this.answers = answers;
     }
 
-    public BoundedAnswers answers() {
-        return answers;
-    }
-
     @Override
     public void configureHttpClient(HttpClientBuilder builder) {
-        builder.disableAutomaticRetries();
-        builder.disableRedirectHandling();
-        builder.disableCookieManagement();
         answers.install(builder);
         builder.addRequestInterceptorLast((HttpRequestInterceptor) (request, entity, context) -> {
             request.setHeader("X-User-Id", userId.reveal());

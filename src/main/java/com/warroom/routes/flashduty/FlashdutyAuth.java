@@ -14,32 +14,24 @@ import org.apache.hc.core5.net.URIBuilder;
  * client, just before it is written to the wire. The key is therefore never part of a Camel
  * endpoint URI, a message header or an exchange property, which Camel may log, trace or show.
  * <p>
- * Also turns off the HTTP client's own automatic retries: every attempt must pass the
- * account rate budget, and retries are decided on Flashduty's {@code error.code} in the route.
- * And cuts each exchange at its {@link CallDeadline}, and reads every answer within
- * FLASHDUTY_MAX_ANSWER_BYTES ({@link BoundedAnswers}).
+ * Each exchange is cut at its {@link CallDeadline} and every answer read within
+ * FLASHDUTY_MAX_ANSWER_BYTES (the {@link BoundedAnswers} it is given, which also turns off the client's own retries:
+ * retries are decided on Flashduty's {@code error.code} in the route).
  */
 public final class FlashdutyAuth implements HttpClientConfigurer {
 
     private final Secret appKey;
     private final BoundedAnswers answers;
 
+    /** {@code answers}: with CallDeadline's deadline, one for the whole exchange, not per read. */
     public FlashdutyAuth(Secret appKey, BoundedAnswers answers) {
         this.appKey = appKey;
-        // one deadline for the whole exchange, not per read (CallDeadline)
-        this.answers = answers.withDeadline("FLASHDUTY_CALL_TIMEOUT_MS", CallDeadline::millisLeft);
-    }
-
-    public BoundedAnswers answers() {
-        return answers;
+        this.answers = answers;
     }
 
     @Override
     public void configureHttpClient(HttpClientBuilder builder) {
-        builder.disableAutomaticRetries();
-        builder.disableRedirectHandling();
-        builder.disableCookieManagement();
-        // no answer read past FLASHDUTY_MAX_ANSWER_BYTES, inflated or not, nor past its CallDeadline
+        // no answer read past FLASHDUTY_MAX_ANSWER_BYTES, inflated or not, nor past its CallDeadline; no retry, redirect, cookie
         answers.install(builder);
         builder.addRequestInterceptorLast((HttpRequestInterceptor) (request, entity, context) -> {
             try {

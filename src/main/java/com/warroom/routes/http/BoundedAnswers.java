@@ -81,9 +81,13 @@ public final class BoundedAnswers implements ExecChainHandler {
      * just inside the decompression, a step that takes away a {@code Content-Encoding} the client cannot
      * undo: since httpclient5 5.6 (Camel 4.22) the client fails such an answer ("Unsupported
      * Content-Encoding") where it used to pass it on as it came; its bytes then reach the route as before,
-     * an invalid answer, never inflated.
+     * an invalid answer, never inflated. And what every outbound client shares: no automatic retry (each
+     * attempt passes the account rate budget; retries are the route's), no redirect, no cookie.
      */
     public void install(HttpClientBuilder builder) {
+        builder.disableAutomaticRetries();
+        builder.disableRedirectHandling();
+        builder.disableCookieManagement();
         builder.addExecInterceptorFirst("bounded-answer", this);
         builder.addExecInterceptorAfter(ChainElement.COMPRESS.name(), "unknown-content-coding", BoundedAnswers::dropUnknownCoding);
     }

@@ -49,7 +49,6 @@ public final class BackgroundThreads {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(BackgroundThreads.class);
-    public static final long DEFAULT_STALL_MILLIS = 30_000;
 
     private final Gate budget;
     private final MeterRegistry registry;
@@ -65,10 +64,6 @@ public final class BackgroundThreads {
     private final Map<String, Long> lastProgress = new ConcurrentHashMap<>();
     /** threads found without progress for longer than the stall bound */
     private final Set<String> stalled = ConcurrentHashMap.newKeySet();
-
-    public BackgroundThreads(Gate budget, MeterRegistry registry) {
-        this(budget, registry, DEFAULT_STALL_MILLIS, System::nanoTime);
-    }
 
     /** {@code stallMillis}: a watched thread without progress for longer is down; {@code nanoClock}: {@link System#nanoTime()} or a test's. */
     public BackgroundThreads(Gate budget, MeterRegistry registry, long stallMillis, LongSupplier nanoClock) {

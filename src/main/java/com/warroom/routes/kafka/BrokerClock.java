@@ -17,10 +17,6 @@ public final class BrokerClock {
     private final LongSupplier nanoClock;
     private volatile Sample sample;
 
-    public BrokerClock() {
-        this(System::nanoTime);
-    }
-
     public BrokerClock(LongSupplier nanoClock) {
         this.nanoClock = nanoClock;
     }

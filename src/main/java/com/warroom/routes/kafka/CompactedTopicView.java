@@ -64,7 +64,7 @@ public final class CompactedTopicView implements AutoCloseable {
 
         /** Reported to threads of its own, which guard nothing (nobody asks them): a failure is only logged. */
         public static Restart logOnly() {
-            return new Restart(new BackgroundThreads(BackgroundThreads.Gate.NONE, new SimpleMeterRegistry()), false,
+            return new Restart(new BackgroundThreads(BackgroundThreads.Gate.NONE, new SimpleMeterRegistry(), 30_000, System::nanoTime), false,
                     Duration.ofSeconds(1), Duration.ofSeconds(30));
         }
     }
@@ -84,10 +84,6 @@ public final class CompactedTopicView implements AutoCloseable {
     private final Clock clock;
     /** the form a value is held in (the ledger's: only the fields read back) */
     private final UnaryOperator<byte[]> held;
-
-    public CompactedTopicView(KafkaClientSettings settings, String topic) {
-        this(settings, topic, Restart.logOnly());
-    }
 
     public CompactedTopicView(KafkaClientSettings settings, String topic, Restart restart) {
         this(settings, topic, restart, 0, Clock.systemUTC(), UnaryOperator.identity());

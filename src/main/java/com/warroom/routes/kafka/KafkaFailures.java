@@ -203,13 +203,9 @@ public final class KafkaFailures extends RoutePolicySupport {
      * so the bean would see only EXCEPTION_CAUGHT, which inside a dead-letter route called from a
      * catch is still the outer catch's (a dead-letter copy Kafka could not take for now was taken
      * for a refusal and stopped the consumer). With {@code whileProperty}: only while that exchange
-     * property is true (a step that marks what it is doing).
+     * property is true (a step that marks what it is doing; null: always).
      */
     public record Caught(Kind kind, String whileProperty) implements Predicate {
-
-        public Caught(Kind kind) {
-            this(kind, null);
-        }
 
         @Override
         public boolean matches(Exchange exchange) {

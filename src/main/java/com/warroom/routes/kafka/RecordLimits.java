@@ -59,13 +59,6 @@ public final class RecordLimits {
         this.deadLetterBytes = initial + DEAD_LETTER_HEADROOM;
     }
 
-    /** Limits fixed by hand (tests, tools): no cluster is asked. */
-    public static RecordLimits fixed(int inputBytes, int deadLetterBytes) {
-        RecordLimits l = new RecordLimits("incidents", "template-requests", "incidents-dlq", inputBytes);
-        l.deadLetterBytes = deadLetterBytes;
-        return l;
-    }
-
     public int incidentBytes() {
         return incidentBytes;
     }

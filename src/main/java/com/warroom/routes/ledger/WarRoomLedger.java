@@ -183,10 +183,6 @@ public final class WarRoomLedger implements KafkaFailures.Unrecorded, AutoClosea
         return view.prune();
     }
 
-    public boolean contains(String incidentId) {
-        return view.get(incidentId) != null;
-    }
-
     /**
      * At stop: war rooms opened whose ledger entry Kafka never took are said by incident and chat
      * (a process that handles these incidents again, finding no entry, opens a second room: check the

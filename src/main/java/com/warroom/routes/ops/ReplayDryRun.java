@@ -18,7 +18,6 @@ import com.warroom.routes.app.WarRoomBeans;
 import com.warroom.routes.flashduty.FlashdutyCallState;
 import com.warroom.routes.incident.IncidentEventParser;
 import com.warroom.routes.incident.InvalidRecordException;
-import com.warroom.routes.kafka.BrokerClock;
 import com.warroom.routes.kafka.CompactedTopicView;
 import com.warroom.routes.kafka.IncomingRecord;
 import com.warroom.routes.kafka.KafkaClientSettings;
@@ -27,8 +26,6 @@ import com.warroom.routes.ledger.LedgerEntryCodec;
 import com.warroom.routes.ledger.LedgerRetention;
 import com.warroom.routes.ledger.WarRoomLedger;
 import com.warroom.routes.warroom.ImIntegrationCatalog;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -36,6 +33,7 @@ import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.model.Model;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.SimpleRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -43,7 +41,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * and no Flashduty call. The decision table is the shipped one: routes {@code war-room} and
  * {@code open-war-room} ({@code routes/20-war-room.yaml}) run unchanged in a Camel context of their
  * own (no other route is loaded, nothing is woven), over the beans they name, built from the same
- * {@link Settings} by the same {@link WarRoomBeans} methods the service uses, except two read from Kafka as the service sees them:
+ * {@link Settings} by the service's own {@link WarRoomBeans#bind}, except two read from Kafka as the service sees them:
  * the ledger, read back from {@code LEDGER_TOPIC}, and the IM catalog, from what the live service
  * publishes on {@code INTEGRATION_TOPIC}.
  * <p>
@@ -71,24 +69,24 @@ record ReplayDryRun(CamelContext context, WarRoomLedger ledger, IncidentEventPar
     static ReplayDryRun open(CamelContext context, Path routesDir, Settings settings) throws Exception {
         Settings.Topics topics = settings.topics();
         KafkaClientSettings kafka = settings.kafka().client();
-        MeterRegistry metrics = new SimpleMeterRegistry();
-        ObjectMapper mapper = WarRoomBeans.objectMapper(Math.max(settings.flashduty().maxAnswerBytes(), settings.rocketChat().maxAnswerBytes()));
+        // the service's beans (nothing in them starts or connects); the decision routes' are copied below
+        SimpleRegistry beans = new SimpleRegistry();
+        WarRoomBeans.bind(beans, settings);
+        ObjectMapper mapper = beans.lookupByNameAndType("objectMapper", ObjectMapper.class);
         // records read back were taken by the topic
         RecordLimits limits = new RecordLimits(topics.incident(), topics.templateRequest(), topics.deadLetter(), Integer.MAX_VALUE);
-        ImIntegrationCatalog catalog = WarRoomBeans.imIntegrationCatalog(settings.warRoom(), metrics);
+        ImIntegrationCatalog catalog = beans.findSingleByType(ImIntegrationCatalog.class);
         boolean catalogKnown = loadCatalog(catalog, kafka, topics.integration(), mapper);
         // the ledger and its retention as the service reads them (same pruning, same compact entries)
-        LedgerRetention retention = WarRoomBeans.ledgerRetention(settings.warRoom());
+        LedgerRetention retention = beans.findSingleByType(LedgerRetention.class);
         WarRoomLedger ledger = new WarRoomLedger(new CompactedTopicView(kafka, topics.ledger(), CompactedTopicView.Restart.logOnly(),
                 retention.keepMillis(), retention.clock(), new LedgerEntryCodec(mapper)::compact), mapper);
         context.disableJMX();
         var registry = context.getRegistry();
-        registry.bind("objectMapper", mapper);
-        registry.bind("imIntegrationCatalog", catalog);
-        registry.bind("eventAge", WarRoomBeans.eventAge(settings.warRoom(), new BrokerClock(), metrics));
-        registry.bind("warRoomRequests", WarRoomBeans.warRoomRequests(settings.warRoom(), mapper));
+        for (String name : List.of("objectMapper", "imIntegrationCatalog", "eventAge", "warRoomRequests", "ledgerRetention")) {
+            registry.bind(name, beans.lookupByName(name));
+        }
         registry.bind("warRoomLedger", ledger);
-        registry.bind("ledgerRetention", retention);
         try {
             ledger.load();
             loadDecisionRoutes(context, routesDir);
@@ -195,7 +193,7 @@ record ReplayDryRun(CamelContext context, WarRoomLedger ledger, IncidentEventPar
      */
     private static boolean loadCatalog(ImIntegrationCatalog catalog, KafkaClientSettings kafka, String topic, ObjectMapper mapper) {
         List<JsonNode> items = new ArrayList<>();
-        try (CompactedTopicView view = new CompactedTopicView(kafka, topic)) {
+        try (CompactedTopicView view = new CompactedTopicView(kafka, topic, CompactedTopicView.Restart.logOnly())) {
             view.load();
             for (String key : view.keys().stream().filter(k -> k.startsWith("flashduty:") && view.get(k) != null).toList()) {
                 JsonNode i = mapper.readTree(view.get(key));

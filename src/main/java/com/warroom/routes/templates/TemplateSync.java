@@ -40,7 +40,7 @@ public final class TemplateSync implements AutoCloseable {
         this.intervalMillis = intervalMillis;
         this.topic = topic;
         this.mapper = mapper;
-        this.emptyLists = new EmptyListConfirmation(Duration.ofMillis(Math.max(0, intervalMillis)));
+        this.emptyLists = new EmptyListConfirmation(Duration.ofMillis(Math.max(0, intervalMillis)), System::nanoTime);
     }
 
     public boolean isEnabled() {

@@ -29,7 +29,6 @@ public final class ImIntegrationCatalog {
     /** one list call at a time: a load asked for while another runs waits for it and shares its answer */
     private boolean loading;
     private String lastOutcome;
-    public static final String JOINED_LOAD = "imCatalogJoinedLoad";
 
     /** An answer that is not a list of objects. */
     public static final String INVALID_LIST = "invalid_list";
@@ -98,30 +97,27 @@ public final class ImIntegrationCatalog {
     }
 
     /**
-     * Before a list call: when another load is in flight (the timer's first load and an early event's
-     * load at start), waits for it and marks the exchange {@value #JOINED_LOAD} with that load's outcome,
+     * Before a list call: true when this exchange makes it. When another load is in flight (the timer's
+     * first load and an early event's load at start), waits for it and takes that load's outcome instead,
      * so the account budget pays for one call, not two.
      */
-    public synchronized void beginLoad(Exchange exchange) throws InterruptedException {
+    public synchronized boolean beginLoad(Exchange exchange) throws InterruptedException {
         if (!loading) {
             loading = true;
-            exchange.setProperty(JOINED_LOAD, false);
-            return;
+            return true;
         }
         while (loading) {
             wait();
         }
-        exchange.setProperty(JOINED_LOAD, true);
         exchange.setProperty(FlashdutyCallState.OUTCOME, lastOutcome);
+        return false;
     }
 
-    /** After the list call this exchange made (joined loads make none). */
+    /** After the list call this exchange made (only those beginLoad let call). */
     public synchronized void endLoad(Exchange exchange) {
-        if (!exchange.getProperty(JOINED_LOAD, true, Boolean.class)) {
-            lastOutcome = exchange.getProperty(FlashdutyCallState.OUTCOME, String.class);
-            loading = false;
-            notifyAll();
-        }
+        lastOutcome = exchange.getProperty(FlashdutyCallState.OUTCOME, String.class);
+        loading = false;
+        notifyAll();
     }
 
     /** The replay's dry run: the items the live service published (no secrets there), taken as they are. */

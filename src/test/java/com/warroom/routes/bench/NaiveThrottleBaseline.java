@@ -27,7 +27,8 @@ final class NaiveThrottleBaseline implements AutoCloseable {
     private final ObjectMapper mapper = TestKafka.MAPPER;
 
     NaiveThrottleBaseline(String brokers, String incidentTopic, String sandboxUrl, String appKey) throws Exception {
-        camel.getRegistry().bind("sandboxAuth", new FlashdutyAuth(Secret.of("FLASHDUTY_APP_KEY", appKey), com.warroom.routes.http.BoundedAnswers.capped("FLASHDUTY_MAX_ANSWER_BYTES", 8 << 20)));
+        camel.getRegistry().bind("sandboxAuth", new FlashdutyAuth(Secret.of("FLASHDUTY_APP_KEY", appKey), com.warroom.routes.http.BoundedAnswers.capped("FLASHDUTY_MAX_ANSWER_BYTES", 8 << 20)
+                .withDeadline("FLASHDUTY_CALL_TIMEOUT_MS", com.warroom.routes.flashduty.CallDeadline::millisLeft)));
         camel.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {

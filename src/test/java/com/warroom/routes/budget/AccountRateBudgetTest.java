@@ -125,7 +125,7 @@ class AccountRateBudgetTest {
         int perLong = 12;
         long shortMs = 60;
         long longMs = 300;
-        AccountRateBudget b = new AccountRateBudget(perShort, perLong, shortMs, longMs);
+        AccountRateBudget b = new AccountRateBudget(perShort, perLong, shortMs, longMs, System::nanoTime);
         List<Long> sent = Collections.synchronizedList(new ArrayList<>());
         ExecutorService pool = Executors.newFixedThreadPool(8);
         List<Future<?>> done = new ArrayList<>();
@@ -165,7 +165,7 @@ class AccountRateBudgetTest {
 
     @Test
     void warRoomCreationIsServedBeforeOtherWaitingCalls() throws Exception {
-        AccountRateBudget b = new AccountRateBudget(1, 100, 40, 10_000);
+        AccountRateBudget b = new AccountRateBudget(1, 100, 40, 10_000, System::nanoTime);
         AccountRateBudget.Permit held = b.acquire(0, Long.MAX_VALUE, null);
         List<String> order = new CopyOnWriteArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -197,7 +197,7 @@ class AccountRateBudgetTest {
 
     @Test
     void anInterruptedWaiterLeavesTheQueue() throws Exception {
-        AccountRateBudget b = new AccountRateBudget(1, 10, 10_000, 60_000);
+        AccountRateBudget b = new AccountRateBudget(1, 10, 10_000, 60_000, System::nanoTime);
         b.acquire(0, Long.MAX_VALUE, null);
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread waiter = new Thread(() -> {
@@ -256,7 +256,7 @@ class AccountRateBudgetTest {
 
     @Test
     void aJournalWriteBlocksNeitherReleasesNorPausesNorTheGauges() throws Exception {
-        AccountRateBudget b = new AccountRateBudget(100, 1000, 1000, 60_000);
+        AccountRateBudget b = new AccountRateBudget(100, 1000, 1000, 60_000, System::nanoTime);
         BlockingJournal journal = new BlockingJournal(1, 2);
         b.journal(journal);
         AccountRateBudget.Permit first = b.acquire(10, Long.MAX_VALUE, null); // covered by the reservation the journal holds
@@ -290,7 +290,7 @@ class AccountRateBudgetTest {
 
     @Test
     void aFailedJournalWriteGrantsNothingAndTheCallEndsAtItsDeadline() throws Exception {
-        AccountRateBudget b = new AccountRateBudget(100, 1000, 1000, 60_000);
+        AccountRateBudget b = new AccountRateBudget(100, 1000, 1000, 60_000, System::nanoTime);
         BlockingJournal journal = new BlockingJournal(0, 10);
         journal.failing = true;
         journal.letGo.countDown();
@@ -337,7 +337,7 @@ class AccountRateBudgetTest {
 
     @Test
     void aWarRoomCallArrivingDuringAFloodOfWaitingOthersIsGrantedAtOnce() throws Exception {
-        AccountRateBudget b = new AccountRateBudget(4, 100, 10_000, 60_000);
+        AccountRateBudget b = new AccountRateBudget(4, 100, 10_000, 60_000, System::nanoTime);
         b.capOthers(50);
         ExecutorService pool = Executors.newFixedThreadPool(6);
         try {
@@ -461,7 +461,7 @@ class AccountRateBudgetTest {
     /** The others' claims leave this process the rest of each window; when they fall, a waiting call starts at once. */
     @Test
     void otherReplicasClaimsLeaveTheRestOfEachWindow() throws Exception {
-        AccountRateBudget b = new AccountRateBudget(5, 20, 1000, 60_000);
+        AccountRateBudget b = new AccountRateBudget(5, 20, 1000, 60_000, System::nanoTime);
         OthersJournal others = new OthersJournal();
         b.journal(others);
         others.others(1000, 3);
@@ -486,7 +486,7 @@ class AccountRateBudgetTest {
     /** A claim covers the calls waiting, no more than both windows have room for beside the others' claims. */
     @Test
     void aClaimCoversTheWaitingCallsWithinTheRoomLeft() throws Exception {
-        AccountRateBudget b = new AccountRateBudget(50, 1000, 1000, 60_000);
+        AccountRateBudget b = new AccountRateBudget(50, 1000, 1000, 60_000, System::nanoTime);
         OthersJournal others = new OthersJournal();
         b.journal(others);
         assertNotNull(soon(b));
@@ -520,7 +520,7 @@ class AccountRateBudgetTest {
      */
     @Test
     void whileAnotherReplicaWaitsThisOneKeepsToItsEvenPart() throws Exception {
-        AccountRateBudget b = new AccountRateBudget(100, 10, 1000, 60_000);
+        AccountRateBudget b = new AccountRateBudget(100, 10, 1000, 60_000, System::nanoTime);
         OthersJournal others = new OthersJournal();
         b.journal(others);
         for (int i = 0; i < 5; i++) {

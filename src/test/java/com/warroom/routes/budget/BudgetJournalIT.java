@@ -49,8 +49,8 @@ class BudgetJournalIT {
             kafka.send(new ProducerRecord<>(topic, null, ahead, "predecessor".getBytes(UTF_8), "10".getBytes(UTF_8)));
         }
         long windowMillis = 2_000;
-        AccountRateBudget budget = new AccountRateBudget(10, 10, 100, windowMillis);
-        com.warroom.routes.kafka.BrokerClock brokerClock = new com.warroom.routes.kafka.BrokerClock();
+        AccountRateBudget budget = new AccountRateBudget(10, 10, 100, windowMillis, System::nanoTime);
+        com.warroom.routes.kafka.BrokerClock brokerClock = new com.warroom.routes.kafka.BrokerClock(System::nanoTime);
         try (BudgetJournal journal = journal(topic, brokerClock)) {
             journal.load(budget);
             budget.journal(journal);
@@ -77,10 +77,10 @@ class BudgetJournalIT {
         String topic = "budget-journal-claims-" + System.nanoTime();
         KafkaBroker.shared().createTopic(topic, 1, Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"));
         long shortWindow = 5_000; // long enough that nothing leaves it while the test looks
-        AccountRateBudget budgetA = new AccountRateBudget(10, 1_000, shortWindow, 60_000);
-        AccountRateBudget budgetB = new AccountRateBudget(10, 1_000, shortWindow, 60_000);
-        try (BudgetJournal a = journal(topic, new com.warroom.routes.kafka.BrokerClock());
-             BudgetJournal b = journal(topic, new com.warroom.routes.kafka.BrokerClock())) {
+        AccountRateBudget budgetA = new AccountRateBudget(10, 1_000, shortWindow, 60_000, System::nanoTime);
+        AccountRateBudget budgetB = new AccountRateBudget(10, 1_000, shortWindow, 60_000, System::nanoTime);
+        try (BudgetJournal a = journal(topic, new com.warroom.routes.kafka.BrokerClock(System::nanoTime));
+             BudgetJournal b = journal(topic, new com.warroom.routes.kafka.BrokerClock(System::nanoTime))) {
             a.load(budgetA);
             budgetA.journal(a);
             b.load(budgetB);
@@ -130,8 +130,8 @@ class BudgetJournalIT {
     @Test
     void aJournalMissingAtStartHoldsEveryCallUntilItExists() throws Exception {
         String topic = "budget-journal-missing-" + System.nanoTime();
-        AccountRateBudget budget = new AccountRateBudget(10, 40, 200, 1_000);
-        try (BudgetJournal journal = journal(topic, new com.warroom.routes.kafka.BrokerClock())) {
+        AccountRateBudget budget = new AccountRateBudget(10, 40, 200, 1_000, System::nanoTime);
+        try (BudgetJournal journal = journal(topic, new com.warroom.routes.kafka.BrokerClock(System::nanoTime))) {
             budget.journal(journal);
             journal.load(budget); // it says why and goes on trying
             assertTrue(journal.problem().contains(topic) && journal.problem().contains("does not exist"), journal.problem());

@@ -49,8 +49,8 @@ class ReplicaBudgetShareIT {
         final ReplicaBudgetShare share;
 
         Member(int perMinute, boolean sharing, LongSupplier clock) {
-            budget = new AccountRateBudget(PER_SECOND, perMinute, SECOND_WINDOW, MINUTE_WINDOW);
-            threads = new BackgroundThreads(budget, registry);
+            budget = new AccountRateBudget(PER_SECOND, perMinute, SECOND_WINDOW, MINUTE_WINDOW, System::nanoTime);
+            threads = new BackgroundThreads(budget, registry, 30_000, System::nanoTime);
             KafkaClientSettings kafka = new KafkaClientSettings(Map.of("bootstrap.servers", KafkaBroker.shared().bootstrapServers()));
             share = new ReplicaBudgetShare(budget, new BudgetSettings(PER_SECOND, perMinute, SECOND_WINDOW, MINUTE_WINDOW, sharing),
                     kafka, group, topic, threads, Duration.ofMillis(500), Duration.ofSeconds(2), clock);

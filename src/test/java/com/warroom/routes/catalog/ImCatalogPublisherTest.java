@@ -29,9 +29,10 @@ class ImCatalogPublisherTest {
     static final ObjectMapper MAPPER = TestKafka.MAPPER;
     final DefaultCamelContext context = new DefaultCamelContext();
     // never loaded: only what put() records, i.e. what the topic held after the last good refresh
-    final CompactedTopicView topic = new CompactedTopicView(new KafkaClientSettings(Map.of("bootstrap.servers", "localhost:1")), "im");
+    final CompactedTopicView topic = new CompactedTopicView(new KafkaClientSettings(Map.of("bootstrap.servers", "localhost:1")), "im",
+            CompactedTopicView.Restart.logOnly());
     final ImCatalogPublisher publisher = new ImCatalogPublisher(topic, new ImIntegrationCatalog(null,
-            new EmptyListConfirmation(Duration.ZERO), new SimpleMeterRegistry()), MAPPER);
+            new EmptyListConfirmation(Duration.ZERO, System::nanoTime), new SimpleMeterRegistry()), MAPPER);
     final RocketChatPages pages = RocketChatPagesTest.pages(3, 1000, 1000);
 
     ImCatalogPublisherTest() {

@@ -28,7 +28,7 @@ class RocketChatPagesTest {
 
     /** Pages as WarRoomBeans makes them: an empty list is believed a refresh ({@code maxWaitMillis}) apart. */
     static RocketChatPages pages(int pageSize, int maxPages, long maxWaitMillis) {
-        return new RocketChatPages(MAPPER, pageSize, maxPages, maxWaitMillis, new EmptyListConfirmation(Duration.ofMillis(maxWaitMillis)));
+        return new RocketChatPages(MAPPER, pageSize, maxPages, maxWaitMillis, new EmptyListConfirmation(Duration.ofMillis(maxWaitMillis), System::nanoTime));
     }
 
     /** A server: what it answers for the offset and count asked. */

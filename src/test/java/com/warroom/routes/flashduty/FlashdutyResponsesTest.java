@@ -12,7 +12,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class FlashdutyResponsesTest {
 
-    private final com.warroom.routes.budget.AccountRateBudget budget = new com.warroom.routes.budget.AccountRateBudget(50, 1000, 1000, 60_000);
+    private final com.warroom.routes.budget.AccountRateBudget budget = new com.warroom.routes.budget.AccountRateBudget(50, 1000, 1000, 60_000,
+            System::nanoTime);
     private final FlashdutyResponses responses =
             new FlashdutyResponses(TestKafka.MAPPER, budget, new RetryPolicy(3, 4, new Backoff(Duration.ofMillis(100), Duration.ofMillis(1000)), false));
 

@@ -56,6 +56,8 @@ class BoundedAnswersTest {
     static DefaultCamelContext camel;
     static ProducerTemplate template;
     static FlashdutyAuth flashduty;
+    static BoundedAnswers flashdutyAnswers;
+    static BoundedAnswers rocketChatAnswers;
     static RocketChatAuth rocketChat;
 
     @BeforeAll
@@ -118,9 +120,11 @@ class BoundedAnswersTest {
         });
         server.start();
 
-        flashduty = new FlashdutyAuth(Secret.of("FLASHDUTY_APP_KEY", "test-key"), BoundedAnswers.capped("FLASHDUTY_MAX_ANSWER_BYTES", CAP));
-        rocketChat = new RocketChatAuth(Secret.of("ROCKETCHAT_USER_ID", "u"), Secret.of("ROCKETCHAT_AUTH_TOKEN", "t"),
-                BoundedAnswers.capped("ROCKETCHAT_MAX_ANSWER_BYTES", CAP).withDeadline("ROCKETCHAT_CALL_TIMEOUT_MS", Duration.ofSeconds(2)::toMillis));
+        flashdutyAnswers = BoundedAnswers.capped("FLASHDUTY_MAX_ANSWER_BYTES", CAP).withDeadline("FLASHDUTY_CALL_TIMEOUT_MS", CallDeadline::millisLeft);
+        rocketChatAnswers = BoundedAnswers.capped("ROCKETCHAT_MAX_ANSWER_BYTES", CAP)
+                .withDeadline("ROCKETCHAT_CALL_TIMEOUT_MS", Duration.ofSeconds(2)::toMillis);
+        flashduty = new FlashdutyAuth(Secret.of("FLASHDUTY_APP_KEY", "test-key"), flashdutyAnswers);
+        rocketChat = new RocketChatAuth(Secret.of("ROCKETCHAT_USER_ID", "u"), Secret.of("ROCKETCHAT_AUTH_TOKEN", "t"), rocketChatAnswers);
         camel = new DefaultCamelContext();
         camel.getRegistry().bind("flashdutyAuth", flashduty);
         camel.getRegistry().bind("rocketChatAuth", rocketChat);
@@ -222,13 +226,13 @@ class BoundedAnswersTest {
     @Test
     void aGzipBombStopsAtTheCapAfterInflationForBothServices() {
         for (String configurer : new String[] {"flashdutyAuth", "rocketChatAuth"}) {
-            long before = flashduty.answers().tooLarge() + rocketChat.answers().tooLarge();
+            long before = flashdutyAnswers.tooLarge() + rocketChatAnswers.tooLarge();
             Exchange e = get("/bomb", configurer);
             AnswerTooLarge tooLarge = cause(AnswerTooLarge.class, e.getException());
             assertNotNull(tooLarge, configurer + ": 64 MiB inflated from " + bomb.length + " bytes must fail at the cap of " + CAP
                     + ", got " + (e.getException() == null ? "a body of " + body(e).length + " bytes" : e.getException().toString()));
             assertTrue(tooLarge.getMessage().endsWith("_MAX_ANSWER_BYTES (" + CAP + " bytes)"), tooLarge.getMessage());
-            assertEquals(before + 1, flashduty.answers().tooLarge() + rocketChat.answers().tooLarge(), "counted once");
+            assertEquals(before + 1, flashdutyAnswers.tooLarge() + rocketChatAnswers.tooLarge(), "counted once");
         }
     }
 

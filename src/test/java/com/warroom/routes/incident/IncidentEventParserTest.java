@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class IncidentEventParserTest {
 
-    private final IncidentEventParser parser = new IncidentEventParser(RecordLimits.fixed(1_048_576, 1_052_672));
+    private final IncidentEventParser parser = new IncidentEventParser(new RecordLimits("incidents", "template-requests", "incidents-dlq", 1_048_576));
     private final DefaultCamelContext context = new DefaultCamelContext();
 
     private Exchange parse(byte[] value) {
@@ -165,7 +165,7 @@ class IncidentEventParserTest {
     /** The limit is the incident topic's, as read at start, not a constant. */
     @Test
     void theSizeLimitIsTheTopics() {
-        IncidentEventParser small = new IncidentEventParser(RecordLimits.fixed(2_000, 6_096));
+        IncidentEventParser small = new IncidentEventParser(new RecordLimits("incidents", "template-requests", "incidents-dlq", 2_000));
         ObjectNode e = Events.example();
         Events.incident(e).put("title", "t".repeat(2_000));
         Exchange ex = new DefaultExchange(context);

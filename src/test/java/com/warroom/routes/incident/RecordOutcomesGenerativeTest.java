@@ -37,7 +37,7 @@ class RecordOutcomesGenerativeTest {
     private static final int TOPIC_BYTES = 1_048_588;
     /** Every output a record can make stays far below Kafka's smallest sensible max.message.bytes. */
     private static final int MAX_OUTPUT_BYTES = 4_096;
-    private static final RecordLimits LIMITS = RecordLimits.fixed(TOPIC_BYTES, TOPIC_BYTES + RecordLimits.DEAD_LETTER_HEADROOM);
+    private static final RecordLimits LIMITS = new RecordLimits("incidents", "template-requests", "incidents-dlq", TOPIC_BYTES);
 
     private final DefaultCamelContext context = new DefaultCamelContext();
     private final ObjectMapper mapper = TestKafka.MAPPER;
@@ -45,7 +45,7 @@ class RecordOutcomesGenerativeTest {
     private final WarRoomResults results = new WarRoomResults(mapper);
     private final TemplateLookups templates = new TemplateLookups(mapper, LIMITS);
     private final EventAge age = new EventAge(Duration.ofHours(1), Duration.ofMinutes(5), Clock.systemUTC(),
-            new com.warroom.routes.kafka.BrokerClock(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+            new com.warroom.routes.kafka.BrokerClock(System::nanoTime), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     private final long seed = Long.getLong("generative.seed", System.nanoTime());
 
     private Exchange exchange(String topic, long offset, byte[] value) {

@@ -21,7 +21,7 @@ class BackgroundThreadsTest {
 
     private static final long STALL_MILLIS = 30_000;
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
-    private final AccountRateBudget budget = new AccountRateBudget(50, 1000, 1000, 60_000);
+    private final AccountRateBudget budget = new AccountRateBudget(50, 1000, 1000, 60_000, System::nanoTime);
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final BackgroundThreads threads = new BackgroundThreads(budget, registry, STALL_MILLIS, now::get);
 

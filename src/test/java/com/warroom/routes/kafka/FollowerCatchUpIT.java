@@ -33,8 +33,8 @@ class FollowerCatchUpIT {
     void aRestartedFollowerReopensTheBudgetOnlyOnceItHasAppliedTheBacklog() throws Exception {
         String topic = "catch-up-" + UUID.randomUUID();
         KafkaBroker.shared().createCompactedTopic(topic, 1);
-        AccountRateBudget budget = new AccountRateBudget(50, 1000, 1000, 60_000);
-        BackgroundThreads threads = new BackgroundThreads(budget, new SimpleMeterRegistry());
+        AccountRateBudget budget = new AccountRateBudget(50, 1000, 1000, 60_000, System::nanoTime);
+        BackgroundThreads threads = new BackgroundThreads(budget, new SimpleMeterRegistry(), 30_000, System::nanoTime);
         KafkaClientSettings settings = new KafkaClientSettings(Map.of("bootstrap.servers", KafkaBroker.shared().bootstrapServers()));
         String value = "x".repeat(200);
         try (KafkaTestClient kafka = KafkaTestClient.forSharedBroker();

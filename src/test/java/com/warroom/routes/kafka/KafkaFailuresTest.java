@@ -119,8 +119,8 @@ class KafkaFailuresTest {
         Exchange e = record(0, 5);
         e.setProperty(Exchange.EXCEPTION_CAUGHT, new TopicAuthorizationException("outer"));
         e.setException(new ExecutionException(new TimeoutException("expired")));
-        assertTrue(new KafkaFailures.Caught(KafkaFailures.Kind.RETRY).matches(e));
-        assertFalse(new KafkaFailures.Caught(KafkaFailures.Kind.STOP).matches(e));
+        assertTrue(new KafkaFailures.Caught(KafkaFailures.Kind.RETRY, null).matches(e));
+        assertFalse(new KafkaFailures.Caught(KafkaFailures.Kind.STOP, null).matches(e));
     }
 
     @Test
@@ -131,7 +131,7 @@ class KafkaFailuresTest {
         TimeoutException cause = new TimeoutException("expired");
         ExecutionException caught = new ExecutionException(cause);
         e.setProperty(Exchange.EXCEPTION_CAUGHT, caught);
-        assertTrue(new KafkaFailures.Caught(KafkaFailures.Kind.RETRY).matches(e));
+        assertTrue(new KafkaFailures.Caught(KafkaFailures.Kind.RETRY, null).matches(e));
         long wait = f.retryLater(e);
         assertTrue(wait >= 1 && wait <= 2, "the initial backoff, ±20%, at least 1 ms: " + wait);
         assertEquals(1.0, registry.counter("kafka.records.retried", "cause", "TimeoutException").count());

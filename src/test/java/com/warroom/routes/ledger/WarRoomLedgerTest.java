@@ -26,7 +26,8 @@ class WarRoomLedgerTest {
     final ObjectMapper mapper = TestKafka.MAPPER;
     final DefaultCamelContext context = new DefaultCamelContext();
     // no Kafka is reached: the view is never loaded in this test
-    final WarRoomLedger ledger = new WarRoomLedger(new CompactedTopicView(new KafkaClientSettings(Map.of("bootstrap.servers", "localhost:1")), "ledger"), mapper);
+    final WarRoomLedger ledger = new WarRoomLedger(new CompactedTopicView(new KafkaClientSettings(Map.of("bootstrap.servers", "localhost:1")), "ledger",
+            CompactedTopicView.Restart.logOnly()), mapper);
 
     Exchange event() {
         Exchange ex = new DefaultExchange(context);

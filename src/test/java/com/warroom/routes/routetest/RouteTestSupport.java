@@ -94,7 +94,7 @@ abstract class RouteTestSupport {
     final DeadLetterPublisher deadLetterPublisher = deadLetterPublisher(deadLetterProducer);
 
     /** The ledger topic as read back at start: whatever a test puts into it. */
-    final CompactedTopicView ledgerTopic = new CompactedTopicView(NO_KAFKA, "war-room-ledger");
+    final CompactedTopicView ledgerTopic = new CompactedTopicView(NO_KAFKA, "war-room-ledger", CompactedTopicView.Restart.logOnly());
 
     final WarRoomLedger warRoomLedger = new WarRoomLedger(ledgerTopic, MAPPER);
 
@@ -284,7 +284,7 @@ abstract class RouteTestSupport {
 
     private static DeadLetterPublisher deadLetterPublisher(MockProducer<byte[], byte[]> producer) {
         DeadLetterPublisher publisher = new DeadLetterPublisher(NO_KAFKA, DEAD_LETTER_TOPIC, 120_000);
-        publisher.open(RecordLimits.fixed(MAX_RECORD_BYTES, MAX_RECORD_BYTES + RecordLimits.DEAD_LETTER_HEADROOM), producer);
+        publisher.open(new RecordLimits("incidents", "template-requests", "incidents-dlq", MAX_RECORD_BYTES), producer);
         return publisher;
     }
 

@@ -44,7 +44,7 @@ class TemplateSyncRouteTest extends RouteTestSupport {
     static final String TOPIC = "templates";
     static final String PRESET = "000000000000000000000001";
 
-    final CompactedTopicView view = new CompactedTopicView(NO_KAFKA, TOPIC);
+    final CompactedTopicView view = new CompactedTopicView(NO_KAFKA, TOPIC, CompactedTopicView.Restart.logOnly());
     final TemplateSync sync = new TemplateSync(1, view, MAPPER);
     CompactedTopic topic;
 

@@ -26,7 +26,8 @@ class TemplateSyncTest {
 
     final DefaultCamelContext context = new DefaultCamelContext();
     // never loaded: only what put() records, i.e. what the topic held before this sync
-    final CompactedTopicView topic = new CompactedTopicView(new KafkaClientSettings(Map.of("bootstrap.servers", "localhost:1")), "templates");
+    final CompactedTopicView topic = new CompactedTopicView(new KafkaClientSettings(Map.of("bootstrap.servers", "localhost:1")), "templates",
+            CompactedTopicView.Restart.logOnly());
     final TemplateSync sync = new TemplateSync(3_600_000L, topic, TestKafka.MAPPER);
 
     TemplateSyncTest() {

@@ -26,13 +26,12 @@ class ImIntegrationCatalogTest {
     @Test
     void aLoadAskedForWhileAnotherRunsSharesItsAnswer() throws Exception {
         Exchange first = new DefaultExchange(context);
-        catalog.beginLoad(first);
-        assertEquals(false, first.getProperty(ImIntegrationCatalog.JOINED_LOAD));
+        assertTrue(catalog.beginLoad(first), "the first load calls");
 
         Exchange second = new DefaultExchange(context);
-        CompletableFuture<Void> waiting = CompletableFuture.runAsync(() -> {
+        CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> {
             try {
-                catalog.beginLoad(second);
+                return catalog.beginLoad(second);
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
@@ -40,14 +39,10 @@ class ImIntegrationCatalogTest {
         Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> !waiting.isDone());
         first.setProperty(FlashdutyCallState.OUTCOME, "success");
         catalog.endLoad(first);
-        waiting.get();
-        assertEquals(true, second.getProperty(ImIntegrationCatalog.JOINED_LOAD));
+        assertFalse(waiting.get(), "the joined load makes no call");
         assertEquals("success", second.getProperty(FlashdutyCallState.OUTCOME), "the shared call's outcome");
 
-        catalog.endLoad(second); // a joined load made no call: nothing to end
-        Exchange third = new DefaultExchange(context);
-        catalog.beginLoad(third);
-        assertFalse(third.getProperty(ImIntegrationCatalog.JOINED_LOAD, Boolean.class), "the next refresh calls again");
+        assertTrue(catalog.beginLoad(new DefaultExchange(context)), "the next refresh calls again");
     }
 
     static final ObjectMapper MAPPER = new ObjectMapper();
