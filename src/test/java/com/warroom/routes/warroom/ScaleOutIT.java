@@ -79,7 +79,8 @@ class ScaleOutIT {
             Map<String, Long> created = topics.json(results).stream()
                     .filter(r -> "created".equals(r.path("status").asText()))
                     .collect(Collectors.groupingBy(r -> r.path("incident_id").asText(), Collectors.counting()));
-            assertEquals(Set.copyOf(ids), created.keySet(), "every incident got its war room");
+            assertEquals(Set.copyOf(ids), created.keySet(), () -> "every incident got its war room; other results: "
+                    + topics.json(results).stream().filter(r -> !"created".equals(r.path("status").asText())).toList());
             assertTrue(created.values().stream().allMatch(n -> n == 1), "one created result each: " + created);
         } finally {
             for (RunningApp r : replicas) {
