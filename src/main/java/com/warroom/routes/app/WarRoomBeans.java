@@ -16,13 +16,12 @@ import com.warroom.routes.budget.BudgetSettings;
 import com.warroom.routes.budget.ReplicaBudgetShare;
 import com.warroom.routes.catalog.ImCatalogFreshness;
 import com.warroom.routes.catalog.ImCatalogPublisher;
-import com.warroom.routes.catalog.RocketChatAuth;
 import com.warroom.routes.catalog.RocketChatPages;
 import com.warroom.routes.flashduty.CallDeadline;
-import com.warroom.routes.flashduty.FlashdutyAuth;
 import com.warroom.routes.flashduty.FlashdutyResponses;
 import com.warroom.routes.flashduty.RetryPolicy;
 import com.warroom.routes.http.BoundedAnswers;
+import com.warroom.routes.http.ClientAuth;
 import com.warroom.routes.incident.EventAge;
 import com.warroom.routes.incident.IncidentEventParser;
 import com.warroom.routes.incident.IncidentKeyCheck;
@@ -119,10 +118,10 @@ public final class WarRoomBeans implements CamelConfiguration {
         // the whole-exchange deadline is CallDeadline's (it also keeps to the record's deadline)
         BoundedAnswers fdAnswers = BoundedAnswers.capped("FLASHDUTY_MAX_ANSWER_BYTES", fd.maxAnswerBytes())
                 .withDeadline("FLASHDUTY_CALL_TIMEOUT_MS", CallDeadline::millisLeft);
-        r.bind("flashdutyAuth", new FlashdutyAuth(Secret.from("FLASHDUTY_APP_KEY", fd.appKeyFile()), fdAnswers));
+        r.bind("flashdutyAuth", ClientAuth.flashduty(Secret.from("FLASHDUTY_APP_KEY", fd.appKeyFile()), fdAnswers));
         BoundedAnswers rcAnswers = BoundedAnswers.capped("ROCKETCHAT_MAX_ANSWER_BYTES", rc.maxAnswerBytes())
                 .withDeadline("ROCKETCHAT_CALL_TIMEOUT_MS", rc.callTimeout()::toMillis);
-        r.bind("rocketChatAuth", new RocketChatAuth(Secret.from("ROCKETCHAT_USER_ID", rc.userIdFile()),
+        r.bind("rocketChatAuth", ClientAuth.rocketChat(Secret.from("ROCKETCHAT_USER_ID", rc.userIdFile()),
                 Secret.from("ROCKETCHAT_AUTH_TOKEN", rc.authTokenFile()), rcAnswers));
         // the broker's clock as last seen in a broker-stamped acknowledgement (the budget journal's)
         BrokerClock brokerClock = bind(r, "brokerClock", new BrokerClock(System::nanoTime));

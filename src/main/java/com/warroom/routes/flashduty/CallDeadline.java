@@ -16,7 +16,7 @@ import org.apache.camel.ExchangeProperty;
  * deadline plus the one response time-out {@link RecordDeadline} keeps for the attempt that started
  * just before it. Route step {@code flashduty-deadline} ({@link #arm}) sets it for the calling thread
  * (camel-http's classic client runs the exchange on it); the HTTP client's
- * {@link com.warroom.routes.http.BoundedAnswers} (installed by {@link FlashdutyAuth}) cuts the exchange
+ * {@link com.warroom.routes.http.BoundedAnswers} (installed by {@link com.warroom.routes.http.ClientAuth}) cuts the exchange
  * there; {@link #disarm} (doFinally) ends it. A cut attempt is a {@code timeout}
  * ({@link FlashdutyResponses#failure}): a create is not sent again, any other call is retried within the
  * record's deadline.

@@ -26,8 +26,7 @@ import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.io.entity.HttpEntityWrapper;
 
 /**
- * The one way an HTTP answer is read, for every outbound call (installed by {@code FlashdutyAuth} and
- * {@code RocketChatAuth} as the first exec interceptor of their HTTP client):
+ * The one way an HTTP answer is read, for every outbound call (installed by {@link ClientAuth} as the first exec interceptor of their HTTP client):
  * <ul>
  * <li>a byte cap on the body as camel-http reads it, counted <em>after</em> the client's transparent
  * inflation (gzip, deflate: this interceptor sits outside the client's decompression), so a small

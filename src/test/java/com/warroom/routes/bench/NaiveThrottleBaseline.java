@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.warroom.routes.flashduty.FlashdutyAuth;
+import com.warroom.routes.http.ClientAuth;
 import com.warroom.routes.security.Secret;
 import com.warroom.routes.support.TestKafka;
 import org.apache.camel.CamelContext;
@@ -27,7 +27,7 @@ final class NaiveThrottleBaseline implements AutoCloseable {
     private final ObjectMapper mapper = TestKafka.MAPPER;
 
     NaiveThrottleBaseline(String brokers, String incidentTopic, String sandboxUrl, String appKey) throws Exception {
-        camel.getRegistry().bind("sandboxAuth", new FlashdutyAuth(Secret.of("FLASHDUTY_APP_KEY", appKey), com.warroom.routes.http.BoundedAnswers.capped("FLASHDUTY_MAX_ANSWER_BYTES", 8 << 20)
+        camel.getRegistry().bind("sandboxAuth", ClientAuth.flashduty(Secret.of("FLASHDUTY_APP_KEY", appKey), com.warroom.routes.http.BoundedAnswers.capped("FLASHDUTY_MAX_ANSWER_BYTES", 8 << 20)
                 .withDeadline("FLASHDUTY_CALL_TIMEOUT_MS", com.warroom.routes.flashduty.CallDeadline::millisLeft)));
         camel.addRoutes(new RouteBuilder() {
             @Override

@@ -15,9 +15,7 @@ import java.util.zip.GZIPOutputStream;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
-import com.warroom.routes.catalog.RocketChatAuth;
 import com.warroom.routes.flashduty.CallDeadline;
-import com.warroom.routes.flashduty.FlashdutyAuth;
 import com.warroom.routes.Backoff;
 import com.warroom.routes.flashduty.FlashdutyResponses;
 import com.warroom.routes.flashduty.RetryPolicy;
@@ -39,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every answer is read within its cap, inflated or not, and Rocket.Chat's within its deadline: the
- * shipped client configurers ({@link FlashdutyAuth}, {@link RocketChatAuth}) on camel-http's own
+ * shipped client configurers ({@link ClientAuth#flashduty}, {@link ClientAuth#rocketChat}) on camel-http's own
  * producer (which inflates gzip itself and copies the whole body into memory before a route sees it),
  * against a local server answering what a hostile upstream would.
  */
@@ -55,10 +53,10 @@ class BoundedAnswersTest {
     static final ConcurrentHashMap<String, Long> written = new ConcurrentHashMap<>();
     static DefaultCamelContext camel;
     static ProducerTemplate template;
-    static FlashdutyAuth flashduty;
+    static ClientAuth flashduty;
     static BoundedAnswers flashdutyAnswers;
     static BoundedAnswers rocketChatAnswers;
-    static RocketChatAuth rocketChat;
+    static ClientAuth rocketChat;
 
     @BeforeAll
     static void start() throws IOException {
@@ -123,8 +121,8 @@ class BoundedAnswersTest {
         flashdutyAnswers = BoundedAnswers.capped("FLASHDUTY_MAX_ANSWER_BYTES", CAP).withDeadline("FLASHDUTY_CALL_TIMEOUT_MS", CallDeadline::millisLeft);
         rocketChatAnswers = BoundedAnswers.capped("ROCKETCHAT_MAX_ANSWER_BYTES", CAP)
                 .withDeadline("ROCKETCHAT_CALL_TIMEOUT_MS", Duration.ofSeconds(2)::toMillis);
-        flashduty = new FlashdutyAuth(Secret.of("FLASHDUTY_APP_KEY", "test-key"), flashdutyAnswers);
-        rocketChat = new RocketChatAuth(Secret.of("ROCKETCHAT_USER_ID", "u"), Secret.of("ROCKETCHAT_AUTH_TOKEN", "t"), rocketChatAnswers);
+        flashduty = ClientAuth.flashduty(Secret.of("FLASHDUTY_APP_KEY", "test-key"), flashdutyAnswers);
+        rocketChat = ClientAuth.rocketChat(Secret.of("ROCKETCHAT_USER_ID", "u"), Secret.of("ROCKETCHAT_AUTH_TOKEN", "t"), rocketChatAnswers);
         camel = new DefaultCamelContext();
         camel.getRegistry().bind("flashdutyAuth", flashduty);
         camel.getRegistry().bind("rocketChatAuth", rocketChat);
