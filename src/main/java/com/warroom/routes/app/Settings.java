@@ -19,7 +19,7 @@ import org.apache.camel.util.TimeUtils;
  * naming the key ({@link StartupProblem}). Settings the routes use only as placeholders stay there.
  */
 public record Settings(Kafka kafka, Topics topics, Flashduty flashduty, Budget budget, WarRoom warRoom, RocketChat rocketChat,
-                       Duration templateSyncInterval) {
+                       Duration templateSyncInterval, boolean tracing) {
 
     /** kafka.*, consumer.group and background.stall-timeout: the clients, the consumers' poll and the Kafka retries. */
     public record Kafka(KafkaClientSettings client, String consumerGroup, int maxPollRecords, long maxPollIntervalMs,
@@ -100,7 +100,7 @@ public record Settings(Kafka kafka, Topics topics, Flashduty flashduty, Budget b
                         k.positive("rocketchat.page-size", "number"), k.positive("rocketchat.max-pages", "number"),
                         k.duration("rocketchat.refresh"), k.positive("rocketchat.max-answer-bytes", "number of bytes"),
                         Duration.ofMillis(k.positive("rocketchat.call-timeout-ms", "number of milliseconds"))),
-                syncInterval.isEmpty() ? Duration.ZERO : k.duration("template.sync-interval"));
+                syncInterval.isEmpty() ? Duration.ZERO : k.duration("template.sync-interval"), k.bool("tracing.enabled"));
     }
 
     /** Typed reads of one key each, with the one-line message a bad value stops the start with. */

@@ -40,6 +40,7 @@ import com.warroom.routes.ledger.LedgerRetention;
 import com.warroom.routes.ledger.WarRoomLedger;
 import com.warroom.routes.observe.HealthPage;
 import com.warroom.routes.observe.ReadinessCheck;
+import com.warroom.routes.observe.TraceContext;
 import com.warroom.routes.observe.WarRoomMetrics;
 import com.warroom.routes.security.Secret;
 import com.warroom.routes.templates.TemplateLookups;
@@ -140,6 +141,7 @@ public final class WarRoomBeans implements CamelConfiguration {
         BackgroundThreads threads = bind(r, "backgroundThreads", new BackgroundThreads(budget, metrics, kafka.stallTimeout().toMillis(),
                 System::nanoTime));
         r.bind("incomingRecord", incomingRecord(kafka, fd, budget));
+        r.bind("traceContext", new TraceContext(s.tracing()));
         r.bind("incidentEventParser", new IncidentEventParser(limits));
         r.bind("incidentKeyCheck", new IncidentKeyCheck(metrics));
         r.bind("templateLookups", new TemplateLookups(mapper, limits));
