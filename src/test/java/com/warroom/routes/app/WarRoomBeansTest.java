@@ -55,7 +55,7 @@ class WarRoomBeansTest {
     @Test
     void validateKnowsEveryBeanWarRoomBeansBinds() {
         Map<String, Class<?>> beans = WarRoomBeans.beans(shipped());
-        assertEquals(42, beans.size(), beans.keySet().toString());
+        assertEquals(43, beans.size(), beans.keySet().toString());
         assertEquals(com.warroom.routes.ledger.WarRoomLedger.class, beans.get("warRoomLedger"));
         assertTrue(io.micrometer.core.instrument.MeterRegistry.class.isAssignableFrom(beans.get("metricsRegistry")));
         assertEquals(com.warroom.routes.observe.ReadinessCheck.class, beans.get("kafkaAccessHealthCheck"));
