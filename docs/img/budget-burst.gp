@@ -7,7 +7,7 @@ set terminal pngcairo size 900,560 font "sans,10"
 set output ARG2
 set datafile separator ","
 set key top left box opaque
-set multiplot layout 2,1 title "1,200 incidents queued at second 0, drained through the shipped routes (budget benchmark)"
+set multiplot layout 2,1 title "A backlog of 1,200 incidents through the account budget (budget benchmark; second 0: the first call)"
 set grid
 set xrange [0:*]
 set ylabel "calls in the second"
@@ -24,8 +24,8 @@ unset y2label
 unset y2tics
 set ytics mirror
 set yrange [0:*]
-set xlabel "seconds since the burst was queued"
-set ylabel "event to war-room result, s"
+set xlabel "seconds since the first Flashduty call"
+set ylabel "wait for the war room, s"
 plot csv every ::1 using 1:6 with lines lw 1.5 lc rgb "#9467bd" title "slowest result of the second", \
      csv every ::1 using 1:5 with lines lw 2 lc rgb "#2ca02c" title "median result of the second"
 unset multiplot
