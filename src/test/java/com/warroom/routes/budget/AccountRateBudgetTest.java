@@ -216,6 +216,30 @@ class AccountRateBudgetTest {
     }
 
     /**
+     * A retry's backoff is waited outside the queue (a call due now goes first) and ends as soon as the process
+     * stops (issue 25: the backoff held SIGTERM's stop): an InterruptedException, nothing granted, nobody left waiting.
+     */
+    @Test
+    void aBackoffHoldsNoWaiterBehindItAndEndsWhenTheProcessStops() throws Exception {
+        AccountRateBudget b = new AccountRateBudget(5, 20, 100, 1000, System::nanoTime);
+        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<AccountRateBudget.Permit> backingOff = pool.submit(() -> b.acquire(0, TimeUnit.HOURS.toNanos(1), Long.MAX_VALUE, stopping::get));
+            assertNotNull(b.acquire(10, 0, null), "a call due now is not held behind the backoff");
+            assertFalse(backingOff.isDone(), "the backoff is still being waited");
+            stopping.set(true);
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> backingOff.get(30, TimeUnit.SECONDS));
+            assertInstanceOf(InterruptedException.class, e.getCause());
+            assertEquals(0, b.waiting());
+            assertEquals(1, b.permitsGranted());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
      * A journal whose writes block until the test lets them go: each reservation covers {@code perWrite}
      * permits; {@code failing} makes a write end without one.
      */

@@ -244,9 +244,9 @@ class FlashdutyResponsesTest {
     @Test
     void theBudgetStepsWaitNoLongerThanTheRecordsDeadlineAndReleaseOnce() throws Exception {
         org.apache.camel.CamelContext camel = new org.apache.camel.impl.DefaultCamelContext();
-        assertThrows(com.warroom.routes.budget.DeadlineExceeded.class, () -> responses.acquire(0, System.nanoTime() - 1, camel),
+        assertThrows(com.warroom.routes.budget.DeadlineExceeded.class, () -> responses.acquire(Attempt.NONE, 0, System.nanoTime() - 1, camel),
                 "the record's time is up: nothing is sent");
-        com.warroom.routes.budget.AccountRateBudget.Permit permit = responses.acquire(null, null, camel);
+        com.warroom.routes.budget.AccountRateBudget.Permit permit = responses.acquire(null, null, null, camel);
         assertEquals(1, budget.inFlight());
         responses.release(permit);
         responses.release(permit);
