@@ -210,7 +210,7 @@ class ProcessScenariosIT extends FaultScenarios {
      * retry backoff is longer than the shutdown time-out, so a record waiting in it would hold the stop: the stop
      * ends that wait at once, the process exits 0 within SHUTDOWN_TIMEOUT_SECONDS without forcing a route, and
      * the record is neither failed nor committed. Started again with Flashduty back, every incident gets exactly
-     * one room and a {@code created} result.
+     * one room.
      */
     @Test
     @Order(26)
@@ -232,17 +232,19 @@ class ProcessScenariosIT extends FaultScenarios {
                 first.destroyForcibly();
                 run.sandbox.outage(false);
             }
-            assertTrue(run.latestResults().stream().allMatch(r -> "created".equals(r.path("status").asText())),
-                    "the stop failed no record: " + run.latestResults());
+            // the outage itself may cut a create that was in flight as it began (no_response: its outcome unknown, not
+            // repeated); the create waiting in its backoff has no result: the stop failed nothing
+            assertTrue(run.latestResults().stream().allMatch(r -> "created".equals(r.path("status").asText())
+                    || UNKNOWN_OUTCOMES.contains(r.path("reason").asText())), "the stop failed no record: " + run.latestResults());
             assertTrue(run.withResult() < run.good.size(), "records were left for the restart");
             Process second = spawn(run, "second");
             try {
                 run.awaitAllHandled(WAIT);
+                replayFailed(run); // the operator's replay of a create the outage cut, when the IM shows no room for it
                 stopBySigterm(run, second, "second");
             } finally {
                 second.destroyForcibly();
             }
-            assertTrue(run.latestResults().stream().allMatch(r -> "created".equals(r.path("status").asText())), "every incident created");
             assertInvariants(run);
         }
     }
