@@ -148,11 +148,6 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
     /** How often a waiting call asks whether it should give up (its process stops). */
     private static final long ABANDON_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
-    /** {@link #acquire(int, long, long, java.util.function.BooleanSupplier)} with no backoff first. */
-    public Permit acquire(int priority, long timeoutNanos, java.util.function.BooleanSupplier abandon) throws InterruptedException {
-        return acquire(priority, 0, timeoutNanos, abandon);
-    }
-
     /**
      * Waits {@code backoffNanos} (a retry's backoff, outside the queue: no waiter is held behind it), then for a slot
      * in every window (the permit must be released when the answer came back, or the call failed), in all no longer

@@ -80,7 +80,7 @@ class FlashdutyResponsesTest {
         Call ex = call();
         ex.answer(429, error("RequestTooFrequently"), "2");
         assertEquals(true, ex.last.retry());
-        assertNull(budget.acquire(10, java.util.concurrent.TimeUnit.SECONDS.toNanos(1), null), "no call starts during Retry-After");
+        assertNull(budget.acquire(10, 0, java.util.concurrent.TimeUnit.SECONDS.toNanos(1), null), "no call starts during Retry-After");
         ex.answer(200, "{\"request_id\":\"r2\",\"data\":{}}", null);
         assertEquals("success", ex.last.outcome());
         assertEquals(2, ex.last.number());
