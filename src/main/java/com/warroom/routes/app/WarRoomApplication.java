@@ -39,6 +39,9 @@ public final class WarRoomApplication {
                 startup.set(configured.getCamelContext().getRegistry().lookupByNameAndType("kafkaStartup", KafkaStartup.class));
             }
         });
+        // SIGTERM ends the run as Camel Main's hang-up hook would, but with no JVM shutdown under it: the stop
+        // (docs/operations.md, Shutdown) is Camel's graceful one, and the process exits with Main's code, 0, not 143
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> main.completed());
         main.run();
         if (startup.get() != null && startup.get().problem() != null) {
             throw startup.get().problem();

@@ -149,27 +149,33 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
     private static final long ABANDON_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     /**
-     * Waits for a slot in every window (the permit must be released when the answer came back, or the
-     * call failed) until the timeout (null; Long.MAX_VALUE: none), or until {@code abandon} (asked every 200 ms; null: never)
-     * says to give up: then an InterruptedException, the wait being cut short, the thread not interrupted.
+     * Waits {@code backoffNanos} (a retry's backoff, outside the queue: no waiter is held behind it), then for a slot
+     * in every window (the permit must be released when the answer came back, or the call failed), in all no longer
+     * than the timeout (null; Long.MAX_VALUE: none), or until {@code abandon} (asked every 200 ms; null: never) says
+     * to give up: then an InterruptedException, the wait being cut short, the thread not interrupted.
      */
-    public Permit acquire(int priority, long timeoutNanos, java.util.function.BooleanSupplier abandon) throws InterruptedException {
+    public Permit acquire(int priority, long backoffNanos, long timeoutNanos, java.util.function.BooleanSupplier abandon)
+            throws InterruptedException {
         long start = clock.getAsLong();
         lock.lockInterruptibly();
-        Waiter me = new Waiter(priority, sequence++);
-        waiters.add(me);
+        Waiter me = null;
         try {
+            for (long due = backoffNanos; due > 0; due = backoffNanos - (clock.getAsLong() - start)) {
+                giveUpIf(abandon);
+                changed.awaitNanos(abandon != null ? Math.min(due, ABANDON_CHECK_NANOS) : due);
+            }
+            me = new Waiter(priority, sequence++);
+            waiters.add(me);
+            long queued = clock.getAsLong();
             while (true) {
-                if (abandon != null && abandon.getAsBoolean()) {
-                    throw new InterruptedException("the process stops: the call waiting for the rate budget is not made");
-                }
+                giveUpIf(abandon);
                 long now = clock.getAsLong();
                 long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE : timeoutNanos - (now - start);
                 boolean head = waiters.peek() == me;
                 long freeIn = head ? nanosUntilFree(now, me.capped()) : Long.MAX_VALUE;
                 // a call the journal does not know of must not start
                 if (freeIn == 0 && !reserving && journal.take()) {
-                    return grant(me, now - start);
+                    return grant(me, now - queued);
                 }
                 if (left <= 0) {
                     return null;
@@ -205,10 +211,16 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
             }
         } finally {
             // granted, timed out, abandoned or refused by the journal: the next waiter may become head
-            if (waiters.remove(me)) {
+            if (me != null && waiters.remove(me)) {
                 changed.signalAll();
             }
             lock.unlock();
+        }
+    }
+
+    private static void giveUpIf(java.util.function.BooleanSupplier abandon) throws InterruptedException {
+        if (abandon != null && abandon.getAsBoolean()) {
+            throw new InterruptedException("the process stops: the call waiting for its backoff or the rate budget is not made");
         }
     }
 

@@ -3,7 +3,6 @@ package com.warroom.routes.cli;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -43,9 +42,7 @@ public final class WarRoomCli {
             case "replay" -> ReplayCommand.run(rest, Map.of(), System.out, System.err);
             default -> CommandLine.exitCode(System.err, () -> run(args));
         };
-        if (exit != 0 || List.of("health", "validate", "replay").contains(command)) {
-            System.exit(exit);
-        }
+        System.exit(exit); // after a run too: no thread left behind holds the process past its stop
     }
 
     private static int run(String[] args) throws Exception {

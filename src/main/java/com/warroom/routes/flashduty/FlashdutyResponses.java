@@ -3,6 +3,7 @@ package com.warroom.routes.flashduty;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.warroom.routes.budget.AccountRateBudget;
@@ -62,16 +63,18 @@ public final class FlashdutyResponses {
     }
 
     /**
-     * Step {@code flashduty-budget}: a slot in the account budget, waiting no longer than the record's deadline
-     * ({@link DeadlineExceeded}: nothing is sent). When Camel starts to stop meanwhile the wait ends with an
-     * InterruptedException: the record is not committed and its partition's next owner handles it.
+     * Step {@code flashduty-budget}: the attempt's backoff, then a slot in the account budget, waiting no longer than
+     * the record's deadline ({@link DeadlineExceeded}: nothing is sent). When Camel starts to stop (SIGTERM) either
+     * wait ends at once with an InterruptedException: nothing is sent, the record is not committed and is handled
+     * again by its partition's next owner (a retry only follows an answer that opened nothing, or no answer at all).
      */
-    public AccountRateBudget.Permit acquire(@ExchangeProperty(PRIORITY) Integer priority,
+    public AccountRateBudget.Permit acquire(@Variable("flashdutyAttempt") Attempt attempt, @ExchangeProperty(PRIORITY) Integer priority,
                                             @ExchangeProperty(RecordDeadline.PROPERTY) Long recordDeadline, CamelContext camel)
             throws InterruptedException, DeadlineExceeded {
         long left = recordDeadline == null ? Long.MAX_VALUE : recordDeadline - System.nanoTime();
         AccountRateBudget.Permit permit = left <= 0 ? null
-                : budget.acquire(priority == null ? AccountRateBudget.DEFAULT_PRIORITY : priority, left, camel::isStopping);
+                : budget.acquire(priority == null ? AccountRateBudget.DEFAULT_PRIORITY : priority,
+                        TimeUnit.MILLISECONDS.toNanos(attempt == null ? 0 : attempt.backoffMillis()), left, camel::isStopping);
         if (permit == null) {
             throw new DeadlineExceeded();
         }

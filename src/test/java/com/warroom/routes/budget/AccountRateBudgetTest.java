@@ -37,7 +37,7 @@ class AccountRateBudgetTest {
     }
 
     private static AccountRateBudget.Permit now(AccountRateBudget b) throws InterruptedException {
-        return b.acquire(10, TimeUnit.NANOSECONDS.toNanos(0), null);
+        return b.acquire(10, 0, TimeUnit.NANOSECONDS.toNanos(0), null);
     }
 
     @Test
@@ -131,7 +131,7 @@ class AccountRateBudgetTest {
         List<Future<?>> done = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             done.add(pool.submit(() -> {
-                AccountRateBudget.Permit p = b.acquire(10, Long.MAX_VALUE, null);
+                AccountRateBudget.Permit p = b.acquire(10, 0, Long.MAX_VALUE, null);
                 sent.add(System.nanoTime());
                 LockSupport.parkNanos((long) (Math.random() * 3 * MS)); // the call's latency
                 p.release();
@@ -166,13 +166,13 @@ class AccountRateBudgetTest {
     @Test
     void warRoomCreationIsServedBeforeOtherWaitingCalls() throws Exception {
         AccountRateBudget b = new AccountRateBudget(1, 100, 40, 10_000, System::nanoTime);
-        AccountRateBudget.Permit held = b.acquire(0, Long.MAX_VALUE, null);
+        AccountRateBudget.Permit held = b.acquire(0, 0, Long.MAX_VALUE, null);
         List<String> order = new CopyOnWriteArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(4);
         List<Future<?>> done = new ArrayList<>();
         for (String name : List.of("template-1", "template-2")) {
             done.add(pool.submit(() -> {
-                AccountRateBudget.Permit p = b.acquire(10, Long.MAX_VALUE, null);
+                AccountRateBudget.Permit p = b.acquire(10, 0, Long.MAX_VALUE, null);
                 order.add(name);
                 p.release();
                 return null;
@@ -181,7 +181,7 @@ class AccountRateBudgetTest {
             Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.waiting() == expected);
         }
         done.add(pool.submit(() -> {
-            AccountRateBudget.Permit p = b.acquire(0, Long.MAX_VALUE, null);
+            AccountRateBudget.Permit p = b.acquire(0, 0, Long.MAX_VALUE, null);
             order.add("create");
             p.release();
             return null;
@@ -198,11 +198,11 @@ class AccountRateBudgetTest {
     @Test
     void anInterruptedWaiterLeavesTheQueue() throws Exception {
         AccountRateBudget b = new AccountRateBudget(1, 10, 10_000, 60_000, System::nanoTime);
-        b.acquire(0, Long.MAX_VALUE, null);
+        b.acquire(0, 0, Long.MAX_VALUE, null);
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread waiter = new Thread(() -> {
             try {
-                b.acquire(10, Long.MAX_VALUE, null);
+                b.acquire(10, 0, Long.MAX_VALUE, null);
             } catch (Throwable t) {
                 thrown.set(t);
             }
@@ -213,6 +213,30 @@ class AccountRateBudgetTest {
         waiter.join(5000);
         assertInstanceOf(InterruptedException.class, thrown.get());
         assertEquals(0, b.waiting());
+    }
+
+    /**
+     * A retry's backoff is waited outside the queue (a call due now goes first) and ends as soon as the process
+     * stops (issue 25: the backoff held SIGTERM's stop): an InterruptedException, nothing granted, nobody left waiting.
+     */
+    @Test
+    void aBackoffHoldsNoWaiterBehindItAndEndsWhenTheProcessStops() throws Exception {
+        AccountRateBudget b = new AccountRateBudget(5, 20, 100, 1000, System::nanoTime);
+        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<AccountRateBudget.Permit> backingOff = pool.submit(() -> b.acquire(0, TimeUnit.HOURS.toNanos(1), Long.MAX_VALUE, stopping::get));
+            assertNotNull(b.acquire(10, 0, 0, null), "a call due now is not held behind the backoff");
+            assertFalse(backingOff.isDone(), "the backoff is still being waited");
+            stopping.set(true);
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> backingOff.get(30, TimeUnit.SECONDS));
+            assertInstanceOf(InterruptedException.class, e.getCause());
+            assertEquals(0, b.waiting());
+            assertEquals(1, b.permitsGranted());
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /**
@@ -259,12 +283,12 @@ class AccountRateBudgetTest {
         AccountRateBudget b = new AccountRateBudget(100, 1000, 1000, 60_000, System::nanoTime);
         BlockingJournal journal = new BlockingJournal(1, 2);
         b.journal(journal);
-        AccountRateBudget.Permit first = b.acquire(10, Long.MAX_VALUE, null); // covered by the reservation the journal holds
+        AccountRateBudget.Permit first = b.acquire(10, 0, Long.MAX_VALUE, null); // covered by the reservation the journal holds
         ExecutorService pool = Executors.newCachedThreadPool();
         try {
-            Future<AccountRateBudget.Permit> needsWrite = pool.submit(() -> b.acquire(0, Long.MAX_VALUE, null));
+            Future<AccountRateBudget.Permit> needsWrite = pool.submit(() -> b.acquire(0, 0, Long.MAX_VALUE, null));
             assertTrue(journal.writing.await(30, TimeUnit.SECONDS), "the second call needs a reservation written");
-            Future<AccountRateBudget.Permit> waitsForIt = pool.submit(() -> b.acquire(10, Long.MAX_VALUE, null));
+            Future<AccountRateBudget.Permit> waitsForIt = pool.submit(() -> b.acquire(10, 0, Long.MAX_VALUE, null));
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> b.waiting() == 2);
             // while the write is still blocked, everything else the budget offers answers
             Future<String> others = pool.submit(() -> {
@@ -295,18 +319,18 @@ class AccountRateBudgetTest {
         journal.failing = true;
         journal.letGo.countDown();
         b.journal(journal);
-        assertNull(b.acquire(0, TimeUnit.MILLISECONDS.toNanos(300), null), "no reservation, no permit");
+        assertNull(b.acquire(0, 0, TimeUnit.MILLISECONDS.toNanos(300), null), "no reservation, no permit");
         assertTrue(journal.writes.get() >= 1);
         assertEquals(0, b.permitsGranted());
         assertEquals(0, b.waiting(), "the waiter left the queue at its deadline");
         journal.failing = false;
-        assertNotNull(b.acquire(0, TimeUnit.SECONDS.toNanos(30), null), "the next write succeeds: calls go on");
+        assertNotNull(b.acquire(0, 0, TimeUnit.SECONDS.toNanos(30), null), "the next write succeeds: calls go on");
     }
 
     // ---- the ceiling for calls other than war-room creation (issue 22, item 6) -------------------
 
     private static AccountRateBudget.Permit warRoomNow(AccountRateBudget b) throws InterruptedException {
-        return b.acquire(0, TimeUnit.NANOSECONDS.toNanos(0), null);
+        return b.acquire(0, 0, TimeUnit.NANOSECONDS.toNanos(0), null);
     }
 
     @Test
@@ -343,7 +367,7 @@ class AccountRateBudgetTest {
         try {
             List<Future<AccountRateBudget.Permit>> flood = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
-                flood.add(pool.submit(() -> b.acquire(10, Long.MAX_VALUE, null)));
+                flood.add(pool.submit(() -> b.acquire(10, 0, Long.MAX_VALUE, null)));
             }
             // two got the others' share of the 10 s window, the rest wait for it
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.waiting() == 4 && b.inFlight() == 2);
@@ -388,7 +412,7 @@ class AccountRateBudgetTest {
 
     /** A permit within 200 ms (time for a claim to be written), or null. */
     private static AccountRateBudget.Permit soon(AccountRateBudget b) throws InterruptedException {
-        return b.acquire(0, TimeUnit.MILLISECONDS.toNanos(200), null);
+        return b.acquire(0, 0, TimeUnit.MILLISECONDS.toNanos(200), null);
     }
 
     /** Other replicas' claims, as a journal that follows them reports: settable, and it says when they change. */
@@ -473,7 +497,7 @@ class AccountRateBudgetTest {
         assertNull(soon(b), "the long window: 18 claimed by the others and 2 of ours fill 20");
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
-            java.util.concurrent.Future<AccountRateBudget.Permit> waiting = pool.submit(() -> b.acquire(0, Long.MAX_VALUE, null));
+            java.util.concurrent.Future<AccountRateBudget.Permit> waiting = pool.submit(() -> b.acquire(0, 0, Long.MAX_VALUE, null));
             Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.waiting() == 1);
             assertFalse(waiting.isDone());
             others.others(60_000, 10); // a give-back, or claims aging out: the journal says so
@@ -499,7 +523,7 @@ class AccountRateBudgetTest {
             for (int i = 0; i < 4; i++) {
                 calls.add(pool.submit(() -> {
                     start.await();
-                    return b.acquire(0, TimeUnit.MILLISECONDS.toNanos(300), null);
+                    return b.acquire(0, 0, TimeUnit.MILLISECONDS.toNanos(300), null);
                 }));
             }
             start.countDown();

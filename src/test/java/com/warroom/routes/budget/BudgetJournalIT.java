@@ -60,7 +60,7 @@ class BudgetJournalIT {
                 assertTrue(Math.abs(brokerClock.now().getAsLong() - System.currentTimeMillis()) < 60_000, "the broker's clock, near this one");
             }
             assertEquals(10, journal.othersHeld(windowMillis), "the predecessor's 10 calls count");
-            assertNull(budget.acquire(10, TimeUnit.NANOSECONDS.toNanos(0), null));
+            assertNull(budget.acquire(10, 0, TimeUnit.NANOSECONDS.toNanos(0), null));
             long oneWindow = BudgetJournal.SPAN_MILLIS + windowMillis;
             long countsFor = TimeUnit.NANOSECONDS.toMillis(journal.nanosUntilOthersFall(windowMillis));
             assertTrue(countsFor <= oneWindow, "they count for " + countsFor + " ms, not more than one window and their span: " + oneWindow);
@@ -87,19 +87,19 @@ class BudgetJournalIT {
             budgetB.journal(b);
             List<AccountRateBudget.Permit> permits = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
-                permits.add(budgetA.acquire(0, TimeUnit.SECONDS.toNanos(5), null));
+                permits.add(budgetA.acquire(0, 0, TimeUnit.SECONDS.toNanos(5), null));
                 assertNotNull(permits.get(i), "A alone in the window: call " + i);
             }
             permits.forEach(AccountRateBudget.Permit::release);
             assertEquals(0, a.othersHeld(shortWindow), "A counts its own calls exactly, not its claims again");
             await("B reads A's claims").atMost(WAIT).until(() -> b.othersHeld(shortWindow) == 6);
             int granted = 0;
-            while (budgetB.acquire(0, TimeUnit.MILLISECONDS.toNanos(300), null) != null) { // time for a claim to be written and read back
+            while (budgetB.acquire(0, 0, TimeUnit.MILLISECONDS.toNanos(300), null) != null) { // time for a claim to be written and read back
                 granted++;
             }
             assertEquals(4, granted, "B may start what A left of the short window");
             await("A reads B's claims").atMost(WAIT).until(() -> a.othersHeld(shortWindow) == 4);
-            assertNull(budgetA.acquire(0, TimeUnit.MILLISECONDS.toNanos(300), null), "the window is full for A too");
+            assertNull(budgetA.acquire(0, 0, TimeUnit.MILLISECONDS.toNanos(300), null), "the window is full for A too");
 
             // a claim of 5, one used: the other 4 are given back when its validity ends
             long before = b.othersHeld(60_000);
@@ -135,12 +135,12 @@ class BudgetJournalIT {
             budget.journal(journal);
             journal.load(budget); // it says why and goes on trying
             assertTrue(journal.problem().contains(topic) && journal.problem().contains("does not exist"), journal.problem());
-            assertNull(budget.acquire(0, TimeUnit.MILLISECONDS.toNanos(200), null), "no call without the journal");
+            assertNull(budget.acquire(0, 0, TimeUnit.MILLISECONDS.toNanos(200), null), "no call without the journal");
 
             KafkaBroker.shared().createTopic(topic, 1, Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"));
             await("the journal is read once it exists").atMost(WAIT).until(() -> journal.problem() == null);
             await("calls go on").atMost(WAIT).until(() -> {
-                AccountRateBudget.Permit p = budget.acquire(0, TimeUnit.MILLISECONDS.toNanos(200), null);
+                AccountRateBudget.Permit p = budget.acquire(0, 0, TimeUnit.MILLISECONDS.toNanos(200), null);
                 if (p != null) {
                     p.release();
                 }

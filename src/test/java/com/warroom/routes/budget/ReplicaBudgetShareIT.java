@@ -64,7 +64,7 @@ class ReplicaBudgetShareIT {
 
         /** Whether a call could start now. */
         boolean mayCall() throws InterruptedException {
-            AccountRateBudget.Permit p = budget.acquire(0, TimeUnit.MILLISECONDS.toNanos(50), null);
+            AccountRateBudget.Permit p = budget.acquire(0, 0, TimeUnit.MILLISECONDS.toNanos(50), null);
             if (p == null) {
                 return false;
             }

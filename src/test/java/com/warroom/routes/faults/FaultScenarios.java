@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * table ({@link ReliabilityTable}: each class prints its rows when it ends, and {@code target/reliability-table.md}
  * holds every row of the run in scenario order).
  *
- * <p>The twenty-five scenarios are split by theme into the {@code *ScenariosIT} classes that extend this one, each
+ * <p>The twenty-seven scenarios are split by theme into the {@code *ScenariosIT} classes that extend this one, each
  * in a JVM and broker of its own, so failsafe runs them in parallel (issue 23); this class holds what they share.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

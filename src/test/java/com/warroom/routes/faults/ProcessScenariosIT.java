@@ -1,7 +1,9 @@
 package com.warroom.routes.faults;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -10,6 +12,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -26,8 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Fault scenarios 5, 15, 24: the process: SIGKILLed mid-backlog and started again, the operator's replay beside the live service,
- * an expression in a URL setting that stops the start.
+ * Fault scenarios 5, 15, 24, 26, 27: the process: SIGKILLed mid-backlog and started again, the operator's replay beside the live
+ * service, an expression in a URL setting that stops the start, SIGTERM during a Flashduty outage and during a burst.
  * The scenarios, their invariants and the reliability table: {@link FaultScenarios}.
  */
 class ProcessScenariosIT extends FaultScenarios {
@@ -199,5 +203,115 @@ class ProcessScenariosIT extends FaultScenarios {
             run.note = " (2 refused starts, then a good one)";
             assertInvariants(run);
         }
+    }
+
+    /**
+     * SIGTERM while Flashduty is unreachable (issue 25: the stop waited on the retry loop and was killed). The
+     * retry backoff is longer than the shutdown time-out, so a record waiting in it would hold the stop: the stop
+     * ends that wait at once, the process exits 0 within SHUTDOWN_TIMEOUT_SECONDS without forcing a route, and
+     * the record is neither failed nor committed. Started again with Flashduty back, every incident gets exactly
+     * one room.
+     */
+    @Test
+    @Order(26)
+    void sigtermDuringAFlashdutyOutage() throws Exception {
+        try (FaultRun run = new FaultRun("26. SIGTERM during a Flashduty outage, a create in its retry backoff")) {
+            run.settings.remove("camel.main.shutdown-timeout"); // the shipped SHUTDOWN_TIMEOUT_SECONDS
+            run.settings.put("flashduty.retry.initial-backoff", "30s");
+            run.settings.put("flashduty.retry.max-backoff", "30s");
+            run.sendGood(40);
+            Process first = spawn(run, "first");
+            try {
+                run.awaitResults(5, WAIT);
+                run.sandbox.outage(true);
+                Awaitility.await("a create waiting in its retry backoff").atMost(WAIT).pollInterval(Duration.ofMillis(100))
+                        .until(() -> Files.readString(logFile(run, "first"), StandardCharsets.ISO_8859_1)
+                                .contains("/incident/war-room/create answered connection_error (attempt 1), retrying in"));
+                stopBySigterm(run, first, "first");
+            } finally {
+                first.destroyForcibly();
+                run.sandbox.outage(false);
+            }
+            // the outage itself may cut a create that was in flight as it began (no_response: its outcome unknown, not
+            // repeated); the create waiting in its backoff has no result: the stop failed nothing
+            assertTrue(run.latestResults().stream().allMatch(r -> "created".equals(r.path("status").asText())
+                    || UNKNOWN_OUTCOMES.contains(r.path("reason").asText())), "the stop failed no record: " + run.latestResults());
+            assertTrue(run.withResult() < run.good.size(), "records were left for the restart");
+            Process second = spawn(run, "second");
+            try {
+                run.awaitAllHandled(WAIT);
+                replayFailed(run); // the operator's replay of a create the outage cut, when the IM shows no room for it
+                stopBySigterm(run, second, "second");
+            } finally {
+                second.destroyForcibly();
+            }
+            assertInvariants(run);
+        }
+    }
+
+    /**
+     * SIGTERM in the middle of a burst of slow creates (the ScaleOutIT flake: a replica closed after Flashduty
+     * answered a create but before its ledger entry). The stop lets every create in flight finish: exit 0 within
+     * SHUTDOWN_TIMEOUT_SECONDS, no route forced, and every create the sandbox took has its ledger entry and its
+     * {@code created} result. Started again, every incident has exactly one room (no create is repeated).
+     */
+    @Test
+    @Order(27)
+    void sigtermDuringABurstOfSlowCreates() throws Exception {
+        try (FaultRun run = new FaultRun("27. SIGTERM mid-burst, creates in flight")) {
+            run.settings.remove("camel.main.shutdown-timeout"); // the shipped SHUTDOWN_TIMEOUT_SECONDS
+            run.sendGood(150);
+            run.sandbox.slow(1000); // every answer takes a second: a create is in flight at the SIGTERM
+            Process first = spawn(run, "first");
+            try {
+                run.awaitResults(5, WAIT);
+                Awaitility.await("a create in flight").atMost(WAIT).pollInterval(Duration.ofMillis(5))
+                        .until(() -> run.sandbox.createCounts().size() > run.withResult());
+                stopBySigterm(run, first, "first");
+            } finally {
+                first.destroyForcibly();
+            }
+            Set<String> recorded = new HashSet<>();
+            for (ConsumerRecord<byte[], byte[]> r : run.kafka.readAll(run.topic("ledger"))) {
+                recorded.add(TestKafka.key(r));
+            }
+            Set<String> created = new HashSet<>();
+            run.latestResults().stream().filter(r -> "created".equals(r.path("status").asText()))
+                    .forEach(r -> created.add(r.path("incident_id").asText().toLowerCase()));
+            for (String incident : run.sandbox.createCounts().keySet()) {
+                assertTrue(recorded.contains(incident), "the create of " + incident + " was answered, its ledger entry not written");
+                assertTrue(created.contains(incident), "the create of " + incident + " was answered, its result not written");
+            }
+            assertTrue(run.withResult() < run.good.size(), "records were left for the restart");
+            run.sandbox.slow(0);
+            Process second = spawn(run, "second");
+            try {
+                run.awaitAllHandled(WAIT);
+                stopBySigterm(run, second, "second");
+            } finally {
+                second.destroyForcibly();
+            }
+            assertInvariants(run); // one room per incident: no create was repeated
+        }
+    }
+
+    /** The hard bound of a stop: SHUTDOWN_TIMEOUT_SECONDS's default in the shipped config/application.properties. */
+    static long shutdownTimeoutSeconds() throws IOException {
+        Matcher m = Pattern.compile("(?m)^camel\\.main\\.shutdown-timeout = \\{\\{env:SHUTDOWN_TIMEOUT_SECONDS:(\\d+)}}$")
+                .matcher(Files.readString(Path.of("config/application.properties")));
+        assertTrue(m.find(), "config/application.properties sets camel.main.shutdown-timeout from SHUTDOWN_TIMEOUT_SECONDS");
+        return Long.parseLong(m.group(1));
+    }
+
+    /** SIGTERM: the process is gone within the shutdown time-out, with exit code 0, and no route was forced to stop. */
+    static void stopBySigterm(FaultRun run, Process p, String which) throws IOException, InterruptedException {
+        long timeout = shutdownTimeoutSeconds();
+        p.destroy();
+        assertTrue(p.waitFor(timeout, TimeUnit.SECONDS), which + " still running " + timeout + " s after SIGTERM");
+        assertEquals(0, p.exitValue(), which + ": exit code after SIGTERM");
+        readLog(run, which);
+        List<String> forced = Files.readAllLines(logFile(run, which), StandardCharsets.ISO_8859_1).stream()
+                .filter(l -> l.contains("Timeout occurred during graceful shutdown") || l.contains("Forcing the routes to be shutdown")).toList();
+        assertTrue(forced.isEmpty(), which + ": the graceful stop was forced: " + forced);
     }
 }

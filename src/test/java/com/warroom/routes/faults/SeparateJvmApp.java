@@ -58,8 +58,6 @@ public final class SeparateJvmApp {
             System.exit(2);
             return;
         }
-        if (exit != 0) {
-            System.exit(exit);
-        }
+        System.exit(exit); // as the jar does (WarRoomCli): 0 after a clean stop, SIGTERM's too
     }
 }

@@ -80,7 +80,7 @@ class FlashdutyResponsesTest {
         Call ex = call();
         ex.answer(429, error("RequestTooFrequently"), "2");
         assertEquals(true, ex.last.retry());
-        assertNull(budget.acquire(10, java.util.concurrent.TimeUnit.SECONDS.toNanos(1), null), "no call starts during Retry-After");
+        assertNull(budget.acquire(10, 0, java.util.concurrent.TimeUnit.SECONDS.toNanos(1), null), "no call starts during Retry-After");
         ex.answer(200, "{\"request_id\":\"r2\",\"data\":{}}", null);
         assertEquals("success", ex.last.outcome());
         assertEquals(2, ex.last.number());
@@ -244,9 +244,9 @@ class FlashdutyResponsesTest {
     @Test
     void theBudgetStepsWaitNoLongerThanTheRecordsDeadlineAndReleaseOnce() throws Exception {
         org.apache.camel.CamelContext camel = new org.apache.camel.impl.DefaultCamelContext();
-        assertThrows(com.warroom.routes.budget.DeadlineExceeded.class, () -> responses.acquire(0, System.nanoTime() - 1, camel),
+        assertThrows(com.warroom.routes.budget.DeadlineExceeded.class, () -> responses.acquire(Attempt.NONE, 0, System.nanoTime() - 1, camel),
                 "the record's time is up: nothing is sent");
-        com.warroom.routes.budget.AccountRateBudget.Permit permit = responses.acquire(null, null, camel);
+        com.warroom.routes.budget.AccountRateBudget.Permit permit = responses.acquire(null, null, null, camel);
         assertEquals(1, budget.inFlight());
         responses.release(permit);
         responses.release(permit);
