@@ -14,7 +14,9 @@
 # `sh ../shared/tools/local-base-images.sh --kafka --compose` as root first), Maven and JDK 17 on the
 # host with the project's dependencies (the sandbox runs from target/test-classes), curl, and free
 # loopback ports 19092-19093 (Kafka), 18080-18081 (sandbox, its control) and 18090 (management):
-# SMOKE_KAFKA_PORT, SMOKE_SANDBOX_PORT, SMOKE_MANAGEMENT_PORT move them.
+# SMOKE_KAFKA_PORT, SMOKE_SANDBOX_PORT, SMOKE_MANAGEMENT_PORT move them; SMOKE_IMAGE names the image
+# (war-room-routes:smoke), SMOKE_MVN the Maven command (`mvn -B -q -o`: drop -o where the local
+# repository does not hold the project's dependencies yet).
 # Run from anywhere:  bash docker/smoke-test.sh      (not part of .ci/run: it needs Docker)
 # Exit 0 when every check passed. Its containers are removed on exit; the image is kept.
 set -eu
