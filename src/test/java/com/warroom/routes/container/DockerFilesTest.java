@@ -19,10 +19,11 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * No Docker engine runs here, so docker/Dockerfile and docker/compose.yaml are checked statically:
- * the compose file parses and names the right images, ports, variables, mounts and health checks;
- * the Dockerfile has the two stages, the JRE 17 base, a non-root user, the health check on
- * /observe/health, and builds with exactly the packaging command the README documents.
+ * No Docker engine runs in CI, so docker/Dockerfile and docker/compose.yaml are checked statically:
+ * the compose file parses and names the right images, ports, variables, mounts, topics and grace
+ * period; the Dockerfile has the two stages, a dependency layer, the JRE 17 base, a non-root user, the
+ * health check on /observe/health/ready without a JVM, and builds with exactly the packaging command
+ * the README documents. docker/smoke-test.sh runs the image for real where Docker is.
  */
 class DockerFilesTest {
 
@@ -98,7 +99,12 @@ class DockerFilesTest {
 
         int runStage = dockerfile.indexOf("FROM " + from.get(1));
         List<String> buildRuns = dockerfile.subList(0, runStage).stream().filter(i -> i.startsWith("RUN mvn ")).toList();
-        assertEquals(List.of("RUN " + readmePackagingCommand()), buildRuns, "the image builds the way the README does");
+        assertEquals("RUN " + readmePackagingCommand(), buildRuns.get(buildRuns.size() - 1), "the image builds the way the README does");
+        // the dependency layer: the pom alone, its dependencies and plugins fetched, before the sources come in
+        int pom = dockerfile.indexOf("COPY pom.xml ./");
+        int sources = dockerfile.indexOf("COPY src ./src");
+        assertTrue(pom >= 0 && pom < sources, "pom.xml is copied before the sources");
+        assertTrue(dockerfile.subList(pom, sources).stream().anyMatch(i -> i.startsWith("RUN mvn ")), "dependencies resolved in their own layer");
         assertTrue(dockerfile.contains("COPY --from=build /build/target/war-room-routes.jar /app/war-room-routes.jar"));
 
         List<String> user = dockerfile("USER");
@@ -114,10 +120,25 @@ class DockerFilesTest {
 
         List<String> health = dockerfile("HEALTHCHECK");
         assertEquals(1, health.size());
-        assertTrue(health.get(0).contains("CMD [\"java\"") && health.get(0).endsWith("\"-jar\", \"/app/war-room-routes.jar\", \"health\"]"),
-                health.get(0));
+        assertTrue(health.get(0).endsWith("CMD [\"/app/healthcheck.sh\"]"), "no JVM per health check: " + health.get(0));
+        assertTrue(dockerfile.contains("COPY docker/healthcheck.sh /app/healthcheck.sh"));
         assertTrue(dockerfile.contains("COPY config/jvm.options /app/jvm.options"), "the JVM options, outside the config volume");
-        assertEquals(List.of("[\"java\", \"@/app/jvm.options\", \"-jar\", \"/app/war-room-routes.jar\"]"), dockerfile("ENTRYPOINT"));
+        // no file cache of Vert.x under /tmp: the module starts on a read-only root (docker/smoke-test.sh runs it so)
+        assertEquals(List.of("[\"java\", \"-Dvertx.disableFileCPResolving=true\", \"@/app/jvm.options\", \"-jar\", \"/app/war-room-routes.jar\"]"),
+                dockerfile("ENTRYPOINT"));
+    }
+
+    /** bash alone (no curl or wget in the JRE image): readiness, on the port and address the module reads from the environment. */
+    @Test
+    void theHealthCheckAsksReadinessOnTheManagementPortWithBashAlone() throws IOException {
+        String script = Files.readString(Path.of("docker/healthcheck.sh"));
+        assertTrue(script.startsWith("#!/bin/bash\n"));
+        assertTrue(script.contains("/dev/tcp/$host/${MANAGEMENT_PORT:-8080}"), "the port the module reads");
+        assertTrue(script.contains("host=${MANAGEMENT_HOST:-127.0.0.1}"), "the address the module reads");
+        assertTrue(script.contains("GET /observe/health/ready HTTP/1.0"));
+        assertTrue(script.strip().endsWith("[ \"$status\" = 200 ]"), "healthy on 200 only");
+        assertTrue(Files.isExecutable(Path.of("docker/healthcheck.sh")), "COPY keeps the mode: the image runs it directly");
+        assertTrue(Files.readString(Path.of("config/application.properties")).contains("management.port = {{env:MANAGEMENT_PORT:8080}}"));
     }
 
     /** The image and the README's run command start the JVM with config/jvm.options: this JVM must accept it as it is. */
@@ -153,7 +174,10 @@ class DockerFilesTest {
         Map<String, Object> topics = service("kafka-topics");
         assertEquals(kafka.get("image"), topics.get("image"), "topics are created with the broker's own tools");
         assertEquals("service_healthy", map(map(topics, "depends_on"), "kafka").get("condition"));
-        String script = String.valueOf(topics.get("command"));
+        assertEquals(List.of("./create-topics.sh:/create-topics.sh:ro"), topics.get("volumes"));
+        assertEquals(List.of("/bin/sh", "/create-topics.sh"), topics.get("entrypoint"));
+        assertEquals("kafka:9092", map(topics, "environment").get("BOOTSTRAP"));
+        String script = Files.readString(Path.of("docker/create-topics.sh"));
         String properties = Files.readString(Path.of("config/application.properties"));
         Matcher m = Pattern.compile("(?m)^([a-z-]+)\\.topic = \\{\\{env:[A-Z_]+:([^}]+)}}").matcher(properties);
         int count = 0;
@@ -171,6 +195,13 @@ class DockerFilesTest {
         assertTrue(properties.contains("ledger.retention = {{env:LEDGER_RETENTION:30d}}"), "the default this checks against");
         assertTrue(Pattern.compile("--topic war-room-ledger [^\\n]*cleanup.policy=compact,delete --config retention.ms=" + keep
                 + " --config message.timestamp.type=LogAppendTime").matcher(script).find(), "the ledger's retention");
+        // the budget journal as TopicSetup creates it when FLASHDUTY_BUDGET_JOURNAL_TOPIC and FLASHDUTY_BUDGET_GROUP are
+        // empty (Settings: <CONSUMER_GROUP>-budget-journal): one partition, an hour, by broker time
+        assertTrue(properties.contains("consumer.group = {{env:CONSUMER_GROUP:war-room-routes}}"), "the default the name comes from");
+        assertTrue(properties.contains("flashduty.budget-group = {{env:FLASHDUTY_BUDGET_GROUP:}}"));
+        assertTrue(properties.contains("budget-journal.topic = {{env:FLASHDUTY_BUDGET_JOURNAL_TOPIC:}}"));
+        assertTrue(script.contains("--topic war-room-routes-budget-journal --partitions 1 --config retention.ms=3600000"
+                + " --config message.timestamp.type=LogAppendTime\n"), "the budget journal");
     }
 
     @Test
@@ -204,9 +235,20 @@ class DockerFilesTest {
         assertEquals("127.0.0.1", port.group(1), "by default only this host reaches the management port");
         assertEquals(List.of("../routes:/app/routes:ro", "../config:/app/config:ro"), app.get("volumes"));
 
-        List<String> test = (List<String>) map(app, "healthcheck").get("test");
-        assertEquals("CMD", test.get(0));
-        assertEquals("health", test.get(test.size() - 1));
-        assertTrue(test.contains("/app/war-room-routes.jar"));
+        assertNull(app.get("healthcheck"), "the image's HEALTHCHECK applies");
+        assertEquals(true, app.get("read_only"));
+        assertEquals(List.of("/tmp"), app.get("tmpfs"));
+    }
+
+    /** Docker's default 10 s would kill a shutdown still within the module's own time-out. */
+    @Test
+    void composeGivesTheModuleAGracePeriodAboveItsShutdownTimeout() throws IOException {
+        Matcher grace = Pattern.compile("(\\d+)s").matcher(String.valueOf(service("war-room-routes").get("stop_grace_period")));
+        assertTrue(grace.matches(), "stop_grace_period in seconds");
+        Matcher timeout = Pattern.compile("(?m)^camel\\.main\\.shutdown-timeout = (?:\\{\\{env:[A-Z_]+:)?(\\d+)")
+                .matcher(Files.readString(Path.of("config/application.properties")));
+        assertTrue(timeout.find(), "camel.main.shutdown-timeout");
+        assertTrue(Integer.parseInt(grace.group(1)) >= Integer.parseInt(timeout.group(1)) + 10,
+                "grace period " + grace.group(1) + " s, at least 10 s above the shutdown time-out of " + timeout.group(1) + " s");
     }
 }
