@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * folder, {@code ..data} a symlink to it, each file a symlink through {@code ..data}; an update writes a new
  * folder and swaps {@code ..data}): the module's pattern loads each route file once, and with ROUTES_RELOAD
  * Camel's route watcher (camel-support's RouteWatcherReloadStrategy, with the shipped pattern) never sees an
- * update of a file, which is why deploy/kubernetes rolls the pods out on a ConfigMap change instead.
+ * update of a file (only a file added), which is why deploy/kubernetes rolls the pods out on a ConfigMap change instead.
  */
 class ConfigMapRoutesTest {
 
@@ -108,6 +108,7 @@ class ConfigMapRoutesTest {
                 await("the watcher runs").atMost(Duration.ofSeconds(30)).until(watcher::isRunning);
                 Map<String, String> edited = new TreeMap<>(routes);
                 edited.put("10-incidents.yaml", routes.get("10-incidents.yaml") + "\n# edited in the ConfigMap\n");
+                edited.put("90-added.yaml", "# a key added to the ConfigMap: a new symlink\n");
                 project(volume, "2026_12_03_21_05_00.000000002", edited);
                 assertEquals(edited.get("10-incidents.yaml"), Files.readString(volume.resolve("10-incidents.yaml")), "the update is there");
 
@@ -116,7 +117,7 @@ class ConfigMapRoutesTest {
                 await("the watcher sees a file written in place").atMost(Duration.ofSeconds(30))
                         .until(() -> reloaded.contains("zz-control.yaml"));
                 Set<String> seen = reloaded.stream().collect(Collectors.toSet());
-                assertEquals(Set.of("zz-control.yaml"), seen, "the swap of ..data reloads no route file");
+                assertEquals(Set.of("90-added.yaml", "zz-control.yaml"), seen, "the swap of ..data reloads no route file, only an added one");
             } finally {
                 watcher.stop();
             }
