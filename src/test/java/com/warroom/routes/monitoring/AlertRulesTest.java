@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -57,6 +58,16 @@ class AlertRulesTest {
         Path file = dir.resolve("dashboard-queries.yaml"); // JSON is YAML
         Files.writeString(file, json.createObjectNode().set("groups", json.createArrayNode().add(group)).toString());
         promtool("check", "rules", file.toString());
+    }
+
+    /** Imported anywhere: the data source is the `DS_PROMETHEUS` input Grafana asks for, in every panel and query. */
+    @Test
+    void theDashboardAsksForItsPrometheusDataSource() throws Exception {
+        JsonNode dashboard = new ObjectMapper().readTree(MonitoringFiles.DASHBOARD.toFile());
+        assertEquals("DS_PROMETHEUS", dashboard.path("__inputs").path(0).path("name").asText());
+        List<JsonNode> sources = dashboard.path("panels").findValues("datasource");
+        assertFalse(sources.isEmpty());
+        sources.forEach(source -> assertEquals("${DS_PROMETHEUS}", source.path("uid").asText(), source.toString()));
     }
 
     @Test
