@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -22,6 +23,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.StaticService;
+import org.apache.camel.health.HealthCheckHelper;
 import org.apache.camel.spi.CamelMetricsService;
 import org.apache.camel.support.service.ServiceSupport;
 
@@ -32,7 +34,9 @@ import org.apache.camel.support.service.ServiceSupport;
  * (the one every meter of the module is in), with {@code app_info}, served as Micrometer's Prometheus
  * text on {@code /observe/metrics} of the {@link ManagementServer} when {@code camel.management.metrics-enabled}.
  * <p>
- * Its one setting is {@code camel.metrics.binders}: Micrometer's JVM and system binders by name. Camel's
+ * Micrometer's JVM, GC, process and system binders are bound, all of them unless {@code camel.metrics.binders}
+ * names some (camel-micrometer-prometheus binds none unless named: an on-call team expects jvm_* and process_*).
+ * {@code war_room_ready} is readiness as /observe/health/ready answers it, evaluated on each scrape. Camel's
  * per-route and per-endpoint meters are not published; camel-main refuses any other {@code camel.metrics.*}
  * key, naming it, as this service has no property of that name.
  */
@@ -60,7 +64,7 @@ public final class PrometheusMetrics extends ServiceSupport implements CamelMetr
         this.camelContext = camelContext;
     }
 
-    /** {@code camel.metrics.binders}: comma-separated names of {@link #BINDERS}. */
+    /** {@code camel.metrics.binders}: comma-separated names of {@link #BINDERS} (not set: all of them). */
     public void setBinders(String names) {
         for (String name : names.split(",")) {
             Supplier<MeterBinder> binder = BINDERS.get(name.trim());
@@ -79,7 +83,12 @@ public final class PrometheusMetrics extends ServiceSupport implements CamelMetr
             camelContext.getRegistry().bind("metricsRegistry", MeterRegistry.class, found);
         }
         registry = (PrometheusMeterRegistry) found;
+        if (binders.isEmpty()) {
+            BINDERS.values().forEach(b -> binders.add(b.get()));
+        }
         binders.forEach(b -> b.bindTo(registry));
+        Gauge.builder("war.room.ready", camelContext, c -> HealthCheckHelper.isResultsUp(HealthCheckHelper.invokeReadiness(c), true) ? 1 : 0)
+                .description("1 while readiness (/observe/health/ready) is UP, else 0").register(registry);
         registry.gaugeCollectionSize("app.info", Tags.of("camel.version", camelContext.getVersion(), "camel.context",
                 camelContext.getName(), "camel.runtime.provider", "Main", "camel.runtime.version", camelContext.getVersion()), List.of());
     }

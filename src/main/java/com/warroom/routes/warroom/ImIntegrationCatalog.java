@@ -92,7 +92,7 @@ public final class ImIntegrationCatalog {
     private void reject(Exchange exchange, String code, String why) {
         exchange.setProperty(FlashdutyCallState.OUTCOME, "failed");
         exchange.setProperty(FlashdutyCallState.ERROR_CODE, code);
-        registry.counter("im.catalog.answers.rejected", "provider", "flashduty", "reason", code).increment();
+        registry.counter("war.room.im.catalog.answers.rejected", "provider", "flashduty", "reason", code).increment();
         LOG.warn("IM catalog answer not taken ({}): {}; keeping the last good list of {} integration(s)", code, why, items.size());
     }
 

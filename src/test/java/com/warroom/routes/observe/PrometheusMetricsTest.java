@@ -31,6 +31,24 @@ class PrometheusMetricsTest {
         }
     }
 
+    /** Without camel.metrics.binders: the JVM, GC and process meters an on-call team expects; and readiness as a gauge. */
+    @Test
+    void withoutNamedBindersEveryJvmAndProcessMeterIsThereAndReadiness() throws Exception {
+        try (DefaultCamelContext context = new DefaultCamelContext()) {
+            PrometheusMetrics metrics = new PrometheusMetrics();
+            metrics.setCamelContext(context);
+            context.addService(metrics, true, true);
+            context.start();
+            String text = context.getRegistry().lookupByNameAndType("metricsRegistry", PrometheusMeterRegistry.class).scrape();
+            for (String family : new String[] {"jvm_memory_used_bytes", "jvm_gc_", "jvm_threads_live_threads", "jvm_classes_loaded",
+                    "process_cpu_usage", "process_uptime_seconds", "system_cpu_count"}) {
+                assertTrue(text.contains(family), family + " in " + text);
+            }
+            assertTrue(text.contains("war_room_ready 1.0"), "no readiness check is down: " + text);
+            assertFalse(text.contains("camel_exchanges") || text.contains("camel_routes"), text);
+        }
+    }
+
     /** camel-main sets each camel.metrics.* key on this service: one it does not have stops the start, naming the key. */
     @Test
     void aCamelMetricsSettingNotServedIsRefusedNamingIt() {

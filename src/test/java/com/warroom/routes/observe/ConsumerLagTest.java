@@ -1,0 +1,108 @@
+package com.warroom.routes.observe;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** war_room_consumer_lag_records from each consumer's own records-lag metric: only those, while the consumer is open. */
+class ConsumerLagTest {
+
+    /** A consumer whose metrics are what the test puts there, as Kafka's fetch manager names them. */
+    static final class Metered extends MockConsumer<byte[], byte[]> {
+        final Map<MetricName, Metric> metrics = new HashMap<>();
+
+        Metered() {
+            super("earliest");
+        }
+
+        void lag(String topic, int partition, double value) {
+            MetricName name = new MetricName("records-lag", "consumer-fetch-manager-metrics", "",
+                    Map.of("client-id", "c-1", "topic", topic, "partition", String.valueOf(partition)));
+            metrics.put(name, metric(name, value));
+        }
+
+        void revoke(String topic, int partition) {
+            metrics.keySet().removeIf(n -> topic.equals(n.tags().get("topic")) && String.valueOf(partition).equals(n.tags().get("partition")));
+        }
+
+        @Override
+        public synchronized Map<MetricName, ? extends Metric> metrics() {
+            return Map.copyOf(metrics);
+        }
+    }
+
+    static Metric metric(MetricName name, Object value) {
+        return new Metric() {
+            @Override
+            public MetricName metricName() {
+                return name;
+            }
+
+            @Override
+            public Object metricValue() {
+                return value;
+            }
+        };
+    }
+
+    static List<String> series(ConsumerLag lag) {
+        return ((GaugeSnapshot) lag.collect()).getDataPoints().stream().map(ConsumerLagTest::row).sorted().toList();
+    }
+
+    static String row(GaugeDataPointSnapshot p) {
+        return p.getLabels().get("group") + "/" + p.getLabels().get("topic") + "/" + p.getLabels().get("partition") + "=" + p.getValue();
+    }
+
+    @Test
+    void eachPartitionsLagUnderItsGroupUntilRevokedOrClosed() {
+        ConsumerLag lag = new ConsumerLag();
+        Metered incidents = lag.track(new Metered(), "war-room-routes");
+        Metered templates = lag.track(new Metered(), "war-room-routes-templates");
+        incidents.lag("incidents", 0, 12);
+        incidents.lag("incidents", 1, 0);
+        templates.lag("template-requests", 0, 3);
+        // not a partition's lag: the consumer's overall records-lag-max, and another metric group
+        incidents.metrics.put(new MetricName("records-lag-max", "consumer-fetch-manager-metrics", "", Map.of("client-id", "c-1")),
+                metric(null, 99.0));
+        MetricName other = new MetricName("records-lag", "some-other-metrics", "", Map.of("topic", "x", "partition", "0"));
+        incidents.metrics.put(other, metric(other, 98.0));
+        assertEquals(List.of("war-room-routes-templates/template-requests/0=3.0", "war-room-routes/incidents/0=12.0",
+                "war-room-routes/incidents/1=0.0"), series(lag));
+
+        incidents.revoke("incidents", 1);
+        assertEquals(List.of("war-room-routes-templates/template-requests/0=3.0", "war-room-routes/incidents/0=12.0"), series(lag),
+                "a revoked partition's series goes with Kafka's metric");
+        lag.forget(templates);
+        assertEquals(List.of("war-room-routes/incidents/0=12.0"), series(lag), "a closed consumer is forgotten");
+    }
+
+    /** Kafka reports a topic with dots also under a deprecated name with '_': one series, under the topic's real name. */
+    @Test
+    void aTopicWithDotsIsReportedOnceUnderItsName() {
+        ConsumerLag lag = new ConsumerLag();
+        Metered consumer = lag.track(new Metered(), "g");
+        consumer.lag("flashduty_incidents", 0, 5);
+        consumer.lag("flashduty.incidents", 0, 5);
+        assertEquals(List.of("g/flashduty.incidents/0=5.0"), series(lag));
+        ConsumerLag other = new ConsumerLag();
+        Metered underscores = other.track(new Metered(), "g");
+        underscores.lag("flashduty_incidents", 0, 7);
+        assertEquals(List.of("g/flashduty_incidents/0=7.0"), series(other), "a topic named with '_' stays as it is");
+    }
+
+    @Test
+    void anUnknownLagIsNoSample() {
+        ConsumerLag lag = new ConsumerLag();
+        lag.track(new Metered(), "g").lag("incidents", 0, Double.NaN);
+        assertEquals(List.of(), series(lag));
+    }
+}
