@@ -110,11 +110,13 @@ class AlertRulesTest {
     }
 
     @Test
-    void seriesNamesAreWhatAnExpressionSelectsNotFunctionsLabelsOrDurations() {
+    void seriesNamesAndLabelMatchersAreWhatAnExpressionSelects() {
         assertEquals(Set.of("a_bucket", "up", "process_uptime_seconds", "b_seconds", "c"), MonitoringFiles.seriesNames(
                 "histogram_quantile(0.99, sum by (job, le) (rate(a_bucket{status=\"created\",le!~\"1e3|x{y}\"}[$__rate_interval])))"
                         + " > 60 and on (job, instance) (up offset 15m or process_uptime_seconds < 900)"
                         + " or time() - (b_seconds > 0) unless ignoring(reason) group_left sum(c) by (instance)"));
+        assertEquals(Set.of("a_bucket{le}", "a_bucket{status=\"created\"}", "up{job=\"x\"}"),
+                MonitoringFiles.labelMatchers("sum(rate(a_bucket{status=\"created\", le!~\"1|2\"}[5m])) or up{job=\"x\"}"));
         Set<String> used = MonitoringFiles.metricNames();
         assertTrue(used.contains("war_room_event_to_result_seconds_bucket") && used.contains("war_room_ready"), used.toString());
     }

@@ -34,6 +34,9 @@ final class MonitoringFiles {
     /** A name not inside a number or a Grafana variable, and not called like a function (possessive, so no shorter prefix matches). */
     private static final Pattern NAME = Pattern.compile("(?<![\\w.$:])[a-zA-Z_:][a-zA-Z0-9_:]*+(?!\\s*\\()");
 
+    private static final Pattern SELECTOR = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*\\{([^}]*)}");
+    private static final Pattern LABEL_MATCHER = Pattern.compile("([a-zA-Z_]\\w*)\\s*(=~|!=|!~|=)\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+
     private MonitoringFiles() {
     }
 
@@ -71,6 +74,30 @@ final class MonitoringFiles {
         alertRules().forEach(rule -> names.addAll(seriesNames((String) rule.get("expr"))));
         dashboardQueries().forEach(query -> names.addAll(seriesNames(query)));
         return names;
+    }
+
+    /** The label matchers every alert expression and dashboard query uses (see {@link #labelMatchers(String)}). */
+    static Set<String> labelMatchers() {
+        Set<String> matchers = new TreeSet<>();
+        alertRules().forEach(rule -> matchers.addAll(labelMatchers((String) rule.get("expr"))));
+        dashboardQueries().forEach(query -> matchers.addAll(labelMatchers(query)));
+        return matchers;
+    }
+
+    /**
+     * The label matchers of one expression's selectors, as {@code name{label="value"}} for an equality (the series
+     * must have that value) and {@code name{label}} for the other operators (it must have that label).
+     */
+    static Set<String> labelMatchers(String expr) {
+        Set<String> matchers = new TreeSet<>();
+        Matcher selector = SELECTOR.matcher(expr);
+        while (selector.find()) {
+            Matcher label = LABEL_MATCHER.matcher(selector.group(2));
+            while (label.find()) {
+                matchers.add(selector.group(1) + "{" + label.group(1) + ("=".equals(label.group(2)) ? "=\"" + label.group(3) + "\"" : "") + "}");
+            }
+        }
+        return matchers;
     }
 
     /**
