@@ -4,9 +4,9 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.prometheus.metrics.model.registry.Collector;
@@ -17,7 +17,8 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import org.apache.camel.component.kafka.DefaultKafkaClientFactory;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 
 /**
  * {@code war_room_consumer_lag_records{group,topic,partition}}: how many records each partition of the routes'
@@ -39,37 +40,34 @@ public final class ConsumerLag extends DefaultKafkaClientFactory implements Coll
 
     @Override
     public Consumer getConsumer(Properties props) {
-        // camel-kafka closes its consumers with close() (IOHelper.close)
-        return track(new KafkaConsumer<>(props) {
-            @Override
-            public void close() {
-                groups.remove(this);
-                super.close();
-            }
-        }, props.getProperty(ConsumerConfig.GROUP_ID_CONFIG, ""));
+        // as made by camel-kafka (a subclass would lose its health check, which reads KafkaConsumer's fields)
+        return track(super.getConsumer(props), props.getProperty(ConsumerConfig.GROUP_ID_CONFIG, ""));
     }
 
-    /** Reports this consumer's lag under its group until it is closed (or {@link #forget forgotten}). */
+    /** Reports this consumer's lag under its group until it is closed. */
     <C extends Consumer<?, ?>> C track(C consumer, String group) {
         groups.put(consumer, group);
         return consumer;
-    }
-
-    void forget(Consumer<?, ?> consumer) {
-        groups.remove(consumer);
     }
 
     @Override
     public MetricSnapshot collect() {
         // by labels: a partition moving between two consumers of the process is briefly in both until the loser's next poll
         Map<List<String>, Double> lag = new TreeMap<>(Comparator.comparing(List::toString));
-        groups.forEach((consumer, group) -> consumer.metrics().forEach((name, metric) -> {
-            String topic = name.tags().get("topic");
-            if ("records-lag".equals(name.name()) && "consumer-fetch-manager-metrics".equals(name.group()) && topics.contains(topic)
-                    && name.tags().containsKey("partition") && metric.metricValue() instanceof Double v && !v.isNaN()) {
-                lag.merge(List.of(group, topic, name.tags().get("partition")), v, Math::min);
+        groups.forEach((consumer, group) -> {
+            Map<MetricName, ? extends Metric> metrics = consumer.metrics();
+            if (metrics.keySet().stream().noneMatch(n -> "app-info".equals(n.group()))) {
+                groups.remove(consumer); // closed: a Kafka client removes its app-info metrics as it closes
+                return;
             }
-        }));
+            metrics.forEach((name, metric) -> {
+                String topic = name.tags().get("topic");
+                if ("records-lag".equals(name.name()) && "consumer-fetch-manager-metrics".equals(name.group()) && topics.contains(topic)
+                        && name.tags().containsKey("partition") && metric.metricValue() instanceof Double v && !v.isNaN()) {
+                    lag.merge(List.of(group, topic, name.tags().get("partition")), v, Math::min);
+                }
+            });
+        });
         GaugeSnapshot.Builder snapshot = GaugeSnapshot.builder().name(NAME)
                 .help("records behind per partition of the routes' consumer groups, from the consumer's records-lag metric");
         lag.forEach((l, v) -> snapshot.dataPoint(GaugeDataPointSnapshot.builder().value(v)
