@@ -93,7 +93,7 @@ public final class WarRoomBeans implements CamelConfiguration {
         camel.addService(threads.watchService(camel, 1000), true, true);
         if (kafkaServices) {
             // camel-kafka makes the routes' consumers here: war_room_consumer_lag_records reads their lag
-            ConsumerLag lag = new ConsumerLag();
+            ConsumerLag lag = new ConsumerLag(java.util.List.of(settings.topics().incident(), settings.topics().templateRequest()));
             kafka.setKafkaClientFactory(lag);
             camel.getRegistry().lookupByNameAndType(METRICS_REGISTRY, PrometheusMeterRegistry.class).getPrometheusRegistry().register(lag);
             KafkaServices.add(camel, settings);

@@ -52,6 +52,9 @@ public final class EventAge {
         this.clock = clock;
         this.broker = broker;
         this.registry = registry;
+        for (String kind : new String[] {EVENT_TIME_AHEAD, HOST_CLOCK_OFF}) {
+            registry.counter("war.room.incident.clock.skew", "kind", kind); // at 0 from the start: the series exists before a skew
+        }
     }
 
     /**

@@ -84,6 +84,7 @@ public final class BackgroundThreads {
     public void watch(String thread, boolean failClosed) {
         lastProgress.put(thread, clock.getAsLong());
         watched.put(thread, failClosed);
+        registry.counter("war.room.background.thread.failures", "thread", thread); // at 0 until its first failure
     }
 
     /** The thread stopped for good (closing): no longer watched. */

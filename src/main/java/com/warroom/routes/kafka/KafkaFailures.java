@@ -105,6 +105,7 @@ public final class KafkaFailures extends RoutePolicySupport {
     public KafkaFailures(Duration initialBackoff, Duration maxBackoff, MeterRegistry registry) {
         this.backoff = new Backoff(initialBackoff, maxBackoff);
         this.registry = registry;
+        registry.counter("war.room.kafka.records.retried", "cause", "other"); // the family exists (at 0) before the first retry
     }
 
     /** The kind of a failure; see the class comment. */

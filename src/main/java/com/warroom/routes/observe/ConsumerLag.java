@@ -1,12 +1,12 @@
 package com.warroom.routes.observe;
 
-import java.time.Duration;
+import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.prometheus.metrics.model.registry.Collector;
@@ -15,10 +15,8 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapsho
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import org.apache.camel.component.kafka.DefaultKafkaClientFactory;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 
@@ -27,73 +25,54 @@ import org.apache.kafka.common.MetricName;
  * consumers (camel-kafka's, made through this factory: the incident and template-request groups) is behind, read
  * on each scrape from the consumer's own {@code records-lag} metric. Kafka drops a partition's metric on the
  * consumer's next poll after the partition was revoked, and a closed consumer is forgotten, so neither leaves a
- * stale series. The budget group's member and the followers are plain clients of ours, not made here.
+ * stale series. Only the routes' topics are reported (Kafka also names a topic with dots by a deprecated '_' name). The budget group's member and the followers are plain clients of ours, not made here.
  */
 public final class ConsumerLag extends DefaultKafkaClientFactory implements Collector {
 
     static final String NAME = "war_room_consumer_lag_records";
+    private final Set<String> topics;
     private final Map<Consumer<?, ?>, String> groups = new ConcurrentHashMap<>();
+
+    /** @param topics the routes' consumed topics: a label only ever holds one of them */
+    public ConsumerLag(Collection<String> topics) {
+        this.topics = Set.copyOf(topics);
+    }
 
     @Override
     public Consumer getConsumer(Properties props) {
-        String group = props.getProperty(ConsumerConfig.GROUP_ID_CONFIG, "");
-        return track(new KafkaConsumer<>(props) {
-            @Override
-            public void close() {
-                groups.remove(this);
-                super.close();
-            }
-
-            @Override
-            @SuppressWarnings("deprecation")
-            public void close(Duration timeout) {
-                groups.remove(this);
-                super.close(timeout);
-            }
-
-            @Override
-            public void close(CloseOptions options) {
-                groups.remove(this);
-                super.close(options);
-            }
-        }, group);
+        // as made by camel-kafka (a subclass would lose its health check, which reads KafkaConsumer's fields)
+        return track(super.getConsumer(props), props.getProperty(ConsumerConfig.GROUP_ID_CONFIG, ""));
     }
 
-    /** Reports this consumer's lag under its group until it is closed (or {@link #forget forgotten}). */
+    /** Reports this consumer's lag under its group until it is closed. */
     <C extends Consumer<?, ?>> C track(C consumer, String group) {
         groups.put(consumer, group);
         return consumer;
     }
 
-    void forget(Consumer<?, ?> consumer) {
-        groups.remove(consumer);
-    }
-
     @Override
     public MetricSnapshot collect() {
-        // by group, topic with '.' as '_' and partition: Kafka also reports a topic with dots under a deprecated '_' name
-        Map<List<String>, List<String>> series = new TreeMap<>(Comparator.comparing(Object::toString));
-        Map<List<String>, Double> values = new HashMap<>();
+        // by labels: a partition moving between two consumers of the process is briefly in both until the loser's next poll
+        Map<List<String>, Double> lag = new TreeMap<>(Comparator.comparing(List::toString));
         groups.forEach((consumer, group) -> {
-            for (Map.Entry<MetricName, ? extends Metric> m : consumer.metrics().entrySet()) {
-                MetricName name = m.getKey();
-                String topic = name.tags().get("topic");
-                String partition = name.tags().get("partition");
-                if ("records-lag".equals(name.name()) && "consumer-fetch-manager-metrics".equals(name.group()) && topic != null
-                        && partition != null && m.getValue().metricValue() instanceof Double v && !v.isNaN()) {
-                    List<String> key = List.of(group, topic.replace('.', '_'), partition);
-                    if (!series.containsKey(key) || topic.contains(".")) {
-                        series.put(key, List.of(group, topic, partition));
-                        values.put(key, v);
-                    }
-                }
+            Map<MetricName, ? extends Metric> metrics = consumer.metrics();
+            if (metrics.keySet().stream().noneMatch(n -> "app-info".equals(n.group()))) {
+                groups.remove(consumer); // closed: a Kafka client removes its app-info metrics as it closes
+                return;
             }
+            metrics.forEach((name, metric) -> {
+                String topic = name.tags().get("topic");
+                if ("records-lag".equals(name.name()) && "consumer-fetch-manager-metrics".equals(name.group()) && topics.contains(topic)
+                        && name.tags().containsKey("partition") && metric.metricValue() instanceof Double v && !v.isNaN()) {
+                    lag.merge(List.of(group, topic, name.tags().get("partition")), v, Math::min);
+                }
+            });
         });
-        GaugeSnapshot.Builder lag = GaugeSnapshot.builder().name(NAME)
+        GaugeSnapshot.Builder snapshot = GaugeSnapshot.builder().name(NAME)
                 .help("records behind per partition of the routes' consumer groups, from the consumer's records-lag metric");
-        series.forEach((key, labels) -> lag.dataPoint(GaugeDataPointSnapshot.builder().value(values.get(key))
-                .labels(Labels.of("group", labels.get(0), "topic", labels.get(1), "partition", labels.get(2))).build()));
-        return lag.build();
+        lag.forEach((l, v) -> snapshot.dataPoint(GaugeDataPointSnapshot.builder().value(v)
+                .labels(Labels.of("group", l.get(0), "topic", l.get(1), "partition", l.get(2))).build()));
+        return snapshot.build();
     }
 
     @Override

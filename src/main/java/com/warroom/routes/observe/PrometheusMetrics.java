@@ -1,9 +1,6 @@
 package com.warroom.routes.observe;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -34,8 +31,7 @@ import org.apache.camel.support.service.ServiceSupport;
  * (the one every meter of the module is in), with {@code app_info}, served as Micrometer's Prometheus
  * text on {@code /observe/metrics} of the {@link ManagementServer} when {@code camel.management.metrics-enabled}.
  * <p>
- * Micrometer's JVM, GC, process and system binders are bound, all of them unless {@code camel.metrics.binders}
- * names some (camel-micrometer-prometheus binds none unless named: an on-call team expects jvm_* and process_*).
+ * Micrometer's JVM, GC, process and system meters are always bound: an on-call team expects jvm_* and process_*.
  * {@code war_room_ready} is readiness as /observe/health/ready answers it, evaluated on each scrape. Camel's
  * per-route and per-endpoint meters are not published; camel-main refuses any other {@code camel.metrics.*}
  * key, naming it, as this service has no property of that name.
@@ -45,14 +41,12 @@ public final class PrometheusMetrics extends ServiceSupport implements CamelMetr
     static final String PATH = "/observe/metrics";
     private static final String TEXT = "text/plain; version=0.0.4; charset=utf-8";
     private static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    private static final Map<String, Supplier<MeterBinder>> BINDERS = Map.of("class-loader", ClassLoaderMetrics::new,
-            "jvm-compilation", JvmCompilationMetrics::new, "jvm-gc", JvmGcMetrics::new, "jvm-heap-pressure", JvmHeapPressureMetrics::new,
-            "jvm-info", JvmInfoMetrics::new, "jvm-memory", JvmMemoryMetrics::new, "jvm-thread", JvmThreadMetrics::new,
-            "file-descriptor", FileDescriptorMetrics::new, "processor", ProcessorMetrics::new, "uptime", UptimeMetrics::new);
-
     private CamelContext camelContext;
     private PrometheusMeterRegistry registry;
-    private final List<MeterBinder> binders = new ArrayList<>();
+    /** Micrometer's JVM, GC, process and system binders, every one (camel-micrometer-prometheus binds none unless named) */
+    private final List<MeterBinder> binders = List.of(new ClassLoaderMetrics(), new JvmCompilationMetrics(), new JvmGcMetrics(),
+            new JvmHeapPressureMetrics(), new JvmInfoMetrics(), new JvmMemoryMetrics(), new JvmThreadMetrics(), new FileDescriptorMetrics(),
+            new ProcessorMetrics(), new UptimeMetrics());
 
     @Override
     public CamelContext getCamelContext() {
@@ -64,17 +58,6 @@ public final class PrometheusMetrics extends ServiceSupport implements CamelMetr
         this.camelContext = camelContext;
     }
 
-    /** {@code camel.metrics.binders}: comma-separated names of {@link #BINDERS} (not set: all of them). */
-    public void setBinders(String names) {
-        for (String name : names.split(",")) {
-            Supplier<MeterBinder> binder = BINDERS.get(name.trim());
-            if (binder == null) {
-                throw new IllegalArgumentException("camel.metrics.binders: " + name.trim() + " is not one of " + BINDERS.keySet());
-            }
-            binders.add(binder.get());
-        }
-    }
-
     @Override
     protected void doInit() throws Exception {
         MeterRegistry found = camelContext.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
@@ -83,9 +66,6 @@ public final class PrometheusMetrics extends ServiceSupport implements CamelMetr
             camelContext.getRegistry().bind("metricsRegistry", MeterRegistry.class, found);
         }
         registry = (PrometheusMeterRegistry) found;
-        if (binders.isEmpty()) {
-            BINDERS.values().forEach(b -> binders.add(b.get()));
-        }
         binders.forEach(b -> b.bindTo(registry));
         Gauge.builder("war.room.ready", camelContext, c -> HealthCheckHelper.isResultsUp(HealthCheckHelper.invokeReadiness(c), true) ? 1 : 0)
                 .description("1 while readiness (/observe/health/ready) is UP, else 0").register(registry);

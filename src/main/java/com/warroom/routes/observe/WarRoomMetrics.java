@@ -138,15 +138,13 @@ public final class WarRoomMetrics {
         }
         counter("war.room.results", "status", status, "reason", label).increment();
         long now = clock.clockMillis();
-        sinceMillis(exchange.getProperty(IncidentEventParser.EVENT_TIME, Long.class), now,
-                () -> timer("war.room.event.to.result", TO_RESULT, "status", status));
-        sinceMillis(exchange.getProperty(IncomingRecord.TIMESTAMP, Long.class), now,
-                () -> timer("war.room.record.to.result", TO_RESULT, "status", status));
+        since("war.room.event.to.result", status, exchange.getProperty(IncidentEventParser.EVENT_TIME, Long.class), now);
+        since("war.room.record.to.result", status, exchange.getProperty(IncomingRecord.TIMESTAMP, Long.class), now);
     }
 
-    private static void sinceMillis(Long time, long now, Supplier<Timer> timer) {
+    private void since(String histogram, String status, Long time, long now) {
         if (time != null && time > 0) {
-            timer.get().record(clampedMillis(time, now), TimeUnit.MILLISECONDS);
+            timer(histogram, TO_RESULT, "status", status).record(clampedMillis(time, now), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -199,16 +197,11 @@ public final class WarRoomMetrics {
 
     /** the tags' values come from bounded sets */
     private Meter meter(String name, String[] tags, Supplier<Meter> make) {
-        List<String> key = concat(name, tags);
+        String[] named = Arrays.copyOf(tags, tags.length + 1);
+        named[tags.length] = name;
+        List<String> key = Arrays.asList(named);
         Meter m = meters.get(key);
         return m != null ? m : meters.computeIfAbsent(key, k -> make.get());
-    }
-
-    private static List<String> concat(String name, String[] tags) {
-        String[] key = new String[tags.length + 1];
-        key[0] = name;
-        System.arraycopy(tags, 0, key, 1, tags.length);
-        return Arrays.asList(key);
     }
 
     /** A histogram of seconds with exactly these buckets (le) and +Inf: no percentiles, no other buckets. */

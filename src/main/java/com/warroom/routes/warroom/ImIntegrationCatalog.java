@@ -42,6 +42,10 @@ public final class ImIntegrationCatalog {
         this.pinnedIntegrationId = pinnedIntegrationId;
         this.emptyLists = emptyLists;
         this.registry = registry;
+        // at 0 from the start: each reason's series exists before its first rejection
+        for (String reason : new String[] {INVALID_LIST, EMPTY_UNCONFIRMED}) {
+            registry.counter("war.room.im.catalog.answers.rejected", "provider", "flashduty", "reason", reason);
+        }
     }
 
     /**

@@ -225,9 +225,6 @@ class KafkaClientSettingsTest {
         try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
             for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
                 String source = Files.readString(f);
-                if (source.contains("extends DefaultKafkaClientFactory")) {
-                    continue; // camel-kafka's factory: the endpoint's properties, which KafkaClientSettings.configure set
-                }
                 Matcher m = made.matcher(source);
                 while (m.find()) {
                     clients++;

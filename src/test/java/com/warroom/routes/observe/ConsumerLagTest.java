@@ -16,12 +16,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** war_room_consumer_lag_records from each consumer's own records-lag metric: only those, while the consumer is open. */
 class ConsumerLagTest {
 
+    static final List<String> TOPICS = List.of("incidents", "template-requests", "flashduty.incidents", "flashduty_events");
+
     /** A consumer whose metrics are what the test puts there, as Kafka's fetch manager names them. */
     static final class Metered extends MockConsumer<byte[], byte[]> {
         final Map<MetricName, Metric> metrics = new HashMap<>();
 
         Metered() {
             super("earliest");
+            MetricName version = new MetricName("version", "app-info", "", Map.of("client-id", "c-1"));
+            metrics.put(version, metric(version, "4.3.1"));
+        }
+
+        /** What closing does to a Kafka client's metrics: its app-info goes (the fetch manager's stay). */
+        @Override
+        public void close() {
+            metrics.keySet().removeIf(n -> "app-info".equals(n.group()));
         }
 
         void lag(String topic, int partition, double value) {
@@ -64,7 +74,7 @@ class ConsumerLagTest {
 
     @Test
     void eachPartitionsLagUnderItsGroupUntilRevokedOrClosed() {
-        ConsumerLag lag = new ConsumerLag();
+        ConsumerLag lag = new ConsumerLag(TOPICS);
         Metered incidents = lag.track(new Metered(), "war-room-routes");
         Metered templates = lag.track(new Metered(), "war-room-routes-templates");
         incidents.lag("incidents", 0, 12);
@@ -81,27 +91,34 @@ class ConsumerLagTest {
         incidents.revoke("incidents", 1);
         assertEquals(List.of("war-room-routes-templates/template-requests/0=3.0", "war-room-routes/incidents/0=12.0"), series(lag),
                 "a revoked partition's series goes with Kafka's metric");
-        lag.forget(templates);
+        templates.close();
         assertEquals(List.of("war-room-routes/incidents/0=12.0"), series(lag), "a closed consumer is forgotten");
     }
 
-    /** Kafka reports a topic with dots also under a deprecated name with '_': one series, under the topic's real name. */
+    /** Kafka reports a topic with dots also under a deprecated name with '_'; a topic not the routes' is never a label. */
     @Test
-    void aTopicWithDotsIsReportedOnceUnderItsName() {
-        ConsumerLag lag = new ConsumerLag();
+    void onlyTheRoutesTopicsAreLabels() {
+        ConsumerLag lag = new ConsumerLag(TOPICS);
         Metered consumer = lag.track(new Metered(), "g");
         consumer.lag("flashduty_incidents", 0, 5);
         consumer.lag("flashduty.incidents", 0, 5);
-        assertEquals(List.of("g/flashduty.incidents/0=5.0"), series(lag));
-        ConsumerLag other = new ConsumerLag();
-        Metered underscores = other.track(new Metered(), "g");
-        underscores.lag("flashduty_incidents", 0, 7);
-        assertEquals(List.of("g/flashduty_incidents/0=7.0"), series(other), "a topic named with '_' stays as it is");
+        consumer.lag("flashduty_events", 1, 7);
+        consumer.lag("someone-elses", 0, 1);
+        assertEquals(List.of("g/flashduty.incidents/0=5.0", "g/flashduty_events/1=7.0"), series(lag));
+    }
+
+    /** While a partition moves between two consumers of one group in this process, both may report it for a poll: one series. */
+    @Test
+    void aPartitionReportedByTwoConsumersIsOneSeries() {
+        ConsumerLag lag = new ConsumerLag(TOPICS);
+        lag.track(new Metered(), "g").lag("incidents", 2, 40);
+        lag.track(new Metered(), "g").lag("incidents", 2, 10);
+        assertEquals(List.of("g/incidents/2=10.0"), series(lag));
     }
 
     @Test
     void anUnknownLagIsNoSample() {
-        ConsumerLag lag = new ConsumerLag();
+        ConsumerLag lag = new ConsumerLag(TOPICS);
         lag.track(new Metered(), "g").lag("incidents", 0, Double.NaN);
         assertEquals(List.of(), series(lag));
     }

@@ -49,12 +49,13 @@ class MetricsScrapeIT {
         String incidents = testApp.setting("incident.topic");
         testApp.kafka().send(incidents, Events.incidentId(created), Events.json(created));
         testApp.kafka().send(incidents, Events.incidentId(failed), Events.json(failed));
+        testApp.kafka().send(incidents, "unreadable", "{not json"); // war_room_dead_lettered_total{reason="malformed_json"}
         assertEquals("created", result(created));
         assertEquals("failed", result(failed));
 
         String lag = "war_room_consumer_lag_records{group=\"" + testApp.setting("consumer.group") + "\",partition=\"";
         String scrape = await().atMost(WAIT).until(() -> testApp.management("/observe/metrics").body(),
-                body -> body.contains(lag) && body.contains("war_room_ready 1.0"));
+                body -> body.contains(lag) && body.contains("war_room_ready 1.0") && body.contains("war_room_dead_lettered_total{"));
 
         Map<String, String> scraped = scrapedFamilies(scrape);
         Map<String, String> readme = readmeMetrics();
