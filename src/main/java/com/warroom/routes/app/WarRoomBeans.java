@@ -38,6 +38,7 @@ import com.warroom.routes.kafka.RecordLimits;
 import com.warroom.routes.ledger.LedgerEntryCodec;
 import com.warroom.routes.ledger.LedgerRetention;
 import com.warroom.routes.ledger.WarRoomLedger;
+import com.warroom.routes.observe.ConsumerLag;
 import com.warroom.routes.observe.HealthPage;
 import com.warroom.routes.observe.ReadinessCheck;
 import com.warroom.routes.observe.TraceContext;
@@ -83,13 +84,18 @@ public final class WarRoomBeans implements CamelConfiguration {
         }
         bind(camel.getRegistry(), settings);
         // before any route makes an endpoint: each copies the component's configuration
-        settings.kafka().client().configure(camel.getComponent("kafka", KafkaComponent.class).getConfiguration());
+        KafkaComponent kafka = camel.getComponent("kafka", KafkaComponent.class);
+        settings.kafka().client().configure(kafka.getConfiguration());
         // /observe/health at the configured detail, whatever the caller's query asks
         camel.addStartupListener(new HealthPage());
         BackgroundThreads threads = camel.getRegistry().lookupByNameAndType("backgroundThreads", BackgroundThreads.class);
         // a thread without progress for the stall bound is found within a second, whether or not readiness is asked
         camel.addService(threads.watchService(camel, 1000), true, true);
         if (kafkaServices) {
+            // camel-kafka makes the routes' consumers here: war_room_consumer_lag_records reads their lag
+            ConsumerLag lag = new ConsumerLag(java.util.List.of(settings.topics().incident(), settings.topics().templateRequest()));
+            kafka.setKafkaClientFactory(lag);
+            camel.getRegistry().lookupByNameAndType(METRICS_REGISTRY, PrometheusMeterRegistry.class).getPrometheusRegistry().register(lag);
             KafkaServices.add(camel, settings);
         }
     }
@@ -133,7 +139,7 @@ public final class WarRoomBeans implements CamelConfiguration {
 
         ImIntegrationCatalog catalog = bind(r, "imIntegrationCatalog", new ImIntegrationCatalog(wr.integrationId(),
                 new EmptyListConfirmation(wr.catalogRefresh(), System::nanoTime), metrics));
-        r.bind("eventAge", new EventAge(wr.maxEventAge(), wr.clockSkewTolerance(), Clock.systemUTC(), brokerClock, metrics));
+        EventAge eventAge = bind(r, "eventAge", new EventAge(wr.maxEventAge(), wr.clockSkewTolerance(), Clock.systemUTC(), brokerClock, metrics));
         FlashdutyResponses responses = bind(r, "flashdutyResponses", new FlashdutyResponses(mapper, budget,
                 new RetryPolicy(fd.maxAttempts(), fd.rateLimitedAttempts(), fd.retry(), fd.createAfterTimeout())));
         r.bind("flashdutyCallDeadline", new CallDeadline(fd.callTimeout(), java.time.Duration.ofMillis(fd.responseTimeoutMs())));
@@ -174,7 +180,7 @@ public final class WarRoomBeans implements CamelConfiguration {
                 restart(threads, false, kafka)), mapper));
         r.bind("kafkaPollFailures", new KafkaPollFailures(failures));
 
-        WarRoomMetrics warRoomMetrics = bind(r, "warRoomMetrics", new WarRoomMetrics(metrics, ledger, responses, budget, freshness));
+        WarRoomMetrics warRoomMetrics = bind(r, "warRoomMetrics", new WarRoomMetrics(metrics, ledger, responses, budget, freshness, eventAge));
         warRoomMetrics.budgetClaims(journal, budget.longestWindowMillis());
         warRoomMetrics.answersTooLarge("flashduty", fdAnswers);
         warRoomMetrics.answersTooLarge("rocketchat", rcAnswers);

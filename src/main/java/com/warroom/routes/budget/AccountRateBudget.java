@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
 import com.warroom.routes.kafka.BackgroundThreads;
@@ -131,7 +132,8 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         }
     }
     private final AtomicLong granted = new AtomicLong();
-    private final AtomicLong waitedNanos = new AtomicLong();
+    /** told each granted call's wait (nanoseconds): war_room_flashduty_budget_wait_seconds */
+    private volatile LongConsumer waits = nanos -> { };
 
     public AccountRateBudget(int perSecond, int perMinute, long secondWindowMillis, long minuteWindowMillis, LongSupplier nanoClock) {
         if (perSecond < 1 || perMinute < 1 || secondWindowMillis < 1 || minuteWindowMillis < 1) {
@@ -233,7 +235,7 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
             }
         }
         granted.incrementAndGet();
-        waitedNanos.addAndGet(waited);
+        waits.accept(waited);
         return new Permit(me.capped());
     }
 
@@ -400,8 +402,8 @@ public final class AccountRateBudget implements BackgroundThreads.Gate {
         return granted.get();
     }
 
-    public long totalWaitNanos() {
-        return waitedNanos.get();
+    public void observeWaits(LongConsumer waitedNanos) {
+        waits = waitedNanos;
     }
 
     public int waiting() {

@@ -14,7 +14,7 @@ import org.apache.camel.Variable;
  * Whether each catalog source's latest refresh succeeded, and when one last did. A failed refresh
  * leaves the catalog as it was (the war-room cache keeps its last good Flashduty list, the topic its
  * last good entries of that provider): the catalog is then stale, which the metrics
- * ({@code im_catalog_stale}, {@code im_catalog_last_success_seconds}) and the {@code im-catalog}
+ * ({@code war_room_im_catalog_stale}, {@code war_room_im_catalog_last_success_timestamp_seconds}) and the {@code im-catalog}
  * health check's message show. It never makes the module unready: the war-room path works on
  * the last good list.
  */

@@ -129,7 +129,7 @@ public final class BoundedAnswers implements ExecChainHandler {
         return true;
     }
 
-    /** How many answers were cut at the cap (the metric {@code http_answers_too_large_total}). */
+    /** How many answers were cut at the cap (the metric {@code war_room_http_answers_too_large_total}). */
     public long tooLarge() {
         return tooLarge.get();
     }

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * ages are judged against the broker's, and the skew is counted and logged: a host clock an hour
  * ahead must not skip, and commit, every event as stale.</li>
  * </ul>
- * Skews are counted in {@code incident_clock_skew_total{kind}} and logged at most once a minute per
+ * Skews are counted in {@code war_room_incident_clock_skew_total{kind}} and logged at most once a minute per
  * kind, so a wrong clock is seen, never a silent reason to skip a whole topic.
  */
 public final class EventAge {
@@ -52,6 +52,9 @@ public final class EventAge {
         this.clock = clock;
         this.broker = broker;
         this.registry = registry;
+        for (String kind : new String[] {EVENT_TIME_AHEAD, HOST_CLOCK_OFF}) {
+            registry.counter("war.room.incident.clock.skew", "kind", kind); // at 0 from the start: the series exists before a skew
+        }
     }
 
     /**
@@ -77,20 +80,29 @@ public final class EventAge {
         return time < minus(now, maxAgeMillis);
     }
 
-    /** This host's clock, or the broker's when this host's is further from it than the tolerance. */
+    /** This host's clock, or the broker's when this host's is further from it than the tolerance (counted and logged). */
     long now() {
         long host = clock.millis();
-        OptionalLong brokerNow = broker.now();
-        if (brokerNow.isPresent() && Math.abs(minus(host, brokerNow.getAsLong())) > toleranceMillis) {
-            skew(HOST_CLOCK_OFF, "this host's clock is " + minus(host, brokerNow.getAsLong())
+        long judged = judged(host);
+        if (judged != host) {
+            skew(HOST_CLOCK_OFF, "this host's clock is " + minus(host, judged)
                     + " ms off the Kafka broker's; event ages are judged by the broker's clock");
-            return brokerNow.getAsLong();
         }
-        return host;
+        return judged;
+    }
+
+    /** The clock ages are judged by, without counting a skew: what war_room_event_to_result_seconds is measured by too. */
+    public long clockMillis() {
+        return judged(clock.millis());
+    }
+
+    private long judged(long host) {
+        OptionalLong brokerNow = broker.now();
+        return brokerNow.isPresent() && Math.abs(minus(host, brokerNow.getAsLong())) > toleranceMillis ? brokerNow.getAsLong() : host;
     }
 
     private void skew(String kind, String message) {
-        registry.counter("incident.clock.skew", "kind", kind).increment();
+        registry.counter("war.room.incident.clock.skew", "kind", kind).increment();
         long now = System.nanoTime() / 1_000_000L;
         Long last = lastLogged.get(kind);
         boolean due = last == null ? lastLogged.putIfAbsent(kind, now) == null
@@ -101,7 +113,7 @@ public final class EventAge {
     }
 
     /** {@code a - b}, saturated instead of overflowing (also {@code a + t} as {@code minus(a, -t)}, t >= 0). */
-    static long minus(long a, long b) {
+    public static long minus(long a, long b) {
         try {
             return Math.subtractExact(a, b);
         } catch (ArithmeticException overflow) {

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * incident is on one partition, handled by one consumer at a time. A record keyed otherwise (or not
  * at all) may put two events of one incident on partitions of two replicas, which can both miss the
  * ledger and both open a room. Such records are still handled; they are counted
- * ({@code incident_records_not_keyed_by_incident_total}) and the first one of each partition is
+ * ({@code war_room_incident_records_not_keyed_by_incident_total}) and the first one of each partition is
  * logged, so the producer of the topic can be fixed.
  */
 public final class IncidentKeyCheck {
@@ -26,7 +26,7 @@ public final class IncidentKeyCheck {
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
     public IncidentKeyCheck(MeterRegistry registry) {
-        this.notKeyed = Counter.builder("incident.records.not.keyed.by.incident")
+        this.notKeyed = Counter.builder("war.room.incident.records.not.keyed.by.incident")
                 .description("incident records whose Kafka key is not their incident_id").register(registry);
     }
 

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * one-room promise is down, the account budget is closed (no Flashduty call starts: a replica that no
  * longer sees the group or the other replicas' ledger entries could exceed the account's windows or
  * open a second room); readiness {@code background-threads} is DOWN with which thread and why;
- * {@code background_thread_failures_total{thread}} counts the failures.
+ * {@code war_room_background_thread_failures_total{thread}} counts the failures.
  * <p>
  * A Kafka client does not throw while the brokers are unreachable: its polls just come back empty.
  * So a thread also counts as down ("no progress for N s") when its last progress is older than the
@@ -74,7 +74,7 @@ public final class BackgroundThreads {
         this.registry = registry;
         this.stallNanos = TimeUnit.MILLISECONDS.toNanos(stallMillis);
         this.clock = nanoClock;
-        Gauge.builder("background.threads.down", this, t -> Stream.of(t.down.keySet(), t.stalled, t.refused.keySet()).flatMap(Set::stream).distinct().count())
+        Gauge.builder("war.room.background.threads.down", this, t -> Stream.of(t.down.keySet(), t.stalled, t.refused.keySet()).flatMap(Set::stream).distinct().count())
                 .strongReference(true)
                 .description("background threads down and restarting (no Flashduty call while one that guards the budget or the ledger is)")
                 .register(registry);
@@ -84,6 +84,7 @@ public final class BackgroundThreads {
     public void watch(String thread, boolean failClosed) {
         lastProgress.put(thread, clock.getAsLong());
         watched.put(thread, failClosed);
+        registry.counter("war.room.background.thread.failures", "thread", thread); // at 0 until its first failure
     }
 
     /** The thread stopped for good (closing): no longer watched. */
@@ -119,7 +120,7 @@ public final class BackgroundThreads {
                     budget.closeFor(stallReason(thread));
                 }
                 stalled.add(thread);
-                registry.counter("background.thread.failures", "thread", thread).increment();
+                registry.counter("war.room.background.thread.failures", "thread", thread).increment();
                 LOG.error("{}: no progress for {} s (its Kafka client reaches no broker){}", thread, seconds,
                         failClosed ? "; no Flashduty call until it makes progress again" : "");
             }
@@ -137,7 +138,7 @@ public final class BackgroundThreads {
         if (stalled.remove(thread)) {
             budget.reopen(stallReason(thread));
         }
-        registry.counter("background.thread.failures", "thread", thread).increment();
+        registry.counter("war.room.background.thread.failures", "thread", thread).increment();
         if (down.put(thread, why) == null) {
             LOG.error("{}: its Kafka client failed ({}); restarting it in {} ms{}", thread, why, retryInMillis,
                     failClosed ? ", no Flashduty call until it is back" : "");

@@ -105,6 +105,7 @@ public final class KafkaFailures extends RoutePolicySupport {
     public KafkaFailures(Duration initialBackoff, Duration maxBackoff, MeterRegistry registry) {
         this.backoff = new Backoff(initialBackoff, maxBackoff);
         this.registry = registry;
+        registry.counter("war.room.kafka.records.retried", "cause", "other"); // the family exists (at 0) before the first retry
     }
 
     /** The kind of a failure; see the class comment. */
@@ -215,7 +216,7 @@ public final class KafkaFailures extends RoutePolicySupport {
 
     /**
      * The {@code delay} of steps {@code retry-later} and {@code retry-dead-letter-later}: counts the retry
-     * ({@code kafka_records_retried_total{cause}}), logs one line and returns the record's backoff in
+     * ({@code war_room_kafka_records_retried_total{cause}}), logs one line and returns the record's backoff in
      * milliseconds; the exchange stays failed, so the consumer seeks back to this record without committing it.
      */
     public long retryLater(Exchange exchange) {
@@ -348,10 +349,10 @@ public final class KafkaFailures extends RoutePolicySupport {
         return pollRefusal != null && now - pollRefusedAt <= 2 * backoff.max().toNanos() + TimeUnit.SECONDS.toNanos(5);
     }
 
-    /** Counts one retry of the given cause ({@code kafka_records_retried_total{cause}}) and returns the bounded label. */
+    /** Counts one retry of the given cause ({@code war_room_kafka_records_retried_total{cause}}) and returns the bounded label. */
     String countRetry(Throwable caught) {
         String cause = causeLabel(caught);
-        registry.counter("kafka.records.retried", "cause", cause).increment();
+        registry.counter("war.room.kafka.records.retried", "cause", cause).increment();
         return cause;
     }
 

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * aside), as camel-kafka's {@code pollExceptionStrategy} of every Kafka endpoint
  * (config/application.properties): it is polled again from the same position after a backoff that
  * doubles while the failures go on (KAFKA_RETRY_INITIAL_BACKOFF to KAFKA_RETRY_MAX_BACKOFF), counted in
- * {@code kafka_records_retried_total{cause}}. Kafka refusing the module (a missing ACL, refused
+ * {@code war_room_kafka_records_retried_total{cause}}. Kafka refusing the module (a missing ACL, refused
  * credentials) is one ERROR line naming the resource and operation for the run of refusals and readiness
  * {@code kafka-access} DOWN while it lasts, nothing committed; consuming resumes once it is granted. Camel's default instead hands the error to the route's
  * error handler and seeks past the offset, skipping records, at once and for every failure.

@@ -1,10 +1,8 @@
 package com.warroom.routes.observe;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -22,6 +20,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.StaticService;
+import org.apache.camel.health.HealthCheckHelper;
 import org.apache.camel.spi.CamelMetricsService;
 import org.apache.camel.support.service.ServiceSupport;
 
@@ -32,7 +31,8 @@ import org.apache.camel.support.service.ServiceSupport;
  * (the one every meter of the module is in), with {@code app_info}, served as Micrometer's Prometheus
  * text on {@code /observe/metrics} of the {@link ManagementServer} when {@code camel.management.metrics-enabled}.
  * <p>
- * Its one setting is {@code camel.metrics.binders}: Micrometer's JVM and system binders by name. Camel's
+ * Micrometer's JVM, GC, process and system meters are always bound: an on-call team expects jvm_* and process_*.
+ * {@code war_room_ready} is readiness as /observe/health/ready answers it, evaluated on each scrape. Camel's
  * per-route and per-endpoint meters are not published; camel-main refuses any other {@code camel.metrics.*}
  * key, naming it, as this service has no property of that name.
  */
@@ -41,14 +41,12 @@ public final class PrometheusMetrics extends ServiceSupport implements CamelMetr
     static final String PATH = "/observe/metrics";
     private static final String TEXT = "text/plain; version=0.0.4; charset=utf-8";
     private static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    private static final Map<String, Supplier<MeterBinder>> BINDERS = Map.of("class-loader", ClassLoaderMetrics::new,
-            "jvm-compilation", JvmCompilationMetrics::new, "jvm-gc", JvmGcMetrics::new, "jvm-heap-pressure", JvmHeapPressureMetrics::new,
-            "jvm-info", JvmInfoMetrics::new, "jvm-memory", JvmMemoryMetrics::new, "jvm-thread", JvmThreadMetrics::new,
-            "file-descriptor", FileDescriptorMetrics::new, "processor", ProcessorMetrics::new, "uptime", UptimeMetrics::new);
-
     private CamelContext camelContext;
     private PrometheusMeterRegistry registry;
-    private final List<MeterBinder> binders = new ArrayList<>();
+    /** Micrometer's JVM, GC, process and system binders, every one (camel-micrometer-prometheus binds none unless named) */
+    private final List<MeterBinder> binders = List.of(new ClassLoaderMetrics(), new JvmCompilationMetrics(), new JvmGcMetrics(),
+            new JvmHeapPressureMetrics(), new JvmInfoMetrics(), new JvmMemoryMetrics(), new JvmThreadMetrics(), new FileDescriptorMetrics(),
+            new ProcessorMetrics(), new UptimeMetrics());
 
     @Override
     public CamelContext getCamelContext() {
@@ -60,17 +58,6 @@ public final class PrometheusMetrics extends ServiceSupport implements CamelMetr
         this.camelContext = camelContext;
     }
 
-    /** {@code camel.metrics.binders}: comma-separated names of {@link #BINDERS}. */
-    public void setBinders(String names) {
-        for (String name : names.split(",")) {
-            Supplier<MeterBinder> binder = BINDERS.get(name.trim());
-            if (binder == null) {
-                throw new IllegalArgumentException("camel.metrics.binders: " + name.trim() + " is not one of " + BINDERS.keySet());
-            }
-            binders.add(binder.get());
-        }
-    }
-
     @Override
     protected void doInit() throws Exception {
         MeterRegistry found = camelContext.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
@@ -80,6 +67,8 @@ public final class PrometheusMetrics extends ServiceSupport implements CamelMetr
         }
         registry = (PrometheusMeterRegistry) found;
         binders.forEach(b -> b.bindTo(registry));
+        Gauge.builder("war.room.ready", camelContext, c -> HealthCheckHelper.isResultsUp(HealthCheckHelper.invokeReadiness(c), true) ? 1 : 0)
+                .description("1 while readiness (/observe/health/ready) is UP, else 0").register(registry);
         registry.gaugeCollectionSize("app.info", Tags.of("camel.version", camelContext.getVersion(), "camel.context",
                 camelContext.getName(), "camel.runtime.provider", "Main", "camel.runtime.version", camelContext.getVersion()), List.of());
     }

@@ -42,6 +42,10 @@ public final class ImIntegrationCatalog {
         this.pinnedIntegrationId = pinnedIntegrationId;
         this.emptyLists = emptyLists;
         this.registry = registry;
+        // at 0 from the start: each reason's series exists before its first rejection
+        for (String reason : new String[] {INVALID_LIST, EMPTY_UNCONFIRMED}) {
+            registry.counter("war.room.im.catalog.answers.rejected", "provider", "flashduty", "reason", reason);
+        }
     }
 
     /**
@@ -92,7 +96,7 @@ public final class ImIntegrationCatalog {
     private void reject(Exchange exchange, String code, String why) {
         exchange.setProperty(FlashdutyCallState.OUTCOME, "failed");
         exchange.setProperty(FlashdutyCallState.ERROR_CODE, code);
-        registry.counter("im.catalog.answers.rejected", "provider", "flashduty", "reason", code).increment();
+        registry.counter("war.room.im.catalog.answers.rejected", "provider", "flashduty", "reason", code).increment();
         LOG.warn("IM catalog answer not taken ({}): {}; keeping the last good list of {} integration(s)", code, why, items.size());
     }
 

@@ -740,7 +740,7 @@ public final class Benchmarks {
             perReplica.add(Arrays.stream(rooms).mapToObj(String::valueOf).collect(Collectors.joining("+"))
                     + " / " + (r.app().isAlive() ? String.valueOf(flashdutyCallsOf(r)) : "killed"));
         }
-        add(b, "per replica, in start order: rooms created on partition 0+1+2 (its log) / Flashduty calls (its flashduty_calls_total)",
+        add(b, "per replica, in start order: rooms created on partition 0+1+2 (its log) / Flashduty calls (its war_room_flashduty_calls_total)",
                 String.join(", ", perReplica), "");
     }
 
@@ -791,10 +791,10 @@ public final class Benchmarks {
         return rooms;
     }
 
-    /** Every Flashduty attempt this replica made (creates and catalog lists), from its flashduty_calls_total. */
+    /** Every Flashduty attempt this replica made (creates and catalog lists), from its war_room_flashduty_calls_total. */
     private static long flashdutyCallsOf(Replica r) throws IOException, InterruptedException {
         String metrics = TestKafka.get(r.managementPort(), "/observe/metrics").body();
-        return Math.round(metrics.lines().filter(l -> l.startsWith("flashduty_calls_total{"))
+        return Math.round(metrics.lines().filter(l -> l.startsWith("war_room_flashduty_calls_total{"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum());
     }
 

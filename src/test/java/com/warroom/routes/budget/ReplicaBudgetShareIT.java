@@ -59,7 +59,7 @@ class ReplicaBudgetShareIT {
         }
 
         double failures() {
-            return registry.counter("background.thread.failures", "thread", ReplicaBudgetShare.THREAD).count();
+            return registry.counter("war.room.background.thread.failures", "thread", ReplicaBudgetShare.THREAD).count();
         }
 
         /** Whether a call could start now. */

@@ -382,9 +382,9 @@ abstract class FaultScenarios {
                     assertEquals(1, r.path("attempts").asInt(), "not repeated: " + r);
                 }
                 assertEquals(0, run.retries(), "no record was handled twice");
-                assertEquals(3.0, metric(app, "flashduty_calls_total", "code=\"answer_too_large\"", "endpoint=\"" + list + "\""),
+                assertEquals(3.0, metric(app, "war_room_flashduty_calls_total", "code=\"answer_too_large\"", "endpoint=\"" + list + "\""),
                         "each hostile list counted as answer_too_large");
-                assertEquals(6.0, metric(app, "http_answers_too_large_total", "service=\"flashduty\""), "every hostile read cut at the cap");
+                assertEquals(6.0, metric(app, "war_room_http_answers_too_large_total", "service=\"flashduty\""), "every hostile read cut at the cap");
                 for (ConsumerRecord<byte[], byte[]> r : run.kafka.readAll(run.topic("integration"))) {
                     assertTrue(r.value() != null, "no tombstone: the catalog kept its last good list");
                 }
@@ -441,18 +441,18 @@ abstract class FaultScenarios {
         return (int) run.sandbox.calls(TEMPLATE_LIST).stream().filter(c -> c.status() == 200 && c.body().contains("\"p\":3")).count();
     }
 
-    /** Whether each catalog source's last successful refresh (im_catalog_last_success_seconds) is after this time. */
+    /** Whether each catalog source's last successful refresh (war_room_im_catalog_last_success_timestamp_seconds) is after this time. */
     static boolean refreshedSince(RunningApp app, long epochMillis) throws Exception {
-        return metric(app, "im_catalog_last_success_seconds", "provider=\"flashduty\"") * 1000 > epochMillis
-                && metric(app, "im_catalog_last_success_seconds", "provider=\"rocketchat\"") * 1000 > epochMillis;
+        return metric(app, "war_room_im_catalog_last_success_timestamp_seconds", "provider=\"flashduty\"") * 1000 > epochMillis
+                && metric(app, "war_room_im_catalog_last_success_timestamp_seconds", "provider=\"rocketchat\"") * 1000 > epochMillis;
     }
 
     static String freshness(RunningApp app) throws Exception {
         long now = System.currentTimeMillis();
         StringBuilder sb = new StringBuilder();
         for (String p : List.of("flashduty", "rocketchat")) {
-            double last = metric(app, "im_catalog_last_success_seconds", "provider=\"" + p + "\"");
-            sb.append(sb.length() == 0 ? "" : ", ").append(p).append(" stale=").append((int) metric(app, "im_catalog_stale", "provider=\"" + p + "\""))
+            double last = metric(app, "war_room_im_catalog_last_success_timestamp_seconds", "provider=\"" + p + "\"");
+            sb.append(sb.length() == 0 ? "" : ", ").append(p).append(" stale=").append((int) metric(app, "war_room_im_catalog_stale", "provider=\"" + p + "\""))
                     .append(" last success ").append(last == 0 ? "never" : (now - (long) (last * 1000)) + " ms ago");
         }
         return sb.toString();

@@ -271,7 +271,7 @@ class HostileAnswerScenariosIT extends FaultScenarios {
                     }
                 }
                 assertTrue(broken.isEmpty(), String.join("; ", broken) + ", while the freshness says " + freshness(app));
-                assertEquals(0.0, metric(app, "im_catalog_stale"), "no source stale: " + freshness(app));
+                assertEquals(0.0, metric(app, "war_room_im_catalog_stale"), "no source stale: " + freshness(app));
                 run.note = " (a Flashduty and a Rocket.Chat entry)";
             }
             assertInvariants(run);

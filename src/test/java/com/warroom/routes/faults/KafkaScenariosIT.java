@@ -109,7 +109,7 @@ class KafkaScenariosIT extends FaultScenarios {
                 assertTrue(run.kafka.readAll(run.topic("ledger")).stream().anyMatch(r -> incident.equals(TestKafka.key(r))),
                         "and is in the ledger, so a replay finds it");
                 assertTrue(app.management("/observe/metrics").body().lines()
-                        .anyMatch(l -> l.startsWith("dead_lettered_total{reason=\"output_rejected\"") && l.endsWith(" 1.0")));
+                        .anyMatch(l -> l.startsWith("war_room_dead_lettered_total{reason=\"output_rejected\"") && l.endsWith(" 1.0")));
             }
             assertEquals(0, run.retries(), "set aside, not retried");
             assertInvariants(run);

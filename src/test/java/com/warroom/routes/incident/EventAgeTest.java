@@ -31,7 +31,7 @@ class EventAgeTest {
     }
 
     double skews(String kind) {
-        return registry.counter("incident.clock.skew", "kind", kind).count();
+        return registry.counter("war.room.incident.clock.skew", "kind", kind).count();
     }
 
     @Test
@@ -80,6 +80,15 @@ class EventAgeTest {
         nanos.addAndGet(Duration.ofMinutes(30).toNanos());
         assertTrue(age.isStale(NOW - 31 * MINUTE, null), "61 minutes old by the broker's clock");
         assertFalse(age.isStale(NOW - 29 * MINUTE, null), "59 minutes old by the broker's clock");
+    }
+
+    /** What the latency histograms read: the same clock, without counting a skew once more. */
+    @Test
+    void theClockAgesAreJudgedByIsReadWithoutCountingASkew() {
+        broker.observe(NOW);
+        assertEquals(NOW, age(NOW + HOUR).clockMillis(), "the broker's, the host's being an hour off");
+        assertEquals(NOW + MINUTE, age(NOW + MINUTE).clockMillis(), "the host's, within the tolerance");
+        assertEquals(0, skews(EventAge.HOST_CLOCK_OFF));
     }
 
     @Test

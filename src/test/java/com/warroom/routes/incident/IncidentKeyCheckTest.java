@@ -29,7 +29,7 @@ class IncidentKeyCheckTest {
     }
 
     private double counted() {
-        return registry.counter("incident.records.not.keyed.by.incident").count();
+        return registry.counter("war.room.incident.records.not.keyed.by.incident").count();
     }
 
     @Test

@@ -102,7 +102,7 @@ class BackgroundThreadsIT {
                 await("every event handled").atMost(WAIT).until(() -> kafka.lag(settings.get("consumer.group"), incidents) == 0);
                 await().atMost(WAIT).until(() -> app.management("/observe/health").statusCode() == 200);
                 String metrics = app.management("/observe/metrics").body();
-                assertTrue(metrics.lines().anyMatch(l -> l.startsWith("background_thread_failures_total") && l.contains(thread)), metrics);
+                assertTrue(metrics.lines().anyMatch(l -> l.startsWith("war_room_background_thread_failures_total") && l.contains(thread)), metrics);
             }
             assertEquals(sent.size(), kafka.readAll(results).size());
             for (String incident : sent) {

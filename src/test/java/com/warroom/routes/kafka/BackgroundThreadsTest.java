@@ -39,7 +39,7 @@ class BackgroundThreadsTest {
         assertFalse(threads.allRunning(), "no progress for longer than the bound");
         assertTrue(threads.describe().contains("follow-ledger=no progress for 31 s"), threads.describe());
         assertEquals(0, budget.limits()[1], "no Flashduty call while the ledger follower sees nothing");
-        assertEquals(1.0, registry.counter("background.thread.failures", "thread", "follow-ledger").count());
+        assertEquals(1.0, registry.counter("war.room.background.thread.failures", "thread", "follow-ledger").count());
 
         threads.progress("follow-ledger");
         assertTrue(threads.allRunning(), threads.describe());

@@ -134,7 +134,7 @@ class KafkaFailuresTest {
         assertTrue(new KafkaFailures.Caught(KafkaFailures.Kind.RETRY, null).matches(e));
         long wait = f.retryLater(e);
         assertTrue(wait >= 1 && wait <= 2, "the initial backoff, ±20%, at least 1 ms: " + wait);
-        assertEquals(1.0, registry.counter("kafka.records.retried", "cause", "TimeoutException").count());
+        assertEquals(1.0, registry.counter("war.room.kafka.records.retried", "cause", "TimeoutException").count());
         assertTrue(f.isConsuming());
     }
 

@@ -30,7 +30,7 @@ class KafkaPollFailuresTest {
         assertTrue(poll.canContinue(), "polling goes on");
         assertTrue(first >= 20_000_000L, "waited the initial backoff: " + first);
         assertTrue(three >= (20 + 40 + 80) * 1_000_000L, "the backoff doubled, capped: " + three);
-        assertEquals(3.0, registry.counter("kafka.records.retried", "cause", "TimeoutException").count());
+        assertEquals(3.0, registry.counter("war.room.kafka.records.retried", "cause", "TimeoutException").count());
         assertTrue(failures.isConsuming());
     }
 

@@ -178,19 +178,19 @@ class ManagementIT {
         assertEquals("created", awaitResult(afterStorm));
 
         String metrics = await().atMost(WAIT).until(() -> app().management("/observe/metrics").body(),
-                body -> value(body, "dead_lettered_total", "reason=\"malformed_json\"") >= 1);
+                body -> value(body, "war_room_dead_lettered_total", "reason=\"malformed_json\"") >= 1);
         assertTrue(value(metrics, "war_room_results_total", "status=\"created\"", "reason=\"none\"") >= 2, metrics);
         assertTrue(value(metrics, "war_room_results_total", "status=\"skipped\"", "reason=\"event_type_filtered\"") >= 1);
-        assertTrue(value(metrics, "flashduty_calls_total", "endpoint=\"/incident/war-room/create\"", "code=\"success\"") >= 2);
-        assertTrue(value(metrics, "flashduty_calls_total", "code=\"RequestTooFrequently\"") >= 2);
-        assertTrue(value(metrics, "flashduty_rate_limited_total") >= 2);
-        assertTrue(value(metrics, "flashduty_budget_wait_seconds_count") >= 3);
-        assertTrue(metrics.contains("flashduty_budget_wait_seconds_sum"), "budget wait time is exported");
+        assertTrue(value(metrics, "war_room_flashduty_calls_total", "endpoint=\"/incident/war-room/create\"", "code=\"success\"") >= 2);
+        assertTrue(value(metrics, "war_room_flashduty_calls_total", "code=\"RequestTooFrequently\"") >= 2);
+        assertTrue(value(metrics, "war_room_flashduty_rate_limited_total") >= 2);
+        assertTrue(value(metrics, "war_room_flashduty_budget_wait_seconds_count") >= 3);
+        assertTrue(metrics.contains("war_room_flashduty_budget_wait_seconds_sum"), "budget wait time is exported");
         assertTrue(value(metrics, "war_room_ledger_size") >= 2);
-        assertEquals(1000.0, value(metrics, "flashduty_budget_share_per_minute"), "a replica alone has the whole minute budget");
-        assertTrue(value(metrics, "flashduty_budget_claims_total") >= 1, "every call is claimed in the budget journal first");
-        assertEquals(0.0, value(metrics, "flashduty_budget_others_claimed"), "no other replica claimed anything");
-        assertTrue(metrics.contains("flashduty_budget_calls_given_back_total"), "calls given back are exported");
+        assertEquals(1000.0, value(metrics, "war_room_flashduty_budget_share_per_minute"), "a replica alone has the whole minute budget");
+        assertTrue(value(metrics, "war_room_flashduty_budget_claims_total") >= 1, "every call is claimed in the budget journal first");
+        assertEquals(0.0, value(metrics, "war_room_flashduty_budget_others_claimed"), "no other replica claimed anything");
+        assertTrue(metrics.contains("war_room_flashduty_budget_calls_given_back_total"), "calls given back are exported");
         assertNoSecret(metrics);
     }
 

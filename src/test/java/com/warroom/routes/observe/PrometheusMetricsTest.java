@@ -1,33 +1,33 @@
 package com.warroom.routes.observe;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.main.Main;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The registry of every meter, bound as metricsRegistry, with app_info and the binders named; nothing else of Camel's. */
+/** The registry of every meter, bound as metricsRegistry, with app_info, JVM and process meters and readiness; nothing else of Camel's. */
 class PrometheusMetricsTest {
 
+    /** app_info, the JVM, GC and process meters an on-call team expects, readiness as a gauge; nothing else of Camel's. */
     @Test
-    void theRegistryHoldsAppInfoAndTheNamedBindersOnly() throws Exception {
+    void theRegistryHoldsAppInfoEveryJvmAndProcessMeterAndReadiness() throws Exception {
         try (DefaultCamelContext context = new DefaultCamelContext()) {
             PrometheusMetrics metrics = new PrometheusMetrics();
             metrics.setCamelContext(context);
-            metrics.setBinders("jvm-memory, uptime");
             context.addService(metrics, true, true);
             context.start();
-            PrometheusMeterRegistry registry = assertInstanceOf(PrometheusMeterRegistry.class,
-                    context.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class));
-            String text = registry.scrape();
+            String text = context.getRegistry().lookupByNameAndType("metricsRegistry", PrometheusMeterRegistry.class).scrape();
+            for (String family : new String[] {"jvm_memory_used_bytes", "jvm_gc_", "jvm_threads_live_threads", "jvm_classes_loaded",
+                    "process_cpu_usage", "process_uptime_seconds", "system_cpu_count"}) {
+                assertTrue(text.contains(family), family + " in " + text);
+            }
             assertTrue(text.contains("app_info{camel_context=\"" + context.getName() + "\""), text);
-            assertTrue(text.contains("jvm_memory_used_bytes") && text.contains("process_uptime_seconds"), text);
-            assertFalse(text.contains("jvm_threads") || text.contains("camel_exchanges") || text.contains("camel_routes"), text);
+            assertTrue(text.contains("war_room_ready 1.0"), "no readiness check is down: " + text);
+            assertFalse(text.contains("camel_exchanges") || text.contains("camel_routes"), text);
         }
     }
 
@@ -43,11 +43,5 @@ class PrometheusMetricsTest {
         } finally {
             main.stop();
         }
-    }
-
-    @Test
-    void aBinderNotKnownIsRefusedNamingIt() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PrometheusMetrics().setBinders("jvm-memory,jvm-gcc"));
-        assertTrue(e.getMessage().startsWith("camel.metrics.binders: jvm-gcc is not one of "), e.getMessage());
     }
 }

@@ -167,13 +167,13 @@ class FlashdutyCallRouteTest extends RouteTestSupport {
     @Test
     void anAnswerPastTheCapIsCountedUnderItsOwnCode() {
         MeterRegistry registry = context.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
-        java.util.function.DoubleSupplier tooLarge = () -> registry.find("flashduty.calls").tag("endpoint", LIST)
+        java.util.function.DoubleSupplier tooLarge = () -> registry.find("war.room.flashduty.calls").tag("endpoint", LIST)
                 .tag("code", "answer_too_large").counters().stream().mapToDouble(c -> c.count()).sum();
         double before = tooLarge.getAsDouble();
         flashduty.script(LIST, Answer.fails(new AnswerTooLarge("FLASHDUTY_MAX_ANSWER_BYTES", 8_388_608)));
         Exchange done = call(LIST, "{}");
         assertEquals("the answer is larger than FLASHDUTY_MAX_ANSWER_BYTES", done.getProperty(FlashdutyCallState.ERROR_MESSAGE));
-        assertEquals(before + 1, tooLarge.getAsDouble(), "flashduty_calls_total{code=\"answer_too_large\"}, not other");
+        assertEquals(before + 1, tooLarge.getAsDouble(), "war_room_flashduty_calls_total{code=\"answer_too_large\"}, not other");
         assertEquals("success", call(LIST, "{}").getProperty(FlashdutyCallState.OUTCOME), "the next call goes on");
     }
 

@@ -102,7 +102,7 @@ class ImCatalogRouteTest extends RouteTestSupport {
 
     @Test
     void aFailedRefreshKeepsTheLastGoodEntriesAndWarRoomsOpenOnThem() {
-        Double lastSuccess = meter("im.catalog.last.success.seconds", "provider", "flashduty");
+        Double lastSuccess = meter("war.room.im.catalog.last.success.timestamp.seconds", "provider", "flashduty");
         assertTrue(lastSuccess != null && lastSuccess > 0, "loaded once: " + lastSuccess);
 
         refresh(Answer.error(403, "AccessDenied", "no permission"));
@@ -110,7 +110,7 @@ class ImCatalogRouteTest extends RouteTestSupport {
         assertEquals(List.of(), topic.writesSince(writesBefore), "a failed refresh publishes nothing, no tombstone");
         assertEquals(Set.of("flashduty:362"), topic.held().keySet());
         assertEquals(1.0, stale());
-        assertEquals(lastSuccess, meter("im.catalog.last.success.seconds", "provider", "flashduty"));
+        assertEquals(lastSuccess, meter("war.room.im.catalog.last.success.timestamp.seconds", "provider", "flashduty"));
         HealthCheck.Result health = CompactedTopic.health(context, "im-catalog");
         assertEquals(HealthCheck.State.UP, health.getState(), "a stale catalog does not make the module unready");
         assertTrue(health.getMessage().orElse("").contains("stale: flashduty"), health.getMessage().toString());
@@ -127,11 +127,11 @@ class ImCatalogRouteTest extends RouteTestSupport {
 
     @Test
     void withoutRocketChatUrlRocketChatIsNoSource() {
-        assertNull(meter("im.catalog.stale", "provider", "rocketchat"), "no Rocket.Chat freshness without ROCKETCHAT_URL");
+        assertNull(meter("war.room.im.catalog.stale", "provider", "rocketchat"), "no Rocket.Chat freshness without ROCKETCHAT_URL");
         assertNull(context.getRoute("rocketchat-catalog-refresh"), "the route's precondition leaves it out without ROCKETCHAT_URL");
         assertEquals(List.of(), topic.writesSince(writesBefore));
         assertTrue(topic.held().keySet().stream().allMatch(k -> k.startsWith("flashduty:")), topic.held().toString());
-        assertNotNull(meter("im.catalog.stale", "provider", "flashduty"));
+        assertNotNull(meter("war.room.im.catalog.stale", "provider", "flashduty"));
     }
 
     /** One refresh of Flashduty's part, the list answering this. */
@@ -150,7 +150,7 @@ class ImCatalogRouteTest extends RouteTestSupport {
     }
 
     double stale() {
-        return meter("im.catalog.stale", "provider", "flashduty");
+        return meter("war.room.im.catalog.stale", "provider", "flashduty");
     }
 
     Double meter(String name, String... tags) {

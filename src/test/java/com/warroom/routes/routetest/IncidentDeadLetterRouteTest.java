@@ -62,7 +62,7 @@ class IncidentDeadLetterRouteTest extends RouteTestSupport {
     void aRecordThatCannotBeHandledIsSetAsideWithItsReason(String reason, String detail, Function<ObjectNode, byte[]> value) {
         ObjectNode event = Events.fresh();
         Consumed record = consumed(INCIDENT_TOPIC, Events.incidentId(event), value.apply(event));
-        double counted = counter("dead.lettered", "reason", reason);
+        double counted = counter("war.room.dead.lettered", "reason", reason);
 
         Exchange done = send("direct:incidents", record);
 
@@ -73,7 +73,7 @@ class IncidentDeadLetterRouteTest extends RouteTestSupport {
         assertTrue(record.committed(), "committed once the copy is acknowledged");
         assertEquals(0, results.getReceivedCounter(), "no result for a record set aside");
         assertTrue(flashduty.calls().isEmpty(), "no Flashduty call");
-        assertEquals(counted + 1, counter("dead.lettered", "reason", reason), 0.0, "dead_lettered_total{reason}");
+        assertEquals(counted + 1, counter("war.room.dead.lettered", "reason", reason), 0.0, "war_room_dead_lettered_total{reason}");
     }
 
     @Test
@@ -101,14 +101,14 @@ class IncidentDeadLetterRouteTest extends RouteTestSupport {
         ObjectNode event = Events.fresh();
         event.put("event_type", "i_ack");
         Consumed record = consumed(INCIDENT_TOPIC, Events.incidentId(event), bytes(event));
-        double retried = counter("kafka.records.retried", "cause", "TimeoutException");
+        double retried = counter("war.room.kafka.records.retried", "cause", "TimeoutException");
 
         Exchange done = send("direct:incidents", record);
 
         assertInstanceOf(TimeoutException.class, done.getException(), "the exchange fails: the consumer seeks back to the record");
         assertEquals(0, record.commits().get(), "not committed");
         assertTrue(deadLetterProducer.history().isEmpty(), "nothing set aside");
-        assertEquals(retried + 1, counter("kafka.records.retried", "cause", "TimeoutException"), 0.0, "kafka_records_retried_total{cause}");
+        assertEquals(retried + 1, counter("war.room.kafka.records.retried", "cause", "TimeoutException"), 0.0, "war_room_kafka_records_retried_total{cause}");
     }
 
     /**

@@ -46,6 +46,10 @@ class ResultsRouteTest extends RouteTestSupport {
         ObjectNode event = Events.fresh();
         String incidentId = Events.incidentId(event);
         double counted = counter("war.room.results", "status", "created", "reason", "none");
+        long eventTimes = observed("war.room.event.to.result", "status", "created");
+        long recordTimes = observed("war.room.record.to.result", "status", "created");
+        long refused = observed("war.room.flashduty.call.duration", "endpoint", CREATE, "outcome", "rate_limited");
+        long succeeded = observed("war.room.flashduty.call.duration", "endpoint", CREATE, "outcome", "success");
 
         JsonNode result;
         try (LogCapture logs = LogCapture.capture("war-room")) {
@@ -67,6 +71,10 @@ class ResultsRouteTest extends RouteTestSupport {
         assertEquals("oc_results_1", json(entry).path("chat_id").asText());
         assertEquals(Map.of(KafkaConstants.KEY, incidentId), results.getReceivedExchanges().get(0).getMessage().getHeaders());
         assertEquals(counted + 1, counter("war.room.results", "status", "created", "reason", "none"), 0.0);
+        assertEquals(eventTimes + 1, observed("war.room.event.to.result", "status", "created"), "war_room_event_to_result_seconds");
+        assertEquals(recordTimes + 1, observed("war.room.record.to.result", "status", "created"), "war_room_record_to_result_seconds");
+        assertEquals(refused + 1, observed("war.room.flashduty.call.duration", "endpoint", CREATE, "outcome", "rate_limited"));
+        assertEquals(succeeded + 1, observed("war.room.flashduty.call.duration", "endpoint", CREATE, "outcome", "success"));
     }
 
     @Test
@@ -74,6 +82,8 @@ class ResultsRouteTest extends RouteTestSupport {
         Answer refused = Answer.error(400, "InvalidParameter", "member_ids: no such member");
         flashduty.script(CREATE, refused);
         double counted = counter("war.room.results", "status", "failed", "reason", "InvalidParameter");
+        long failed = observed("war.room.event.to.result", "status", "failed");
+        long errors = observed("war.room.flashduty.call.duration", "endpoint", CREATE, "outcome", "error");
 
         JsonNode result = handle(Events.fresh());
 
@@ -83,6 +93,9 @@ class ResultsRouteTest extends RouteTestSupport {
         assertEquals(1, result.path("attempts").asInt(), "terminal: not retried");
         assertEquals(List.of("result"), writes, "no ledger entry");
         assertEquals(counted + 1, counter("war.room.results", "status", "failed", "reason", "InvalidParameter"), 0.0);
+        assertEquals(failed + 1, observed("war.room.event.to.result", "status", "failed"));
+        assertEquals(errors + 1, observed("war.room.flashduty.call.duration", "endpoint", CREATE, "outcome", "error"),
+                "Flashduty answered an error.code: error, not transport_error");
     }
 
     @Test

@@ -163,7 +163,7 @@ class RocketChatCatalogRouteTest extends RouteTestSupport {
     @EnumSource(Failure.class)
     void aFailedRefreshPublishesNothingSaysWhyOnceAndLeavesTheSourceStaleUntilAGoodOne(Failure failure) {
         Map<String, String> before = topic.held();
-        double tooLarge = meter("http.answers.too.large", "service", "rocketchat");
+        double tooLarge = meter("war.room.http.answers.too.large", "service", "rocketchat");
         failure.fault.accept(sandbox);
         try (LogCapture logs = LogCapture.capture()) {
             refreshRocketChat();
@@ -179,7 +179,7 @@ class RocketChatCatalogRouteTest extends RouteTestSupport {
         assertEquals(before, topic.held(), "the last good catalog stays");
         assertEquals(1.0, stale("rocketchat"));
         assertEquals(0.0, stale("flashduty"));
-        assertEquals(failure == Failure.ANSWER_TOO_LARGE ? tooLarge + 1 : tooLarge, meter("http.answers.too.large", "service", "rocketchat"));
+        assertEquals(failure == Failure.ANSWER_TOO_LARGE ? tooLarge + 1 : tooLarge, meter("war.room.http.answers.too.large", "service", "rocketchat"));
         HealthCheck.Result health = CompactedTopic.health(context, "im-catalog");
         assertEquals(HealthCheck.State.UP, health.getState(), "a stale catalog does not make the module unready");
         assertTrue(health.getMessage().orElse("").contains("rocketchat"), health.getMessage().toString());
@@ -221,7 +221,7 @@ class RocketChatCatalogRouteTest extends RouteTestSupport {
     }
 
     double stale(String provider) {
-        return meter("im.catalog.stale", "provider", provider);
+        return meter("war.room.im.catalog.stale", "provider", provider);
     }
 
     double meter(String name, String... tags) {

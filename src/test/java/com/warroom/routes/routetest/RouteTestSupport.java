@@ -342,6 +342,13 @@ abstract class RouteTestSupport {
         }
     }
 
+    /** How many times a histogram (a Micrometer timer: {@code war_room_*_seconds}) with these tags observed something. */
+    long observed(String name, String... tags) {
+        MeterRegistry registry = context.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
+        io.micrometer.core.instrument.Timer t = registry.find(name).tags(tags).timer();
+        return t == null ? 0 : t.count();
+    }
+
     double counter(String name, String... tags) {
         MeterRegistry registry = context.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
         Counter c = registry.find(name).tags(tags).counter();

@@ -77,7 +77,7 @@ class ImIntegrationCatalogTest {
         assertKeptTheLastList(answer(null), ImIntegrationCatalog.INVALID_LIST);
         assertKeptTheLastList(answer("{\"items\":{}}"), ImIntegrationCatalog.INVALID_LIST);
         assertKeptTheLastList(answer("{\"items\":[1,\"x\"]}"), ImIntegrationCatalog.INVALID_LIST);
-        assertEquals(4, registry.counter("im.catalog.answers.rejected", "provider", "flashduty", "reason", "invalid_list").count());
+        assertEquals(4, registry.counter("war.room.im.catalog.answers.rejected", "provider", "flashduty", "reason", "invalid_list").count());
     }
 
     @Test
