@@ -91,7 +91,7 @@ class DockerFilesTest {
     }
 
     @Test
-    void dockerfileBuildsWithTheReadmeCommandAndRunsOnJre17AsNonRoot() {
+    void dockerfileBuildsWithTheReadmeCommandAndRunsOnJre17AsNonRoot() throws java.io.IOException {
         List<String> from = dockerfile("FROM");
         assertEquals(2, from.size(), "multi-stage: build, then run");
         assertTrue(from.get(0).matches("maven:\\S*eclipse-temurin-17\\S* AS build"), from.get(0));
