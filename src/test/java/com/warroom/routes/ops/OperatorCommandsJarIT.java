@@ -84,10 +84,21 @@ class OperatorCommandsJarIT {
             settings.put("management.host", host);
             try (RunningApp app = RunningApp.start(settings)) {
                 String port = settings.get("management.port");
-                HttpClient http = HttpClient.newHttpClient();
-                HttpRequest ready = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/observe/health")).build();
-                await().atMost(java.time.Duration.ofSeconds(60))
-                        .until(() -> http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+                // one request at a time, each bounded: a send that hangs is tried again, and a page that stays DOWN says why
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(java.time.Duration.ofSeconds(5)).build();
+                HttpRequest ready = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/observe/health"))
+                        .timeout(java.time.Duration.ofSeconds(5)).build();
+                java.util.concurrent.atomic.AtomicReference<String> last = new java.util.concurrent.atomic.AtomicReference<>("no answer");
+                try {
+                    await().atMost(java.time.Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+                        HttpResponse<String> r = http.send(ready, HttpResponse.BodyHandlers.ofString());
+                        last.set(r.statusCode() + " " + r.body());
+                        return r.statusCode() == 200;
+                    });
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    throw new AssertionError("the module at " + host + " never answered UP; last: " + last.get(), e);
+                }
 
                 Run there = jar(Map.of("MANAGEMENT_HOST", host, "MANAGEMENT_PORT", port), "health");
                 assertEquals(0, there.code, there.out);
