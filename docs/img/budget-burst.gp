@@ -6,7 +6,7 @@ csv = ARG1
 set terminal pngcairo size 900,560 font "sans,10"
 set output ARG2
 set datafile separator ","
-set key top left box opaque
+set key center center box opaque
 set multiplot layout 2,1 title "A backlog of 1,200 incidents through the account budget (budget benchmark; second 0: the first call)"
 set grid
 set xrange [0:*]
@@ -26,6 +26,7 @@ set ytics mirror
 set yrange [0:*]
 set xlabel "seconds since the first Flashduty call"
 set ylabel "wait for the war room, s"
-plot csv every ::1 using 1:6 with lines lw 1.5 lc rgb "#9467bd" title "slowest result of the second", \
-     csv every ::1 using 1:5 with lines lw 2 lc rgb "#2ca02c" title "median result of the second"
+set key top left box opaque
+plot csv every ::1 using 1:6 with points pt 7 ps 0.6 lc rgb "#9467bd" title "longest wait of the rooms opened in the second", \
+     csv every ::1 using 1:5 with points pt 7 ps 0.4 lc rgb "#2ca02c" title "median wait of the rooms opened in the second"
 unset multiplot
