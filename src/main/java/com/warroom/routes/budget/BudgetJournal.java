@@ -146,6 +146,8 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
     private long validUntil;
     /** after a failed write, the next no sooner than this (nanoTime) */
     private long retryAt = System.nanoTime();
+    /** when a late claim was last said (at most once a minute) */
+    private long lateSaidAt = System.nanoTime() - TimeUnit.MINUTES.toNanos(1);
     /** why no claim can be written, or read back, now (null: it can), for readiness */
     private volatile String problem;
     private volatile String readProblem;
@@ -369,6 +371,13 @@ public final class BudgetJournal implements AccountRateBudget.Journal, AutoClose
             writer.schedule(() -> expire(offset), Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
         } else {
             giveBack(m.offset(), n); // not read back within its validity (a slow read): nothing of it may be used
+            long now = System.nanoTime();
+            if (!closed && now - lateSaidAt > TimeUnit.MINUTES.toNanos(1)) {
+                // else silent: with every claim late (a slow broker, a process short of CPU) no call ever starts
+                lateSaidAt = now;
+                LOG.warn("budget journal {}: a claim was not read back within its {} ms validity (a slow broker, or this process "
+                        + "short of CPU): nothing of it is used, Flashduty calls wait for a claim read back in time", topic, VALID_MILLIS);
+            }
         }
     }
 

@@ -29,6 +29,7 @@ public final class ImIntegrationCatalog {
     /** one list call at a time: a load asked for while another runs waits for it and shares its answer */
     private boolean loading;
     private String lastOutcome;
+    public static final String JOINED_LOAD = "imCatalogJoinedLoad";
 
     /** An answer that is not a list of objects. */
     public static final String INVALID_LIST = "invalid_list";
@@ -101,27 +102,30 @@ public final class ImIntegrationCatalog {
     }
 
     /**
-     * Before a list call: true when this exchange makes it. When another load is in flight (the timer's
-     * first load and an early event's load at start), waits for it and takes that load's outcome instead,
+     * Before a list call: when another load is in flight (the timer's first load and an early event's
+     * load at start), waits for it and marks the exchange {@value #JOINED_LOAD} with that load's outcome,
      * so the account budget pays for one call, not two.
      */
-    public synchronized boolean beginLoad(Exchange exchange) throws InterruptedException {
+    public synchronized void beginLoad(Exchange exchange) throws InterruptedException {
         if (!loading) {
             loading = true;
-            return true;
+            exchange.setProperty(JOINED_LOAD, false);
+            return;
         }
         while (loading) {
             wait();
         }
+        exchange.setProperty(JOINED_LOAD, true);
         exchange.setProperty(FlashdutyCallState.OUTCOME, lastOutcome);
-        return false;
     }
 
-    /** After the list call this exchange made (only those beginLoad let call). */
+    /** After the list call this exchange made (joined loads make none). */
     public synchronized void endLoad(Exchange exchange) {
-        lastOutcome = exchange.getProperty(FlashdutyCallState.OUTCOME, String.class);
-        loading = false;
-        notifyAll();
+        if (!exchange.getProperty(JOINED_LOAD, true, Boolean.class)) {
+            lastOutcome = exchange.getProperty(FlashdutyCallState.OUTCOME, String.class);
+            loading = false;
+            notifyAll();
+        }
     }
 
     /** The replay's dry run: the items the live service published (no secrets there), taken as they are. */
